@@ -1,0 +1,36 @@
+"""Errors churnlab raises on bad input: each names the file, the field and the reason."""
+
+from __future__ import annotations
+
+
+class ChurnlabError(ValueError):
+    """Base class of churnlab's input errors (a ``ValueError``, so callers may catch either)."""
+
+
+class FormParseError(ChurnlabError):
+    """A file or text that is not a readable retention form.
+
+    Parameters
+    ----------
+    source : str
+        File name (or ``"<text>"``) of the form.
+    reason : str
+        What is wrong and, where possible, how to fix it.
+    field : str, optional
+        The contract-1 field concerned, when the problem is one field.
+    """
+
+    def __init__(self, source: str, reason: str, field: str | None = None) -> None:
+        self.source = source
+        self.reason = reason
+        self.field = field
+        where = f"{source}: field {field!r}: " if field else f"{source}: "
+        super().__init__(where + reason)
+
+
+class DataError(ChurnlabError):
+    """A data file (glosa CSV, data folder, feature table) that cannot be used as given."""
+
+
+class ModelFileError(ChurnlabError):
+    """A model file or folder that churnlab refuses to load (missing, foreign or tampered)."""

@@ -1,0 +1,120 @@
+"""Typed records: the parsed retention case (contract 1) and its parts.
+
+The vocabularies map the form's box labels to the stable keys of contract 1.
+Labels are matched folded (no accents, lower case) and by prefix-tolerant
+patterns, because real forms misspell them ("Grossoeiro", "Régras").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ACTIONS: tuple[str, ...] = ("new_prices", "support", "publicity", "training", "refresher", "other")
+"""Retention actions of contract 1, in the form's order."""
+
+NO_ACTION = "none"
+ACTION_LABELS: tuple[str, ...] = (NO_ACTION, *ACTIONS)
+"""Labels the action recommender knows: ``none`` plus the six actions."""
+
+STATUSES: tuple[str, ...] = ("retained", "dismissed", "not_retention")
+
+DISMISSAL_REASONS: tuple[str, ...] = (
+    "loss_of_contact", "health_problems", "rude_beneficiary", "fees", "franchise",
+    "technical_lead_change", "provider_removed", "no_service_location", "glosas",
+    "system_difficulties", "guide_release_time", "closed_business", "technical_rules",
+    "aesthetic_only", "retired", "low_demand", "central_contact_difficulty",
+    "operator_support_lacking", "undue_charges", "operator_bureaucracy", "care_denied",
+    "lawsuit_threat", "outsourced_care", "migration", "private_patients", "studies",
+    "public_servant", "moved_area", "death", "personal_reasons",
+)  # fmt: skip
+
+SECTORS: tuple[str, ...] = ("it", "technical_analysis", "commercial", "call_center")
+
+Status = Literal["retained", "dismissed", "not_retention"]
+
+
+class Contact(BaseModel):
+    """One of the (up to five) contacts an analyst records."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    n: int = Field(ge=1, le=9)
+    date: dt.date | None = None
+    note: str | None = None
+
+
+class GlosaEvent(BaseModel):
+    """A refused claim (glosa) item, from a note or from the operator's export."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    competence: str | None = Field(None, pattern=r"^\d{4}-\d{2}$")
+    guide: str | None = None
+    code: str | None = None
+    description: str | None = None
+    detail: str | None = None
+
+
+class RetentionCase(BaseModel):
+    """A parsed "Formulário - Processo de Retenção" (contract 1).
+
+    Field names are the JSON keys of contract 1; ``signatories`` (names signed
+    at the foot of the form) is an addition the anonymiser relies on.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: str
+    collaborator: str | None = None
+    cro_count: int | None = None
+    operator: str | None = None
+    cro: str | None = None
+    cro_uf: str | None = None
+    dentist_name: str | None = None
+    cnpj: str | None = None
+    cpf: str | None = None
+    included_on: dt.date | None = None
+    person_type: str | None = None
+    requested_by: str | None = None
+    protocol_number: str | None = None
+    protocol_opened_on: dt.date | None = None
+    city: str | None = None
+    uf: str | None = None
+    lives: int | None = None
+    listed_cros: int | None = None
+    other_plans: bool | None = None
+    other_plans_names: str | None = None
+    us_value: float | None = None
+    last_production: str | None = None
+    last_production_value: float | None = None
+    started_on: dt.date | None = None
+    finished_on: dt.date | None = None
+    days_to_finish: int | None = None
+    status: Status | None = None
+    contacts: list[Contact] = Field(default_factory=list)
+    actions: list[str] = Field(default_factory=list)
+    action_note: str | None = None
+    dismissal_reasons: list[str] = Field(default_factory=list)
+    protocol_needed: bool | None = None
+    general_note: str | None = None
+    responsible_sectors: list[str] = Field(default_factory=list)
+    glosas: list[GlosaEvent] = Field(default_factory=list)
+    signatories: list[str] = Field(default_factory=list)
+
+    def to_json_dict(self) -> dict:
+        """The record as contract-1 JSON values (ISO dates, sorted sets, ``null``)."""
+        return self.model_dump(mode="json")
+
+    @property
+    def opened_on(self) -> dt.date | None:
+        """When the case opened: the first contact's date, else the start date."""
+        first = next((c.date for c in self.contacts if c.date is not None), None)
+        return first or self.started_on or self.protocol_opened_on
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether the case has an outcome (retained or dismissed)."""
+        return self.status in ("retained", "dismissed")

@@ -35,9 +35,6 @@ from churnlab.errors import FormParseError
 from churnlab.records import Contact, RetentionCase
 from churnlab.text import clean, fold
 
-FORM_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx")
-"""File types :func:`read_forms` reads."""
-
 CHECKED, UNCHECKED = "☒", "☐"
 
 # --- vocabularies ------------------------------------------------------------
@@ -148,14 +145,15 @@ _BOILERPLATE = re.compile(r"obrigatorio justificativa")
 # --- decoding and normalisation ----------------------------------------------
 
 _CHECKBOX_HTML = re.compile(r"<input\b[^>]*>", re.IGNORECASE)
-_BOX_CHARS = str.maketrans({"☑": CHECKED, "✅": CHECKED, "■": CHECKED, "□": UNCHECKED})
+_BOX_CHARS = {"☑": CHECKED, "✅": CHECKED, "■": CHECKED, "□": UNCHECKED}
 _BOX_BRACKETS = re.compile(r"\[( |x|X)\](?=\s*\w)")
 _HTML_BLOCK = re.compile(r"<(?:table|tr|td|th|p|div|br|li)\b", re.IGNORECASE)
 _HTML_CELL_END = re.compile(r"</t[dh]\s*>", re.IGNORECASE)
 _HTML_LINE_END = re.compile(r"</(?:tr|p|div|li|h\d)\s*>|<br\s*/?>", re.IGNORECASE)
 _HTML_TAG = re.compile(r"<[^>]+>")
 _MD_TABLE_RULE = re.compile(r"^\|?[\s:|-]*-{2,}[\s:|-]*$")
-_MD_PREFIX = re.compile(r"^(?:#{1,6}\s+|[-*]\s+(?=\|))")
+_MD_PREFIX = re.compile(r"^ *(?:#{1,6}\s+|[-*]\s+(?=\|))", re.MULTILINE)
+_MD_TABLE_LINE = re.compile(r"^ *\|.*$|^.*\| *$", re.MULTILINE)
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!$|<>])")
 
 
@@ -163,25 +161,36 @@ def _checkbox(match: re.Match[str]) -> str:
     return CHECKED if "checked" in match.group(0).lower() else UNCHECKED
 
 
+def _table_row(match: re.Match[str]) -> str:
+    line = match.group(0)
+    if _MD_TABLE_RULE.match(line):
+        return ""
+    return "\t".join(cell.strip() for cell in line.strip().strip("|").split("|"))
+
+
 def _normalise(text: str) -> list[str]:
     """Turn any supported layout into lines of tab-separated cells with ☐/☒ boxes."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
-    text = _CHECKBOX_HTML.sub(_checkbox, text)
-    if _HTML_BLOCK.search(text):
-        text = _HTML_CELL_END.sub("\t", text)
-        text = _HTML_LINE_END.sub("\n", text)
-        text = _HTML_TAG.sub("", text)
-    text = html.unescape(text).translate(_BOX_CHARS).replace("\u00a0", " ")
-    text = _BOX_BRACKETS.sub(lambda m: UNCHECKED if m[1] == " " else CHECKED, text)
-    lines = []
-    for raw in text.split("\n"):
-        line = _MD_PREFIX.sub("", raw.strip(" ")).replace("**", "")
-        if line.startswith("|") or line.endswith("|"):
-            if _MD_TABLE_RULE.match(line):
-                continue
-            line = "\t".join(cell.strip() for cell in line.strip("|").split("|"))
-        lines.append(_MD_ESCAPE.sub(r"\1", line).rstrip())
-    return lines
+    if "<" in text:
+        text = _CHECKBOX_HTML.sub(_checkbox, text)
+        if _HTML_BLOCK.search(text):
+            text = _HTML_CELL_END.sub("\t", text)
+            text = _HTML_LINE_END.sub("\n", text)
+            text = _HTML_TAG.sub("", text)
+    if "&" in text:
+        text = html.unescape(text)
+    for other, box in _BOX_CHARS.items():
+        if other in text:
+            text = text.replace(other, box)
+    text = text.replace("\u00a0", " ").replace("**", "")
+    if "[" in text:
+        text = _BOX_BRACKETS.sub(lambda m: UNCHECKED if m[1] == " " else CHECKED, text)
+    text = _MD_PREFIX.sub("", text)
+    if "|" in text:
+        text = _MD_TABLE_LINE.sub(_table_row, text)
+    if "\\" in text:
+        text = _MD_ESCAPE.sub(r"\1", text)
+    return [line.strip(" ").rstrip() for line in text.split("\n")]
 
 
 def _decode(data: bytes, source: str) -> str:
@@ -416,7 +425,7 @@ def _walk(lines: list[str], state: _State) -> None:
     for line in lines:
         if not line.strip():
             continue
-        first = fold(line.split("\t", 1)[0])
+        first = fold(line.split("\t", 1)[0][:80])
         contact_match = _CONTACT_RE.match(first)
         if contact_match:
             section, contact = "contact", int(contact_match[1])
@@ -645,12 +654,6 @@ def form_paths(folder_or_paths: str | os.PathLike[str] | Iterable) -> list[Path]
 def iter_forms(paths: Iterable[Path]) -> Iterator[tuple[Path, RetentionCase | FormParseError]]:
     """Parse files one by one, yielding the record or the error for each: a batch never stops."""
     for path in paths:
-        if path.suffix.lower() not in FORM_SUFFIXES:
-            yield path, FormParseError(
-                path.name, f"unsupported file type {path.suffix or '(none)'!r}; "
-                f"forms are {', '.join(FORM_SUFFIXES)}"
-            )
-            continue
         try:
             yield path, parse_form(path)
         except FormParseError as exc:

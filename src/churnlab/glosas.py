@@ -41,8 +41,6 @@ COLUMNS: tuple[str, ...] = (
 )  # fmt: skip
 """Columns of every glosa frame: the CSV's columns in snake_case, then ``kind``."""
 
-KINDS: tuple[str, ...] = ("technical", "administrative", "unknown")
-
 _TEXT_COLUMNS = ("cro", "uf", "guide", "competence", "code", "description", "kind")
 _STR_DTYPE = pd.Series([""]).dtype  # pandas' default string dtype ("str" since pandas 3)
 _HEADER_OF_COLUMN = dict(zip(COLUMNS[:-1], HEADER, strict=True))
@@ -178,7 +176,8 @@ def parse_glosa_mentions(text: str) -> list[GlosaEvent]:
     >>> parse_glosa_mentions("Sem glosas no período.")
     []
     """
-    starts = list(_MENTION.finditer(text or ""))
+    text = re.sub(r"\s+", " ", text or "")  # single spaces also keep the pattern linear
+    starts = list(_MENTION.finditer(text))
     if not starts:
         return []
     ends = [match.start() for match in starts[1:]] + [len(text)]
@@ -198,7 +197,7 @@ def _event(match: re.Match[str], body: str) -> GlosaEvent:
 
 
 def _competence_or_none(text: str) -> str | None:
-    # The pattern only admits real months; this guards odd Unicode case-folds.
+    # Case-insensitive [a-z] also admits letters like "ı" that fold to no month.
     try:
         return parse_competence(text)
     except ValueError:
@@ -229,8 +228,8 @@ def _table_match_size(code: str, tokens: list[str]) -> int | None:
         seen += _words(token)
         if seen[: len(target)] != target[: len(seen)]:
             return None
-        if len(seen) == len(target):
-            return size
+        if len(seen) >= len(target):
+            return size if len(seen) == len(target) else None
     return None
 
 
@@ -384,7 +383,7 @@ def read_glosa_csv(
     The file is UTF-8 (a BOM is accepted), ``;``-separated, with decimal
     commas, dates ``dd/mm/yyyy``, competences ``MM/YYYY`` and the header
     ``CRO;UF;Guia;Competência;Data;Código;Descrição;Valor glosado`` (case and
-    accents may differ; extra columns are ignored).
+    accents may differ; extra columns and blank rows are ignored).
 
     Parameters
     ----------

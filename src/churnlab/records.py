@@ -109,12 +109,6 @@ class RetentionCase(BaseModel):
         return self.model_dump(mode="json")
 
     @property
-    def opened_on(self) -> dt.date | None:
-        """When the case opened: the first contact's date, else the start date."""
-        first = next((c.date for c in self.contacts if c.date is not None), None)
-        return first or self.started_on or self.protocol_opened_on
-
-    @property
     def is_closed(self) -> bool:
         """Whether the case has an outcome (retained or dismissed)."""
         return self.status in ("retained", "dismissed")

@@ -4,24 +4,38 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _SPACES = re.compile(r"[ \t\u00a0]+")
 
 
+def _fold_char(ch: str) -> str:
+    base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+    return (base or ch).lower()
+
+
+# Latin letters with accents, and º/ª, folded once; other characters go through NFKD.
+_BEYOND_TABLE = re.compile("[^\x00-\u024f☐☒]")
+_FOLD_TABLE = {code: _fold_char(chr(code)) for code in range(0x80, 0x250)}
+
+
+@lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
     """Lower-case ``text``, drop accents and collapse runs of spaces.
 
     Labels and free text are compared folded, so ``"Régras Técnicas"`` matches
-    ``"regras tecnicas"``.
+    ``"regras tecnicas"``. Results are cached: form labels repeat across files.
 
     Examples
     --------
     >>> fold("  Não  se trata de RETENÇÃO ")
     'nao se trata de retencao'
     """
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _SPACES.sub(" ", stripped).strip().lower()
+    if not text.isascii():
+        text = text.translate(_FOLD_TABLE)
+        if _BEYOND_TABLE.search(text):
+            text = "".join(_fold_char(ch) for ch in text)
+    return _SPACES.sub(" ", text).strip().lower()
 
 
 def clean(text: str | None) -> str | None:

@@ -59,5 +59,51 @@ def parse(
         raise typer.Exit(1)
 
 
+@app.command()
+def anonymize(
+    paths: Annotated[list[Path], typer.Argument(help="Text forms (.txt/.md/.html) or folders of them.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the pseudonymised copies.")],
+) -> None:
+    """Write pseudonymised copies of forms: CPF, CNPJ, names, phones and protocols replaced.
+
+    The HMAC key comes from CHURNLAB_ANON_KEY or the file named by
+    CHURNLAB_ANON_KEY_FILE; the same key gives the same pseudonyms, so records still join.
+    """
+    from churnlab.anonymize import Pseudonymizer, anonymize_file
+
+    try:
+        pseudonymizer = Pseudonymizer.from_env()
+    except ChurnlabError as exc:
+        raise _fail(str(exc)) from None
+    failed = 0
+    for path in form_paths(paths):
+        try:
+            written = anonymize_file(path, out, pseudonymizer)
+        except ChurnlabError as exc:
+            failed += 1
+            typer.echo(f"churnlab: {exc}", err=True)
+            continue
+        typer.echo(str(written))
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def synth(
+    out_dir: Annotated[Path, typer.Argument(help="Data folder to write (forms/, glosas.csv, truth.csv).")],
+    n_cases: Annotated[int, typer.Option("--n-cases", min=1, help="Number of cases.")] = 500,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: same seed, same data.")] = 0,
+    open_share: Annotated[
+        float, typer.Option("--open-share", min=0.0, max=1.0, help="Share of cases still open.")
+    ] = 0.2,
+) -> None:
+    """Generate synthetic retention cases with known truth (not a stand-in for real history)."""
+    from churnlab.synth import generate, write_dataset
+
+    data = generate(n_cases, seed=seed, open_share=open_share)
+    path = write_dataset(data, out_dir, seed=seed)
+    typer.echo(f"wrote {n_cases} cases to {path}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

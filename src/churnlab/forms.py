@@ -317,10 +317,10 @@ def _header_segments(line: str, state: _State) -> tuple[list[_Segment], list[_Ce
     segments: list[_Segment] = []
     leftovers: list[_Cell] = []
     for col, raw in enumerate(line.split("\t")):
-        text = raw.strip()
+        text = _INNER_SPACES.sub(" ", raw.strip())
         if not text or text[0] in (CHECKED, UNCHECKED):
             continue
-        folded = fold(text) if len(text) == len(raw.strip()) else fold(text)
+        folded = fold(text)  # same length as text: labels found in it slice text
         accepted: list[tuple[str, int, int]] = []
         for m in _HEADER_RE.finditer(folded):
             name = m.lastgroup or ""
@@ -397,6 +397,7 @@ def _fill_pending(pending: list[_Segment], values: list[_Cell], tabbed: bool, st
         _store(state, seg.field, part)
 
 
+_INNER_SPACES = re.compile(r"[ \u00a0]+")
 _DATE_TOKEN = re.compile(r"\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{2,4}")
 _CONTACT_LABEL = re.compile(r"^\s*\d\s*[º°oOªa]?\.?\s*contato\s*:?", re.IGNORECASE)
 

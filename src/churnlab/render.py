@@ -515,7 +515,9 @@ def render_markdown(
         "- |   |  |  |", "|---|--|--|",
         [[f"{box(key in actions)} {label}" for key, label in r] for r in _ACTION_ROWS_MD],
     )  # fmt: skip
-    lines += ["", _ACTION_NOTE_MD_DEFAULT + (f" {case.action_note}" if case.action_note else ""), ""]
+    lines += ["", _ACTION_NOTE_MD_DEFAULT, ""]
+    if case.action_note:
+        lines += [case.action_note, ""]
 
     lines += ["## Motivo desligamento", ""]
     grid = []

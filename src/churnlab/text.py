@@ -10,8 +10,10 @@ _SPACES = re.compile(r"[ \t\u00a0]+")
 
 
 def _fold_char(ch: str) -> str:
+    """One character folded to one character (so positions in folded text match the original)."""
     base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
-    return (base or ch).lower()
+    lower = (base or ch).lower()
+    return lower if len(lower) == 1 else ch
 
 
 # Latin letters with accents, and º/ª, folded once; other characters go through NFKD.

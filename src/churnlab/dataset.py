@@ -1,0 +1,89 @@
+"""From a data folder (contract 3) to the tables models learn from.
+
+A data folder holds ``forms/`` (retention forms, any supported layout) and,
+optionally, ``glosas.csv`` (the operator's glosa export). :func:`load_data_dir`
+reads both, keeping going past bad forms; :func:`case_table` gives, for each
+parsed case, the labels models learn from: the outcome and the action tried.
+
+Several ticked action boxes count as the first one in the form's order
+(:data:`~churnlab.records.ACTIONS`: new prices, support, publicity, training,
+refresher, other); no box ticked is ``none``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from churnlab.errors import DataError
+from churnlab.forms import FormBatch, read_forms
+from churnlab.glosas import read_glosa_csv
+from churnlab.records import ACTIONS, NO_ACTION, RetentionCase
+
+
+@dataclass
+class DataFolder:
+    """A read data folder: the parsed forms (with failures) and the glosa export, if any."""
+
+    path: Path
+    forms: FormBatch
+    glosas: pd.DataFrame | None
+
+
+def load_data_dir(path: str | os.PathLike[str]) -> DataFolder:
+    """Read ``path/forms/`` and ``path/glosas.csv`` (optional).
+
+    Raises
+    ------
+    DataError
+        When the folder or its ``forms/`` subfolder is missing or holds no file.
+    """
+    path = Path(path)
+    if not path.is_dir():
+        raise DataError(f"{path}: no such data folder (expected forms/ and optionally glosas.csv)")
+    forms_dir = path / "forms"
+    if not forms_dir.is_dir():
+        raise DataError(f"{path}: no forms/ folder; put the retention forms in {forms_dir}")
+    if not any(p.is_file() for p in forms_dir.rglob("*")):
+        raise DataError(f"{forms_dir}: the folder is empty; nothing to read")
+    forms = read_forms(forms_dir)
+    glosa_path = path / "glosas.csv"
+    glosas = read_glosa_csv(glosa_path, errors="collect") if glosa_path.is_file() else None
+    return DataFolder(path, forms, glosas)
+
+
+def primary_action(case: RetentionCase) -> str:
+    """The action a case counts under: the first ticked box in form order, else ``none``.
+
+    Examples
+    --------
+    >>> primary_action(RetentionCase(source="x", actions=["support", "new_prices"]))
+    'new_prices'
+    >>> primary_action(RetentionCase(source="x"))
+    'none'
+    """
+    ticked = set(case.actions)
+    return next((a for a in ACTIONS if a in ticked), NO_ACTION)
+
+
+def case_table(cases: list[RetentionCase]) -> pd.DataFrame:
+    """Per case: ``status``, ``closed`` (retained/dismissed), ``dismissed`` (0/1), ``action``.
+
+    ``dismissed`` is missing for open and ``not_retention`` cases, which are
+    not used to fit models.
+    """
+    rows = []
+    for case in cases:
+        closed = case.status in ("retained", "dismissed")
+        rows.append({
+            "source": case.source,
+            "status": case.status,
+            "closed": closed,
+            "dismissed": float(case.status == "dismissed") if closed else float("nan"),
+            "action": primary_action(case),
+            "reasons": list(case.dismissal_reasons),
+        })
+    return pd.DataFrame(rows).set_index("source")

@@ -105,5 +105,59 @@ def synth(
     typer.echo(f"wrote {n_cases} cases to {path}")
 
 
+@app.command()
+def train(
+    data_dir: Annotated[Path, typer.Argument(help="Data folder: forms/ and optionally glosas.csv.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Model folder to write.")],
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same data and seed, same model).")] = 0,
+) -> None:
+    """Fit the risk model and the action recommender on the closed cases; write model + card."""
+    from churnlab.training import train_model
+
+    try:
+        model = train_model(data_dir, random_state=seed, progress=True)
+    except ChurnlabError as exc:
+        raise _fail(str(exc)) from None
+    model.save(out)
+    metrics = model.card["risk_holdout_metrics"]["churnlab risk model"]
+    typer.echo(
+        f"trained on {model.card['data']['closed_cases']} closed cases; held-out AUC "
+        f"{metrics['auc']:.3f}, Brier {metrics['brier']:.3f}; "
+        f"recommender: {model.card['recommender']['learner']}; wrote {out}",
+        err=True,
+    )
+    for failure in model.card["data"]["forms_failed"]:
+        typer.echo(f"churnlab: skipped {failure}", err=True)
+
+
+@app.command()
+def score(
+    data_dir: Annotated[Path, typer.Argument(help="Data folder: forms/ and optionally glosas.csv.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Scores CSV to write.")],
+    model: Annotated[
+        Path | None, typer.Option("--model", "-m", help="Model folder (default: the bundled models/default).")
+    ] = None,
+    rejects: Annotated[
+        Path | None, typer.Option("--rejects", help="CSV listing unreadable forms (default: OUT_rejects.csv).")
+    ] = None,
+) -> None:
+    """Score every form, closed or open, into a CSV ordered by priority for the retention team.
+
+    Exit status: 0 when every form was scored, 1 when some were rejected (the
+    scores file still holds all the others), 2 on a usage or data-folder error.
+    """
+    from churnlab.bundle import load_model
+    from churnlab.scoring import score_folder
+
+    try:
+        loaded = load_model(model)
+        summary = score_folder(data_dir, loaded, out, rejects=rejects, progress=True)
+    except ChurnlabError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"churnlab: {summary}", err=True)
+    if summary.rejected:
+        raise typer.Exit(1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

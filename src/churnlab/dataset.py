@@ -33,8 +33,8 @@ class DataFolder:
     glosas: pd.DataFrame | None
 
 
-def load_data_dir(path: str | os.PathLike[str]) -> DataFolder:
-    """Read ``path/forms/`` and ``path/glosas.csv`` (optional).
+def load_data_dir(path: str | os.PathLike[str], progress: bool = False) -> DataFolder:
+    """Read ``path/forms/`` and ``path/glosas.csv`` (optional); ``progress`` shows a bar.
 
     Raises
     ------
@@ -49,7 +49,7 @@ def load_data_dir(path: str | os.PathLike[str]) -> DataFolder:
         raise DataError(f"{path}: no forms/ folder; put the retention forms in {forms_dir}")
     if not any(p.is_file() for p in forms_dir.rglob("*")):
         raise DataError(f"{forms_dir}: the folder is empty; nothing to read")
-    forms = read_forms(forms_dir)
+    forms = read_forms(forms_dir, progress=progress)
     glosa_path = path / "glosas.csv"
     glosas = read_glosa_csv(glosa_path, errors="collect") if glosa_path.is_file() else None
     return DataFolder(path, forms, glosas)

@@ -22,7 +22,7 @@ import pandas as pd
 
 from churnlab import brazil
 from churnlab.glosas import COLUMNS as GLOSA_COLUMNS
-from churnlab.glosas import glosa_events_frame, glosa_kind, parse_glosa_mentions
+from churnlab.glosas import glosa_kind, parse_glosa_mentions
 from churnlab.records import RetentionCase
 from churnlab.text import fold
 
@@ -170,13 +170,12 @@ def _event_time(glosas: pd.DataFrame) -> pd.Series:
 def _glosa_features(cases: list[RetentionCase], rows: pd.DataFrame,
                     glosas: pd.DataFrame | None) -> pd.DataFrame:
     """Glosa history per case, counting only events known before the case opened."""
-    frames = []
-    for case in cases:
-        events = parse_glosa_mentions(_first_note(case))
-        if events:
-            frame = glosa_events_frame(events, cro=case.cro, uf=case.cro_uf or case.uf)
-            frame["source"] = case.source
-            frames.append(frame)
+    noted = [
+        {"source": case.source, "guide": g.guide, "code": g.code, "competence": g.competence,
+         "kind": glosa_kind(g.code), "date": pd.NaT, "value": np.nan}
+        for case in cases for g in parse_glosa_mentions(_first_note(case))
+    ]
+    frames = [pd.DataFrame(noted)] if noted else []
     keys = pd.DataFrame({
         "source": rows["source"],
         "key": [_dentist_key(c.cro, c.cro_uf or c.uf) for c in cases],

@@ -680,14 +680,21 @@ class FormBatch(list):
         return f"FormBatch({len(self)} forms, {len(self.failures)} failures)"
 
 
-def read_forms(folder_or_paths: str | os.PathLike[str] | Iterable) -> FormBatch:
+def read_forms(folder_or_paths: str | os.PathLike[str] | Iterable, progress: bool = False) -> FormBatch:
     """Parse every form in a folder (or a list of paths), keeping going past bad files.
 
     Returns a :class:`FormBatch`: the parsed cases in file order and, in
-    ``.failures``, an error naming each file that failed and why.
+    ``.failures``, an error naming each file that failed and why. ``progress``
+    shows a progress bar (tqdm; silent when not on a terminal).
     """
     batch = FormBatch()
-    for _, result in iter_forms(form_paths(folder_or_paths)):
+    paths = form_paths(folder_or_paths)
+    results = iter_forms(paths)
+    if progress:
+        from tqdm.auto import tqdm
+
+        results = tqdm(results, total=len(paths), desc="reading forms", unit="form")
+    for _, result in results:
         if isinstance(result, FormParseError):
             batch.failures.append(result)
         else:

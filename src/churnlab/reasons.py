@@ -22,7 +22,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
-from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from churnlab.records import DISMISSAL_REASONS
@@ -39,8 +39,10 @@ def _notes(notes: Iterable[str | None]) -> list[str]:
 class ReasonTagger(TransformerMixin, BaseEstimator):
     """Probability of each dismissal reason given the first note's text.
 
-    Character n-grams (typo-tolerant) and word n-grams feed a multinomial
-    logistic regression. Reasons never seen in training get probability 0.
+    Word unigrams and bigrams (TF-IDF, accents stripped) feed a multinomial
+    logistic regression (saga solver: seconds, not minutes, on 30 classes).
+    Character n-grams were measured too: slower and no more accurate on the
+    synthetic notes. Reasons never seen in training get probability 0.
 
     Parameters
     ----------
@@ -48,6 +50,8 @@ class ReasonTagger(TransformerMixin, BaseEstimator):
         Inverse regularisation strength of the logistic regression.
     min_df : int
         Minimum number of notes an n-gram must appear in.
+    random_state : int or None
+        Seed of the saga solver's sampling.
 
     Examples
     --------
@@ -59,18 +63,17 @@ class ReasonTagger(TransformerMixin, BaseEstimator):
     'p_reason_retired'
     """
 
-    def __init__(self, C: float = 5.0, min_df: int = 2) -> None:
+    def __init__(self, C: float = 5.0, min_df: int = 2, random_state: int | None = 0) -> None:
         self.C = C
         self.min_df = min_df
+        self.random_state = random_state
 
     def _pipeline(self) -> Pipeline:
-        vectors = FeatureUnion([
-            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=self.min_df,
-                                      sublinear_tf=True, dtype=np.float32)),
-            ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), min_df=self.min_df,
-                                      sublinear_tf=True, dtype=np.float32)),
-        ])
-        return Pipeline([("vectors", vectors), ("model", LogisticRegression(C=self.C, max_iter=3000))])
+        words = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), min_df=self.min_df,
+                                sublinear_tf=True, strip_accents="unicode")
+        model = LogisticRegression(C=self.C, solver="saga", tol=1e-3, max_iter=500,
+                                   random_state=self.random_state)
+        return Pipeline([("words", words), ("model", model)])
 
     def fit(self, notes: Sequence[str | None], reasons: Sequence[str]) -> ReasonTagger:
         """Learn from notes and the reason ticked at the end of each case (one per note)."""
@@ -108,7 +111,7 @@ class ReasonTagger(TransformerMixin, BaseEstimator):
         rare = np.isin(reasons, counts[counts < splits].index)
         strata = np.where(rare, "_rare", reasons)
         for train, test in folds.split(notes, strata):
-            fold_tagger = ReasonTagger(C=self.C, min_df=self.min_df)
+            fold_tagger = ReasonTagger(C=self.C, min_df=self.min_df, random_state=self.random_state)
             fold_tagger.fit([notes[i] for i in train], reasons[train])
             out.iloc[test] = fold_tagger.transform([notes[i] for i in test]).to_numpy()
         self.fit(notes, reasons)

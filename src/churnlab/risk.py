@@ -24,8 +24,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
-from churnlab.features import FEATURES, REASON_LEXICON
-from churnlab.reasons import REASON_COLUMNS
+from churnlab.features import FEATURES
 
 NON_MODEL_COLUMNS = ("first_note", "opened_on")
 
@@ -57,12 +56,10 @@ def model_columns(X: pd.DataFrame) -> list[str]:
 
 def describe_feature(name: str, value: float, up: bool) -> str:
     """Say in words what a feature's value means for the risk of one case."""
-    if name.startswith("p_reason_"):
-        key = name.removeprefix("p_reason_")
-        return f"states reason: {REASON_WORDS.get(key, key)}" if up else f"not about {REASON_WORDS.get(key, key)}"
-    if name.startswith("says_"):
-        key = name.removeprefix("says_")
-        return f"note mentions {REASON_WORDS.get(key, key)}"
+    if name.startswith(("p_reason_", "says_")):
+        key = name.removeprefix("p_reason_").removeprefix("says_")
+        words = REASON_WORDS.get(key, key)
+        return f"first note gives the reason: {words}" if up else f"first note is not about {words}"
     if np.isnan(value):
         return f"{FEATURES.get(name, name)}: not filled in"
     phrases = {
@@ -169,21 +166,41 @@ class DismissalRiskModel(ClassifierMixin, BaseEstimator):
         return pd.DataFrame(terms, index=matrix.index, columns=names).T.groupby(level=0).sum().T
 
     def explain(self, X: pd.DataFrame, top: int = 3) -> list[list[Reason]]:
-        """The ``top`` features pushing each case's risk up, in words a retention lead reads."""
+        """The ``top`` features pushing each case's risk up, in words a retention lead reads.
+
+        The lexicon flag and the tagger's probability of the same stated reason
+        count as one reason, so "retiring" is not said twice.
+        """
         contributions = self.contributions(X)
         values = self._matrix(X)
+        concept = {name: _concept(name) for name in contributions.columns}
         out = []
         for (_, row), (_, vals) in zip(contributions.iterrows(), values.iterrows(), strict=True):
-            pushing = row[row > 0.02].sort_values(ascending=False)
+            merged: dict[str, tuple[float, str]] = {}
+            for name, c in row.items():
+                key = concept[name]
+                total, lead = merged.get(key, (0.0, name))
+                if abs(c) > abs(row.get(lead, 0.0)):
+                    lead = name
+                merged[key] = (total + c, lead)
+            ranked = sorted(merged.items(), key=lambda item: -item[1][0])
             reasons = []
-            for name, c in pushing.items():
-                if name.startswith("p_reason_") and vals[name] < 0.3:
-                    continue  # "not about X" is a weak, confusing reason
-                reasons.append(Reason(name, describe_feature(name, float(vals[name]), True), float(c)))
-                if len(reasons) == top:
+            for _, (total, lead) in ranked:
+                if total <= 0.02 or len(reasons) == top:
                     break
+                if lead.startswith(("p_reason_", "says_")) and vals[lead] < 0.3:
+                    continue  # "the note is not about X" explains little
+                text = describe_feature(lead, float(vals[lead]), True)
+                reasons.append(Reason(lead, text, float(total)))
             out.append(reasons)
         return out
+
+
+def _concept(name: str) -> str:
+    for prefix in ("p_reason_", "says_"):
+        if name.startswith(prefix):
+            return "reason:" + name.removeprefix(prefix)
+    return name
 
 
 def _frame(X) -> pd.DataFrame:
@@ -191,5 +208,3 @@ def _frame(X) -> pd.DataFrame:
         raise TypeError("X must be a pandas DataFrame of features (see churnlab.build_features)")
     return X
 
-
-__all__ = ["DismissalRiskModel", "Reason", "model_columns", "REASON_COLUMNS", "REASON_LEXICON"]

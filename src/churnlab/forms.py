@@ -82,6 +82,7 @@ _SECTION_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("general", re.compile(r"^obs\.? ?gera(?:l|is)\b")),
     ("sectors", re.compile(r"^setor(?:es)? responsave(?:l|is)\b")),
 )
+_SECTION_STARTS = ("motivo", "acao", "acoes", "necessario", "obs", "setor")
 _TITLE_RE = re.compile(r"processo de retencao")
 
 _STATUS_BOXES = {
@@ -312,24 +313,31 @@ def _is_box(text: str) -> bool:
     return CHECKED in text or UNCHECKED in text
 
 
+@lru_cache(maxsize=1 << 14)
+def _label_matches(folded: str) -> tuple[tuple[str, int, int], ...]:
+    """Header labels in a folded cell (cached: label cells repeat from form to form)."""
+    return tuple((m.lastgroup or "", m.start(), m.end()) for m in _HEADER_RE.finditer(folded))
+
+
 def _header_segments(line: str, state: _State) -> tuple[list[_Segment], list[_Cell]]:
     """Split a header row into labels (with inline values) and the other, value cells."""
     segments: list[_Segment] = []
     leftovers: list[_Cell] = []
     for col, raw in enumerate(line.split("\t")):
-        text = _INNER_SPACES.sub(" ", raw.strip())
+        text = raw.strip()
+        if "  " in text or "\u00a0" in text:
+            text = _INNER_SPACES.sub(" ", text)
         if not text or text[0] in (CHECKED, UNCHECKED):
             continue
         folded = fold(text)  # same length as text: labels found in it slice text
         accepted: list[tuple[str, int, int]] = []
-        for m in _HEADER_RE.finditer(folded):
-            name = m.lastgroup or ""
+        for name, start, end in _label_matches(folded):
             if name == "uf":
                 name = "uf" if "cro_uf" in state.seen else "cro_uf"
             if name in state.seen and name != "date":
                 continue  # a label read before: here it is a value ("Operadora")
             state.seen.add(name)
-            accepted.append((name, m.start(), m.end()))
+            accepted.append((name, start, end))
         if not accepted:
             leftovers.append(_Cell(text, folded, col))
             continue
@@ -427,12 +435,14 @@ def _walk(lines: list[str], state: _State) -> None:
         if not line.strip():
             continue
         first = fold(line.split("\t", 1)[0][:80])
-        contact_match = _CONTACT_RE.match(first)
+        contact_match = _CONTACT_RE.match(first) if first[:1].isdigit() else None
         if contact_match:
             section, contact = "contact", int(contact_match[1])
             _contact_line(line, contact, state)
             continue
-        heading = next((name for name, rx in _SECTION_RES if rx.match(first)), None)
+        heading = None
+        if first.startswith(_SECTION_STARTS):
+            heading = next((name for name, rx in _SECTION_RES if rx.match(first)), None)
         if heading:
             section = heading
             box_section = "protocol_needed" if heading == "protocol" else heading
@@ -450,11 +460,11 @@ def _walk(lines: list[str], state: _State) -> None:
             continue
         text = " ".join(cell.strip() for cell in line.split("\t") if cell.strip())
         if section == "contact":
-            note = _OBS_RE.sub("", text)
+            note = _OBS_RE.sub("", text) if text[:3].lower() == "obs" else text
             if note:
                 state.contacts.setdefault(contact, {"note": []})["note"].append(note)
         elif section == "actions":
-            note = _OBS_RE.sub("", text)
+            note = _OBS_RE.sub("", text) if text[:3].lower() == "obs" else text
             if note and not _BOILERPLATE.search(fold(note)):
                 state.action_note.append(note)
         elif section == "general":

@@ -280,6 +280,7 @@ def test_docx_form(tmp_path, text_001):
         (b"\x00\x01\x02binary\x00", "binary content"),
         ("Formulário - Processo de Retenção ação".encode("utf-16-be"), "binary content"),
         (b"\xfa not utf8 \x81", "not UTF-8"),
+        (b"\xff\xfe\x00", "invalid utf-16 text"),
     ],
 )
 def test_bad_files_get_a_clear_error(tmp_path, content, reason):
@@ -299,6 +300,8 @@ def test_truncated_form(tmp_path, text_001):
 def test_bad_field_value_names_the_field(text_001):
     with pytest.raises(FormParseError, match=r"x\.md: field 'lives': 'muitas' is not a whole number"):
         cl.parse_form(text_001.replace("3.843", "muitas"), source="x.md")
+    with pytest.raises(FormParseError, match=r"field 'lives': Input should be less than"):
+        cl.parse_form(text_001.replace("3.843", "3.843.000.000.000"), source="x.md")
     with pytest.raises(FormParseError, match=r"field 'contacts\[3\]\.date'"):
         cl.parse_form(text_001.replace("15/04/2024", "45/04/2024", 1), source="x.md")
 

@@ -159,5 +159,64 @@ def score(
         raise typer.Exit(1)
 
 
+_MODEL_DIR_HELP = "Model folder (default: the bundled models/default)."
+
+
+@app.command()
+def serve(
+    model: Annotated[Path | None, typer.Option("--model", "-m", help=_MODEL_DIR_HELP)] = None,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = 8000,
+) -> None:
+    """Serve scores over HTTP: POST /score, POST /score/batch, GET /health, GET /model, /docs."""
+    import logging
+
+    import uvicorn
+
+    from churnlab.bundle import load_model
+    from churnlab.service import create_app
+
+    try:
+        service = create_app(load_model(model))
+    except ChurnlabError as exc:
+        raise _fail(str(exc)) from None
+    logging.getLogger("churnlab.service").setLevel(logging.INFO)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    uvicorn.run(service, host=host, port=port, log_level="info")
+
+
+@app.command()
+def worklist(
+    data_dir: Annotated[Path, typer.Argument(help="Data folder: forms/, optional glosas.csv.")],
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", help="worklist.html (a .csv is written beside it), or a .csv path alone.")],
+    model: Annotated[Path | None, typer.Option("--model", "-m", help=_MODEL_DIR_HELP)] = None,
+    title: Annotated[str, typer.Option("--title", help="Page title.")] = "Retention worklist",
+) -> None:
+    """Write the retention leads' worklist: open cases ranked by expected gain, with a budget chart.
+
+    Exit status: 0 when every form was read, 1 when some were unreadable (the
+    worklist still lists all the others), 2 on a usage or data-folder error.
+    """
+    from churnlab.bundle import load_model
+    from churnlab.worklist import worklist_scores, write_worklist
+
+    try:
+        loaded = load_model(model)
+        scores, failures = worklist_scores(data_dir, loaded)
+    except ChurnlabError as exc:
+        raise _fail(str(exc)) from None
+    trained = loaded.card.get("trained_at")
+    written = write_worklist(scores, out, title=title,
+                             note=f"Model trained {trained}." if trained else None)
+    for name, reason in failures:
+        typer.echo(f"churnlab: skipped {name}: {reason}", err=True)
+    also = "" if written.suffix.lower() == ".csv" else f" and {written.with_suffix('.csv')}"
+    typer.echo(f"churnlab: {len(scores)} open cases listed in {written}{also}", err=True)
+    if failures:
+        raise typer.Exit(1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -16,12 +16,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
 from churnlab import brazil
-from churnlab.glosas import COLUMNS as GLOSA_COLUMNS
 from churnlab.glosas import glosa_kind, parse_glosa_mentions
 from churnlab.records import RetentionCase
 from churnlab.text import fold
@@ -159,64 +160,84 @@ def _dentist_key(cro: object, uf: object) -> str:
     return f"{digits}/{str(uf or '').strip().upper()}"
 
 
-def _event_time(glosas: pd.DataFrame) -> pd.Series:
-    """When a glosa was known: its date, else the last day of its competence month."""
-    date = pd.to_datetime(glosas["date"], errors="coerce")
-    month = pd.to_datetime(glosas["competence"] + "-01", format="%Y-%m-%d", errors="coerce")
-    month_end = month + pd.offsets.MonthEnd(0)
-    return date.fillna(month_end)
+GLOSA_FEATURES = ("glosa_count", "glosa_count_12m", "glosa_technical_share", "glosa_distinct_codes",
+                  "months_since_last_glosa", "log_glosa_value")
 
 
-def _glosa_features(cases: list[RetentionCase], rows: pd.DataFrame,
+@dataclass(frozen=True)
+class _Glosa:
+    """One glosa item as a feature sees it: when it was known, and what it was."""
+
+    key: tuple  # (guide, code, competence): the same item from a note and the CSV counts once
+    time: dt.date | None
+    technical: bool
+    code: str | None
+    value: float
+
+
+@lru_cache(maxsize=1024)
+def _month_end(competence: str | None) -> dt.date | None:
+    if not competence:
+        return None
+    year, month = map(int, competence.split("-"))
+    return dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+
+
+def _exported_glosas(glosas: pd.DataFrame | None) -> dict[str, list[_Glosa]]:
+    """The glosa export grouped by dentist (CRO + UF)."""
+    if glosas is None or not len(glosas):
+        return {}
+    dates = pd.to_datetime(glosas["date"], errors="coerce")
+    days = [None if pd.isna(d) else d for d in dates.dt.date.tolist()]
+    values = pd.to_numeric(glosas["value"], errors="coerce").fillna(0.0).tolist()
+    kinds = glosas["kind"].where(glosas["kind"].notna(), glosas["code"].map(glosa_kind)).tolist()
+    by_dentist: dict[str, list[_Glosa]] = {}
+    columns = (glosas[c].tolist() for c in ("cro", "uf", "guide", "code", "competence"))
+    for cro, uf, guide, code, competence, day, kind, value in zip(
+            *columns, days, kinds, values, strict=True):
+        competence = competence if isinstance(competence, str) else None
+        item = _Glosa((guide, code, competence), day or _month_end(competence),
+                      kind == "technical", code, float(value))
+        by_dentist.setdefault(_dentist_key(cro, uf), []).append(item)
+    return by_dentist
+
+
+def _glosa_row(events: list[_Glosa], opened: dt.date | None) -> dict[str, float]:
+    """Glosa history of one case: only items known before the case opened count."""
+    seen, known = set(), []
+    for event in events:
+        if event.key in seen or opened is None or event.time is None or event.time >= opened:
+            continue
+        seen.add(event.key)
+        known.append(event)
+    if not known:
+        return dict.fromkeys(GLOSA_FEATURES, 0.0) | {
+            "glosa_technical_share": np.nan, "months_since_last_glosa": np.nan}
+    ages = [(opened - e.time).days / 30.4375 for e in known]
+    return {
+        "glosa_count": float(len(known)),
+        "glosa_count_12m": float(sum(age <= 12 for age in ages)),
+        "glosa_technical_share": sum(e.technical for e in known) / len(known),
+        "glosa_distinct_codes": float(len({e.code for e in known})),
+        "months_since_last_glosa": min(ages),
+        "log_glosa_value": float(np.log1p(sum(e.value for e in known))),
+    }
+
+
+def _glosa_features(cases: list[RetentionCase], opened: list[dt.date | None],
                     glosas: pd.DataFrame | None) -> pd.DataFrame:
-    """Glosa history per case, counting only events known before the case opened."""
-    noted = [
-        {"source": case.source, "guide": g.guide, "code": g.code, "competence": g.competence,
-         "kind": glosa_kind(g.code), "date": pd.NaT, "value": np.nan}
-        for case in cases for g in parse_glosa_mentions(_first_note(case))
-    ]
-    frames = [pd.DataFrame(noted)] if noted else []
-    keys = pd.DataFrame({
-        "source": rows["source"],
-        "key": [_dentist_key(c.cro, c.cro_uf or c.uf) for c in cases],
-        "opened_on": pd.to_datetime(rows["opened_on"]),
-    })
-    if glosas is not None and len(glosas):
-        exported = glosas[list(GLOSA_COLUMNS)].copy()
-        exported["key"] = [_dentist_key(c, u) for c, u in zip(exported["cro"], exported["uf"], strict=True)]
-        exported = exported.merge(keys[["source", "key"]], on="key", how="inner").drop(columns="key")
-        frames.append(exported)
-    columns = ["glosa_count", "glosa_count_12m", "glosa_technical_share", "glosa_distinct_codes",
-               "months_since_last_glosa", "log_glosa_value"]
-    if not frames:
-        out = pd.DataFrame(0.0, index=rows["source"], columns=columns)
-        out[["glosa_technical_share", "months_since_last_glosa"]] = np.nan
-        return out
-    events = pd.concat(frames, ignore_index=True)
-    events = events.drop_duplicates(subset=["source", "guide", "code", "competence"])
-    events["time"] = _event_time(events)
-    events = events.merge(keys[["source", "opened_on"]], on="source")
-    events = events[events["time"].notna() & (events["time"] < events["opened_on"])]
-    age_months = (events["opened_on"] - events["time"]).dt.days / 30.4375
-    kind = events["kind"].where(events["kind"].notna(), events["code"].map(glosa_kind))
-    events = events.assign(
-        recent=(age_months <= 12).astype(float),
-        technical=(kind == "technical").astype(float),
-        age=age_months,
-        value=pd.to_numeric(events["value"], errors="coerce").fillna(0.0),
-    )
-    grouped = events.groupby("source")
-    out = pd.DataFrame({
-        "glosa_count": grouped.size().astype(float),
-        "glosa_count_12m": grouped["recent"].sum(),
-        "glosa_technical_share": grouped["technical"].mean(),
-        "glosa_distinct_codes": grouped["code"].nunique().astype(float),
-        "months_since_last_glosa": grouped["age"].min(),
-        "log_glosa_value": np.log1p(grouped["value"].sum()),
-    }).reindex(rows["source"])
-    counts = ["glosa_count", "glosa_count_12m", "glosa_distinct_codes", "log_glosa_value"]
-    out[counts] = out[counts].fillna(0.0)
-    return out
+    """Glosa features per case, from the first note's mentions and the export (CRO + UF)."""
+    exported = _exported_glosas(glosas)
+    rows = []
+    for case, opened_on in zip(cases, opened, strict=True):
+        noted = [
+            _Glosa((g.guide, g.code, g.competence), _month_end(g.competence),
+                   glosa_kind(g.code) == "technical", g.code, 0.0)
+            for g in parse_glosa_mentions(_first_note(case))
+        ]
+        rows.append(_glosa_row(noted + exported.get(_dentist_key(case.cro, case.cro_uf or case.uf), []),
+                               opened_on))
+    return pd.DataFrame(rows, index=[c.source for c in cases], columns=list(GLOSA_FEATURES))
 
 
 def build_features(cases: Iterable[RetentionCase], glosas: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -242,7 +263,7 @@ def build_features(cases: Iterable[RetentionCase], glosas: pd.DataFrame | None =
     if rows["source"].duplicated().any():
         dupes = rows.loc[rows["source"].duplicated(), "source"].tolist()[:5]
         raise ValueError(f"case sources must be unique; repeated: {dupes}")
-    glosa = _glosa_features(cases, rows, glosas)
+    glosa = _glosa_features(cases, list(rows["opened_on"]), glosas)
     out = rows.set_index("source").join(glosa)
     return out[["opened_on", *FEATURES]]
 

@@ -29,6 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
+from pydantic import ValidationError
 
 from churnlab import brazil
 from churnlab.errors import FormParseError
@@ -194,13 +195,18 @@ def _normalise(text: str) -> list[str]:
     return [line.strip(" ").rstrip() for line in text.split("\n")]
 
 
-def _decode(data: bytes, source: str) -> str:
-    """Decode a text form, refusing empty, binary and unknown-encoding files."""
+def decode_form_bytes(data: bytes, source: str = "<bytes>") -> str:
+    """Decode a text form's bytes (UTF-8, UTF-16 with BOM, Windows-1252), refusing empty,
+    binary and unknown-encoding content with a :class:`FormParseError`."""
     if not data.strip():
         raise FormParseError(source, "the file is empty")
     for bom, codec in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
         if data.startswith(bom):
-            return data.decode(codec, errors="strict")
+            try:
+                return data.decode(codec, errors="strict")
+            except UnicodeDecodeError as exc:
+                raise FormParseError(source, f"invalid {codec} text ({exc.reason} at byte "
+                                     f"{exc.start}); save the form as UTF-8") from None
     if b"\x00" in data[:4096]:
         raise FormParseError(source, "binary content (NUL bytes): not a text form")
     try:
@@ -549,7 +555,7 @@ def _record(state: _State) -> RetentionCase:
     general_note = "\n".join(state.general_note) or None
     notes = [c.note for c in contacts if c.note] + [n for n in (action_note, general_note) if n]
     text = _text_or_none
-    return RetentionCase(
+    fields = dict(
         source=state.source,
         collaborator=text(state.values.get("collaborator")),
         cro_count=_convert(state, "cro_count", brazil.parse_int_br),
@@ -587,6 +593,13 @@ def _record(state: _State) -> RetentionCase:
         glosas=[g for note in notes for g in parse_glosa_mentions(note)],
         signatories=[s for s in (clean(x) for x in state.signatories) if s],
     )
+    try:
+        return RetentionCase(**fields)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = ".".join(str(part) for part in error["loc"])
+        raise FormParseError(state.source, f"{error['msg']} (read {error.get('input')!r})",
+                             field=name) from None
 
 
 # --- public API -------------------------------------------------------------------
@@ -617,7 +630,7 @@ def _read_path(path: Path) -> str:
         raise FormParseError(path.name, f"cannot read the file ({exc.strerror})") from None
     if path.suffix.lower() == ".docx" or data.startswith(b"PK\x03\x04"):
         return docx_text(data, path.name)
-    return _decode(data, path.name)
+    return decode_form_bytes(data, path.name)
 
 
 def parse_form(path_or_text: str | os.PathLike[str], source: str | None = None) -> RetentionCase:

@@ -69,7 +69,7 @@ class RetentionCase(BaseModel):
 
     source: str
     collaborator: str | None = None
-    cro_count: int | None = None
+    cro_count: int | None = Field(None, ge=0, le=1_000)
     operator: str | None = None
     cro: str | None = None
     cro_uf: str | None = None
@@ -83,16 +83,16 @@ class RetentionCase(BaseModel):
     protocol_opened_on: dt.date | None = None
     city: str | None = None
     uf: str | None = None
-    lives: int | None = None
-    listed_cros: int | None = None
+    lives: int | None = Field(None, ge=0, le=10**9)
+    listed_cros: int | None = Field(None, ge=0, le=10**7)
     other_plans: bool | None = None
     other_plans_names: str | None = None
-    us_value: float | None = None
+    us_value: float | None = Field(None, ge=0, le=10**6, allow_inf_nan=False)
     last_production: str | None = None
-    last_production_value: float | None = None
+    last_production_value: float | None = Field(None, ge=-(10**12), le=10**12, allow_inf_nan=False)
     started_on: dt.date | None = None
     finished_on: dt.date | None = None
-    days_to_finish: int | None = None
+    days_to_finish: int | None = Field(None, ge=0, le=100_000)
     status: Status | None = None
     contacts: list[Contact] = Field(default_factory=list)
     actions: list[str] = Field(default_factory=list)

@@ -24,7 +24,6 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
-from churnlab.features import FEATURES
 
 NON_MODEL_COLUMNS = ("first_note", "opened_on")
 
@@ -54,36 +53,60 @@ def model_columns(X: pd.DataFrame) -> list[str]:
     return [c for c in X.columns if c not in NON_MODEL_COLUMNS and pd.api.types.is_numeric_dtype(X[c])]
 
 
-def describe_feature(name: str, value: float, up: bool) -> str:
-    """Say in words what a feature's value means for the risk of one case."""
+_UNKNOWN_WORDS: dict[str, str] = {
+    "tenure_years": "inclusion date not on the form",
+    "person_type_j": "person type (J/F) not on the form",
+    "requested_by_operator": "who asked for the dismissal not on the form",
+    "cro_count": "number of CROs not on the form",
+    "log_lives": "lives in the area not on the form",
+    "log_listed_cros": "listed dentists in the area not on the form",
+    "other_plans": "not known whether the dentist serves other plans",
+    "us_value": "fee unit not on the form",
+    "months_since_production": "date of last production unknown",
+    "log_last_production_value": "value of last production not on the form",
+    "glosa_technical_share": "no glosa on record",
+    "months_since_last_glosa": "no glosa on record",
+}
+
+
+def describe_feature(name: str, value: float) -> str:
+    """Say in words what a feature's value is, for a reason shown to a retention lead.
+
+    Examples
+    --------
+    >>> describe_feature("glosa_count_12m", 3.0)
+    '3 glosas in the 12 months before the request'
+    >>> describe_feature("p_reason_retired", 0.9)
+    'first note gives the reason: retiring'
+    """
     if name.startswith(("p_reason_", "says_")):
         key = name.removeprefix("p_reason_").removeprefix("says_")
-        words = REASON_WORDS.get(key, key)
-        return f"first note gives the reason: {words}" if up else f"first note is not about {words}"
+        return f"first note gives the reason: {REASON_WORDS.get(key, key)}"
     if np.isnan(value):
-        return f"{FEATURES.get(name, name)}: not filled in"
-    phrases = {
-        "no_guides": "no guides issued recently (SEM GUIAS)",
-        "requested_by_operator": "dismissal asked by the operator",
-        "other_plans": "serves other plans" if value else "serves no other plan",
-        "person_type_j": "clinic (legal entity)" if value else "individual dentist",
-    }
-    if name in phrases and (value or name in ("other_plans", "person_type_j")):
-        return phrases[name]
-    shown = {
+        return _UNKNOWN_WORDS.get(name, f"{name} not on the form")
+    words = {
         "tenure_years": f"{value:.1f} years in the network",
+        "person_type_j": "a clinic (legal entity)" if value else "an individual dentist",
+        "requested_by_operator": "the operator asked for the dismissal" if value
+        else "the dentist asked for the dismissal",
+        "cro_count": f"{value:.0f} CRO(s) on the form",
         "log_lives": f"{np.expm1(value):,.0f} lives in the area",
         "log_listed_cros": f"{np.expm1(value):,.0f} listed dentists in the area",
-        "log_last_production_value": f"last production R$ {np.expm1(value):,.2f}",
-        "log_glosa_value": f"R$ {np.expm1(value):,.2f} refused in glosas",
-        "glosa_count": f"{value:.0f} glosas before opening",
-        "glosa_count_12m": f"{value:.0f} glosas in the last 12 months",
-        "glosa_technical_share": f"{value:.0%} of glosas technical",
-        "months_since_last_glosa": f"last glosa {value:.0f} months before",
-        "months_since_production": f"last production {value:.0f} months before",
+        "other_plans": "serves other plans" if value else "serves no other plan",
+        "other_plans_count": f"serves {value:.0f} other plan(s)",
         "us_value": f"fee unit R$ {value:.2f}",
+        "no_guides": "no guides issued lately (SEM GUIAS)" if value else "has been issuing guides",
+        "months_since_production": f"last production {value:.0f} months before the request",
+        "log_last_production_value": f"last production worth R$ {np.expm1(value):,.2f}",
+        "glosa_count": f"{value:.0f} glosas before the request",
+        "glosa_count_12m": f"{value:.0f} glosas in the 12 months before the request",
+        "glosa_technical_share": f"{value:.0%} of glosas technical",
+        "glosa_distinct_codes": f"{value:.0f} different glosa codes",
+        "months_since_last_glosa": f"last glosa {value:.0f} months before the request",
+        "log_glosa_value": f"R$ {np.expm1(value):,.2f} refused in glosas",
+        "note_length": f"first note of {value:.0f} words",
     }
-    return shown.get(name, f"{FEATURES.get(name, name)} = {value:g}")
+    return words.get(name, f"{name} = {value:g}")
 
 
 @dataclass(frozen=True)
@@ -190,7 +213,7 @@ class DismissalRiskModel(ClassifierMixin, BaseEstimator):
                     break
                 if lead.startswith(("p_reason_", "says_")) and vals[lead] < 0.3:
                     continue  # "the note is not about X" explains little
-                text = describe_feature(lead, float(vals[lead]), True)
+                text = describe_feature(lead, float(vals[lead]))
                 reasons.append(Reason(lead, text, float(total)))
             out.append(reasons)
         return out

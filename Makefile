@@ -1,16 +1,24 @@
 # The two set-up commands of the README: `make demo` (main job on the bundled data) and `make test`.
 PYTHON ?= python3
 
-.PHONY: install demo test bench
+.PHONY: install demo model test bench
 
 install:
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 
 demo: install
-	churnlab parse data/case_records
+	mkdir -p out
+	churnlab score data/sample --out out/scores.csv
+	churnlab worklist data/sample --out out/worklist.html
+
+model: install
+	churnlab train data/sample --out models/default --seed 0
 
 test: install
 	$(PYTHON) -m pytest
 
 bench: install
 	$(PYTHON) benchmarks/bench_parse.py
+	$(PYTHON) benchmarks/bench_synth.py
+	$(PYTHON) benchmarks/bench_models.py --speed
+	$(PYTHON) benchmarks/bench_service.py

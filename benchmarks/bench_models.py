@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from churnlab.dataset import case_table
+from churnlab.dataset import case_table, load_data_dir
 from churnlab.evaluation import compare_scores
 from churnlab.policy import dr_value
 from churnlab.recommend import evaluate_policy
@@ -47,8 +47,6 @@ def main() -> None:
         start = time.perf_counter()
         model = train_model(folder, random_state=0)
         train_seconds = time.perf_counter() - start
-        from churnlab.dataset import load_data_dir
-
         loaded = load_data_dir(folder)
         cases = list(loaded.forms)
         table = case_table(cases)
@@ -77,22 +75,18 @@ def main() -> None:
     print("\nPolicy value on open cases, R$ per case (truth, default economics):")
     print(money.round(2))
 
-    closed = [c for c in cases if c.status in ("retained", "dismissed")]
-    Xc = model.features(closed, loaded.glosas)
-    tc = truth.loc[Xc.index]
-    logged = case_table(closed)["action"].to_numpy()
-    retained = (case_table(closed)["dismissed"] == 0).astype(int).to_numpy()
-    target = rec.recommend(Xc)
-    props = rec.predict_propensities(Xc)
-    outcomes = rec.predict_effects(Xc)
-    dr = dr_value(logged, retained, target, props, outcomes)
-    effects = true_effects(tc).to_numpy()
-    column = {a: i for i, a in enumerate(true_effects(tc).columns)}
+    # Held-out logged data: the open cases' simulated action and outcome (kept in truth only).
+    logged = t["action"].to_numpy()
+    retained = t["retained"].to_numpy()
+    target = rec.predict_effects(X).idxmax(axis=1).to_numpy()
+    dr = dr_value(logged, retained, target, rec.predict_propensities(X), rec.predict_effects(X))
+    effects = true_effects(t).to_numpy()
+    column = {a: i for i, a in enumerate(true_effects(t).columns)}
     truth_value = float(effects[np.arange(len(target)), [column[a] for a in target]].mean())
-    print(f"\nOff-policy DR estimate of the recommended policy's retention on the {len(closed)} "
-          f"closed (training) cases: {dr}; truth {truth_value:.4f}; "
+    print(f"\nOff-policy DR estimate of the recommended (max P) policy's retention from the open "
+          f"cases' logged actions: {dr}; truth {truth_value:.4f}; "
           f"{'inside' if dr.low <= truth_value <= dr.high else 'OUTSIDE'} the interval")
-    print(evaluate_policy(rec, Xc, logged, retained).round(4))
+    print(evaluate_policy(rec, X, logged, retained).round(1).to_string())
 
     if args.speed:
         _speed(model, X)

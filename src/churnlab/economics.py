@@ -11,8 +11,10 @@ operator; every figure is a parameter, so an operator can put its own.
 Value of a retained dentist (R$, over ``horizon_months``):
 
 * ``replacement_cost``: recruiting and credentialing a substitute;
-* ``coverage_value_per_life`` × lives ÷ max(listed CROs, 1): how many of the
-  area's beneficiaries depend on each listed dentist (network adequacy);
+* ``coverage_value_per_life`` × min(lives ÷ max(listed CROs, 1),
+  ``coverage_cap_lives``): how many of the area's beneficiaries depend on each
+  listed dentist (network adequacy), capped so that one dentist in a large,
+  thinly listed area does not dwarf everyone else;
 * ``production_margin`` × monthly production × ``horizon_months``: the share of
   the dentist's production that is margin for the operator.
 
@@ -57,6 +59,7 @@ class Economics:
 
     replacement_cost: float = 1500.0
     coverage_value_per_life: float = 20.0
+    coverage_cap_lives: float = 300.0
     production_margin: float = 0.15
     horizon_months: int = 12
     price_rise: float = 0.05
@@ -81,7 +84,7 @@ class Economics:
         lives = self._raw(X, "log_lives")
         listed = np.maximum(self._raw(X, "log_listed_cros"), 1.0)
         production = self._raw(X, "log_last_production_value")
-        coverage = self.coverage_value_per_life * lives / listed
+        coverage = self.coverage_value_per_life * np.minimum(lives / listed, self.coverage_cap_lives)
         margin = self.production_margin * production * self.horizon_months
         return self.replacement_cost + coverage + margin
 

@@ -22,7 +22,7 @@ def expected_calibration_error(y, p, bins: int = 10) -> float:
     for chunk in np.array_split(order, min(bins, len(p))):
         if len(chunk):
             error += len(chunk) * abs(y[chunk].mean() - p[chunk].mean())
-    return error / len(p)
+    return float(error / len(p))
 
 
 def calibration_table(y, p, bins: int = 10) -> pd.DataFrame:

@@ -102,9 +102,9 @@ def _production_date(text: str | None) -> dt.date | None:
             value = parse(text)
         except ValueError:
             continue
-        if isinstance(value, str):  # a competence "YYYY-MM": count from the month's end
+        if isinstance(value, str):  # a competence "YYYY-MM": production began in that month
             year, month = map(int, value.split("-"))
-            return (dt.date(year + month // 12, month % 12 + 1, 1)) - dt.timedelta(days=1)
+            return dt.date(year, month, 1)
         return value
     return None
 
@@ -143,8 +143,9 @@ def _case_row(case: RetentionCase) -> dict[str, object]:
         "other_plans_count": float(len(names)),
         "us_value": np.nan if case.us_value is None else case.us_value,
         "no_guides": float("sem guia" in fold(case.last_production or "")),
+        # A production dated after the opening was written later: not known at opening.
         "months_since_production": _months_between(production, opened)
-        if production and opened else np.nan,
+        if production and opened and production <= opened else np.nan,
         "log_last_production_value": np.log1p(max(case.last_production_value, 0.0))
         if case.last_production_value is not None else np.nan,
         "note_length": float(len(note.split())),

@@ -48,6 +48,10 @@ REASON_WORDS: dict[str, str] = {
 """Plain words for each dismissal reason, used in per-case explanations."""
 
 
+MIN_CONTRIBUTION = 0.05
+"""Smallest log-odds push (about +1 point of risk) worth naming as a reason."""
+
+
 def model_columns(X: pd.DataFrame) -> list[str]:
     """The columns of a feature frame that models read: numeric, not the note or date."""
     return [c for c in X.columns if c not in NON_MODEL_COLUMNS and pd.api.types.is_numeric_dtype(X[c])]
@@ -69,6 +73,15 @@ _UNKNOWN_WORDS: dict[str, str] = {
 }
 
 
+_ZERO_WORDS: dict[str, str] = {
+    "glosa_count": "no glosa on record",
+    "glosa_distinct_codes": "no glosa on record",
+    "log_glosa_value": "no glosa on record",
+    "glosa_count_12m": "no glosa in the 12 months before the request",
+    "other_plans_count": "serves no other plan",
+}
+
+
 def describe_feature(name: str, value: float) -> str:
     """Say in words what a feature's value is, for a reason shown to a retention lead.
 
@@ -84,12 +97,14 @@ def describe_feature(name: str, value: float) -> str:
         return f"first note gives the reason: {REASON_WORDS.get(key, key)}"
     if np.isnan(value):
         return _UNKNOWN_WORDS.get(name, f"{name} not on the form")
+    if value == 0 and name in _ZERO_WORDS:
+        return _ZERO_WORDS[name]
     words = {
         "tenure_years": f"{value:.1f} years in the network",
         "person_type_j": "a clinic (legal entity)" if value else "an individual dentist",
         "requested_by_operator": "the operator asked for the dismissal" if value
         else "the dentist asked for the dismissal",
-        "cro_count": f"{value:.0f} CRO(s) on the form",
+        "cro_count": "a single CRO on the form" if value == 1 else f"{value:.0f} CROs on the form",
         "log_lives": f"{np.expm1(value):,.0f} lives in the area",
         "log_listed_cros": f"{np.expm1(value):,.0f} listed dentists in the area",
         "other_plans": "serves other plans" if value else "serves no other plan",
@@ -192,29 +207,36 @@ class DismissalRiskModel(ClassifierMixin, BaseEstimator):
         """The ``top`` features pushing each case's risk up, in words a retention lead reads.
 
         The lexicon flag and the tagger's probability of the same stated reason
-        count as one reason, so "retiring" is not said twice.
+        count as one reason, so "retiring" is not said twice; a stated reason
+        the note hardly gives (below 0.3) is not named. Only pushes above
+        :data:`MIN_CONTRIBUTION` count.
         """
         contributions = self.contributions(X)
-        values = self._matrix(X)
-        concept = {name: _concept(name) for name in contributions.columns}
+        values = self._matrix(X)[contributions.columns]
+        concepts = pd.Index([_concept(c) for c in contributions.columns])
+        keys = concepts.unique()
+        # Per concept: summed push, the member feature pushing most (named), its strength.
+        grouped = contributions.T.groupby(concepts).sum().T[keys].to_numpy()
+        member = {k: np.flatnonzero(concepts == k) for k in keys}
+        push = contributions.to_numpy()
+        vals = values.to_numpy()
+        rows = np.arange(len(push))
+        lead = np.column_stack([member[k][np.argmax(push[:, member[k]], axis=1)] for k in keys])
+        strength = np.column_stack([vals[:, member[k]].max(axis=1) for k in keys])
+        is_reason = np.array([k.startswith("reason:") for k in keys])
+        eligible = (grouped > MIN_CONTRIBUTION) & (~is_reason | (np.nan_to_num(strength) >= 0.3))
+        ranked = np.argsort(-np.where(eligible, grouped, -np.inf), axis=1, kind="stable")[:, :top + 2]
+        names = list(contributions.columns)
         out = []
-        for (_, row), (_, vals) in zip(contributions.iterrows(), values.iterrows(), strict=True):
-            merged: dict[str, tuple[float, str]] = {}
-            for name, c in row.items():
-                key = concept[name]
-                total, lead = merged.get(key, (0.0, name))
-                if abs(c) > abs(row.get(lead, 0.0)):
-                    lead = name
-                merged[key] = (total + c, lead)
-            ranked = sorted(merged.items(), key=lambda item: -item[1][0])
-            reasons = []
-            for _, (total, lead) in ranked:
-                if total <= 0.02 or len(reasons) == top:
+        for i in rows:
+            reasons: list[Reason] = []
+            for j in ranked[i]:
+                if not eligible[i, j] or len(reasons) == top:
                     break
-                if lead.startswith(("p_reason_", "says_")) and vals[lead] < 0.3:
-                    continue  # "the note is not about X" explains little
-                text = describe_feature(lead, float(vals[lead]))
-                reasons.append(Reason(lead, text, float(total)))
+                column = lead[i, j]
+                text = describe_feature(names[column], float(vals[i, column]))
+                if all(r.text != text for r in reasons):  # two glosa counts, one "no glosa"
+                    reasons.append(Reason(names[column], text, float(grouped[i, j])))
             out.append(reasons)
         return out
 

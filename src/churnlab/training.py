@@ -98,8 +98,8 @@ def train_model(data_dir: str | os.PathLike[str], *, economics: Economics | None
 
 
 def _recommender_summary(recommender: ActionRecommender) -> dict:
-    summary = {"learner": str(getattr(recommender, "learner_", recommender.learner))}
-    cv = getattr(recommender, "cv_results_", None)
-    if isinstance(cv, pd.DataFrame):
-        summary["cv_results"] = cv.round(4).reset_index().to_dict(orient="records")
+    summary = {"learner": recommender.learner_}
+    if recommender.cv_results_ is not None:
+        table = pd.DataFrame(recommender.cv_results_)
+        summary["cv_results"] = table.round(4).to_dict(orient="records")
     return summary

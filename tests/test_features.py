@@ -7,12 +7,12 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import case_record
 
 import churnlab as cl
 from churnlab.features import FEATURES, build_features
 from churnlab.render import render_markdown, render_plain
 from churnlab.synth import generate
+from conftest import case_record
 
 
 @pytest.fixture(scope="module")

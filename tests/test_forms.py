@@ -6,11 +6,11 @@ import datetime as dt
 import json
 
 import pytest
-from conftest import case_record, seed_form
 
 import churnlab as cl
 from churnlab import brazil
 from churnlab.errors import FormParseError
+from conftest import case_record, seed_form
 
 D = dt.date
 
@@ -44,7 +44,8 @@ SEED_001 = {
 }
 SEED_001_CONTACT_DATES = [D(2024, 3, 4), D(2024, 3, 4), D(2024, 4, 15), D(2024, 4, 15), D(2024, 4, 17)]
 SEED_001_GLOSAS = [
-    ("2023-02", "1273027", "3040", "rx enviados sem condições de analise - RAIO X NÃO TEM VISIBILIDADE DOS CONDUTOS."),
+    ("2023-02", "1273027", "3040",
+     "rx enviados sem condições de analise - RAIO X NÃO TEM VISIBILIDADE DOS CONDUTOS."),
     ("2023-03", "1317317", "3040", "No rx anexado não visualiza lesão."),
     ("2023-07", "1490968", "3040", "rx sem condições de analise."),
 ]
@@ -224,13 +225,15 @@ def test_misspelt_labels_still_match(text_000):
 
 
 def test_plain_layout_with_inline_values(text_000):
-    text = text_000.replace("Operadora CRO UF Nome dentista", "Operadora ODONTO X CRO 1234 UF SP Nome dentista FULANO DE TAL")
+    text = text_000.replace("Operadora CRO UF Nome dentista",
+                            "Operadora ODONTO X CRO 1234 UF SP Nome dentista FULANO DE TAL")
     text = text.replace("Cidade UF nº de vidas", "Cidade SÃO PAULO UF SP nº de vidas 1.200")
     text = text.replace("Data início Data final Tempo finalização",
                         "Data início 01/02/2024 Data final 11/02/2024 Tempo finalização 10 dia(s)")
     text = text.replace("1º contato Data", "1º contato Data 01/02/2024")
     case = cl.parse_form(text)
-    assert (case.operator, case.cro, case.cro_uf, case.dentist_name) == ("ODONTO X", "1234", "SP", "FULANO DE TAL")
+    header = (case.operator, case.cro, case.cro_uf, case.dentist_name)
+    assert header == ("ODONTO X", "1234", "SP", "FULANO DE TAL")
     assert (case.city, case.uf, case.lives) == ("SÃO PAULO", "SP", 1200)
     assert (case.started_on, case.finished_on, case.days_to_finish) == (D(2024, 2, 1), D(2024, 2, 11), 10)
     assert case.contacts[0].date == D(2024, 2, 1)

@@ -21,7 +21,8 @@ def test_the_three_notebooks_exist():
 def test_twin_in_sync_and_outputs_cleared(path):
     notebook = jupytext.read(path)
     twin = jupytext.read(path.with_suffix(".py"))
-    assert [(c.cell_type, c.source) for c in notebook.cells] == [(c.cell_type, c.source) for c in twin.cells], (
+    cells = [(c.cell_type, c.source) for c in notebook.cells]
+    assert cells == [(c.cell_type, c.source) for c in twin.cells], (
         f"{path.name} and its .py twin differ: run `jupytext --sync {path}`"
     )
     for cell in notebook.cells:

@@ -23,11 +23,11 @@ import pandas as pd
 
 from churnlab.economics import Economics
 from churnlab.errors import ModelFileError
-from churnlab.modeling import add_reason_probabilities
 from churnlab.features import build_features
+from churnlab.modeling import add_reason_probabilities
 from churnlab.reasons import ReasonTagger
-from churnlab.records import ACTION_LABELS, RetentionCase
 from churnlab.recommend import ActionRecommender
+from churnlab.records import ACTION_LABELS, RetentionCase
 from churnlab.risk import DismissalRiskModel
 
 CARD = "card.json"

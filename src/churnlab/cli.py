@@ -47,7 +47,7 @@ def parse(
         except ChurnlabError as exc:
             raise _fail(str(exc)) from None
     failed = 0
-    for path, result in iter_forms(form_paths(paths)):
+    for _, result in iter_forms(form_paths(paths)):
         if isinstance(result, ChurnlabError):
             failed += 1
             typer.echo(f"churnlab: {result}", err=True)
@@ -138,7 +138,8 @@ def score(
         Path | None, typer.Option("--model", "-m", help="Model folder (default: the bundled models/default).")
     ] = None,
     rejects: Annotated[
-        Path | None, typer.Option("--rejects", help="CSV listing unreadable forms (default: OUT_rejects.csv).")
+        Path | None,
+        typer.Option("--rejects", help="CSV listing unreadable forms (default: OUT_rejects.csv)."),
     ] = None,
 ) -> None:
     """Score every form, closed or open, into a CSV ordered by priority for the retention team.

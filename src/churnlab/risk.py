@@ -24,7 +24,6 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
-
 NON_MODEL_COLUMNS = ("first_note", "opened_on")
 
 REASON_WORDS: dict[str, str] = {

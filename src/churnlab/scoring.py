@@ -86,8 +86,11 @@ def score_cases(cases: Sequence[RetentionCase], model: ChurnModel,
     return out.rename_axis("source").reset_index()
 
 
-def score(forms_or_records: CaseInput | Iterable[CaseInput], model: ChurnModel | str | os.PathLike | None = None,
-          glosas: pd.DataFrame | str | os.PathLike | None = None) -> pd.DataFrame:
+def score(
+    forms_or_records: CaseInput | Iterable[CaseInput],
+    model: ChurnModel | str | os.PathLike | None = None,
+    glosas: pd.DataFrame | str | os.PathLike | None = None,
+) -> pd.DataFrame:
     """Score forms (texts, files, folders) or parsed records; rows ordered by priority.
 
     Parameters

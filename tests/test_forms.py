@@ -333,3 +333,16 @@ def test_batch_keeps_going_and_reports(tmp_path, text_001):
     assert sorted(e.source for e in batch.failures) == ["b.txt", "c.txt"]
     frame = batch.to_frame()
     assert list(frame["lives"]) == [3843, 3843]
+
+
+def test_parallel_parsing_matches_serial(tmp_path, text_001):
+    from churnlab.forms import form_paths, iter_forms
+
+    for i in range(24):
+        (tmp_path / f"f{i:02d}.md").write_text(text_001 if i % 5 else "broken", encoding="utf-8")
+    paths = form_paths(tmp_path)
+    serial = [(p.name, str(r)) for p, r in iter_forms(paths)]
+    parallel = list(iter_forms(paths, jobs=2, window=10))
+    assert [(p.name, str(r)) for p, r in parallel] == serial
+    errors = [r for _, r in parallel if isinstance(r, FormParseError)]
+    assert len(errors) == 5 and errors[0].source == "f00.md"  # errors survive the process boundary

@@ -23,7 +23,7 @@ import pandas as pd
 
 from churnlab.economics import Economics
 from churnlab.errors import ModelFileError
-from churnlab.features import build_features
+from churnlab.features import GlosaHistory, build_features
 from churnlab.modeling import add_reason_probabilities
 from churnlab.reasons import ReasonTagger
 from churnlab.recommend import ActionRecommender
@@ -46,7 +46,8 @@ class ChurnModel:
     economics: Economics = field(default_factory=Economics)
     card: dict = field(default_factory=dict)
 
-    def features(self, cases: Sequence[RetentionCase], glosas: pd.DataFrame | None = None) -> pd.DataFrame:
+    def features(self, cases: Sequence[RetentionCase],
+                 glosas: pd.DataFrame | GlosaHistory | None = None) -> pd.DataFrame:
         """Features of cases as of their opening, with the stated-reason probabilities."""
         return add_reason_probabilities(build_features(cases, glosas), cases, self.tagger)
 

@@ -141,6 +141,9 @@ def score(
         Path | None,
         typer.Option("--rejects", help="CSV listing unreadable forms (default: OUT_rejects.csv)."),
     ] = None,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", min=1, help="Parsing processes (default: all cores).")
+    ] = None,
 ) -> None:
     """Score every form, closed or open, into a CSV ordered by priority for the retention team.
 
@@ -152,7 +155,7 @@ def score(
 
     try:
         loaded = load_model(model)
-        summary = score_folder(data_dir, loaded, out, rejects=rejects, progress=True)
+        summary = score_folder(data_dir, loaded, out, rejects=rejects, progress=True, jobs=jobs)
     except ChurnlabError as exc:
         raise _fail(str(exc)) from None
     typer.echo(f"churnlab: {summary}", err=True)

@@ -27,6 +27,10 @@ class FormParseError(ChurnlabError):
         where = f"{source}: field {field!r}: " if field else f"{source}: "
         super().__init__(where + reason)
 
+    def __reduce__(self):
+        # Rebuilt from its parts, so errors cross process boundaries (parallel parsing).
+        return type(self), (self.source, self.reason, self.field)
+
 
 class DataError(ChurnlabError):
     """A data file (glosa CSV, data folder, feature table) that cannot be used as given."""

@@ -225,10 +225,28 @@ def _glosa_row(events: list[_Glosa], opened: dt.date | None) -> dict[str, float]
     }
 
 
+@dataclass(frozen=True)
+class GlosaHistory:
+    """The glosa export indexed by dentist (CRO + UF), built once for many feature batches.
+
+    :func:`build_features` accepts it wherever it accepts the export's frame;
+    a batch job scoring chunk after chunk indexes the export only once.
+    """
+
+    by_dentist: dict[str, list[_Glosa]]
+
+    @classmethod
+    def from_frame(cls, glosas: pd.DataFrame | None) -> GlosaHistory:
+        """Index a frame read by :func:`churnlab.glosas.read_glosa_csv`."""
+        return cls(_exported_glosas(glosas))
+
+
 def _glosa_features(cases: list[RetentionCase], opened: list[dt.date | None],
-                    glosas: pd.DataFrame | None) -> pd.DataFrame:
+                    glosas: pd.DataFrame | GlosaHistory | None) -> pd.DataFrame:
     """Glosa features per case, from the first note's mentions and the export (CRO + UF)."""
-    exported = _exported_glosas(glosas)
+    if not isinstance(glosas, GlosaHistory):
+        glosas = GlosaHistory.from_frame(glosas)
+    exported = glosas.by_dentist
     rows = []
     for case, opened_on in zip(cases, opened, strict=True):
         noted = [
@@ -241,16 +259,18 @@ def _glosa_features(cases: list[RetentionCase], opened: list[dt.date | None],
     return pd.DataFrame(rows, index=[c.source for c in cases], columns=list(GLOSA_FEATURES))
 
 
-def build_features(cases: Iterable[RetentionCase], glosas: pd.DataFrame | None = None) -> pd.DataFrame:
+def build_features(cases: Iterable[RetentionCase],
+                   glosas: pd.DataFrame | GlosaHistory | None = None) -> pd.DataFrame:
     """One row of features per case, as of the case's opening.
 
     Parameters
     ----------
     cases : iterable of RetentionCase
         Parsed forms, closed or open.
-    glosas : DataFrame, optional
-        The operator's glosa export as read by :func:`churnlab.glosas.read_glosa_csv`,
-        joined to cases by CRO + UF; only rows dated before each case's opening count.
+    glosas : DataFrame or GlosaHistory, optional
+        The operator's glosa export as read by :func:`churnlab.glosas.read_glosa_csv`
+        (or indexed once by :class:`GlosaHistory`), joined to cases by CRO + UF;
+        only rows dated before each case's opening count.
 
     Returns
     -------

@@ -675,13 +675,31 @@ def form_paths(folder_or_paths: str | os.PathLike[str] | Iterable) -> list[Path]
     return paths
 
 
-def iter_forms(paths: Iterable[Path]) -> Iterator[tuple[Path, RetentionCase | FormParseError]]:
-    """Parse files one by one, yielding the record or the error for each: a batch never stops."""
-    for path in paths:
-        try:
-            yield path, parse_form(path)
-        except FormParseError as exc:
-            yield path, exc
+def _parse_path(path: Path) -> RetentionCase | FormParseError:
+    try:
+        return parse_form(path)
+    except FormParseError as exc:
+        return exc
+
+
+def iter_forms(paths: Iterable[Path], jobs: int = 1,
+               window: int = 2000) -> Iterator[tuple[Path, RetentionCase | FormParseError]]:
+    """Parse files in order, yielding the record or the error for each: a batch never stops.
+
+    With ``jobs > 1``, ``jobs`` processes parse ``window`` files at a time (so
+    memory stays bounded however many files there are).
+    """
+    paths = list(paths)
+    if jobs <= 1 or len(paths) < 2 * window // 10:
+        for path in paths:
+            yield path, _parse_path(path)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(jobs) as pool:
+        for start in range(0, len(paths), window):
+            part = paths[start:start + window]
+            yield from zip(part, pool.map(_parse_path, part, chunksize=64), strict=True)
 
 
 class FormBatch(list):

@@ -20,6 +20,7 @@ import pandas as pd
 
 from churnlab.bundle import ChurnModel, load_model
 from churnlab.errors import DataError, FormParseError
+from churnlab.features import GlosaHistory
 from churnlab.forms import form_paths, iter_forms, parse_form
 from churnlab.glosas import read_glosa_csv
 from churnlab.records import ACTION_LABELS, RetentionCase
@@ -77,7 +78,7 @@ def rank(scores: pd.DataFrame) -> pd.DataFrame:
 
 
 def score_cases(cases: Sequence[RetentionCase], model: ChurnModel,
-                glosas: pd.DataFrame | None = None) -> pd.DataFrame:
+                glosas: pd.DataFrame | GlosaHistory | None = None) -> pd.DataFrame:
     """Unranked score rows for parsed cases (one per case)."""
     if not cases:
         return pd.DataFrame(columns=SCORE_COLUMNS[1:])
@@ -145,23 +146,25 @@ def _chunks(results: Iterator, size: int) -> Iterator[list]:
 
 def score_folder(data_dir: str | os.PathLike[str], model: ChurnModel, out: str | os.PathLike[str],
                  rejects: str | os.PathLike[str] | None = None, chunk_size: int = 2000,
-                 progress: bool = False) -> BatchSummary:
+                 progress: bool = False, jobs: int | None = None) -> BatchSummary:
     """Score every form of ``DATA_DIR/forms`` into ``out`` (CSV), listing bad files in ``rejects``.
 
-    Forms are parsed and scored ``chunk_size`` at a time; bad files go to the
-    rejects CSV (``file;reason``) and the run goes on.
+    Forms are parsed (by ``jobs`` processes; all cores when None) and scored
+    ``chunk_size`` at a time; bad files go to the rejects CSV (``file;reason``)
+    and the run goes on.
     """
     data_dir, out = Path(data_dir), Path(out)
     forms_dir = data_dir / "forms"
     if not forms_dir.is_dir():
         raise DataError(f"{data_dir}: no forms/ folder; put the retention forms in {forms_dir}")
     glosa_path = data_dir / "glosas.csv"
-    glosas = read_glosa_csv(glosa_path, errors="collect") if glosa_path.is_file() else None
+    glosas = GlosaHistory.from_frame(
+        read_glosa_csv(glosa_path, errors="collect") if glosa_path.is_file() else None)
     paths = form_paths(forms_dir)
     if not paths:
         raise DataError(f"{forms_dir}: the folder is empty; nothing to score")
     rejects_path = Path(rejects) if rejects else out.with_name(out.stem + "_rejects.csv")
-    results = iter_forms(paths)
+    results = iter_forms(paths, jobs=jobs or os.cpu_count() or 1, window=chunk_size)
     if progress:
         from tqdm.auto import tqdm
 

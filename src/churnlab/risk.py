@@ -184,7 +184,8 @@ class DismissalRiskModel(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Columns: P(retained), P(dismissed)."""
-        return self.pipeline_.predict_proba(self._matrix(X))
+        matrix = self._matrix(X)  # checks the model is fitted first
+        return self.pipeline_.predict_proba(matrix)
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """1 where dismissal is more likely than not."""

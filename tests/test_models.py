@@ -1,0 +1,134 @@
+"""The dismissal-risk model, the reason tagger, economics, off-policy estimates and model files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.metrics import roc_auc_score
+
+from churnlab.bundle import load_model
+from churnlab.dataset import case_table
+from churnlab.economics import Economics
+from churnlab.errors import ModelFileError
+from churnlab.modeling import training_features
+from churnlab.policy import dr_value, ipw_value
+from churnlab.reasons import REASON_COLUMNS, ReasonTagger
+from churnlab.risk import DismissalRiskModel
+from churnlab.synth import generate
+
+
+@pytest.fixture(scope="module")
+def world():
+    data = generate(2500, seed=31, open_share=0.3)
+    X, tagger = training_features([c for c in data.cases], data.glosas)
+    table = case_table(data.cases)
+    truth = data.truth.set_index("source").loc[X.index]
+    return X, table, truth, tagger
+
+
+def test_risk_model_is_a_scikit_learn_estimator():
+    model = DismissalRiskModel(C=0.3, random_state=4)
+    assert clone(model).get_params() == {"C": 0.3, "random_state": 4}
+    with pytest.raises(Exception, match="not fitted"):
+        model.predict_proba(pd.DataFrame({"a": [1.0]}))
+
+
+def test_risk_model_near_the_bayes_limit_and_calibrated(world):
+    X, table, truth, _ = world
+    closed = table["closed"].to_numpy()
+    is_open = truth["is_open"].to_numpy()
+    model = DismissalRiskModel().fit(X[closed], table.loc[closed, "dismissed"].astype(int))
+    risk = model.predict_proba(X[is_open])[:, 1]
+    y = 1 - truth.loc[is_open, "retained"].to_numpy()
+    bayes = roc_auc_score(y, truth.loc[is_open, "dismissal_risk"])
+    assert roc_auc_score(y, risk) > bayes - 0.04
+    assert abs(risk.mean() - y.mean()) < 0.05
+
+
+def test_risk_model_errors_say_why(world):
+    X, *_ = world
+    with pytest.raises(ValueError, match="only one outcome"):
+        DismissalRiskModel().fit(X.head(10), np.zeros(10))
+    with pytest.raises(TypeError, match="pandas DataFrame"):
+        DismissalRiskModel().fit(X.to_numpy(), np.r_[np.zeros(len(X) - 1), 1])
+    model = DismissalRiskModel().fit(X.head(200), np.arange(200) % 2)
+    with pytest.raises(ValueError, match="lacks the feature columns"):
+        model.predict_proba(X[["tenure_years"]])
+
+
+def test_reasons_are_words_and_push_risk_up(world):
+    X, table, *_ = world
+    closed = table["closed"].to_numpy()
+    model = DismissalRiskModel().fit(X[closed], table.loc[closed, "dismissed"].astype(int))
+    retiring = X[X["p_reason_retired"] > 0.8].head(5)
+    for reasons in model.explain(retiring):
+        assert reasons and all(r.contribution > 0 for r in reasons)
+        assert "first note gives the reason: retiring" in [r.text for r in reasons]
+        assert not any("_" in r.text for r in reasons)
+
+
+def test_reason_tagger_reads_the_stated_reason(world):
+    X, table, truth, tagger = world
+    opened = truth["is_open"].to_numpy()
+    predicted = X.loc[opened, REASON_COLUMNS].idxmax(axis=1).str.removeprefix("p_reason_")
+    assert (predicted.to_numpy() == truth.loc[opened, "reason"].to_numpy()).mean() > 0.85
+    with pytest.raises(ValueError, match="unknown dismissal reasons"):
+        ReasonTagger().fit(["a", "b"], ["glosas", "boredom"])
+
+
+def test_economics_rejects_unknown_actions():
+    with pytest.raises(ValueError, match="unknown actions"):
+        Economics(action_costs={"none": 0, "bribe": 1})
+
+
+def test_off_policy_estimates_recover_a_known_value():
+    rng = np.random.default_rng(0)
+    n = 20000
+    x = rng.random(n)
+    p_support = np.where(x > 0.5, 0.8, 0.2)  # confounded logging policy
+    logged = np.where(rng.random(n) < p_support, "support", "none")
+    p_retained = np.where(logged == "support", 0.3 + 0.5 * x, 0.3)
+    retained = (rng.random(n) < p_retained).astype(int)
+    props = pd.DataFrame({"none": 1 - p_support, "support": p_support})
+    target = np.full(n, "support")
+    truth = float((0.3 + 0.5 * x).mean())
+    naive = retained[logged == "support"].mean()
+    assert abs(naive - truth) > 0.05  # the naive rate is biased by the logging policy
+    ipw = ipw_value(logged, retained, target, props)
+    outcomes = pd.DataFrame({"none": np.full(n, 0.3), "support": 0.3 + 0.5 * x})
+    dr = dr_value(logged, retained, target, props, outcomes)
+    for estimate in (ipw, dr):
+        assert estimate.low <= truth <= estimate.high
+    assert dr.high - dr.low < ipw.high - ipw.low
+
+
+def test_bundled_model_loads_and_foreign_folders_are_refused(tmp_path):
+    model = load_model()
+    assert model.card["data"]["closed_cases"] > 100
+    with pytest.raises(ModelFileError, match="not a churnlab model folder"):
+        load_model(tmp_path)
+    (tmp_path / "card.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(ModelFileError, match="unreadable model card"):
+        load_model(tmp_path)
+    (tmp_path / "card.json").write_text('{"files": {}}', encoding="utf-8")
+    with pytest.raises(ModelFileError, match="lists no model files"):
+        load_model(tmp_path)
+
+
+def test_a_file_asking_for_foreign_types_is_refused(tmp_path):
+    import json
+
+    import skops.io as sio
+
+    from churnlab.bundle import FILES, _sha256
+
+    model = load_model()
+    model.save(tmp_path)
+    sio.dump({"payload": pd.Timestamp("2024-01-01")}, tmp_path / FILES["risk"])  # a pandas type
+    card = json.loads((tmp_path / "card.json").read_text(encoding="utf-8"))
+    card["files"][FILES["risk"]] = _sha256(tmp_path / FILES["risk"])  # even with a matching hash
+    (tmp_path / "card.json").write_text(json.dumps(card), encoding="utf-8")
+    with pytest.raises(ModelFileError, match="refuses to load types"):
+        load_model(tmp_path)

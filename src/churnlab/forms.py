@@ -84,6 +84,7 @@ _SECTION_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("sectors", re.compile(r"^setor(?:es)? responsave(?:l|is)\b")),
 )
 _SECTION_STARTS = ("motivo", "acao", "acoes", "necessario", "obs", "setor")
+_HEADING_LEADS = frozenset("MmAaÁáÀàNnOoSs")  # first letters of the section headings
 _TITLE_RE = re.compile(r"processo de retencao")
 
 _STATUS_BOXES = {
@@ -146,6 +147,7 @@ _BOILERPLATE = re.compile(r"obrigatorio justificativa")
 
 # --- decoding and normalisation ----------------------------------------------
 
+_CHECKED_HTML = re.compile(r"<input\b[^>]*\bchecked\b[^>]*>", re.IGNORECASE)
 _CHECKBOX_HTML = re.compile(r"<input\b[^>]*>", re.IGNORECASE)
 _BOX_CHARS = {"☑": CHECKED, "✅": CHECKED, "■": CHECKED, "□": UNCHECKED}
 _BOX_BRACKETS = re.compile(r"\[( |x|X)\](?=\s*\w)")
@@ -154,27 +156,33 @@ _HTML_CELL_END = re.compile(r"</t[dh]\s*>", re.IGNORECASE)
 _HTML_LINE_END = re.compile(r"</(?:tr|p|div|li|h\d)\s*>|<br\s*/?>", re.IGNORECASE)
 _HTML_TAG = re.compile(r"<[^>]+>")
 _MD_TABLE_RULE = re.compile(r"^\|?[\s:|-]*-{2,}[\s:|-]*$")
-_MD_PREFIX = re.compile(r"^ *(?:#{1,6}\s+|[-*]\s+(?=\|))", re.MULTILINE)
-_MD_TABLE_LINE = re.compile(r"^ *\|.*$|^.*\| *$", re.MULTILINE)
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!$|<>])")
 
 
-def _checkbox(match: re.Match[str]) -> str:
-    return CHECKED if "checked" in match.group(0).lower() else UNCHECKED
-
-
-def _table_row(match: re.Match[str]) -> str:
-    line = match.group(0)
-    if _MD_TABLE_RULE.match(line):
-        return ""
-    return "\t".join(cell.strip() for cell in line.strip().strip("|").split("|"))
+def _markdown_line(line: str) -> str:
+    """One line without markdown decoration: headings, list markers, table pipes (→ tabs)."""
+    line = line.strip(" ")
+    if line.startswith("#"):
+        line = line.lstrip("#").lstrip()
+    if line.startswith(("- |", "* |")):
+        line = line[2:]
+    if line.startswith("|") or line.endswith("|"):
+        if _MD_TABLE_RULE.match(line):
+            return ""
+        line = "\t".join(cell.strip() for cell in line.strip("|").split("|"))
+    return line.rstrip()
 
 
 def _normalise(text: str) -> list[str]:
     """Turn any supported layout into lines of tab-separated cells with ☐/☒ boxes."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
     if "<" in text:
-        text = _CHECKBOX_HTML.sub(_checkbox, text)
+        # The two spellings every export uses, then any other <input> tag.
+        text = text.replace('<input checked="" type="checkbox"/>', CHECKED)
+        text = text.replace('<input type="checkbox"/>', UNCHECKED)
+        if "<input" in text:
+            text = _CHECKED_HTML.sub(CHECKED, text)
+            text = _CHECKBOX_HTML.sub(UNCHECKED, text)
         if _HTML_BLOCK.search(text):
             text = _HTML_CELL_END.sub("\t", text)
             text = _HTML_LINE_END.sub("\n", text)
@@ -187,12 +195,13 @@ def _normalise(text: str) -> list[str]:
     text = text.replace("\u00a0", " ").replace("**", "")
     if "[" in text:
         text = _BOX_BRACKETS.sub(lambda m: UNCHECKED if m[1] == " " else CHECKED, text)
-    text = _MD_PREFIX.sub("", text)
-    if "|" in text:
-        text = _MD_TABLE_LINE.sub(_table_row, text)
-    if "\\" in text:
-        text = _MD_ESCAPE.sub(r"\1", text)
-    return [line.strip(" ").rstrip() for line in text.split("\n")]
+    if "#" in text or "|" in text:
+        lines = [_markdown_line(line) for line in text.split("\n")]
+    else:
+        lines = [line.strip(" ").rstrip() for line in text.split("\n")]
+    if "\\" in text:  # after splitting cells, so an escaped pipe stays inside its cell
+        lines = [_MD_ESCAPE.sub(r"\1", line) if "\\" in line else line for line in lines]
+    return lines
 
 
 def decode_form_bytes(data: bytes, source: str = "<bytes>") -> str:
@@ -440,8 +449,9 @@ def _walk(lines: list[str], state: _State) -> None:
     for line in lines:
         if not line.strip():
             continue
-        first = fold(line.split("\t", 1)[0][:80])
-        contact_match = _CONTACT_RE.match(first) if first[:1].isdigit() else None
+        lead = line[:1]
+        first = fold(line.split("\t", 1)[0][:40]) if lead.isdigit() or lead in _HEADING_LEADS else ""
+        contact_match = _CONTACT_RE.match(first) if lead.isdigit() else None
         if contact_match:
             section, contact = "contact", int(contact_match[1])
             _contact_line(line, contact, state)

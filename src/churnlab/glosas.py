@@ -139,6 +139,8 @@ _MENTION = re.compile(
 """Start of a mention: competence, guide, optional service date and label, code."""
 
 _SEPARATOR = re.compile(r"^[-–:]+$")
+_MENTION_HINT = re.compile(r"/\s*\d{2,4}\s+\d{3}")
+_SPACES = re.compile(r"\s+")
 
 
 def parse_glosa_mentions(text: str) -> list[GlosaEvent]:
@@ -176,7 +178,9 @@ def parse_glosa_mentions(text: str) -> list[GlosaEvent]:
     >>> parse_glosa_mentions("Sem glosas no período.")
     []
     """
-    text = re.sub(r"\s+", " ", text or "")  # single spaces also keep the pattern linear
+    if not text or not _MENTION_HINT.search(text):
+        return []  # cheap and exact: every mention has "/YY(YY) <guide>"
+    text = _SPACES.sub(" ", text)  # single spaces also keep the pattern linear
     starts = list(_MENTION.finditer(text))
     if not starts:
         return []

@@ -100,8 +100,9 @@ print("actions ticked:", seed_001.actions, "| status:", seed_001.status,
 months = pd.to_datetime(glosas["competence"] + "-01")
 fig, ax = plt.subplots(figsize=(8, 2.6))
 ax.scatter(months, [1] * len(months), s=120, color="tab:red", label="glosa 3040 (technical)")
-for month, guide in zip(months, glosas["guide"], strict=True):
-    ax.annotate(f"guide {guide}", (month, 1), textcoords="offset points", xytext=(0, 10), ha="center")
+for i, (month, guide) in enumerate(zip(months, glosas["guide"], strict=True)):
+    ax.annotate(f"{month:%b/%y} guide {guide}", (month, 1), textcoords="offset points",
+                xytext=(0, 12 if i % 2 == 0 else -22), ha="center")
 for date, label in ((seed_001.started_on, "case opened"), (seed_001.finished_on, "dismissed")):
     ax.axvline(pd.Timestamp(date), color="gray", linestyle="--")
     ax.annotate(label, (pd.Timestamp(date), 0.6), rotation=90, va="bottom", ha="right")

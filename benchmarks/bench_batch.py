@@ -8,9 +8,9 @@ bundled model: parsing, features, both models, reasons, ranking, writing.
 from __future__ import annotations
 
 import argparse
+import resource
 import tempfile
 import time
-import resource
 from pathlib import Path
 
 from churnlab.bundle import load_model

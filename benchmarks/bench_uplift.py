@@ -45,9 +45,10 @@ from threadpoolctl import threadpool_limits
 
 from churnlab.economics import Economics
 from churnlab.policy import ipw_value
-from churnlab.recommend import FREE_ACTIONS, ActionRecommender, evaluate_policy, true_policy_value
+from churnlab.recommend import FREE_ACTIONS, ActionRecommender, evaluate_policy
 from churnlab.records import ACTION_LABELS, NO_ACTION
 from churnlab.risk import model_columns
+from churnlab.truth import true_policy_value
 
 try:
     import causalml.inference.meta as meta

@@ -6,11 +6,11 @@ import json
 
 import pandas as pd
 import pytest
-from conftest import CASE_RECORDS
 from typer.testing import CliRunner
 
 from churnlab.cli import app
 from churnlab.records import ACTION_LABELS
+from conftest import CASE_RECORDS
 
 CONTRACT_3 = ["source", "dismissal_risk", "best_action",
               *[f"p_retained_{label}" for label in ACTION_LABELS], "expected_gain"]

@@ -17,9 +17,9 @@ from churnlab.recommend import (
     LEARNERS,
     ActionRecommender,
     evaluate_policy,
-    true_policy_value,
 )
 from churnlab.records import ACTION_LABELS, ACTIONS
+from churnlab.truth import true_policy_value
 
 # --- scikit-learn's own checks ---------------------------------------------------------------
 

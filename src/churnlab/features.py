@@ -84,9 +84,10 @@ FEATURES: dict[str, str] = {
 """Every column :func:`build_features` returns, with its meaning."""
 
 
-def _first_note(case: RetentionCase) -> str:
+def first_note(case: RetentionCase) -> str:
+    """The note of a case's first contact: what the analyst wrote when it opened ("" if none)."""
     first = min(case.contacts, key=lambda c: c.n, default=None)
-    return first.note or "" if first is not None else ""
+    return (first.note or "") if first is not None else ""
 
 
 def _months_between(earlier: dt.date, later: dt.date) -> float:
@@ -119,7 +120,7 @@ def opening_date(case: RetentionCase) -> dt.date | None:
 
 def _case_row(case: RetentionCase) -> dict[str, object]:
     opened = opening_date(case)
-    note = _first_note(case)
+    note = first_note(case)
     folded_note = fold(note)
     production = _production_date(case.last_production)
     names = [n for n in re.split(r"[,;/]| e ", case.other_plans_names or "") if n.strip()]
@@ -252,7 +253,7 @@ def _glosa_features(cases: list[RetentionCase], opened: list[dt.date | None],
         noted = [
             _Glosa((g.guide, g.code, g.competence), _month_end(g.competence),
                    glosa_kind(g.code) == "technical", g.code, 0.0)
-            for g in parse_glosa_mentions(_first_note(case))
+            for g in parse_glosa_mentions(first_note(case))
         ]
         rows.append(_glosa_row(noted + exported.get(_dentist_key(case.cro, case.cro_uf or case.uf), []),
                                opened_on))

@@ -13,17 +13,13 @@ import numpy as np
 import pandas as pd
 
 from churnlab.dataset import case_table
-from churnlab.features import build_features
+from churnlab.features import build_features, first_note
 from churnlab.reasons import REASON_COLUMNS, ReasonTagger
 from churnlab.records import RetentionCase
 
 
 def _first_notes(cases: Sequence[RetentionCase]) -> list[str]:
-    notes = []
-    for case in cases:
-        first = min(case.contacts, key=lambda c: c.n, default=None)
-        notes.append((first.note or "") if first is not None else "")
-    return notes
+    return [first_note(case) for case in cases]
 
 
 def add_reason_probabilities(X: pd.DataFrame, cases: Sequence[RetentionCase],

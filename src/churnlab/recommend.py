@@ -78,8 +78,7 @@ from churnlab.policy import dr_scores, dr_value, ipw_value
 from churnlab.records import ACTION_LABELS, NO_ACTION
 from churnlab.risk import model_columns
 
-__all__ = ["ActionRecommender", "FREE_ACTIONS", "LEARNERS", "check_actions", "evaluate_policy",
-           "true_policy_value"]
+__all__ = ["ActionRecommender", "FREE_ACTIONS", "LEARNERS", "check_actions", "evaluate_policy"]
 
 LEARNERS: tuple[str, ...] = ("s", "t", "dr")
 """Meta-learners :class:`ActionRecommender` implements; ``"auto"`` chooses among them."""
@@ -777,16 +776,3 @@ def _interval(terms: np.ndarray) -> tuple[float, float, float]:
 def _row(ipw, ipw_low, ipw_high, dr, dr_low, dr_high, n) -> dict:
     return {"ipw": ipw, "ipw_low": ipw_low, "ipw_high": ipw_high,
             "dr": dr, "dr_low": dr_low, "dr_high": dr_high, "n": n}
-
-
-def true_policy_value(policy: Sequence[str], p_true: pd.DataFrame,
-                            X: pd.DataFrame | None = None,
-                            economics: Economics | None = None) -> float:
-    """True mean value of a policy given true ``P(retained | a)`` columns (synthetic data).
-
-    In retention units without ``economics``; in R$ per case with it.
-    """
-    p = p_true[list(ACTION_LABELS)].to_numpy(dtype=float)
-    if economics is not None:
-        p = economics.expected_values(_frame(p, p_true.index), X).to_numpy()
-    return float(p[np.arange(len(p)), [ACTION_LABELS.index(a) for a in policy]].mean())

@@ -8,6 +8,8 @@ action) and the Bayes risk (the true probability of dismissal).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -20,7 +22,31 @@ PROPENSITY = [f"propensity_{label}" for label in ACTION_LABELS]
 
 def true_effects(truth: pd.DataFrame) -> pd.DataFrame:
     """The true P(retained | case, action), one column per action label."""
+    if set(ACTION_LABELS) <= set(truth.columns):
+        return truth[list(ACTION_LABELS)]
     return truth[TRUE_P].set_axis(list(ACTION_LABELS), axis=1)
+
+
+def _value_matrix(truth: pd.DataFrame, X: pd.DataFrame | None, economics: Economics | None) -> np.ndarray:
+    """True value of each action per case: P(retained), or P × dentist value − cost in R$."""
+    effects = true_effects(truth)
+    if economics is None:
+        return effects.to_numpy(dtype=float)
+    if X is None:
+        raise ValueError("policy values in R$ need the feature frame X for dentist values and costs")
+    return economics.expected_values(effects.set_axis(X.index), X).to_numpy(dtype=float)
+
+
+def true_policy_value(policy: Sequence[str], truth: pd.DataFrame, X: pd.DataFrame | None = None,
+                      economics: Economics | None = None) -> float:
+    """True mean value of one policy (an action per case).
+
+    ``truth`` holds the true ``p_retained_<label>`` columns (``truth.csv``), or
+    one column per action label. In retention units without ``economics``;
+    in R$ per case with it (and ``X``, the cases' features in the same order).
+    """
+    matrix = _value_matrix(truth, X, economics)
+    return float(matrix[np.arange(len(matrix)), [ACTION_LABELS.index(a) for a in policy]].mean())
 
 
 def policy_values(truth: pd.DataFrame, policies: dict[str, np.ndarray], X: pd.DataFrame | None = None,
@@ -31,26 +57,15 @@ def policy_values(truth: pd.DataFrame, policies: dict[str, np.ndarray], X: pd.Da
     the value is in R$ (P × dentist value − cost); otherwise it is the
     retention rate. ``share_of_oracle_gain`` is (V − V_none) / (V_oracle − V_none).
     """
-    effects = true_effects(truth).reset_index(drop=True)
-    if economics is not None:
-        if X is None:
-            raise ValueError("policy values in R$ need the feature frame X for dentist values and costs")
-        values = economics.expected_values(effects, X.reset_index(drop=True))
-    else:
-        values = effects
-    rows = np.arange(len(values))
-    matrix = values.to_numpy()
-    column = {label: i for i, label in enumerate(values.columns)}
-
-    def value_of(actions) -> float:
-        return float(matrix[rows, [column[a] for a in actions]].mean())
-
+    matrix = _value_matrix(truth, X, economics)
+    n = len(matrix)
     props = truth[PROPENSITY].to_numpy()
     table = {
         "oracle": float(matrix.max(axis=1).mean()),
         "historical": float((props * matrix).sum(axis=1).mean()),
-        **{f"always {label}": value_of([label] * len(rows)) for label in ACTION_LABELS},
-        **{name: value_of(actions) for name, actions in policies.items()},
+        **{f"always {label}": true_policy_value([label] * n, truth, X, economics)
+           for label in ACTION_LABELS},
+        **{name: true_policy_value(actions, truth, X, economics) for name, actions in policies.items()},
     }
     out = pd.DataFrame({"value": table})
     none, oracle = table["always none"], table["oracle"]

@@ -346,3 +346,37 @@ def test_parallel_parsing_matches_serial(tmp_path, text_001):
     assert [(p.name, str(r)) for p, r in parallel] == serial
     errors = [r for _, r in parallel if isinstance(r, FormParseError)]
     assert len(errors) == 5 and errors[0].source == "f00.md"  # errors survive the process boundary
+
+
+def test_plain_layout_with_values_on_the_row_below(text_000):
+    rows = {
+        "Colaborador Data": "ANA PAULA 04/03/2024",
+        "Operadora CRO UF Nome dentista": "ODONTO X 1234 SP MARIA DA SILVA",
+        "CNPJ CPF": "11.222.333/0001-81 111.444.777-35",
+        "Data inclusão Tipo Demandado por? Nº do protocolo Dt. abertura protocolo":
+            "17/11/2022 J Operadora 123456 2024 03 04 000123 04/03/2024",
+        "Cidade UF nº de vidas nº CRO(S) únicos divulgados": "SÃO PAULO SP 3.843 244",
+        "Moeda Última produç. Valor última prod.": "0,35 SEM GUIAS R$ -",
+        "Data início Data final Tempo finalização": "04/03/2024 17/04/2024 44 dia(s)",
+    }
+    text = text_000
+    for labels, values in rows.items():
+        text = text.replace(labels + "\n", f"{labels}\n{values}\n")
+    text = text.replace("☐ Sim ☒ Não", "☒ Sim ☐ Não Uniodonto, Amil")
+    case = cl.parse_form(text)
+    assert (case.collaborator, case.operator, case.cro, case.cro_uf, case.dentist_name) == (
+        "ANA PAULA", "ODONTO X", "1234", "SP", "MARIA DA SILVA")
+    assert (case.cnpj, case.cpf) == ("11222333000181", "11144477735")
+    assert (case.included_on, case.person_type, case.requested_by) == (D(2022, 11, 17), "J", "Operadora")
+    assert (case.protocol_number, case.protocol_opened_on) == ("123456 2024 03 04 000123", D(2024, 3, 4))
+    assert (case.city, case.uf, case.lives, case.listed_cros) == ("SÃO PAULO", "SP", 3843, 244)
+    assert (case.us_value, case.last_production, case.last_production_value) == (0.35, "SEM GUIAS", 0.0)
+    assert (case.started_on, case.finished_on, case.days_to_finish) == (D(2024, 3, 4), D(2024, 4, 17), 44)
+    assert (case.other_plans, case.other_plans_names) == (True, "Uniodonto, Amil")
+
+
+def test_a_value_row_that_fits_no_reading_is_an_error(text_000):
+    text = text_000.replace("Data início Data final Tempo finalização\n",
+                            "Data início Data final Tempo finalização\nontem hoje amanhã depois\n")
+    with pytest.raises(FormParseError, match="cannot tell which of 'ontem hoje"):
+        cl.parse_form(text, source="x.txt")

@@ -381,8 +381,13 @@ def _header_line(line: str, state: _State, pending: list[_Segment]) -> list[_Seg
     segments, leftovers = _header_segments(line, state)
     if _is_box(line):
         for checked, label in _BOX_RE.findall(line):
-            bucket = "other_plans" if fold(label).strip(" .:*") in _YES_NO else "status"
-            state.boxes.setdefault(bucket, []).append((checked == CHECKED, fold(label)))
+            answer, _, rest = label.strip().partition(" ")
+            if fold(answer).strip(" .:*") in _YES_NO and not _match_box(fold(label), "status"):
+                # "☒ Não" — or "☒ Sim Uniodonto, Amil" when the plans follow the box.
+                state.boxes.setdefault("other_plans", []).append((checked == CHECKED, fold(answer)))
+                _store(state, "other_plans_names", rest.strip(" :*-") or None)
+            else:
+                state.boxes.setdefault("status", []).append((checked == CHECKED, fold(label)))
     values = []
     for cell in leftovers:
         if not cell.text:
@@ -415,9 +420,51 @@ def _fill_pending(pending: list[_Segment], values: list[_Cell], tabbed: bool, st
         for seg in pending:
             _store(state, seg.field, by_col.get(seg.col))
         return
-    parts = [values[0].text] if len(pending) == 1 else re.split(r"\s{2,}", values[0].text)
-    for seg, part in zip(pending, parts, strict=False):
-        _store(state, seg.field, part)
+    text = " ".join(c.text for c in values)
+    fields = [seg.field for seg in pending if seg.field not in _BOX_FIELDS]
+    parts = [text] if len(fields) == 1 else re.split(r"\s{2,}", text)
+    if len(parts) != len(fields):
+        parts = _align_values(fields, text, state)
+    for name, part in zip(fields, parts, strict=True):
+        _store(state, name, part)
+
+
+# What a value looks like, by field, to split a plain "value value value" row.
+_VALUE_SHAPES: dict[str, str] = {
+    "cro": r"\d{1,7}",
+    "cro_uf": r"[A-Za-z]{2}",
+    "uf": r"[A-Za-z]{2}",
+    "person_type": r"P?[JFjf]",
+    "cro_count": r"\d{1,3}(?:\.\d{3})*",
+    "lives": r"\d{1,3}(?:\.\d{3})+|\d+",
+    "listed_cros": r"\d{1,3}(?:\.\d{3})+|\d+",
+    "us_value": r"\d+(?:,\d+)?",
+    "last_production_value": r"R\$\s*(?:-|[\d.]+(?:,\d+)?)|[\d.]+(?:,\d+)?",
+    "days_to_finish": r"\d+(?:\s*dias?(?:\(s\))?)?",
+    "protocol_number": r"\d{6} \d{4} \d{2} \d{2} \d{6}|\S+",
+    "last_production": r"SEM GUIAS?|\d{1,2}/\d{2,4}(?:/\d{2,4})?|.+?",
+    **dict.fromkeys(("included_on", "protocol_opened_on", "started_on", "finished_on", "date"),
+                    r"\d{1,2}/\d{1,2}/\d{2,4}"),
+}
+_BOX_FIELDS = {"status", "other_plans"}
+
+
+def _align_values(fields: list[str], text: str, state: _State) -> list[str | None]:
+    """Split a plain value row among its labels by what each value looks like.
+
+    ``Operadora CRO UF Nome dentista`` over ``ODONTO X 1234 SP MARIA DA SILVA``
+    gives the free texts around the shaped values (the CRO digits, the UF).
+    A row that fits no reading is an error, never a silent guess.
+    """
+    match = None
+    for optional in ("", "?"):  # every label filled if the row allows it, else some left empty
+        pattern = r"\s*".join(rf"(?:(?P<f{i}>{_VALUE_SHAPES.get(name, '.+?')})(?=\s|$)){optional}"
+                              for i, name in enumerate(fields))
+        match = match or re.fullmatch(r"\s*" + pattern + r"\s*", text, flags=re.IGNORECASE)
+    if match is None:
+        raise FormParseError(state.source, f"cannot tell which of {text!r} belongs to which label "
+                             f"({', '.join(fields)}); put each value next to its label", field=fields[0])
+    return [match[f"f{i}"] for i in range(len(fields))]
 
 
 _INNER_SPACES = re.compile(r"[ \u00a0]+")

@@ -380,3 +380,10 @@ def test_a_value_row_that_fits_no_reading_is_an_error(text_000):
                             "Data início Data final Tempo finalização\nontem hoje amanhã depois\n")
     with pytest.raises(FormParseError, match="cannot tell which of 'ontem hoje"):
         cl.parse_form(text, source="x.txt")
+
+
+def test_label_variants(text_001):
+    text = (text_001.replace("nº de vidas", "Número de vidas").replace("Dt. abertura protocolo",
+            "Data abertura protocolo").replace("Nº do protocolo", "Número do protocolo")
+            .replace("1º contato", "1° contato").replace("Qtd CRO(s)", "Quantidade CROs"))
+    _check_001(cl.parse_form(text, source="x.md").model_copy(update={"source": "x"}))

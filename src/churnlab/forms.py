@@ -43,12 +43,12 @@ CHECKED, UNCHECKED = "☒", "☐"
 _HEADER_LABELS: tuple[tuple[str, str], ...] = (
     # (field, folded regex); order matters where one label contains another.
     ("collaborator", r"colaborador[a]?"),
-    ("cro_count", r"qtd\.? ?(?:de )?cro ?\(?s?\)?"),
-    ("listed_cros", r"n[o.]*\.? ?(?:de )?cro ?\(?s\)? unicos divulgados"),
-    ("lives", r"n[o.]*\.? ?(?:de )?vidas"),
+    ("cro_count", r"(?:qtd\.?|quantidade) ?(?:de )?cros? ?\(?s?\)?"),
+    ("listed_cros", r"(?:n[o.°]*|numero)\.? ?(?:de )?cros? ?\(?s?\)? unicos divulgados"),
+    ("lives", r"(?:n[o.°]*|numero)\.? ?(?:de )?vidas"),
     ("included_on", r"data (?:de )?inclusao"),
-    ("protocol_opened_on", r"dt\.? ?(?:de )?abertura (?:do )?protocolo"),
-    ("protocol_number", r"n[o.]*\.? ?(?:do )?protocolo"),
+    ("protocol_opened_on", r"(?:dt\.?|data) ?(?:de )?abertura (?:do )?protocolo"),
+    ("protocol_number", r"(?:n[o.°]*|numero)\.? ?(?:do )?protocolo"),
     ("started_on", r"data (?:de )?inicio"),
     ("finished_on", r"data (?:de )?final(?:izacao)?"),
     ("days_to_finish", r"tempo (?:de )?finaliza[cç]ao"),
@@ -74,7 +74,7 @@ _REPEATABLE = {"date", "uf"}  # "UF" labels the CRO's state first, then the city
 _HEADER_RE = re.compile(
     "|".join(f"(?P<{name}>(?<![\\w]){rx}(?![\\w]))" for name, rx in _HEADER_LABELS)
 )
-_CONTACT_RE = re.compile(r"^(\d)\s*(?:o|a|\.)?\.?\s*contato\b:?")
+_CONTACT_RE = re.compile(r"^(\d)\s*(?:o|a|°|\.)?\.?\s*contato\b:?")
 _OBS_RE = re.compile(r"^obs\.?\s*:?\s*", re.IGNORECASE)
 _SECTION_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("actions", re.compile(r"^(?:motivo|acao|acoes) (?:de )?retencao\b")),
@@ -670,7 +670,7 @@ def parse_text(text: str, source: str = "<text>") -> RetentionCase:
     if not _TITLE_RE.search(head):
         raise FormParseError(source, "not a retention form: the title 'Formulário - Processo de "
                              "Retenção' is missing from the top of the file")
-    for what, rx in (("1º contato", r"(?m)^1\s*[o.]?\s*contato"),
+    for what, rx in (("1º contato", r"(?m)^1\s*[o°a.]?\.?\s*contato"),
                      ("Motivo desligamento", r"(?m)^motivos? (?:de |do )?desligamento"),
                      ("Setor responsável", r"(?m)^setor(?:es)? responsave")):
         if not re.search(rx, body):

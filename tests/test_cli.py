@@ -143,3 +143,25 @@ def test_score_refuses_a_tampered_model(trained, tmp_path):
     result = runner.invoke(app, ["score", str(data), "--model", str(copy), "--out", str(tmp_path / "s.csv")])
     assert result.exit_code == 2
     assert "differ from the hash" in result.stderr
+
+
+def test_small_data_trains_with_warnings_and_scores_every_action(tmp_path):
+    data, model, out = tmp_path / "d", tmp_path / "m", tmp_path / "s.csv"
+    assert runner.invoke(app, ["synth", str(data), "--n-cases", "90", "--seed", "4"]).exit_code == 0
+    result = runner.invoke(app, ["train", str(data), "--out", str(model)])
+    assert result.exit_code == 0, result.output
+    assert "warning: actions" in result.stderr and "fewer than 10 training cases" in result.stderr
+    assert runner.invoke(app, ["score", str(data), "--model", str(model), "--out", str(out)]).exit_code == 0
+    scores = pd.read_csv(out)
+    rare = json.loads((model / "card.json").read_text(encoding="utf-8"))["warnings"]
+    assert rare
+    assert not scores.filter(like="p_retained_").isna().any().any()
+    assert not set(scores["best_action"]) & {"publicity", "training", "refresher", "other"}
+
+
+def test_too_few_cases_without_action_is_a_clear_error(tmp_path):
+    data = tmp_path / "d"
+    assert runner.invoke(app, ["synth", str(data), "--n-cases", "40", "--seed", "3"]).exit_code == 0
+    result = runner.invoke(app, ["train", str(data), "--out", str(tmp_path / "m")])
+    assert result.exit_code == 2
+    assert "cannot fit the action recommender: only 7 training cases with action 'none'" in result.stderr

@@ -54,7 +54,10 @@ class ChurnModel:
     def score_features(self, X: pd.DataFrame, top_reasons: int = 3) -> pd.DataFrame:
         """Contract-3 score columns for a feature frame (same index), unordered."""
         risk = self.risk.predict_proba(X)[:, 1]
+        # An action too rare in training to estimate is shown at P(retained | none):
+        # no evidence, no assumed effect; with its cost it is never the best action.
         effects = self.recommender.predict_effects(X)[list(ACTION_LABELS)]
+        effects = effects.apply(lambda column: column.fillna(effects["none"]))
         values = self.economics.expected_values(effects, X)
         best = values.idxmax(axis=1)
         gain = values.max(axis=1) - values["none"]

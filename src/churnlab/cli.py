@@ -128,6 +128,8 @@ def train(
     )
     for failure in model.card["data"]["forms_failed"]:
         typer.echo(f"churnlab: skipped {failure}", err=True)
+    for warning in model.card["warnings"]:
+        typer.echo(f"churnlab: warning: {warning}", err=True)
 
 
 @app.command()

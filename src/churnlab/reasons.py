@@ -14,6 +14,7 @@ ground without training; the tagger learns the operator's own wording.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -83,7 +84,10 @@ class ReasonTagger(TransformerMixin, BaseEstimator):
             raise ValueError(f"unknown dismissal reasons {unknown}; expected keys of contract 1")
         if len(set(reasons)) < 2:
             raise ValueError("ReasonTagger needs notes of at least two different reasons")
-        self.pipeline_ = self._pipeline().fit(_notes(notes), reasons)
+        with warnings.catch_warnings():
+            # Thirty reasons over a few dozen notes is expected here, not a regression problem.
+            warnings.filterwarnings("ignore", message="The number of unique classes is greater")
+            self.pipeline_ = self._pipeline().fit(_notes(notes), reasons)
         self.classes_ = self.pipeline_.classes_
         return self
 

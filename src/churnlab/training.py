@@ -10,6 +10,7 @@ Open and ``not_retention`` cases are not used for fitting.
 from __future__ import annotations
 
 import os
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -76,7 +77,12 @@ def train_model(data_dir: str | os.PathLike[str], *, economics: Economics | None
     report = holdout_report(X, y, random_state=random_state)
     risk = DismissalRiskModel(random_state=random_state).fit(X, y)
     recommender = ActionRecommender(economics=economics, random_state=random_state)
-    recommender.fit(X, actions, 1 - y)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            recommender.fit(X, actions, 1 - y)
+        except ValueError as exc:
+            raise DataError(f"{folder.path}: cannot fit the action recommender: {exc}") from None
     card = {
         "churnlab_version": churnlab.__version__,
         "trained_at": now_iso(),
@@ -93,6 +99,7 @@ def train_model(data_dir: str | os.PathLike[str], *, economics: Economics | None
         "recommender": _recommender_summary(recommender),
         "features": list(risk.feature_names_in_),
         "random_state": random_state,
+        "warnings": [str(w.message) for w in caught],
     }
     return ChurnModel(tagger, risk, recommender, economics, card)
 

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from churnlab import brazil
-from churnlab.glosas import glosa_kind, parse_glosa_mentions
+from churnlab.glosas import glosa_kind, parse_glosa_mentions, text_before_mentions
 from churnlab.records import RetentionCase
 from churnlab.text import fold
 
@@ -151,8 +151,9 @@ def _case_row(case: RetentionCase) -> dict[str, object]:
         if case.last_production_value is not None else np.nan,
         "note_length": float(len(note.split())),
     }
+    own_words = fold(text_before_mentions(note))  # a glosa listing is not the stated reason
     for key, rx in _REASON_RES.items():
-        row[f"says_{key}"] = float(bool(rx.search(folded_note)))
+        row[f"says_{key}"] = float(bool(rx.search(own_words)))
     row["first_note"] = folded_note
     return row
 

@@ -188,6 +188,25 @@ def parse_glosa_mentions(text: str) -> list[GlosaEvent]:
     return [_event(match, text[match.end() : end]) for match, end in zip(starts, ends, strict=True)]
 
 
+def text_before_mentions(text: str) -> str:
+    """A note up to its first glosa listing: what the analyst wrote in their own words.
+
+    A listing's technical wording ("GLOSA TECNICA ...") says little about why
+    the dentist wants to leave and drowns a short complaint written before it;
+    the listed items themselves become glosa features.
+
+    Examples
+    --------
+    >>> text_before_mentions("Sem apoio. FEV/23 1273027 - 20/1 Descrição: 3040 - GLOSA TECNICA rx")
+    'Sem apoio.'
+    """
+    if not text or not _MENTION_HINT.search(text):
+        return text or ""
+    text = _SPACES.sub(" ", text)
+    match = _MENTION.search(text)
+    return text[: match.start()].strip() if match else text
+
+
 def _event(match: re.Match[str], body: str) -> GlosaEvent:
     code = match["code"]
     description, detail = _split_body(code, body.split())

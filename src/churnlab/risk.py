@@ -87,7 +87,7 @@ def describe_feature(name: str, value: float) -> str:
     Examples
     --------
     >>> describe_feature("glosa_count_12m", 3.0)
-    '3 glosas in the 12 months before the request'
+    '3 glosa(s) in the 12 months before the request'
     >>> describe_feature("p_reason_retired", 0.9)
     'first note gives the reason: retiring'
     """
@@ -112,10 +112,11 @@ def describe_feature(name: str, value: float) -> str:
         "no_guides": "no guides issued lately (SEM GUIAS)" if value else "has been issuing guides",
         "months_since_production": f"last production {value:.0f} months before the request",
         "log_last_production_value": f"last production worth R$ {np.expm1(value):,.2f}",
-        "glosa_count": f"{value:.0f} glosas before the request",
-        "glosa_count_12m": f"{value:.0f} glosas in the 12 months before the request",
+        "glosa_count": f"{value:.0f} glosa(s) before the request",
+        "glosa_count_12m": f"{value:.0f} glosa(s) in the 12 months before the request",
         "glosa_technical_share": f"{value:.0%} of glosas technical",
-        "glosa_distinct_codes": f"{value:.0f} different glosa codes",
+        "glosa_distinct_codes": "glosas under a single code" if value == 1
+        else f"glosas under {value:.0f} different codes",
         "months_since_last_glosa": f"last glosa {value:.0f} months before the request",
         "log_glosa_value": f"R$ {np.expm1(value):,.2f} refused in glosas",
         "note_length": f"first note of {value:.0f} words",
@@ -194,14 +195,16 @@ class DismissalRiskModel(ClassifierMixin, BaseEstimator):
     def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
         """Each feature's contribution to each case's log-odds, relative to an average dentist."""
         matrix = self._matrix(X)
-        transformed = self.pipeline_[:-1].transform(matrix)
-        coef = self.pipeline_[-1].coef_[0]
-        terms = transformed * coef
-        names = list(self.feature_names_in_)
+        terms = self.pipeline_[:-1].transform(matrix) * self.pipeline_[-1].coef_[0]
+        # A missing-value indicator's term belongs to its feature.
+        owner = np.arange(len(self.feature_names_in_))
         indicator = self.pipeline_.named_steps["impute"].indicator_
         if indicator is not None:
-            names += [self.feature_names_in_[i] for i in indicator.features_]
-        return pd.DataFrame(terms, index=matrix.index, columns=names).T.groupby(level=0).sum().T
+            owner = np.concatenate([owner, indicator.features_])
+        summed = np.zeros((len(matrix), len(self.feature_names_in_)))
+        for column, feature in enumerate(owner):
+            summed[:, feature] += terms[:, column]
+        return pd.DataFrame(summed, index=matrix.index, columns=self.feature_names_in_)
 
     def explain(self, X: pd.DataFrame, top: int = 3) -> list[list[Reason]]:
         """The ``top`` features pushing each case's risk up, in words a retention lead reads.
@@ -212,14 +215,13 @@ class DismissalRiskModel(ClassifierMixin, BaseEstimator):
         :data:`MIN_CONTRIBUTION` count.
         """
         contributions = self.contributions(X)
-        values = self._matrix(X)[contributions.columns]
+        vals = self._matrix(X).to_numpy()
         concepts = pd.Index([_concept(c) for c in contributions.columns])
         keys = concepts.unique()
         # Per concept: summed push, the member feature pushing most (named), its strength.
-        grouped = contributions.T.groupby(concepts).sum().T[keys].to_numpy()
         member = {k: np.flatnonzero(concepts == k) for k in keys}
         push = contributions.to_numpy()
-        vals = values.to_numpy()
+        grouped = np.column_stack([push[:, member[k]].sum(axis=1) for k in keys])
         rows = np.arange(len(push))
         lead = np.column_stack([member[k][np.argmax(push[:, member[k]], axis=1)] for k in keys])
         strength = np.column_stack([vals[:, member[k]].max(axis=1) for k in keys])

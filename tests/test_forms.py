@@ -387,3 +387,11 @@ def test_label_variants(text_001):
             "Data abertura protocolo").replace("Nº do protocolo", "Número do protocolo")
             .replace("1º contato", "1° contato").replace("Qtd CRO(s)", "Quantidade CROs"))
     _check_001(cl.parse_form(text, source="x.md").model_copy(update={"source": "x"}))
+
+
+def test_same_file_name_in_two_folders_keeps_both(tmp_path, text_001):
+    for folder in ("march", "april"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "form.md").write_text(text_001, encoding="utf-8")
+    batch = cl.read_forms(tmp_path)
+    assert sorted(c.source for c in batch) == ["april/form.md", "march/form.md"]

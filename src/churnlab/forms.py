@@ -732,11 +732,20 @@ def form_paths(folder_or_paths: str | os.PathLike[str] | Iterable) -> list[Path]
     return paths
 
 
-def _parse_path(path: Path) -> RetentionCase | FormParseError:
+def _parse_path(item: tuple[Path, str]) -> RetentionCase | FormParseError:
+    path, source = item
     try:
-        return parse_form(path)
+        return parse_form(path, source=source)
     except FormParseError as exc:
         return exc
+
+
+def _sources(paths: list[Path]) -> list[str]:
+    """Each file's ``source``: its name, or ``folder/name`` where two files share a name."""
+    counts: dict[str, int] = {}
+    for path in paths:
+        counts[path.name] = counts.get(path.name, 0) + 1
+    return [path.name if counts[path.name] == 1 else f"{path.parent.name}/{path.name}" for path in paths]
 
 
 def iter_forms(paths: Iterable[Path], jobs: int = 1,
@@ -747,16 +756,18 @@ def iter_forms(paths: Iterable[Path], jobs: int = 1,
     memory stays bounded however many files there are).
     """
     paths = list(paths)
+    items = list(zip(paths, _sources(paths), strict=True))
     if jobs <= 1 or len(paths) < 2 * window // 10:
-        for path in paths:
-            yield path, _parse_path(path)
+        for item in items:
+            yield item[0], _parse_path(item)
         return
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(jobs) as pool:
-        for start in range(0, len(paths), window):
-            part = paths[start:start + window]
-            yield from zip(part, pool.map(_parse_path, part, chunksize=64), strict=True)
+        for start in range(0, len(items), window):
+            part = items[start:start + window]
+            results = pool.map(_parse_path, part, chunksize=64)
+            yield from zip([path for path, _ in part], results, strict=True)
 
 
 class FormBatch(list):

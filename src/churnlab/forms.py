@@ -422,6 +422,8 @@ def _fill_pending(pending: list[_Segment], values: list[_Cell], tabbed: bool, st
         return
     text = " ".join(c.text for c in values)
     fields = [seg.field for seg in pending if seg.field not in _BOX_FIELDS]
+    if not fields:
+        return
     parts = [text] if len(fields) == 1 else re.split(r"\s{2,}", text)
     if len(parts) != len(fields):
         parts = _align_values(fields, text, state)

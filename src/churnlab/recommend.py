@@ -116,10 +116,14 @@ def _fit_s(Z, codes, y, C: float, modifiers: np.ndarray):
     return LogisticRegression(C=C, max_iter=2000).fit(_s_design(Z, codes, modifiers), y)
 
 
-def _predict_s(model, Z, modifiers: np.ndarray) -> np.ndarray:
+def _predict_s(model, Z, modifiers: np.ndarray, chunk: int = 4096) -> np.ndarray:
+    # One predict_proba call per chunk of rows for all seven actions: a single case
+    # costs one call, not seven (scikit-learn's per-call checks dominate small inputs).
     out = np.empty((len(Z), _N_ACTIONS))
-    for j in range(_N_ACTIONS):
-        out[:, j] = model.predict_proba(_s_design(Z, np.full(len(Z), j), modifiers))[:, 1]
+    for start in range(0, len(Z), chunk):
+        part = Z[start:start + chunk]
+        stacked = np.vstack([_s_design(part, np.full(len(part), j), modifiers) for j in range(_N_ACTIONS)])
+        out[start:start + len(part)] = model.predict_proba(stacked)[:, 1].reshape(_N_ACTIONS, len(part)).T
     return out
 
 

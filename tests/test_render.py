@@ -8,19 +8,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from churnlab.brazil import parse_days, parse_decimal_br, parse_int_br
-from churnlab.forms import parse_form
-from churnlab.records import ACTIONS, DISMISSAL_REASONS, SECTORS, Contact, RetentionCase
-from churnlab.render import (
+from churnlab.brazil import (
     format_date_br,
     format_days,
     format_decimal_br,
     format_int_br,
     format_money_br,
-    render_docx,
-    render_markdown,
-    render_plain,
+    parse_days,
+    parse_decimal_br,
+    parse_int_br,
 )
+from churnlab.forms import parse_form
+from churnlab.records import ACTIONS, DISMISSAL_REASONS, SECTORS, Contact, RetentionCase
+from churnlab.render import render_docx, render_markdown, render_plain
 from churnlab.synth import generate
 
 N_TEXT = 400  # every generated case of this set goes through both text layouts

@@ -143,6 +143,97 @@ def parse_days(text: str | None) -> int | None:
     return int(match[1])
 
 
+# --- writing values the Brazilian way (the inverse of the parsers) ----------------
+
+
+def _group_thousands(digits: str) -> str:
+    out = []
+    while len(digits) > 3:
+        out.append(digits[-3:])
+        digits = digits[:-3]
+    out.append(digits)
+    return ".".join(reversed(out))
+
+
+def format_int_br(value: int | None) -> str:
+    """Write an integer with ``.`` as thousands separator (``""`` for ``None``).
+
+    Examples
+    --------
+    >>> format_int_br(3843)
+    '3.843'
+    >>> format_int_br(244)
+    '244'
+    """
+    if value is None:
+        return ""
+    sign = "-" if value < 0 else ""
+    return sign + _group_thousands(str(abs(int(value))))
+
+
+def format_decimal_br(value: float | None, min_decimals: int = 2) -> str:
+    """Write a decimal with ``,`` as decimal mark, keeping every significant digit.
+
+    Examples
+    --------
+    >>> format_decimal_br(0.35)
+    '0,35'
+    >>> format_decimal_br(1234.5)
+    '1.234,50'
+    >>> format_decimal_br(0.1234)
+    '0,1234'
+    """
+    if value is None:
+        return ""
+    sign = "-" if value < 0 else ""
+    text = f"{abs(float(value)):.6f}".rstrip("0")
+    whole, _, frac = text.partition(".")
+    frac = frac.ljust(min_decimals, "0")
+    out = _group_thousands(whole)
+    return f"{sign}{out},{frac}" if frac else sign + out
+
+
+def format_money_br(value: float | None) -> str:
+    """Write an amount in reais: ``R$ 1.234,50``, and ``R$ -`` for zero.
+
+    Examples
+    --------
+    >>> format_money_br(1234.5)
+    'R$ 1.234,50'
+    >>> format_money_br(0.0)
+    'R$ -'
+    >>> format_money_br(None)
+    ''
+    """
+    if value is None:
+        return ""
+    if round(float(value), 2) == 0:
+        return "R$ -"
+    return "R$ " + format_decimal_br(round(float(value), 2), min_decimals=2)
+
+
+def format_date_br(value: dt.date | None) -> str:
+    """Write a date as ``dd/mm/yyyy``.
+
+    Examples
+    --------
+    >>> format_date_br(dt.date(2024, 3, 4))
+    '04/03/2024'
+    """
+    return "" if value is None else value.strftime("%d/%m/%Y")
+
+
+def format_days(value: int | None) -> str:
+    """Write a duration the way the form does: ``44 dia(s)``.
+
+    Examples
+    --------
+    >>> format_days(44)
+    '44 dia(s)'
+    """
+    return "" if value is None else f"{int(value)} dia(s)"
+
+
 # --- documents -------------------------------------------------------------
 
 

@@ -26,7 +26,7 @@ from typing import Literal, TypedDict
 import numpy as np
 import pandas as pd
 
-from churnlab.brazil import parse_competence, parse_date_br, parse_decimal_br
+from churnlab.brazil import format_date_br, parse_competence, parse_date_br, parse_decimal_br
 from churnlab.errors import DataError
 from churnlab.records import GlosaEvent
 from churnlab.text import clean, fold
@@ -487,7 +487,7 @@ def _format_competence(value: object) -> str:
 
 
 def _format_date(value: object) -> str:
-    return "" if _missing(value) else pd.Timestamp(value).strftime("%d/%m/%Y")
+    return "" if _missing(value) else format_date_br(pd.Timestamp(value).date())
 
 
 def _format_value(value: object) -> str:

@@ -21,12 +21,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from churnlab.brazil import format_int_br
 from churnlab.bundle import ChurnModel
 from churnlab.errors import DataError, FormParseError
 from churnlab.forms import form_paths, iter_forms
 from churnlab.glosas import read_glosa_csv
 from churnlab.records import RetentionCase
-from churnlab.render import format_int_br
 from churnlab.scoring import SCORE_COLUMNS, rank, score_cases
 
 ACTION_WORDS: dict[str, str] = {

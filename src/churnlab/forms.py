@@ -85,6 +85,12 @@ _SECTION_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 _SECTION_STARTS = ("motivo", "acao", "acoes", "necessario", "obs", "setor")
 _HEADING_LEADS = frozenset("MmAaÁáÀàNnOoSs")  # first letters of the section headings
+# Sections every form has, searched in the raw text (accents optional, any case).
+_REQUIRED_SECTIONS = (
+    ("1º contato", re.compile(r"(?im)^1\s*[ºo°ªa.]?\.?\s*contato")),
+    ("Motivo desligamento", re.compile(r"(?im)^motivos? (?:de |do )?desligamento")),
+    ("Setor responsável", re.compile(r"(?im)^setor(?:es)? respons[aá]ve")),
+)
 _TITLE_RE = re.compile(r"processo de retencao")
 
 _STATUS_BOXES = {
@@ -667,15 +673,12 @@ def _record(state: _State) -> RetentionCase:
 def parse_text(text: str, source: str = "<text>") -> RetentionCase:
     """Parse the text of one form (any supported layout) into a :class:`RetentionCase`."""
     lines = _normalise(text)
-    head = fold(" ".join(lines[:15]))
-    body = fold("\n".join(lines))
-    if not _TITLE_RE.search(head):
+    if not _TITLE_RE.search(fold(" ".join(lines[:15]))):
         raise FormParseError(source, "not a retention form: the title 'Formulário - Processo de "
                              "Retenção' is missing from the top of the file")
-    for what, rx in (("1º contato", r"(?m)^1\s*[o°a.]?\.?\s*contato"),
-                     ("Motivo desligamento", r"(?m)^motivos? (?:de |do )?desligamento"),
-                     ("Setor responsável", r"(?m)^setor(?:es)? responsave")):
-        if not re.search(rx, body):
+    body = "\n".join(lines)
+    for what, rx in _REQUIRED_SECTIONS:
+        if not rx.search(body):
             raise FormParseError(source, f"truncated or incomplete form: section {what!r} not found")
     state = _State(source=source)
     _walk(lines, state)

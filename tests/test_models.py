@@ -132,3 +132,13 @@ def test_a_file_asking_for_foreign_types_is_refused(tmp_path):
     (tmp_path / "card.json").write_text(json.dumps(card), encoding="utf-8")
     with pytest.raises(ModelFileError, match="refuses to load types"):
         load_model(tmp_path)
+
+
+def test_tagger_vocabulary_keeps_no_digits_or_first_names():
+    notes = ["Dra Fernanda liga do (71) 98765-4321 por causa das glosas",
+             "Fernanda reclama das glosas 11144477735", "vai se aposentar, diz Fernanda",
+             "aposentadoria, Fernanda 98765-4321"] * 3
+    tagger = ReasonTagger(min_df=1).fit(notes, ["glosas", "glosas", "retired", "retired"] * 3)
+    vocabulary = tagger.pipeline_.named_steps["words"].vocabulary_
+    assert "glosas" in vocabulary
+    assert not [term for term in vocabulary if any(ch.isdigit() for ch in term) or "fernanda" in term]

@@ -26,6 +26,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from churnlab.anonymize import first_names
 from churnlab.glosas import text_before_mentions
 from churnlab.records import DISMISSAL_REASONS
 from churnlab.text import fold
@@ -74,8 +75,12 @@ class ReasonTagger(TransformerMixin, BaseEstimator):
         self.random_state = random_state
 
     def _pipeline(self) -> Pipeline:
+        # Letters only and no first names: the fitted vocabulary is saved in the model
+        # file, which must hold no phone number, document or person's name from the notes.
         words = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), min_df=self.min_df,
-                                sublinear_tf=True, strip_accents="unicode")
+                                sublinear_tf=True, strip_accents="unicode",
+                                token_pattern=r"(?u)\b[^\W\d_]{2,}\b",
+                                stop_words=sorted(first_names()))
         model = LogisticRegression(C=self.C, solver="saga", tol=1e-3, max_iter=500,
                                    random_state=self.random_state)
         return Pipeline([("words", words), ("model", model)])

@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from churnlab.cli import app
+from churnlab.forms import read_forms
 from churnlab.records import ACTION_LABELS
 from conftest import CASE_RECORDS
 
@@ -165,3 +166,17 @@ def test_too_few_cases_without_action_is_a_clear_error(tmp_path):
     result = runner.invoke(app, ["train", str(data), "--out", str(tmp_path / "m")])
     assert result.exit_code == 2
     assert "cannot fit the action recommender: only 7 training cases with action 'none'" in result.stderr
+
+
+def test_worklist_with_pseudonyms(trained, tmp_path, monkeypatch):
+    data, model = trained
+    monkeypatch.setenv("CHURNLAB_ANON_KEY", "a test key that is long enough")
+    out = tmp_path / "w.html"
+    result = runner.invoke(app, ["worklist", str(data), "--model", str(model), "--out", str(out),
+                                 "--pseudonymize"])
+    assert result.exit_code == 0, result.output
+    listed = pd.read_csv(out.with_suffix(".csv"))
+    assert listed["dentist"].dropna().str.fullmatch(r"Pessoa [0-9A-Z]{6}").all()
+    names = {c.dentist_name for c in read_forms(data / "forms") if c.dentist_name}
+    page = out.read_text(encoding="utf-8")
+    assert not [n for n in names if n in page]

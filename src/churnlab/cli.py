@@ -199,11 +199,16 @@ def worklist(
         "--out", "-o", help="worklist.html (a .csv is written beside it), or a .csv path alone.")],
     model: Annotated[Path | None, typer.Option("--model", "-m", help=_MODEL_DIR_HELP)] = None,
     title: Annotated[str, typer.Option("--title", help="Page title.")] = "Retention worklist",
+    pseudonymize: Annotated[bool, typer.Option(
+        "--pseudonymize", help="Show dentists as keyed pseudonyms (key from CHURNLAB_ANON_KEY).")] = False,
 ) -> None:
     """Write the retention leads' worklist: open cases ranked by expected gain, with a budget chart.
 
-    Exit status: 0 when every form was read, 1 when some were unreadable (the
-    worklist still lists all the others), 2 on a usage or data-folder error.
+    With ``--pseudonymize`` the page names each dentist by the same keyed
+    pseudonym ``churnlab anonymize`` gives (for sharing the page beyond the
+    team that makes the calls). Exit status: 0 when every form was read, 1 when
+    some were unreadable (the worklist still lists all the others), 2 on a
+    usage or data-folder error.
     """
     from churnlab.bundle import load_model
     from churnlab.worklist import worklist_scores, write_worklist
@@ -211,6 +216,12 @@ def worklist(
     try:
         loaded = load_model(model)
         scores, failures = worklist_scores(data_dir, loaded)
+        if pseudonymize:
+            from churnlab.anonymize import Pseudonymizer
+
+            pseudonymizer = Pseudonymizer.from_env()
+            scores["dentist"] = [pseudonymizer.name(n) if isinstance(n, str) and n.strip() else n
+                                 for n in scores["dentist"]]
     except ChurnlabError as exc:
         raise _fail(str(exc)) from None
     trained = loaded.card.get("trained_at")

@@ -339,8 +339,9 @@ _FIELD_PARSERS: dict[str, Callable[[str], object]] = {
     "cro": _required_cro,
     "uf": lambda text: clean(text.upper()),
     "guide": clean,
-    "competence": parse_competence,
-    "date": parse_date_br,
+    # Months and days repeat across thousands of rows: parse each spelling once.
+    "competence": functools.lru_cache(maxsize=1 << 12)(parse_competence),
+    "date": functools.lru_cache(maxsize=1 << 16)(parse_date_br),
     "code": clean,
     "description": clean,
     "value": parse_decimal_br,

@@ -180,3 +180,21 @@ def test_worklist_with_pseudonyms(trained, tmp_path, monkeypatch):
     names = {c.dentist_name for c in read_forms(data / "forms") if c.dentist_name}
     page = out.read_text(encoding="utf-8")
     assert not [n for n in names if n in page]
+
+
+def test_bad_glosa_rows_are_reported_not_dropped(trained, tmp_path):
+    data, model = trained
+    folder = tmp_path / "d"
+    (folder / "forms").mkdir(parents=True)
+    for path in sorted((data / "forms").iterdir())[:5]:
+        (folder / "forms" / path.name).write_bytes(path.read_bytes())
+    (folder / "glosas.csv").write_text(
+        "CRO;UF;Guia;Competência;Data;Código;Descrição;Valor glosado\n"
+        "1234;BA;1;02/2023;20/01/2023;3040;GLOSA;85,50\n"
+        "1234;BA;2;02/2023;31/02/2023;3040;GLOSA;10,00\n", encoding="utf-8")
+    out = tmp_path / "s.csv"
+    result = runner.invoke(app, ["score", str(folder), "--model", str(model), "--out", str(out)])
+    assert result.exit_code == 1
+    rejects = pd.read_csv(tmp_path / "s_rejects.csv", sep=";")
+    assert rejects["file"].tolist() == ["glosas.csv line 3"]
+    assert "31/02/2023" in rejects["reason"].iloc[0] and len(pd.read_csv(out)) == 5

@@ -126,7 +126,7 @@ def train(
         f"recommender: {model.card['recommender']['learner']}; wrote {out}",
         err=True,
     )
-    for failure in model.card["data"]["forms_failed"]:
+    for failure in model.card["data"]["forms_failed"] + model.card["data"]["glosa_rows_rejected"]:
         typer.echo(f"churnlab: skipped {failure}", err=True)
     for warning in model.card["warnings"]:
         typer.echo(f"churnlab: warning: {warning}", err=True)

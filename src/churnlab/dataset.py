@@ -33,6 +33,20 @@ class DataFolder:
     glosas: pd.DataFrame | None
 
 
+def read_folder_glosas(path: str | os.PathLike[str]) -> pd.DataFrame | None:
+    """The data folder's ``glosas.csv`` (None when absent); bad rows are in ``.attrs["rejects"]``."""
+    glosa_path = Path(path) / "glosas.csv"
+    return read_glosa_csv(glosa_path, errors="collect") if glosa_path.is_file() else None
+
+
+def glosa_rejects(glosas: pd.DataFrame | None) -> list[tuple[str, str]]:
+    """``(where, why)`` for each glosa row left out, so a batch can report it."""
+    if glosas is None:
+        return []
+    return [(f"glosas.csv line {r['line']}", (f"column {r['column']!r}: " if r["column"] else "")
+             + r["reason"]) for r in glosas.attrs.get("rejects", [])]
+
+
 def load_data_dir(path: str | os.PathLike[str], progress: bool = False) -> DataFolder:
     """Read ``path/forms/`` and ``path/glosas.csv`` (optional); ``progress`` shows a bar.
 
@@ -50,9 +64,7 @@ def load_data_dir(path: str | os.PathLike[str], progress: bool = False) -> DataF
     if not any(p.is_file() for p in forms_dir.rglob("*")):
         raise DataError(f"{forms_dir}: the folder is empty; nothing to read")
     forms = read_forms(forms_dir, progress=progress)
-    glosa_path = path / "glosas.csv"
-    glosas = read_glosa_csv(glosa_path, errors="collect") if glosa_path.is_file() else None
-    return DataFolder(path, forms, glosas)
+    return DataFolder(path, forms, read_folder_glosas(path))
 
 
 def primary_action(case: RetentionCase) -> str:

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from churnlab.bundle import ChurnModel, load_model
+from churnlab.dataset import glosa_rejects, read_folder_glosas
 from churnlab.errors import DataError, FormParseError
 from churnlab.features import GlosaHistory
 from churnlab.forms import form_paths, iter_forms, parse_form
@@ -157,9 +158,8 @@ def score_folder(data_dir: str | os.PathLike[str], model: ChurnModel, out: str |
     forms_dir = data_dir / "forms"
     if not forms_dir.is_dir():
         raise DataError(f"{data_dir}: no forms/ folder; put the retention forms in {forms_dir}")
-    glosa_path = data_dir / "glosas.csv"
-    glosas = GlosaHistory.from_frame(
-        read_glosa_csv(glosa_path, errors="collect") if glosa_path.is_file() else None)
+    glosa_frame = read_folder_glosas(data_dir)
+    glosas = GlosaHistory.from_frame(glosa_frame)
     paths = form_paths(forms_dir)
     if not paths:
         raise DataError(f"{forms_dir}: the folder is empty; nothing to score")
@@ -169,7 +169,7 @@ def score_folder(data_dir: str | os.PathLike[str], model: ChurnModel, out: str |
         from tqdm.auto import tqdm
 
         results = tqdm(results, total=len(paths), desc="scoring forms", unit="form")
-    parts, rejected = [], []
+    parts, rejected = [], glosa_rejects(glosa_frame)
     for chunk in _chunks(results, chunk_size):
         cases = [r for _, r in chunk if isinstance(r, RetentionCase)]
         rejected += [(p.name, r.reason) for p, r in chunk if isinstance(r, FormParseError)]

@@ -19,7 +19,7 @@ from sklearn.model_selection import train_test_split
 
 import churnlab
 from churnlab.bundle import ChurnModel, now_iso
-from churnlab.dataset import case_table, load_data_dir
+from churnlab.dataset import case_table, glosa_rejects, load_data_dir
 from churnlab.economics import Economics
 from churnlab.errors import DataError
 from churnlab.evaluation import compare_scores
@@ -94,6 +94,7 @@ def train_model(data_dir: str | os.PathLike[str], *, economics: Economics | None
             "dismissal_rate": float(y.mean()),
             "actions": {k: int(v) for k, v in pd.Series(actions).value_counts().items()},
             "glosa_rows": 0 if folder.glosas is None else len(folder.glosas),
+            "glosa_rows_rejected": [f"{where}: {why}" for where, why in glosa_rejects(folder.glosas)],
         },
         "risk_holdout_metrics": report.round(4).to_dict(orient="index"),
         "recommender": _recommender_summary(recommender),

@@ -23,9 +23,9 @@ import pandas as pd
 
 from churnlab.brazil import format_int_br
 from churnlab.bundle import ChurnModel
+from churnlab.dataset import glosa_rejects, read_folder_glosas
 from churnlab.errors import DataError, FormParseError
 from churnlab.forms import form_paths, iter_forms
-from churnlab.glosas import read_glosa_csv
 from churnlab.records import RetentionCase
 from churnlab.scoring import SCORE_COLUMNS, rank, score_cases
 
@@ -306,10 +306,9 @@ def worklist_scores(data_dir: str | os.PathLike[str],
     paths = form_paths(forms_dir)
     if not paths:
         raise DataError(f"{forms_dir}: the folder is empty; nothing to list")
-    glosa_path = data_dir / "glosas.csv"
-    glosas = read_glosa_csv(glosa_path, errors="collect") if glosa_path.is_file() else None
+    glosas = read_folder_glosas(data_dir)
     cases: list[RetentionCase] = []
-    failures: list[tuple[str, str]] = []
+    failures: list[tuple[str, str]] = glosa_rejects(glosas)
     for path, result in iter_forms(paths):
         if isinstance(result, FormParseError):
             failures.append((path.name, result.reason))

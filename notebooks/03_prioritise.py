@@ -24,11 +24,12 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 
 import churnlab as cl
+from churnlab.scoring import rank
 from churnlab.worklist import budget_curve, write_worklist
 
 DATA = Path("..") / "data" / "sample"
 scores = cl.score(DATA / "forms", glosas=DATA / "glosas.csv")
-open_cases = scores[scores["status"] == "open"].reset_index(drop=True)
+open_cases = rank(scores[scores["status"] == "open"])  # this morning's calls, numbered from 1
 print(f"{len(scores)} forms scored, {len(open_cases)} open")
 
 # %% [markdown]

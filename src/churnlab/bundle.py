@@ -38,13 +38,17 @@ DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "default"
 
 @dataclass
 class ChurnModel:
-    """Reason tagger, dismissal-risk model and action recommender, with their economics and card."""
+    """Reason tagger, dismissal-risk model and action recommender, with the model card."""
 
     tagger: ReasonTagger | None
     risk: DismissalRiskModel
     recommender: ActionRecommender
-    economics: Economics = field(default_factory=Economics)
     card: dict = field(default_factory=dict)
+
+    @property
+    def economics(self) -> Economics:
+        """The values and costs the recommender decides with (one source for both)."""
+        return self.recommender.active_economics()
 
     def features(self, cases: Sequence[RetentionCase],
                  glosas: pd.DataFrame | GlosaHistory | None = None) -> pd.DataFrame:
@@ -149,8 +153,7 @@ def load_model(path: str | os.PathLike[str] | None = None) -> ChurnModel:
         if not isinstance(objects[name], kinds):
             raise ModelFileError(f"{path / FILES[name]}: holds a {type(objects[name]).__name__}, "
                                  f"not what churnlab expects")
-    economics = Economics(**card.get("economics", {})) if card.get("economics") else Economics()
-    return ChurnModel(objects["tagger"], objects["risk"], objects["recommender"], economics, card)
+    return ChurnModel(objects["tagger"], objects["risk"], objects["recommender"], card)
 
 
 def now_iso() -> str:

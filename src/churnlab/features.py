@@ -289,8 +289,3 @@ def build_features(cases: Iterable[RetentionCase],
     glosa = _glosa_features(cases, list(rows["opened_on"]), glosas)
     out = rows.set_index("source").join(glosa)
     return out[["opened_on", *FEATURES]]
-
-
-def feature_matrix_columns() -> list[str]:
-    """The numeric and lexicon columns a model reads (everything but the note and date)."""
-    return [c for c in FEATURES if c != "first_note"]

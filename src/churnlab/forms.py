@@ -71,7 +71,6 @@ _HEADER_LABELS: tuple[tuple[str, str], ...] = (
     ("uf", r"uf"),
     ("date", r"data"),
 )
-_REPEATABLE = {"date", "uf"}  # "UF" labels the CRO's state first, then the city's.
 
 _HEADER_RE = re.compile(
     "|".join(f"(?P<{name}>(?<![\\w]){rx}(?![\\w]))" for name, rx in _HEADER_LABELS)

@@ -434,7 +434,8 @@ class ActionRecommender(BaseEstimator):
 
     # -- fitting --
 
-    def _economics(self) -> Economics:
+    def active_economics(self) -> Economics:
+        """The economics decisions use: ``economics``, or ``Economics()`` when it is None."""
         return Economics() if self.economics is None else self.economics
 
     def _check_params(self) -> None:
@@ -562,7 +563,7 @@ class ActionRecommender(BaseEstimator):
 
     def _cross_validate(self, Z, codes, y, X: pd.DataFrame) -> pd.DataFrame:
         """DR value (R$ per case) of each candidate's policy on held-out folds."""
-        economics = self._economics()
+        economics = self.active_economics()
         labels = np.array(ACTION_LABELS, dtype=object)
         value = economics.dentist_value(X)
         costs = economics.action_costs_for(X)[list(ACTION_LABELS)].to_numpy()
@@ -637,7 +638,7 @@ class ActionRecommender(BaseEstimator):
     def expected_values(self, X) -> pd.DataFrame:
         """Expected value (R$) of each label: P(retained | a) × dentist value − cost of a."""
         effects = self.predict_effects(X)
-        return self._economics().expected_values(effects, _as_frame(X).set_axis(effects.index))
+        return self.active_economics().expected_values(effects, _as_frame(X).set_axis(effects.index))
 
     def recommend(self, X) -> np.ndarray:
         """The label with the largest expected value per row (``none`` on ties)."""
@@ -720,7 +721,7 @@ def evaluate_policy(recommender: ActionRecommender, X, actions, retained, *,
         target = recommender.recommend(X)
         props = recommender.predict_propensities(X)
         effects = recommender.predict_effects(X)
-        econ = economics or recommender._economics()
+        econ = economics or recommender.active_economics()
         clip = recommender.clip
     else:
         econ = economics or (recommender.economics or Economics())

@@ -107,8 +107,3 @@ class RetentionCase(BaseModel):
     def to_json_dict(self) -> dict:
         """The record as contract-1 JSON values (ISO dates, sorted sets, ``null``)."""
         return self.model_dump(mode="json")
-
-    @property
-    def is_closed(self) -> bool:
-        """Whether the case has an outcome (retained or dismissed)."""
-        return self.status in ("retained", "dismissed")

@@ -102,7 +102,7 @@ def train_model(data_dir: str | os.PathLike[str], *, economics: Economics | None
         "random_state": random_state,
         "warnings": [str(w.message) for w in caught],
     }
-    return ChurnModel(tagger, risk, recommender, economics, card)
+    return ChurnModel(tagger, risk, recommender, card)
 
 
 def _recommender_summary(recommender: ActionRecommender) -> dict:

@@ -395,3 +395,8 @@ def test_same_file_name_in_two_folders_keeps_both(tmp_path, text_001):
         (tmp_path / folder / "form.md").write_text(text_001, encoding="utf-8")
     batch = cl.read_forms(tmp_path)
     assert sorted(c.source for c in batch) == ["april/form.md", "march/form.md"]
+
+
+def test_a_missing_file_is_not_read_as_text():
+    with pytest.raises(FormParseError, match=r"^data/typo\.txt: no such file$"):
+        cl.parse_form("data/typo.txt")

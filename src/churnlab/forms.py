@@ -717,6 +717,9 @@ def _read_path(path: Path) -> str:
     return decode_form_bytes(data, path.name)
 
 
+_LOOKS_LIKE_PATH = re.compile(r"\.(?:txt|md|markdown|html?|docx)$", re.IGNORECASE)
+
+
 def parse_form(path_or_text: str | os.PathLike[str], source: str | None = None) -> RetentionCase:
     """Parse one retention form, given as a file path or as its text.
 
@@ -740,7 +743,11 @@ def parse_form(path_or_text: str | os.PathLike[str], source: str | None = None) 
         return parse_text(_read_path(path), source or path.name)
     if not isinstance(path_or_text, str):
         raise TypeError(f"parse_form takes a path or a form's text, not {type(path_or_text).__name__}")
+    if "\n" not in path_or_text and _LOOKS_LIKE_PATH.search(path_or_text.strip()):
+        # A one-line string naming a form file that is not there: a typo, not a form's text.
+        raise FormParseError(path_or_text.strip(), "no such file")
     return parse_text(path_or_text, source or "<text>")
+
 
 
 def form_paths(folder_or_paths: str | os.PathLike[str] | Iterable) -> list[Path]:

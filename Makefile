@@ -1,18 +1,21 @@
 # The two set-up commands of the README: `make demo` (main job on the bundled data) and `make test`.
 PYTHON ?= python3
 
-.PHONY: install demo model test bench
+.PHONY: install install-runtime demo model test bench
 
 install:
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 
-demo: install
+install-runtime:
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e .
+
+demo: install-runtime
 	mkdir -p out
 	churnlab score data/sample --out out/scores.csv
 	churnlab worklist data/sample --out out/worklist.html
 
 model: install
-	churnlab train data/sample --out models/default --seed 0
+	churnlab train data/sample --out src/churnlab/models/default --seed 0
 
 test: install
 	$(PYTHON) -m pytest

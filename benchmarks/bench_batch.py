@@ -13,9 +13,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from churnlab.bundle import load_model
-from churnlab.scoring import score_folder
-from churnlab.synth import generate, write_dataset
+from churnlab.app.scoring import score_folder
+from churnlab.models.persistence import load_model
+from churnlab.synthetic.generator import generate
+from churnlab.synthetic.writer import write_dataset
 
 
 def main() -> None:

@@ -21,13 +21,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from churnlab.dataset import case_table, load_data_dir
-from churnlab.evaluation import compare_scores
-from churnlab.policy import dr_value
-from churnlab.recommend import evaluate_policy
-from churnlab.synth import generate, write_dataset
-from churnlab.training import train_model
-from churnlab.truth import policy_values, true_effects
+from churnlab.app.training import train_model
+from churnlab.evaluation.metrics import compare_scores
+from churnlab.evaluation.off_policy import evaluate_policy
+from churnlab.evaluation.truth import policy_values, true_effects
+from churnlab.features.labels import case_table
+from churnlab.io.folder import load_data_dir
+from churnlab.models.policy_value import dr_value
+from churnlab.synthetic.generator import generate
+from churnlab.synthetic.writer import write_dataset
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ import argparse
 import time
 from pathlib import Path
 
-from churnlab.forms import parse_text
+from churnlab.io.forms import parse_text
 
 RECORDS = Path(__file__).resolve().parents[1] / "data" / "case_records"
 

@@ -32,11 +32,11 @@ SAMPLE = REPO / "data" / "sample"
 
 
 def _model(path: str | None):
-    from churnlab.bundle import DEFAULT_MODEL_DIR, load_model
+    from churnlab.models.persistence import DEFAULT_MODEL_DIR, load_model
 
     if path or (DEFAULT_MODEL_DIR / "card.json").is_file():
         return load_model(path), str(path or DEFAULT_MODEL_DIR)
-    from churnlab.training import train_model
+    from churnlab.app.training import train_model
 
     return train_model(SAMPLE, random_state=0), "trained on data/sample (in memory)"
 
@@ -99,9 +99,9 @@ def main() -> None:
 
     from fastapi.testclient import TestClient
 
-    from churnlab.forms import parse_form
-    from churnlab.scoring import score_cases
-    from churnlab.service import create_app
+    from churnlab.app.scoring import score_cases
+    from churnlab.app.service.api import create_app
+    from churnlab.io.forms import parse_form
 
     model, described = _model(args.model)
     app = create_app(model)

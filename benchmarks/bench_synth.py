@@ -15,7 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from churnlab.synth import generate, write_dataset
+from churnlab.synthetic.generator import generate
+from churnlab.synthetic.writer import write_dataset
 
 
 def main() -> None:

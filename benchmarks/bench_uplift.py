@@ -8,7 +8,7 @@ Usage::
 Two data sets, the same for every method:
 
 ``churnlab``
-    ``churnlab.synth.generate(n_cases, seed, open_share=0.2)``: fit on the
+    ``churnlab.synthetic.generator.generate(n_cases, seed, open_share=0.2)``: fit on the
     closed cases (actions chosen by analysts, confounded), score the open
     ones and value each policy with the generator's true P(retained | x, a):
     in retention units (every action free, so each method picks the action
@@ -43,12 +43,14 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from churnlab.economics import Economics
-from churnlab.policy import ipw_value
-from churnlab.recommend import FREE_ACTIONS, ActionRecommender, evaluate_policy
-from churnlab.records import ACTION_LABELS, NO_ACTION
-from churnlab.risk import model_columns
-from churnlab.truth import true_policy_value
+from churnlab.evaluation.off_policy import evaluate_policy
+from churnlab.evaluation.truth import true_policy_value
+from churnlab.io.records import ACTION_LABELS, NO_ACTION
+from churnlab.models.economics import Economics
+from churnlab.models.learners import FREE_ACTIONS
+from churnlab.models.policy_value import ipw_value
+from churnlab.models.recommender import ActionRecommender
+from churnlab.models.risk import model_columns
 
 try:
     import causalml.inference.meta as meta
@@ -119,9 +121,9 @@ def _fit_timed(make: Callable[[], object], *args) -> tuple[object, float]:
 
 
 def bench_churnlab(seed: int, n_cases: int, forest: bool, causalml: bool) -> pd.DataFrame:
-    from churnlab.dataset import case_table
-    from churnlab.modeling import training_features
-    from churnlab.synth import generate
+    from churnlab.features.labels import case_table
+    from churnlab.models.reason_features import training_features
+    from churnlab.synthetic.generator import generate
 
     data = generate(n_cases, seed=seed, open_share=0.2)
     X, _ = training_features(data.cases, data.glosas)

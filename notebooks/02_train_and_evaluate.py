@@ -28,12 +28,14 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 import churnlab as cl
-from churnlab import plots, truth
-from churnlab.dataset import case_table, load_data_dir
-from churnlab.evaluation import compare_scores
-from churnlab.recommend import evaluate_policy
-from churnlab.synth import generate, write_dataset
-from churnlab.training import train_model
+from churnlab.evaluation import plots, truth
+from churnlab.app.training import train_model
+from churnlab.evaluation.metrics import compare_scores
+from churnlab.evaluation.off_policy import evaluate_policy
+from churnlab.features.labels import case_table
+from churnlab.io.folder import load_data_dir
+from churnlab.synthetic.generator import generate
+from churnlab.synthetic.writer import write_dataset
 
 workdir = Path(tempfile.mkdtemp())
 data = generate(3000, seed=2024, open_share=0.25)

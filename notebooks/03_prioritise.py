@@ -24,8 +24,8 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 
 import churnlab as cl
-from churnlab.scoring import rank
-from churnlab.worklist import budget_curve, write_worklist
+from churnlab.app.scoring import rank
+from churnlab.app.worklist import budget_curve, write_worklist
 
 DATA = Path("..") / "data" / "sample"
 scores = cl.score(DATA / "forms", glosas=DATA / "glosas.csv")

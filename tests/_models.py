@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from churnlab.bundle import ChurnModel
+from churnlab.models.churn_model import ChurnModel
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "data" / "sample"
@@ -18,6 +18,6 @@ SAMPLE = REPO / "data" / "sample"
 @lru_cache(maxsize=1)
 def sample_model() -> ChurnModel:
     """Both models fitted on data/sample's closed cases (a few seconds, once per session)."""
-    from churnlab.training import train_model
+    from churnlab.app.training import train_model
 
     return train_model(SAMPLE, random_state=0)

@@ -13,25 +13,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from churnlab.anonymize import (
-    AnonymizationKeyError,
-    Pseudonymizer,
-    anonymize_case,
-    anonymize_file,
-    anonymize_form,
-    anonymize_text,
-    first_names,
-)
-from churnlab.brazil import (
-    cnpj_check_digits,
-    cpf_check_digits,
-    is_valid_cnpj,
-    is_valid_cpf,
-    only_digits,
-)
 from churnlab.errors import ChurnlabError
-from churnlab.forms import parse_form
-from churnlab.text import fold
+from churnlab.io.brazil import cnpj_check_digits, cpf_check_digits, is_valid_cnpj, is_valid_cpf, only_digits
+from churnlab.io.forms import parse_form
+from churnlab.io.names import first_names
+from churnlab.io.text import fold
+from churnlab.privacy.anonymize import anonymize_case, anonymize_file, anonymize_form, anonymize_text
+from churnlab.privacy.pseudonymizer import AnonymizationKeyError, Pseudonymizer
 from conftest import seed_form
 
 KEY = b"test key: not a secret, 32 bytes"
@@ -371,7 +359,7 @@ def test_seed_still_parses_to_the_same_record(prefix):
 
 
 def test_anonymize_case_without_seeds():
-    from churnlab.records import Contact, RetentionCase
+    from churnlab.io.records import Contact, RetentionCase
 
     case = RetentionCase(
         source="x.txt",

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from churnlab import brazil
+from churnlab.io import brazil
 
 
 def _thousands(n: int) -> str:

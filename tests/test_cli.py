@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from churnlab.cli import app
-from churnlab.forms import read_forms
-from churnlab.records import ACTION_LABELS
+from churnlab.app.cli import app
+from churnlab.io.batch import read_forms
+from churnlab.io.records import ACTION_LABELS
 from conftest import CASE_RECORDS
 
 CONTRACT_3 = ["source", "dismissal_risk", "best_action",

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 import churnlab as cl
-from churnlab.features import FEATURES, build_features
-from churnlab.render import render_markdown, render_plain
-from churnlab.synth import generate
+from churnlab.features.cases import FEATURES, build_features
+from churnlab.synthetic.generator import generate
+from churnlab.synthetic.render import render_markdown, render_plain
 from conftest import case_record
 
 

@@ -8,8 +8,8 @@ import json
 import pytest
 
 import churnlab as cl
-from churnlab import brazil
 from churnlab.errors import FormParseError
+from churnlab.io import brazil
 from conftest import case_record, seed_form
 
 D = dt.date
@@ -336,7 +336,7 @@ def test_batch_keeps_going_and_reports(tmp_path, text_001):
 
 
 def test_parallel_parsing_matches_serial(tmp_path, text_001):
-    from churnlab.forms import form_paths, iter_forms
+    from churnlab.io.batch import form_paths, iter_forms
 
     for i in range(24):
         (tmp_path / f"f{i:02d}.md").write_text(text_001 if i % 5 else "broken", encoding="utf-8")

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from churnlab.bundle import load_model
+from churnlab.app.scoring import score_cases
 from churnlab.errors import FormParseError
-from churnlab.forms import parse_text
-from churnlab.scoring import score_cases
+from churnlab.io.forms import parse_text
+from churnlab.models.persistence import load_model
 from conftest import case_record
 
 TEXTS = {prefix: case_record(prefix).read_text(encoding="utf-8") for prefix in ("000", "001")}

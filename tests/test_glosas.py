@@ -1,4 +1,4 @@
-"""Tests of churnlab.glosas: code table, note mentions and the glosa CSV format."""
+"""Tests of churnlab.io.glosas: code table, note mentions and the glosa CSV format."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from churnlab.errors import DataError
-from churnlab.glosas import (
+from churnlab.io.glosas import (
     COLUMNS,
     HEADER,
     glosa_code_table,
@@ -22,8 +22,8 @@ from churnlab.glosas import (
     read_glosa_csv,
     write_glosa_csv,
 )
-from churnlab.records import GlosaEvent
-from churnlab.text import clean, fold
+from churnlab.io.records import GlosaEvent
+from churnlab.io.text import clean, fold
 
 # The glosa listing of the first contact note of seed 001 (no personal data in it).
 SEED_NOTE = (

@@ -8,15 +8,15 @@ import pytest
 from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 
-from churnlab.bundle import load_model
-from churnlab.dataset import case_table
-from churnlab.economics import Economics
 from churnlab.errors import ModelFileError
-from churnlab.modeling import training_features
-from churnlab.policy import dr_value, ipw_value
-from churnlab.reasons import REASON_COLUMNS, ReasonTagger
-from churnlab.risk import DismissalRiskModel
-from churnlab.synth import generate
+from churnlab.features.labels import case_table
+from churnlab.models.economics import Economics
+from churnlab.models.persistence import load_model
+from churnlab.models.policy_value import dr_value, ipw_value
+from churnlab.models.reason_features import training_features
+from churnlab.models.reasons import REASON_COLUMNS, ReasonTagger
+from churnlab.models.risk import DismissalRiskModel
+from churnlab.synthetic.generator import generate
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +122,7 @@ def test_a_file_asking_for_foreign_types_is_refused(tmp_path):
 
     import skops.io as sio
 
-    from churnlab.bundle import FILES, _sha256
+    from churnlab.models.persistence import FILES, _sha256
 
     model = load_model()
     model.save(tmp_path)

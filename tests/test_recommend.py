@@ -11,15 +11,12 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from churnlab.economics import Economics
-from churnlab.recommend import (
-    FREE_ACTIONS,
-    LEARNERS,
-    ActionRecommender,
-    evaluate_policy,
-)
-from churnlab.records import ACTION_LABELS, ACTIONS
-from churnlab.truth import true_policy_value
+from churnlab.evaluation.off_policy import evaluate_policy
+from churnlab.evaluation.truth import true_policy_value
+from churnlab.io.records import ACTION_LABELS, ACTIONS
+from churnlab.models.economics import Economics
+from churnlab.models.learners import FREE_ACTIONS
+from churnlab.models.recommender import LEARNERS, ActionRecommender
 
 # --- scikit-learn's own checks ---------------------------------------------------------------
 
@@ -290,9 +287,9 @@ def test_evaluate_policy_cross_fitted_in_reais(world):
 
 @pytest.fixture(scope="module")
 def generated():
-    from churnlab.dataset import case_table
-    from churnlab.modeling import training_features
-    from churnlab.synth import generate
+    from churnlab.features.labels import case_table
+    from churnlab.models.reason_features import training_features
+    from churnlab.synthetic.generator import generate
 
     data = generate(3000, seed=7, open_share=0.2)
     X, _ = training_features(data.cases, data.glosas)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from churnlab.brazil import (
+from churnlab.io.brazil import (
     format_date_br,
     format_days,
     format_decimal_br,
@@ -18,10 +18,10 @@ from churnlab.brazil import (
     parse_decimal_br,
     parse_int_br,
 )
-from churnlab.forms import parse_form
-from churnlab.records import ACTIONS, DISMISSAL_REASONS, SECTORS, Contact, RetentionCase
-from churnlab.render import render_docx, render_markdown, render_plain
-from churnlab.synth import generate
+from churnlab.io.forms import parse_form
+from churnlab.io.records import ACTIONS, DISMISSAL_REASONS, SECTORS, Contact, RetentionCase
+from churnlab.synthetic.generator import generate
+from churnlab.synthetic.render import render_docx, render_markdown, render_plain
 
 N_TEXT = 400  # every generated case of this set goes through both text layouts
 N_DOCX = 40  # docx is slower (~40 ms a round trip)

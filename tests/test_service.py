@@ -12,9 +12,10 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 
 from _models import REPO, SAMPLE, sample_model
-from churnlab.forms import parse_form
-from churnlab.records import ACTION_LABELS
-from churnlab.service import MAX_BATCH_ITEMS, create_app
+from churnlab.app.service.api import create_app
+from churnlab.app.service.schemas import MAX_BATCH_ITEMS
+from churnlab.io.forms import parse_form
+from churnlab.io.records import ACTION_LABELS
 
 try:
     import schemathesis
@@ -85,7 +86,7 @@ def test_text_and_record_give_the_same_scores(client, form_text, record):
 
 
 def test_service_agrees_with_score_cases(client, model, record):
-    from churnlab.scoring import score_cases
+    from churnlab.app.scoring import score_cases
 
     expected = score_cases([parse_form(CASE_001)], model).iloc[0]
     body = client.post("/score", json={"record": record}).json()
@@ -398,7 +399,7 @@ def test_unhandled_exception_outside_scoring_is_a_json_500(model, caplog):
 
 
 def test_default_model_is_the_bundled_one():
-    from churnlab.bundle import DEFAULT_MODEL_DIR
+    from churnlab.models.persistence import DEFAULT_MODEL_DIR
 
     if not (DEFAULT_MODEL_DIR / "card.json").is_file():
         pytest.skip(f"no bundled model at {DEFAULT_MODEL_DIR} yet")
@@ -413,10 +414,10 @@ def test_cli_serve_runs_uvicorn_on_the_given_address(monkeypatch, model):
     from fastapi import FastAPI
     from typer.testing import CliRunner
 
-    from churnlab.cli import app
+    from churnlab.app.cli import app
 
     ran, asked = [], []
-    monkeypatch.setattr("churnlab.bundle.load_model", lambda path=None: asked.append(path) or model)
+    monkeypatch.setattr("churnlab.models.persistence.load_model", lambda path=None: asked.append(path) or model)
     monkeypatch.setattr("uvicorn.run", lambda service, **kw: ran.append((service, kw)))
     args = ["serve", "--model", "m", "--host", "0.0.0.0", "--port", "9001"]
     result = CliRunner().invoke(app, args)
@@ -430,7 +431,7 @@ def test_cli_serve_runs_uvicorn_on_the_given_address(monkeypatch, model):
 def test_cli_serve_refuses_a_folder_that_is_not_a_model(tmp_path):
     from typer.testing import CliRunner
 
-    from churnlab.cli import app
+    from churnlab.app.cli import app
 
     result = CliRunner().invoke(app, ["serve", "--model", str(tmp_path)])
     assert result.exit_code == 2

@@ -7,11 +7,13 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from churnlab.brazil import is_valid_cnpj, is_valid_cpf
-from churnlab.forms import read_forms
-from churnlab.glosas import read_glosa_csv
-from churnlab.records import ACTION_LABELS, ACTIONS, NO_ACTION
-from churnlab.synth import PROPENSITY_FLOOR, TRUTH_COLUMNS, SyntheticData, generate, write_dataset
+from churnlab.io.batch import read_forms
+from churnlab.io.brazil import is_valid_cnpj, is_valid_cpf
+from churnlab.io.glosas import read_glosa_csv
+from churnlab.io.records import ACTION_LABELS, ACTIONS, NO_ACTION
+from churnlab.synthetic.assumptions import PROPENSITY_FLOOR, TRUTH_COLUMNS
+from churnlab.synthetic.generator import SyntheticData, generate
+from churnlab.synthetic.writer import write_dataset
 
 P_COLS = [f"p_retained_{a}" for a in ACTION_LABELS]
 PI_COLS = [f"propensity_{a}" for a in ACTION_LABELS]

@@ -15,15 +15,9 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from _models import SAMPLE, sample_model
-from churnlab.cli import app
-from churnlab.scoring import score
-from churnlab.worklist import (
-    ACTION_WORDS,
-    budget_curve,
-    worklist_scores,
-    worklist_table,
-    write_worklist,
-)
+from churnlab.app.cli import app
+from churnlab.app.scoring import score
+from churnlab.app.worklist import ACTION_WORDS, budget_curve, worklist_scores, worklist_table, write_worklist
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -217,7 +211,7 @@ def cli_model(monkeypatch, model):
         asked.append(path)
         return model
 
-    monkeypatch.setattr("churnlab.bundle.load_model", fake_load_model)
+    monkeypatch.setattr("churnlab.models.persistence.load_model", fake_load_model)
     return asked
 
 

@@ -1,0 +1,242 @@
+"""The ``churnlab`` command line: thin shells over the functions notebooks call."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from churnlab.errors import ChurnlabError
+from churnlab.io.batch import form_paths, iter_forms
+
+app = typer.Typer(
+    help="Dismissal risk and retention actions for a dental health-plan network.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def main() -> None:
+    """Dismissal risk and retention actions for a dental health-plan network."""
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"churnlab: {message}", err=True)
+    return typer.Exit(code)
+
+
+@app.command()
+def parse(
+    paths: Annotated[list[Path], typer.Argument(help="Form files or folders of forms.")],
+    anonymize: Annotated[
+        bool, typer.Option("--anonymize", help="Emit pseudonymised records (key from CHURNLAB_ANON_KEY).")
+    ] = False,
+) -> None:
+    """Print one JSON object per form (JSON Lines); report unreadable files on stderr."""
+    pseudonymizer = None
+    if anonymize:
+        from churnlab.privacy.anonymize import anonymize_case
+        from churnlab.privacy.pseudonymizer import Pseudonymizer
+
+        try:
+            pseudonymizer = Pseudonymizer.from_env()
+        except ChurnlabError as exc:
+            raise _fail(str(exc)) from None
+    failed = 0
+    for _, result in iter_forms(form_paths(paths)):
+        if isinstance(result, ChurnlabError):
+            failed += 1
+            typer.echo(f"churnlab: {result}", err=True)
+            continue
+        if pseudonymizer is not None:
+            result = anonymize_case(result, pseudonymizer)
+        sys.stdout.write(json.dumps(result.to_json_dict(), ensure_ascii=False) + "\n")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def anonymize(
+    paths: Annotated[list[Path], typer.Argument(help="Text forms (.txt/.md/.html) or folders of them.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the pseudonymised copies.")],
+) -> None:
+    """Write pseudonymised copies of forms: CPF, CNPJ, names, phones and protocols replaced.
+
+    The HMAC key comes from CHURNLAB_ANON_KEY or the file named by
+    CHURNLAB_ANON_KEY_FILE; the same key gives the same pseudonyms, so records still join.
+    """
+    from churnlab.privacy.anonymize import anonymize_file
+    from churnlab.privacy.pseudonymizer import Pseudonymizer
+
+    try:
+        pseudonymizer = Pseudonymizer.from_env()
+    except ChurnlabError as exc:
+        raise _fail(str(exc)) from None
+    failed = 0
+    for path in form_paths(paths):
+        try:
+            written = anonymize_file(path, out, pseudonymizer)
+        except ChurnlabError as exc:
+            failed += 1
+            typer.echo(f"churnlab: {exc}", err=True)
+            continue
+        typer.echo(str(written))
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def synth(
+    out_dir: Annotated[Path, typer.Argument(help="Data folder to write (forms/, glosas.csv, truth.csv).")],
+    n_cases: Annotated[int, typer.Option("--n-cases", min=1, help="Number of cases.")] = 500,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: same seed, same data.")] = 0,
+    open_share: Annotated[
+        float, typer.Option("--open-share", min=0.0, max=1.0, help="Share of cases still open.")
+    ] = 0.2,
+) -> None:
+    """Generate synthetic retention cases with known truth (not a stand-in for real history)."""
+    from churnlab.synthetic.generator import generate
+    from churnlab.synthetic.writer import write_dataset
+
+    data = generate(n_cases, seed=seed, open_share=open_share)
+    path = write_dataset(data, out_dir, seed=seed)
+    typer.echo(f"wrote {n_cases} cases to {path}")
+
+
+@app.command()
+def train(
+    data_dir: Annotated[Path, typer.Argument(help="Data folder: forms/ and optionally glosas.csv.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Model folder to write.")],
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same data and seed, same model).")] = 0,
+) -> None:
+    """Fit the risk model and the action recommender on the closed cases; write model + card."""
+    from churnlab.app.training import train_model
+
+    try:
+        model = train_model(data_dir, random_state=seed, progress=True)
+    except ChurnlabError as exc:
+        raise _fail(str(exc)) from None
+    model.save(out)
+    metrics = model.card["risk_holdout_metrics"]["churnlab risk model"]
+    typer.echo(
+        f"trained on {model.card['data']['closed_cases']} closed cases; held-out AUC "
+        f"{metrics['auc']:.3f}, Brier {metrics['brier']:.3f}; "
+        f"recommender: {model.card['recommender']['learner']}; wrote {out}",
+        err=True,
+    )
+    for failure in model.card["data"]["forms_failed"] + model.card["data"]["glosa_rows_rejected"]:
+        typer.echo(f"churnlab: skipped {failure}", err=True)
+    for warning in model.card["warnings"]:
+        typer.echo(f"churnlab: warning: {warning}", err=True)
+
+
+@app.command()
+def score(
+    data_dir: Annotated[Path, typer.Argument(help="Data folder: forms/ and optionally glosas.csv.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Scores CSV to write.")],
+    model: Annotated[
+        Path | None, typer.Option("--model", "-m", help="Model folder (default: the bundled models/default).")
+    ] = None,
+    rejects: Annotated[
+        Path | None,
+        typer.Option("--rejects", help="CSV listing unreadable forms (default: OUT_rejects.csv)."),
+    ] = None,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", min=1, help="Parsing processes (default: all cores).")
+    ] = None,
+) -> None:
+    """Score every form, closed or open, into a CSV ordered by priority for the retention team.
+
+    Exit status: 0 when every form was scored, 1 when some were rejected (the
+    scores file still holds all the others), 2 on a usage or data-folder error.
+    """
+    from churnlab.app.scoring import score_folder
+    from churnlab.models.persistence import load_model
+
+    try:
+        loaded = load_model(model)
+        summary = score_folder(data_dir, loaded, out, rejects=rejects, progress=True, jobs=jobs)
+    except ChurnlabError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"churnlab: {summary}", err=True)
+    if summary.rejected:
+        raise typer.Exit(1)
+
+
+_MODEL_DIR_HELP = "Model folder (default: the bundled models/default)."
+
+
+@app.command()
+def serve(
+    model: Annotated[Path | None, typer.Option("--model", "-m", help=_MODEL_DIR_HELP)] = None,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = 8000,
+) -> None:
+    """Serve scores over HTTP: POST /score, POST /score/batch, GET /health, GET /model, /docs."""
+    import logging
+
+    import uvicorn
+
+    from churnlab.app.service.api import create_app
+    from churnlab.models.persistence import load_model
+
+    try:
+        service = create_app(load_model(model))
+    except ChurnlabError as exc:
+        raise _fail(str(exc)) from None
+    logging.getLogger("churnlab.service").setLevel(logging.INFO)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    uvicorn.run(service, host=host, port=port, log_level="info")
+
+
+@app.command()
+def worklist(
+    data_dir: Annotated[Path, typer.Argument(help="Data folder: forms/, optional glosas.csv.")],
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", help="worklist.html (a .csv is written beside it), or a .csv path alone.")],
+    model: Annotated[Path | None, typer.Option("--model", "-m", help=_MODEL_DIR_HELP)] = None,
+    title: Annotated[str, typer.Option("--title", help="Page title.")] = "Retention worklist",
+    pseudonymize: Annotated[bool, typer.Option(
+        "--pseudonymize", help="Show dentists as keyed pseudonyms (key from CHURNLAB_ANON_KEY).")] = False,
+) -> None:
+    """Write the retention leads' worklist: open cases ranked by expected gain, with a budget chart.
+
+    With ``--pseudonymize`` the page names each dentist by the same keyed
+    pseudonym ``churnlab anonymize`` gives (for sharing the page beyond the
+    team that makes the calls). Exit status: 0 when every form was read, 1 when
+    some were unreadable (the worklist still lists all the others), 2 on a
+    usage or data-folder error.
+    """
+    from churnlab.app.worklist import worklist_scores, write_worklist
+    from churnlab.models.persistence import load_model
+
+    try:
+        loaded = load_model(model)
+        scores, failures = worklist_scores(data_dir, loaded)
+        if pseudonymize:
+            from churnlab.privacy.pseudonymizer import Pseudonymizer
+
+            pseudonymizer = Pseudonymizer.from_env()
+            scores["dentist"] = [pseudonymizer.name(n) if isinstance(n, str) and n.strip() else n
+                                 for n in scores["dentist"]]
+    except ChurnlabError as exc:
+        raise _fail(str(exc)) from None
+    trained = loaded.card.get("trained_at")
+    written = write_worklist(scores, out, title=title,
+                             note=f"Model trained {trained}." if trained else None)
+    for name, reason in failures:
+        typer.echo(f"churnlab: skipped {name}: {reason}", err=True)
+    also = "" if written.suffix.lower() == ".csv" else f" and {written.with_suffix('.csv')}"
+    typer.echo(f"churnlab: {len(scores)} open cases listed in {written}{also}", err=True)
+    if failures:
+        raise typer.Exit(1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

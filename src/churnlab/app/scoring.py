@@ -1,0 +1,190 @@
+"""Score retention cases: dismissal risk, the action to try first and its expected gain.
+
+:func:`score` is the one scoring function; the CLI (``churnlab score``), the
+HTTP service and the notebooks call it. Rows come out ordered by priority for
+the retention team: highest expected gain of trying the best action first
+(what a call is worth), then highest risk. :func:`score_folder` runs it over
+a data folder in chunks, so 100,000 forms never sit in memory as parsed
+records: only their score rows do.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from churnlab.errors import DataError, FormParseError
+from churnlab.features.cases import GlosaHistory
+from churnlab.io.batch import form_paths, iter_forms
+from churnlab.io.folder import glosa_rejects, read_folder_glosas
+from churnlab.io.forms import parse_form
+from churnlab.io.glosas import read_glosa_csv
+from churnlab.io.records import ACTION_LABELS, RetentionCase
+from churnlab.models.churn_model import ChurnModel
+from churnlab.models.persistence import load_model
+
+SCORE_COLUMNS = [
+    "priority", "source", "dismissal_risk", "best_action",
+    *[f"p_retained_{label}" for label in ACTION_LABELS],
+    "uplift", "expected_gain", "dentist_value", "reasons",
+    "status", "dentist", "city", "uf", "opened_on",
+]  # fmt: skip
+"""Columns of a scores table, in order (contract 3's columns and context for a reader)."""
+
+CaseInput = RetentionCase | dict | str | os.PathLike
+
+
+def _as_cases(items: CaseInput | Iterable[CaseInput]) -> list[RetentionCase]:
+    """Cases from records, contract-1 dicts, form texts, files or folders."""
+    if isinstance(items, (RetentionCase, dict, str, os.PathLike)):
+        items = [items]
+    cases: list[RetentionCase] = []
+    for item in items:
+        if isinstance(item, RetentionCase):
+            cases.append(item)
+        elif isinstance(item, dict):
+            cases.append(RetentionCase.model_validate(item))
+        elif isinstance(item, os.PathLike) or (isinstance(item, str) and "\n" not in item
+                                               and Path(item).exists()):
+            for _, result in iter_forms(form_paths([item])):
+                if isinstance(result, FormParseError):
+                    raise result
+                cases.append(result)
+        elif isinstance(item, str):
+            cases.append(parse_form(item))
+        else:
+            raise TypeError(f"cannot score a {type(item).__name__}; give forms, paths or records")
+    return cases
+
+
+def _case_context(cases: Sequence[RetentionCase], X: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "status": [c.status or "open" for c in cases],
+        "dentist": [c.dentist_name for c in cases],
+        "city": [c.city for c in cases],
+        "uf": [c.uf or c.cro_uf for c in cases],
+        "opened_on": X["opened_on"].to_numpy(),
+    }, index=X.index)
+
+
+def rank(scores: pd.DataFrame) -> pd.DataFrame:
+    """Order score rows by priority (expected gain, then risk) and number them from 1."""
+    ordered = scores.sort_values(["expected_gain", "dismissal_risk"], ascending=False, kind="stable")
+    ordered = ordered.reset_index(drop=True)
+    ordered["priority"] = range(1, len(ordered) + 1)
+    return ordered[[c for c in SCORE_COLUMNS if c in ordered.columns]]
+
+
+def score_cases(cases: Sequence[RetentionCase], model: ChurnModel,
+                glosas: pd.DataFrame | GlosaHistory | None = None) -> pd.DataFrame:
+    """Unranked score rows for parsed cases (one per case)."""
+    if not cases:
+        return pd.DataFrame(columns=SCORE_COLUMNS[1:])
+    X = model.features(cases, glosas)
+    out = model.score_features(X).join(_case_context(cases, X))
+    return out.rename_axis("source").reset_index()
+
+
+def score(
+    forms_or_records: CaseInput | Iterable[CaseInput],
+    model: ChurnModel | str | os.PathLike | None = None,
+    glosas: pd.DataFrame | str | os.PathLike | None = None,
+) -> pd.DataFrame:
+    """Score forms (texts, files, folders) or parsed records; rows ordered by priority.
+
+    Parameters
+    ----------
+    forms_or_records
+        A form's text, a file or folder of forms, a :class:`RetentionCase`, a
+        contract-1 dict, or a list of any of these.
+    model : ChurnModel or path, optional
+        A loaded model or a model folder; the bundled ``models/default`` when None.
+    glosas : DataFrame or path, optional
+        The operator's glosa export (``glosas.csv``), joined by CRO + UF.
+
+    Returns
+    -------
+    DataFrame
+        The columns of :data:`SCORE_COLUMNS`.
+    """
+    if not isinstance(model, ChurnModel):
+        model = load_model(model)
+    if glosas is not None and not isinstance(glosas, pd.DataFrame):
+        glosas = read_glosa_csv(glosas)
+    return rank(score_cases(_as_cases(forms_or_records), model, glosas))
+
+
+@dataclass
+class BatchSummary:
+    """What a batch scoring run did."""
+
+    scored: int
+    rejected: int
+    open_cases: int
+    out: Path
+    rejects: Path | None
+
+    def __str__(self) -> str:
+        text = f"scored {self.scored} forms ({self.open_cases} open) into {self.out}"
+        if self.rejected:
+            text += f"; {self.rejected} rejected, listed in {self.rejects}"
+        return text
+
+
+def _chunks(results: Iterator, size: int) -> Iterator[list]:
+    chunk = []
+    for item in results:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def score_folder(data_dir: str | os.PathLike[str], model: ChurnModel, out: str | os.PathLike[str],
+                 rejects: str | os.PathLike[str] | None = None, chunk_size: int = 2000,
+                 progress: bool = False, jobs: int | None = None) -> BatchSummary:
+    """Score every form of ``DATA_DIR/forms`` into ``out`` (CSV), listing bad files in ``rejects``.
+
+    Forms are parsed (by ``jobs`` processes; all cores when None) and scored
+    ``chunk_size`` at a time; bad files go to the rejects CSV (``file;reason``)
+    and the run goes on.
+    """
+    data_dir, out = Path(data_dir), Path(out)
+    forms_dir = data_dir / "forms"
+    if not forms_dir.is_dir():
+        raise DataError(f"{data_dir}: no forms/ folder; put the retention forms in {forms_dir}")
+    glosa_frame = read_folder_glosas(data_dir)
+    glosas = GlosaHistory.from_frame(glosa_frame)
+    paths = form_paths(forms_dir)
+    if not paths:
+        raise DataError(f"{forms_dir}: the folder is empty; nothing to score")
+    rejects_path = Path(rejects) if rejects else out.with_name(out.stem + "_rejects.csv")
+    results = iter_forms(paths, jobs=jobs or os.cpu_count() or 1, window=chunk_size)
+    if progress:
+        from tqdm.auto import tqdm
+
+        results = tqdm(results, total=len(paths), desc="scoring forms", unit="form")
+    parts, rejected = [], glosa_rejects(glosa_frame)
+    for chunk in _chunks(results, chunk_size):
+        cases = [r for _, r in chunk if isinstance(r, RetentionCase)]
+        rejected += [(p.name, r.reason) for p, r in chunk if isinstance(r, FormParseError)]
+        parts.append(score_cases(cases, model, glosas))
+    scores = rank(pd.concat(parts, ignore_index=True)) if parts else pd.DataFrame(columns=SCORE_COLUMNS)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    scores.to_csv(out, index=False)
+    if rejected:
+        with rejects_path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle, delimiter=";")
+            writer.writerow(["file", "reason"])
+            writer.writerows(rejected)
+    elif rejects_path.exists():
+        rejects_path.unlink()
+    open_cases = int((scores["status"] == "open").sum()) if len(scores) else 0
+    return BatchSummary(len(scores), len(rejected), open_cases, out, rejects_path if rejected else None)

@@ -1,0 +1,150 @@
+"""Request and response bodies of the HTTP scoring service, and its limits."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    TypeAdapter,
+)
+
+from churnlab.io.records import ACTION_LABELS, RetentionCase
+
+logger = logging.getLogger("churnlab.service")
+
+MAX_BODY_BYTES = 1 << 20
+"""Default request-body limit (1 MiB): a form is a few kB, so this holds a batch of about 200."""
+
+MAX_BATCH_ITEMS = 500
+"""Default maximum number of items in one ``POST /score/batch``."""
+
+_JSON_TYPES = ("application/json",)
+_TEXT_TYPES = ("text/plain",)
+
+
+# --------------------------------------------------------------------------- request models
+
+
+class TextItem(BaseModel):
+    """A form given as its text (any layout ``churnlab parse`` reads)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(description="The form's text, as exported (plain text or markdown/HTML).")
+    source: str | None = Field(
+        None, max_length=255, description="Name to report the form under (default `<text>`)."
+    )
+
+
+class RecordItem(BaseModel):
+    """A form already parsed into a contract-1 record (what `churnlab parse` prints)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    record: RetentionCase
+
+
+def _item_kind(value: Any) -> str | None:
+    if isinstance(value, dict):
+        if "record" in value:
+            return "record"
+        if "text" in value:
+            return "text"
+    elif isinstance(value, (TextItem, RecordItem)):
+        return "record" if isinstance(value, RecordItem) else "text"
+    return None
+
+
+ScoreItem = Annotated[
+    Annotated[TextItem, Tag("text")] | Annotated[RecordItem, Tag("record")],
+    Discriminator(
+        _item_kind,
+        custom_error_type="invalid_item",
+        custom_error_message='expected an object {"text": "<form text>"} or {"record": {...}}',
+    ),
+]
+"""One form to score: ``{"text": ...}`` or ``{"record": ...}``."""
+
+_ITEM = TypeAdapter(ScoreItem)
+
+
+class BatchRequest(BaseModel):
+    """Many forms to score at once (see :data:`MAX_BATCH_ITEMS`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[ScoreItem] = Field(description="Forms to score, each as for `POST /score`.")
+
+
+class _BatchEnvelope(BaseModel):
+    """The batch's outer shape; items are validated one by one so one bad item fails alone."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[Any]
+
+
+# --------------------------------------------------------------------------- response models
+
+
+class ScoreResult(BaseModel):
+    """Scores of one form (the per-row columns of ``churnlab score``)."""
+
+    source: str = Field(description="The form's file name (or `<text>`).")
+    status: str = Field(description="`open` for a case still open, else its recorded outcome.")
+    dismissal_risk: float = Field(description="Calibrated probability that the dentist leaves.")
+    best_action: Literal[ACTION_LABELS] = Field(
+        description="The action to try first (`none`: no offer)."
+    )
+    p_retained: dict[str, float] = Field(
+        description="P(retained | action) for `none` and each of the six actions."
+    )
+    uplift: float = Field(description="P(retained) under best_action minus under `none`.")
+    expected_gain: float = Field(
+        description="Value in R$ of trying best_action rather than nothing."
+    )
+    dentist_value: float = Field(description="Value in R$ of keeping this dentist in the network.")
+    reasons: list[str] = Field(description="Top reasons behind the risk, in plain English.")
+    city: str | None = None
+    uf: str | None = None
+    opened_on: str | None = Field(None, description="When the case opened (ISO date).")
+
+
+class ErrorBody(BaseModel):
+    """An error answer."""
+
+    code: str = Field(description="Machine-readable kind of error, e.g. `not_a_form`.")
+    detail: str = Field(description="What is wrong and how to fix it.")
+    errors: list[dict[str, Any]] | None = Field(
+        None, description="Validation errors: `loc` (where), `msg` (what), `type`."
+    )
+
+
+class BatchItemResult(BaseModel):
+    """One item of a batch: its result, or the error that item alone got."""
+
+    index: int
+    ok: bool
+    status_code: int = Field(description="What `POST /score` would have answered for this item.")
+    result: ScoreResult | None = None
+    error: ErrorBody | None = None
+
+
+class BatchResult(BaseModel):
+    """The answer of ``POST /score/batch``: one entry per item, in order."""
+
+    scored: int
+    failed: int
+    items: list[BatchItemResult]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    churnlab_version: str
+    model_trained_at: str | None

@@ -1,0 +1,115 @@
+"""Train churnlab's models on a data folder's closed cases and write what was measured.
+
+:func:`train_model` is what ``churnlab train`` runs: read the forms and the
+glosa export, build features as of each case's opening, measure the risk model
+on a held-out quarter of the closed cases against baselines, then fit the
+reason tagger, the risk model and the action recommender on all closed cases.
+Open and ``not_retention`` cases are not used for fitting.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import numpy as np
+import pandas as pd
+from sklearn.dummy import DummyClassifier
+from sklearn.model_selection import train_test_split
+
+import churnlab
+from churnlab.errors import DataError
+from churnlab.evaluation.metrics import compare_scores
+from churnlab.features.cases import NUMERIC_FEATURES
+from churnlab.features.labels import case_table
+from churnlab.io.folder import glosa_rejects, load_data_dir
+from churnlab.models.churn_model import ChurnModel
+from churnlab.models.economics import Economics
+from churnlab.models.persistence import now_iso
+from churnlab.models.reason_features import training_features
+from churnlab.models.recommender import ActionRecommender
+from churnlab.models.risk import DismissalRiskModel, model_columns
+
+MIN_CLOSED_CASES = 20
+
+
+def holdout_report(X: pd.DataFrame, y: np.ndarray, random_state: int | None = 0,
+                   test_size: float = 0.25) -> pd.DataFrame:
+    """Risk-model metrics on a stratified held-out split, against two baselines.
+
+    Baselines: the base rate (every case gets the training dismissal rate) and a
+    logistic regression on the form's header and glosa numbers only (no text).
+    """
+    train, test = train_test_split(np.arange(len(y)), test_size=test_size, stratify=y,
+                                   random_state=random_state)
+    header_only = [c for c in model_columns(X) if c in NUMERIC_FEATURES and c != "note_length"]
+    scores = {
+        "base rate": DummyClassifier(strategy="prior").fit(X.iloc[train], y[train]),
+        "logistic, header only": DismissalRiskModel().fit(X.iloc[train][header_only], y[train]),
+        "churnlab risk model": DismissalRiskModel(random_state=random_state).fit(X.iloc[train], y[train]),
+    }
+    return compare_scores(y[test], {
+        name: model.predict_proba(X.iloc[test])[:, 1] for name, model in scores.items()
+    })
+
+
+def train_model(data_dir: str | os.PathLike[str], *, economics: Economics | None = None,
+                random_state: int | None = 0, progress: bool = False) -> ChurnModel:
+    """Fit every model on the closed cases of a data folder (contract 3).
+
+    Raises
+    ------
+    DataError
+        Fewer than ``MIN_CLOSED_CASES`` closed cases, or only one outcome among them.
+    """
+    economics = economics or Economics()
+    folder = load_data_dir(data_dir, progress=progress)
+    cases = list(folder.forms)
+    table = case_table(cases)
+    closed = table["closed"].to_numpy()
+    y = table.loc[closed, "dismissed"].astype(int).to_numpy()
+    if closed.sum() < MIN_CLOSED_CASES or len(np.unique(y)) < 2:
+        raise DataError(
+            f"{folder.path}: {int(closed.sum())} closed cases ({int(y.sum())} dismissed); training needs "
+            f"at least {MIN_CLOSED_CASES} with both retained and dismissed outcomes"
+        )
+    train_cases = [case for case, keep in zip(cases, closed, strict=True) if keep]
+    X, tagger = training_features(train_cases, folder.glosas, random_state=random_state)
+    actions = table.loc[closed, "action"].to_numpy()
+    report = holdout_report(X, y, random_state=random_state)
+    risk = DismissalRiskModel(random_state=random_state).fit(X, y)
+    recommender = ActionRecommender(economics=economics, random_state=random_state)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            recommender.fit(X, actions, 1 - y)
+        except ValueError as exc:
+            raise DataError(f"{folder.path}: cannot fit the action recommender: {exc}") from None
+    card = {
+        "churnlab_version": churnlab.__version__,
+        "trained_at": now_iso(),
+        "data": {
+            "folder": folder.path.name,
+            "forms_read": len(cases),
+            "forms_failed": [str(e) for e in folder.forms.failures],
+            "closed_cases": int(closed.sum()),
+            "dismissal_rate": float(y.mean()),
+            "actions": {k: int(v) for k, v in pd.Series(actions).value_counts().items()},
+            "glosa_rows": 0 if folder.glosas is None else len(folder.glosas),
+            "glosa_rows_rejected": [f"{where}: {why}" for where, why in glosa_rejects(folder.glosas)],
+        },
+        "risk_holdout_metrics": report.round(4).to_dict(orient="index"),
+        "recommender": _recommender_summary(recommender),
+        "features": list(risk.feature_names_in_),
+        "random_state": random_state,
+        "warnings": [str(w.message) for w in caught],
+    }
+    return ChurnModel(tagger, risk, recommender, card)
+
+
+def _recommender_summary(recommender: ActionRecommender) -> dict:
+    summary = {"learner": recommender.learner_}
+    if recommender.cv_results_ is not None:
+        table = pd.DataFrame(recommender.cv_results_)
+        summary["cv_results"] = table.round(4).to_dict(orient="records")
+    return summary

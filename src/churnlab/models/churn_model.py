@@ -1,0 +1,67 @@
+"""The trained models as one object: reason tagger, dismissal-risk model and action recommender."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from churnlab.features.cases import GlosaHistory, build_features
+from churnlab.io.records import ACTION_LABELS, RetentionCase
+from churnlab.models.economics import Economics
+from churnlab.models.reason_features import add_reason_probabilities
+from churnlab.models.reasons import ReasonTagger
+from churnlab.models.recommender import ActionRecommender
+from churnlab.models.risk import DismissalRiskModel
+
+
+@dataclass
+class ChurnModel:
+    """Reason tagger, dismissal-risk model and action recommender, with the model card."""
+
+    tagger: ReasonTagger | None
+    risk: DismissalRiskModel
+    recommender: ActionRecommender
+    card: dict = field(default_factory=dict)
+
+    @property
+    def economics(self) -> Economics:
+        """The values and costs the recommender decides with (one source for both)."""
+        return self.recommender.active_economics()
+
+    def features(self, cases: Sequence[RetentionCase],
+                 glosas: pd.DataFrame | GlosaHistory | None = None) -> pd.DataFrame:
+        """Features of cases as of their opening, with the stated-reason probabilities."""
+        return add_reason_probabilities(build_features(cases, glosas), cases, self.tagger)
+
+    def score_features(self, X: pd.DataFrame, top_reasons: int = 3) -> pd.DataFrame:
+        """Contract-3 score columns for a feature frame (same index), unordered."""
+        risk = self.risk.predict_proba(X)[:, 1]
+        # An action too rare in training to estimate is shown at P(retained | none):
+        # no evidence, no assumed effect; with its cost it is never the best action.
+        effects = self.recommender.predict_effects(X)[list(ACTION_LABELS)]
+        effects = effects.apply(lambda column: column.fillna(effects["none"]))
+        values = self.economics.expected_values(effects, X)
+        best = values.idxmax(axis=1)
+        gain = values.max(axis=1) - values["none"]
+        out = pd.DataFrame({"dismissal_risk": risk, "best_action": best}, index=X.index)
+        for label in ACTION_LABELS:
+            out[f"p_retained_{label}"] = effects[label].to_numpy()
+        columns = effects.columns.get_indexer(best)
+        out["uplift"] = effects.to_numpy()[np.arange(len(X)), columns] - effects["none"].to_numpy()
+        out["expected_gain"] = gain.to_numpy()
+        out["dentist_value"] = self.economics.dentist_value(X)
+        out["reasons"] = [
+            "; ".join(r.text for r in reasons) for reasons in self.risk.explain(X, top=top_reasons)
+        ]
+        return out
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the model folder (skops files and the card with their hashes)."""
+        from churnlab.models.persistence import save_model
+
+        return save_model(self, path)

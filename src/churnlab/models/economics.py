@@ -1,0 +1,109 @@
+"""What a retained dentist is worth and what each retention action costs.
+
+The expected gain of trying an action on a dentist is
+
+    (P(retained | action) − P(retained | none)) × value of the dentist − cost of the action
+
+so a cheap action can beat a slightly stronger, expensive one, and ``none``
+wins when nothing pays. Defaults are stated, round figures for a mid-sized
+operator; every figure is a parameter, so an operator can put its own.
+
+Value of a retained dentist (R$, over ``horizon_months``):
+
+* ``replacement_cost``: recruiting and credentialing a substitute;
+* ``coverage_value_per_life`` × min(lives ÷ max(listed CROs, 1),
+  ``coverage_cap_lives``): how many of the area's beneficiaries depend on each
+  listed dentist (network adequacy), capped so that one dentist in a large,
+  thinly listed area does not dwarf everyone else;
+* ``production_margin`` × monthly production × ``horizon_months``: the share of
+  the dentist's production that is margin for the operator.
+
+Costs: a fixed figure per action, plus for ``new_prices`` the price rise
+(``price_rise`` of the dentist's production over the horizon), since new
+prices are paid on every future guide.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from churnlab.io.records import ACTION_LABELS
+
+DEFAULT_ACTION_COSTS: dict[str, float] = {
+    "none": 0.0,
+    "new_prices": 150.0,
+    "support": 60.0,
+    "publicity": 120.0,
+    "training": 250.0,
+    "refresher": 200.0,
+    "other": 100.0,
+}
+"""Fixed cost (R$) of trying each action once: analyst hours, material, campaign."""
+
+
+@dataclass(frozen=True)
+class Economics:
+    """Value of a retained dentist and cost of each action (all R$).
+
+    Examples
+    --------
+    >>> econ = Economics()
+    >>> X = pd.DataFrame({"log_lives": [np.log1p(3843)], "log_listed_cros": [np.log1p(244)],
+    ...                   "log_last_production_value": [np.log1p(2000.0)]})
+    >>> round(float(econ.dentist_value(X)[0]))
+    5415
+    """
+
+    replacement_cost: float = 1500.0
+    coverage_value_per_life: float = 20.0
+    coverage_cap_lives: float = 300.0
+    production_margin: float = 0.15
+    horizon_months: int = 12
+    price_rise: float = 0.05
+    action_costs: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_ACTION_COSTS))
+
+    def __post_init__(self) -> None:
+        unknown = set(self.action_costs) - set(ACTION_LABELS)
+        if unknown:
+            raise ValueError(f"unknown actions in action_costs: {sorted(unknown)}; known: {ACTION_LABELS}")
+        missing = set(ACTION_LABELS) - set(self.action_costs)
+        if missing:
+            raise ValueError(f"action_costs lacks {sorted(missing)}")
+
+    @staticmethod
+    def _raw(X: pd.DataFrame, column: str) -> np.ndarray:
+        if column not in X:
+            return np.zeros(len(X))
+        return np.nan_to_num(np.expm1(X[column].to_numpy(dtype=float)), nan=0.0)
+
+    def dentist_value(self, X: pd.DataFrame) -> np.ndarray:
+        """Value (R$) of keeping each dentist of a feature frame over the horizon."""
+        lives = self._raw(X, "log_lives")
+        listed = np.maximum(self._raw(X, "log_listed_cros"), 1.0)
+        production = self._raw(X, "log_last_production_value")
+        coverage = self.coverage_value_per_life * np.minimum(lives / listed, self.coverage_cap_lives)
+        margin = self.production_margin * production * self.horizon_months
+        return self.replacement_cost + coverage + margin
+
+    def action_costs_for(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Cost (R$) of each action for each dentist: one column per action label."""
+        production = self._raw(X, "log_last_production_value")
+        costs = pd.DataFrame(
+            {a: np.full(len(X), self.action_costs[a], dtype=float) for a in ACTION_LABELS},
+            index=X.index,
+        )
+        costs["new_prices"] += self.price_rise * production * self.horizon_months
+        return costs
+
+    def expected_values(self, effects: pd.DataFrame, X: pd.DataFrame) -> pd.DataFrame:
+        """Expected value (R$) of each action: P(retained | action) × value − cost."""
+        value = self.dentist_value(X)
+        costs = self.action_costs_for(X)[effects.columns]
+        return effects.mul(value, axis=0) - costs.to_numpy()
+
+    def to_dict(self) -> dict:
+        """The figures, for a model card."""
+        return asdict(self)

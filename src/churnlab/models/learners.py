@@ -1,0 +1,269 @@
+"""Building blocks of the action recommender: meta-learners on the preprocessed matrix, input checks."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression, Ridge, RidgeCV
+from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
+
+from churnlab.io.records import ACTION_LABELS
+from churnlab.models.economics import Economics
+from churnlab.models.policy_value import dr_scores
+
+LEARNERS: tuple[str, ...] = ("s", "t", "dr")
+"""Meta-learners :class:`ActionRecommender` implements; ``"auto"`` chooses among them."""
+
+_N_ACTIONS = len(ACTION_LABELS)
+
+FREE_ACTIONS = Economics(action_costs=dict.fromkeys(ACTION_LABELS, 0.0), price_rise=0.0)
+"""Economics in which every action is free: :meth:`ActionRecommender.recommend` then
+picks the action with the largest P(retained) (``none`` only when no action helps)."""
+
+REASON_PREFIX = "p_reason_"
+"""Columns holding the stated-reason probabilities: the default effect modifiers."""
+
+
+# --- building blocks on the preprocessed matrix Z and integer action codes ------------------
+
+
+def _preprocessor() -> Pipeline:
+    return Pipeline([
+        ("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)),
+        ("scale", StandardScaler()),
+    ])
+
+
+def _s_design(Z: np.ndarray, codes: np.ndarray, modifiers: np.ndarray) -> np.ndarray:
+    """Features, action indicators (``none`` is the baseline), action × modifier interactions."""
+    onehot = np.zeros((len(Z), _N_ACTIONS - 1))
+    hit = codes > 0
+    onehot[np.flatnonzero(hit), codes[hit] - 1] = 1.0
+    interactions = (onehot[:, :, None] * Z[:, None, modifiers]).reshape(len(Z), -1)
+    return np.hstack([Z, onehot, interactions])
+
+
+def _fit_s(Z, codes, y, C: float, modifiers: np.ndarray):
+    return LogisticRegression(C=C, max_iter=2000).fit(_s_design(Z, codes, modifiers), y)
+
+
+def _predict_s(model, Z, modifiers: np.ndarray, chunk: int = 4096) -> np.ndarray:
+    # One predict_proba call per chunk of rows for all seven actions: a single case
+    # costs one call, not seven (scikit-learn's per-call checks dominate small inputs).
+    out = np.empty((len(Z), _N_ACTIONS))
+    for start in range(0, len(Z), chunk):
+        part = Z[start:start + chunk]
+        stacked = np.vstack([_s_design(part, np.full(len(part), j), modifiers) for j in range(_N_ACTIONS)])
+        out[start:start + len(part)] = model.predict_proba(stacked)[:, 1].reshape(_N_ACTIONS, len(part)).T
+    return out
+
+
+def _fit_t(Z, codes, y, C: float, supported: np.ndarray) -> list:
+    models = []
+    for j in range(_N_ACTIONS):
+        rows = codes == j
+        if not supported[j]:
+            models.append(None)
+            continue
+        # Two half-weight pseudo-cases (one retained, one lost) at the group's mean keep
+        # both outcomes present in small groups; they are negligible in large ones.
+        centre = (Z[rows] if rows.any() else Z).mean(axis=0, keepdims=True)
+        Zj = np.vstack([Z[rows], centre, centre])
+        yj = np.concatenate([y[rows], [0, 1]])
+        weight = np.concatenate([np.ones(rows.sum()), [0.5, 0.5]])
+        models.append(LogisticRegression(C=C, max_iter=2000).fit(Zj, yj, sample_weight=weight))
+    return models
+
+
+def _predict_t(models, Z) -> np.ndarray:
+    out = np.full((len(Z), _N_ACTIONS), np.nan)
+    for j, model in enumerate(models):
+        if model is not None:
+            out[:, j] = model.predict_proba(Z)[:, 1]
+    return out
+
+
+def _fit_propensity_z(Z, codes, C: float) -> LogisticRegression:
+    return LogisticRegression(C=C, max_iter=2000).fit(Z, codes)
+
+
+def _propensities_z(model: LogisticRegression, Z) -> np.ndarray:
+    out = np.zeros((len(Z), _N_ACTIONS))
+    out[:, model.classes_.astype(int)] = model.predict_proba(Z)
+    return out
+
+
+_ALPHA_GRID = 10.0 ** np.arange(-1.0, 5.01, 0.5)
+"""Ridge penalties tried (efficient leave-one-out) when ``alpha="auto"``."""
+
+_C_GRID = 10.0 ** np.arange(-4.0, 2.01, 0.5)
+"""Inverse L2 strengths tried when ``C="auto"``: 1e-4 ... 100 in half decades."""
+
+
+def _tune_C(cv_loss, start: float = 0.01) -> float:
+    """Walk the grid from ``start`` towards lower cross-validated log loss; stop at a minimum."""
+    losses: dict[int, float] = {}
+
+    def loss(i: int) -> float:
+        if i not in losses:
+            losses[i] = cv_loss(float(_C_GRID[i]))
+        return losses[i]
+
+    i = int(np.argmin(np.abs(np.log(_C_GRID / start))))
+    while True:
+        best = min((j for j in (i - 1, i, i + 1) if 0 <= j < len(_C_GRID)), key=loss)
+        if best == i:
+            return float(_C_GRID[i])
+        i = best
+
+
+def _log_loss(p: np.ndarray, y: np.ndarray) -> float:
+    p = np.clip(p, 1e-12, 1 - 1e-12)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def _cv_loss_s(Z, codes, y, modifiers, folds):
+    def loss(C: float) -> float:
+        total = 0.0
+        for train, test in folds:
+            model = _fit_s(Z[train], codes[train], y[train], C, modifiers)
+            p = model.predict_proba(_s_design(Z[test], codes[test], modifiers))[:, 1]
+            total += _log_loss(p, y[test]) * len(test)
+        return total / len(y)
+    return loss
+
+
+def _cv_loss_t(Z, codes, y, supported, folds):
+    def loss(C: float) -> float:
+        total = 0.0
+        for train, test in folds:
+            p = _predict_t(_fit_t(Z[train], codes[train], y[train], C, supported), Z[test])
+            total += _log_loss(p[np.arange(len(test)), codes[test]], y[test]) * len(test)
+        return total / len(y)
+    return loss
+
+
+def _cv_loss_propensity(Z, codes, folds):
+    def loss(C: float) -> float:
+        total = 0.0
+        for train, test in folds:
+            pi = _propensities_z(_fit_propensity_z(Z[train], codes[train], C), Z[test])
+            total -= np.log(np.clip(pi[np.arange(len(test)), codes[test]], 1e-12, 1)).sum()
+        return total / len(codes)
+    return loss
+
+
+def _frame(values: np.ndarray, index) -> pd.DataFrame:
+    return pd.DataFrame(values, index=index, columns=list(ACTION_LABELS))
+
+
+def _dr_pseudo_outcomes(Z, codes, y, C: float, propensity_C: float, clip: float, cv: int,
+                        random_state, modifiers: np.ndarray) -> np.ndarray:
+    """Cross-fitted DR pseudo-outcomes Γ(x_i, a) (retention units), one column per label."""
+    gamma = np.empty((len(Z), _N_ACTIONS))
+    labels = np.array(ACTION_LABELS, dtype=object)
+    for train, test in _folds(codes, cv, random_state):
+        s_model = _fit_s(Z[train], codes[train], y[train], C, modifiers)
+        q = _predict_s(s_model, Z[test], modifiers)
+        pi = _propensities_z(_fit_propensity_z(Z[train], codes[train], propensity_C), Z[test])
+        gamma[test] = dr_scores(labels[codes[test]], y[test], _frame(pi, None),
+                                _frame(q, None), clip=clip).to_numpy()
+    return gamma
+
+
+def _fit_dr(Z, codes, y, C, propensity_C, clip, cv, alpha, random_state, supported,
+            modifiers) -> list:
+    gamma = _dr_pseudo_outcomes(Z, codes, y, C, propensity_C, clip, cv, random_state, modifiers)
+
+    def ridge():
+        return RidgeCV(alphas=_ALPHA_GRID) if alpha == "auto" else Ridge(alpha=alpha)
+    return [ridge().fit(Z[:, modifiers], gamma[:, j]) if supported[j] else None
+            for j in range(_N_ACTIONS)]
+
+
+def _predict_dr(models, Z, modifiers) -> np.ndarray:
+    out = np.full((len(Z), _N_ACTIONS), np.nan)
+    for j, model in enumerate(models):
+        if model is not None:
+            out[:, j] = np.clip(model.predict(Z[:, modifiers]), 0.0, 1.0)
+    return out
+
+
+def _folds(codes: np.ndarray, cv: int, random_state):
+    """Folds stratified by action when every action present has ``cv`` cases, else plain."""
+    counts = np.bincount(codes, minlength=_N_ACTIONS)
+    if counts[counts > 0].min() >= cv:
+        splitter = StratifiedKFold(cv, shuffle=True, random_state=random_state)
+    else:
+        splitter = KFold(cv, shuffle=True, random_state=random_state)
+    return list(splitter.split(np.zeros(len(codes)), codes))
+
+
+def _one_blas_thread(method: Callable) -> Callable:
+    """Run ``method`` with single-threaded BLAS.
+
+    The matrices here are small (thousands of rows, hundreds of columns): a
+    multi-threaded BLAS gains nothing on them and, on a busy machine, its
+    threads wait on each other, making a fit ten times slower or worse.
+    """
+
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        with threadpool_limits(limits=1, user_api="blas"):
+            return method(*args, **kwargs)
+
+    return wrapper
+
+
+# --- input checks ------------------------------------------------------------------------
+
+
+def _as_frame(X) -> pd.DataFrame:
+    if isinstance(X, pd.DataFrame):
+        return X
+    array = np.asarray(X)
+    if array.ndim != 2:
+        raise ValueError(f"X must be 2-dimensional (one row per case); got shape {array.shape}")
+    return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
+
+
+def check_actions(actions, n: int | None = None) -> np.ndarray:
+    """Action labels as an object array; unknown labels raise a ``ValueError`` naming them.
+
+    Examples
+    --------
+    >>> check_actions(["none", "support"]).tolist()
+    ['none', 'support']
+    >>> check_actions(["discount"])
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown action labels ['discount']; allowed labels: none, new_prices, support, publicity, training, refresher, other
+    """  # noqa: E501
+    values = np.asarray(actions, dtype=object).ravel()
+    if n is not None and len(values) != n:
+        raise ValueError(f"actions has {len(values)} entries but X has {n} rows")
+    unknown = sorted({str(v) for v in values} - set(ACTION_LABELS))
+    if unknown:
+        raise ValueError(f"unknown action labels {unknown}; allowed labels: "
+                         f"{', '.join(ACTION_LABELS)}")
+    return values.astype(str).astype(object)
+
+
+def _check_retained(retained, n: int) -> np.ndarray:
+    values = np.asarray(retained).ravel()
+    if len(values) != n:
+        raise ValueError(f"retained has {len(values)} entries but X has {n} rows")
+    try:
+        numeric = values.astype(float)
+    except (TypeError, ValueError):
+        raise ValueError("retained must be 0 (lost) / 1 (retained)") from None
+    if np.isnan(numeric).any() or not set(np.unique(numeric)) <= {0.0, 1.0}:
+        raise ValueError("retained must be 0 (lost) / 1 (retained), without missing values")
+    return numeric.astype(int)

@@ -1,0 +1,89 @@
+"""Random draws and text noise shared by the synthetic generator's parts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from churnlab.io.text import fold
+from churnlab.synthetic.vocabulary import _FIRST_F, _FIRST_M, _LAST, _PARTICLES
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _z(x: np.ndarray) -> np.ndarray:
+    sd = x.std()
+    return (x - x.mean()) / (sd if sd > 0 else 1.0)
+
+
+def _expected_sigmoid(eta: np.ndarray, sd: float, nodes: int = 32) -> np.ndarray:
+    """``E[sigmoid(eta + u)]`` for ``u ~ N(0, sd²)`` by Gauss–Hermite quadrature."""
+    x, w = np.polynomial.hermite.hermgauss(nodes)
+    values = _sigmoid(eta[..., None] + np.sqrt(2.0) * sd * x)
+    return values @ w / np.sqrt(np.pi)
+
+
+def _choice(rng: np.random.Generator, items: tuple, size: int, weights=None) -> np.ndarray:
+    p = None if weights is None else np.asarray(weights, float) / np.sum(weights)
+    return rng.choice(len(items), size=size, p=p)
+
+
+def _dates(rng: np.random.Generator, window: tuple[dt.date, dt.date], size: int) -> np.ndarray:
+    lo, hi = (np.datetime64(d, "D") for d in window)
+    return lo + rng.integers(0, int((hi - lo).astype(int)) + 1, size=size)
+
+
+def _month_index(days: np.ndarray) -> np.ndarray:
+    return days.astype("datetime64[M]").astype(int)  # months since 1970-01
+
+
+def _typos(text: str, rng: np.random.Generator, rate: float) -> str:
+    """Misspell a few words the way hurried analysts do (swap, drop, accents lost)."""
+    if rng.random() >= rate:
+        return text
+    words = text.split(" ")
+    candidates = [i for i, w in enumerate(words) if len(w) >= 5 and w.isalpha()]
+    if not candidates:
+        return text
+    for i in rng.choice(candidates, size=min(len(candidates), 1 + int(rng.random() < 0.3)),
+                        replace=False):  # fmt: skip
+        word = words[i]
+        kind = rng.integers(0, 4)
+        j = int(rng.integers(1, len(word) - 2))
+        if kind == 0:
+            word = word[:j] + word[j + 1] + word[j] + word[j + 2 :]
+        elif kind == 1:
+            word = word[:j] + word[j + 1 :]
+        elif kind == 2:
+            word = fold(word) if word.islower() else word
+        else:
+            word = word[:j] + word[j] + word[j:]
+        words[i] = word
+    return " ".join(words)
+
+
+def _pick(rng: np.random.Generator, options: tuple[str, ...]) -> str:
+    return options[int(rng.integers(0, len(options)))]
+
+
+def _phone(rng: np.random.Generator, ddd: int) -> str:
+    return f"({ddd}) 9{rng.integers(1000, 10000)}-{rng.integers(0, 10000):04d}"
+
+
+def _name(rng: np.random.Generator, female: bool, upper: bool = True) -> str:
+    first = _pick(rng, _FIRST_F if female else _FIRST_M)
+    parts = [first]
+    if rng.random() < 0.35:
+        parts.append(_pick(rng, _FIRST_F if female else _FIRST_M))
+    if rng.random() < 0.4:
+        parts.append(_pick(rng, _PARTICLES))
+    parts.append(_pick(rng, _LAST))
+    if rng.random() < 0.6:
+        parts.append(_pick(rng, _LAST))
+    name = " ".join(dict.fromkeys(parts))
+    return name if upper else name.title().replace(" Da ", " da ").replace(" De ", " de ")

@@ -56,8 +56,9 @@ def evaluate_policy(recommender: ActionRecommender, X, actions, retained, *,
     >>> retained = (rng.random(3000) < p).astype(int)
     >>> table = evaluate_policy(ActionRecommender(learner="s"), X, actions, retained,
     ...                         units="retention", cv=2, random_state=0)
-    >>> table.loc[["recommended", "historical", "always_none"], "dr"].round(1).tolist()
-    [0.5, 0.3, 0.3]
+    >>> rec, hist, none = table.loc[["recommended", "historical", "always_none"], "dr"]
+    >>> bool(0.50 < rec < 0.58), bool(0.30 < hist < 0.36), bool(0.25 < none < 0.31)
+    (True, True, True)
     >>> bool(table.loc["recommended_minus_historical", "dr_low"] > 0)
     True
     """

@@ -293,11 +293,20 @@ def test_bad_files_get_a_clear_error(tmp_path, content, reason):
         cl.parse_form(path)
 
 
-def test_truncated_form(tmp_path, text_001):
+def test_truncated_form_is_read_with_warnings(tmp_path, text_001):
     path = tmp_path / "cut.md"
     path.write_text(text_001[: len(text_001) // 3], encoding="utf-8")
-    with pytest.raises(FormParseError, match=r"cut\.md: truncated"):
-        cl.parse_form(path)
+    case = cl.parse_form(path)
+    full = cl.parse_form(text_001)
+    assert (case.cro, case.dentist_name, case.lives) == (full.cro, full.dentist_name, full.lives)
+    assert "section 'Setor responsável' absent" in case.warnings
+    assert "section 'Motivo desligamento' absent" in case.warnings
+    assert not full.warnings
+
+
+def test_title_and_nothing_else_is_refused(tmp_path, text_001):
+    with pytest.raises(FormParseError, match=r"cut\.md: truncated or incomplete form"):
+        cl.parse_form("Formulário - Processo de Retenção\nColaborador: X\n", source="cut.md")
 
 
 def test_bad_field_value_names_the_field(text_001):

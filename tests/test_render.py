@@ -201,3 +201,19 @@ def test_round_trip_docx(cases, tmp_path) -> None:
         if diff:
             failures[case.source] = diff
     assert not failures, f"{len(failures)}/{N_DOCX} differ, e.g. {next(iter(failures.items()))}"
+
+
+@pytest.mark.parametrize("boxes", [
+    "legacy", "content_control", "symbol",
+    {"status": "legacy", "actions": "content_control", "other": "symbol"},
+], ids=["legacy", "content_control", "symbol", "mixed"])
+def test_round_trip_docx_with_word_boxes(cases, tmp_path, boxes) -> None:
+    """Every kind of Word check box reads back to the record it was written from."""
+    failures = {}
+    for case in cases[:12]:
+        path = render_docx(case, tmp_path / f"{case.source}.docx", boxes=boxes)
+        parsed = parse_form(path, source=case.source)
+        diff = _mismatches(case, parsed)
+        if diff or parsed.warnings:
+            failures[case.source] = (diff, parsed.warnings)
+    assert not failures, f"{len(failures)} differ, e.g. {next(iter(failures.items()))}"

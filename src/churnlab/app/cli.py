@@ -1,18 +1,55 @@
-"""The ``churnlab`` command line: thin shells over the functions notebooks call."""
+"""The ``churnlab`` command line: thin shells over the functions notebooks call.
+
+Exit status, for every command: 0 all went well; 1 some inputs were rejected
+(the rest was processed and the rejects reported); 2 a usage or data error
+(nothing done, the message says why); 3 an internal error (a bug: one line on
+stderr, the traceback with ``churnlab --debug ...``).
+"""
 
 from __future__ import annotations
 
 import json
+import re
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
+from typer.core import TyperGroup
 
 from churnlab.errors import ChurnlabError
 from churnlab.io.batch import form_paths, iter_forms
 
+
+class _Guarded(TyperGroup):
+    """Runs a command so that no traceback reaches the user (``--debug`` shows it)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except ChurnlabError as exc:
+            typer.echo(f"churnlab: {exc}", err=True)
+            raise typer.Exit(2) from None
+        except OSError as exc:  # an output that cannot be written, a disk that is full
+            if ctx.meta.get("churnlab.debug"):
+                raise
+            where = f"{exc.filename}: " if exc.filename else ""
+            typer.echo(f"churnlab: {where}{exc.strerror or exc}", err=True)
+            raise typer.Exit(2) from None
+        except Exception as exc:
+            if ctx.meta.get("churnlab.debug"):
+                raise
+            typer.echo(f"churnlab: internal error: {type(exc).__name__}: {exc} "
+                       "(run with --debug for the traceback)", err=True)
+            raise typer.Exit(3) from None
+
+
 app = typer.Typer(
+    cls=_Guarded,
     help="Dismissal risk and retention actions for a dental health-plan network.",
     no_args_is_help=True,
     add_completion=False,
@@ -21,8 +58,16 @@ app = typer.Typer(
 
 
 @app.callback()
-def main() -> None:
-    """Dismissal risk and retention actions for a dental health-plan network."""
+def main(
+    ctx: typer.Context,
+    debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an internal error.")] = False,
+) -> None:
+    """Dismissal risk and retention actions for a dental health-plan network.
+
+    Exit status: 0 ok; 1 some inputs rejected (the rest processed); 2 usage or
+    data error; 3 internal error (run with --debug for the traceback).
+    """
+    ctx.meta["churnlab.debug"] = debug
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -36,8 +81,11 @@ def parse(
     anonymize: Annotated[
         bool, typer.Option("--anonymize", help="Emit pseudonymised records (key from CHURNLAB_ANON_KEY).")
     ] = False,
+    summary: Annotated[bool, typer.Option(
+        "--summary", help="Print only counts: forms parsed, refused by reason, with warnings by warning.")
+    ] = False,
 ) -> None:
-    """Print one JSON object per form (JSON Lines); report unreadable files on stderr."""
+    """Print one JSON object per form (JSON Lines); report unreadable files and warnings on stderr."""
     pseudonymizer = None
     if anonymize:
         from churnlab.privacy.anonymize import anonymize_case
@@ -47,17 +95,42 @@ def parse(
             pseudonymizer = Pseudonymizer.from_env()
         except ChurnlabError as exc:
             raise _fail(str(exc)) from None
-    failed = 0
+    failed, parsed = Counter(), Counter()
+    warned: Counter[str] = Counter()
     for _, result in iter_forms(form_paths(paths)):
         if isinstance(result, ChurnlabError):
-            failed += 1
-            typer.echo(f"churnlab: {result}", err=True)
+            failed[_kind(result.reason, result.field, quoted_values=True)] += 1
+            if not summary:
+                typer.echo(f"churnlab: {result}", err=True)
             continue
+        parsed["with warnings" if result.warnings else "clean"] += 1
+        warned.update(_kind(w) for w in set(result.warnings))
+        if summary:
+            continue
+        for warning in result.warnings:
+            typer.echo(f"churnlab: {result.source}: warning: {warning}", err=True)
         if pseudonymizer is not None:
             result = anonymize_case(result, pseudonymizer)
         sys.stdout.write(json.dumps(result.to_json_dict(), ensure_ascii=False) + "\n")
+    if summary:
+        total = sum(parsed.values())
+        typer.echo(f"parsed   {total:>7}  ({parsed['with warnings']} with warnings)")
+        typer.echo(f"refused  {sum(failed.values()):>7}")
+        for reason, n in failed.most_common():
+            typer.echo(f"  {n:>7}  {reason}")
+        typer.echo("warnings (forms)")
+        for warning, n in warned.most_common():
+            typer.echo(f"  {n:>7}  {warning}")
     if failed:
         raise typer.Exit(1)
+
+
+def _kind(message: str, field: str | None = None, quoted_values: bool = False) -> str:
+    """A refusal reason or warning with its numbers (and quoted values) masked, to count alike."""
+    if quoted_values:  # a parser's reason quotes what it read: a value, not a label
+        message = re.sub(r"'[^']*'", "'…'", message)
+    masked = re.sub(r"\d[\d.,]*", "N", message)
+    return f"field {field!r}: {masked}" if field else masked
 
 
 @app.command()
@@ -117,6 +190,8 @@ def train(
     """Fit the risk model and the action recommender on the closed cases; write model + card."""
     from churnlab.app.training import train_model
 
+    if out.exists() and not out.is_dir():
+        raise _fail(f"--out {out}: exists and is not a folder; give a folder for the model")
     try:
         model = train_model(data_dir, random_state=seed, progress=True)
     except ChurnlabError as exc:
@@ -131,6 +206,10 @@ def train(
     )
     for failure in model.card["data"]["forms_failed"] + model.card["data"]["glosa_rows_rejected"]:
         typer.echo(f"churnlab: skipped {failure}", err=True)
+    unreadable = model.card["data"].get("closed_cases_unreadable", 0)
+    if unreadable:
+        typer.echo(f"churnlab: warning: {unreadable} closed-looking cases left out of training: their "
+                   "status or action boxes could not be read (see `churnlab parse --summary`)", err=True)
     for warning in model.card["warnings"]:
         typer.echo(f"churnlab: warning: {warning}", err=True)
 
@@ -158,6 +237,8 @@ def score(
     from churnlab.app.scoring import score_folder
     from churnlab.models.persistence import load_model
 
+    if out.is_dir():
+        raise _fail(f"--out {out}: is a folder; give the scores file, e.g. {out / 'scores.csv'}")
     try:
         loaded = load_model(model)
         summary = score_folder(data_dir, loaded, out, rejects=rejects, progress=True, jobs=jobs)

@@ -64,7 +64,7 @@ def _as_cases(items: CaseInput | Iterable[CaseInput]) -> list[RetentionCase]:
 
 def _case_context(cases: Sequence[RetentionCase], X: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
-        "status": [c.status or "open" for c in cases],
+        "status": [c.status or ("open" if c.is_open else "unknown") for c in cases],
         "dentist": [c.dentist_name for c in cases],
         "city": [c.city for c in cases],
         "uf": [c.uf or c.cro_uf for c in cases],

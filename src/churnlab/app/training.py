@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections import Counter
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,7 @@ from churnlab.models.recommender import ActionRecommender
 from churnlab.models.risk import DismissalRiskModel, model_columns
 
 MIN_CLOSED_CASES = 20
+MIN_PER_OUTCOME = 5
 
 
 def holdout_report(X: pd.DataFrame, y: np.ndarray, random_state: int | None = 0,
@@ -68,11 +70,7 @@ def train_model(data_dir: str | os.PathLike[str], *, economics: Economics | None
     table = case_table(cases)
     closed = table["closed"].to_numpy()
     y = table.loc[closed, "dismissed"].astype(int).to_numpy()
-    if closed.sum() < MIN_CLOSED_CASES or len(np.unique(y)) < 2:
-        raise DataError(
-            f"{folder.path}: {int(closed.sum())} closed cases ({int(y.sum())} dismissed); training needs "
-            f"at least {MIN_CLOSED_CASES} with both retained and dismissed outcomes"
-        )
+    _check_trainable(folder, table, y)
     train_cases = [case for case, keep in zip(cases, closed, strict=True) if keep]
     X, tagger = training_features(train_cases, folder.glosas, random_state=random_state)
     actions = table.loc[closed, "action"].to_numpy()
@@ -93,6 +91,7 @@ def train_model(data_dir: str | os.PathLike[str], *, economics: Economics | None
             "forms_read": len(cases),
             "forms_failed": [str(e) for e in folder.forms.failures],
             "closed_cases": int(closed.sum()),
+            "closed_cases_unreadable": int(table["unreadable"].sum()),
             "dismissal_rate": float(y.mean()),
             "actions": {k: int(v) for k, v in pd.Series(actions).value_counts().items()},
             "glosa_rows": 0 if folder.glosas is None else len(folder.glosas),
@@ -105,6 +104,26 @@ def train_model(data_dir: str | os.PathLike[str], *, economics: Economics | None
         "warnings": [str(w.message) for w in caught],
     }
     return ChurnModel(tagger, risk, recommender, card)
+
+
+def _check_trainable(folder, table: pd.DataFrame, y: np.ndarray) -> None:
+    """Refuse, with counts and the commonest reasons, a folder the models cannot learn from."""
+    failures = folder.forms.failures
+    if not len(table):
+        reasons = Counter(error.reason for error in failures).most_common(3)
+        common = "; ".join(f"{n} × {reason}" for reason, n in reasons)
+        raise DataError(f"{folder.path}: no form could be read ({len(failures)} refused"
+                        + (f"; most common: {common}" if common else "") + ")")
+    dismissed, retained = int(y.sum()), int(len(y) - y.sum())
+    unreadable = int(table["unreadable"].sum())
+    found = (f"{len(table)} forms read, {len(y)} closed cases usable ({dismissed} dismissed, "
+             f"{retained} retained), {unreadable} closed-looking with unreadable status or action boxes, "
+             f"{len(failures)} refused")
+    if len(y) < MIN_CLOSED_CASES:
+        raise DataError(f"{folder.path}: {found}; training needs at least {MIN_CLOSED_CASES} closed cases")
+    if min(dismissed, retained) < MIN_PER_OUTCOME:
+        raise DataError(f"{folder.path}: {found}; training needs at least {MIN_PER_OUTCOME} cases of each "
+                        "outcome (retained and dismissed) to measure the risk model on held-out cases")
 
 
 def _recommender_summary(recommender: ActionRecommender) -> dict:

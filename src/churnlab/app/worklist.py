@@ -312,6 +312,6 @@ def worklist_scores(data_dir: str | os.PathLike[str],
     for path, result in iter_forms(paths):
         if isinstance(result, FormParseError):
             failures.append((path.name, result.reason))
-        elif not result.status:
+        elif result.is_open:
             cases.append(result)
     return rank(score_cases(cases, model, glosas)), failures

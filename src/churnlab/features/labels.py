@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from churnlab.io.records import ACTIONS, NO_ACTION, RetentionCase
+from churnlab.io.records import ACTIONS, ACTIONS_UNREADABLE, NO_ACTION, RetentionCase
 
 
 def primary_action(case: RetentionCase) -> str:
@@ -28,17 +28,21 @@ def case_table(cases: list[RetentionCase]) -> pd.DataFrame:
     """Per case: ``status``, ``closed`` (retained/dismissed), ``dismissed`` (0/1), ``action``.
 
     ``dismissed`` is missing for open and ``not_retention`` cases, which are
-    not used to fit models.
+    not used to fit models. Nor is a closed case whose action boxes could not
+    be read (``unreadable`` is true): its action would be a guess.
     """
     rows = []
     for case in cases:
-        closed = case.status in ("retained", "dismissed")
+        unreadable = any(w.startswith(ACTIONS_UNREADABLE) for w in case.warnings) or case.status_unreadable
+        closed = case.status in ("retained", "dismissed") and not unreadable
         rows.append({
             "source": case.source,
             "status": case.status,
             "closed": closed,
+            "unreadable": unreadable,
             "dismissed": float(case.status == "dismissed") if closed else float("nan"),
             "action": primary_action(case),
             "reasons": list(case.dismissal_reasons),
         })
-    return pd.DataFrame(rows).set_index("source")
+    columns = ["source", "status", "closed", "unreadable", "dismissed", "action", "reasons"]
+    return pd.DataFrame(rows, columns=columns).set_index("source")

@@ -12,15 +12,21 @@ from xml.etree import ElementTree
 
 from churnlab.errors import FormParseError
 from churnlab.io.text import fold
-from churnlab.io.vocabulary import _TITLE_RE, CHECKED, UNCHECKED
+from churnlab.io.vocabulary import _TITLE_RE, BOX_GLYPHS, CHECKED, UNCHECKED, UNREADABLE
 
 # --- decoding and normalisation ----------------------------------------------
 
 _CHECKED_HTML = re.compile(r"<input\b[^>]*\bchecked\b[^>]*>", re.IGNORECASE)
 _CHECKBOX_HTML = re.compile(r"<input\b[^>]*>", re.IGNORECASE)
-_BOX_CHARS = {"☑": CHECKED, "✅": CHECKED, "■": CHECKED, "□": UNCHECKED}
+# Box glyphs other tools write, and the private-use code points Word gives symbol-font
+# boxes (Wingdings, Wingdings 2) when their text is copied out.
+_BOX_CHARS = {"☑": CHECKED, "✅": CHECKED, "■": CHECKED, "✓": CHECKED, "✔": CHECKED, "□": UNCHECKED,
+              "\uf0fe": CHECKED, "\uf078": CHECKED, "\uf0fd": CHECKED, "\uf0fb": CHECKED,
+              "\uf0fc": CHECKED, "\uf0a8": UNCHECKED, "\uf06f": UNCHECKED}
+# A box an ANSI (Windows-1252) save turned into "?": a lone "?" before a label.
+_LOST_BOX = re.compile(r"(?:^|(?<=[\t ]))\?(?=[ \t]*[^\W\d_])", re.MULTILINE)
 _BOX_BRACKETS = re.compile(r"\[( |x|X)\](?=\s*\w)")
-_HTML_BLOCK = re.compile(r"<(?:table|tr|td|th|p|div|br|li)\b", re.IGNORECASE)
+_HTML_BLOCK = re.compile(r"<(?:table|tr|td|th|p|div|br|li|h\d)\b", re.IGNORECASE)
 _HTML_CELL_END = re.compile(r"</t[dh]\s*>", re.IGNORECASE)
 _HTML_LINE_END = re.compile(r"</(?:tr|p|div|li|h\d)\s*>|<br\s*/?>", re.IGNORECASE)
 _HTML_TAG = re.compile(r"<[^>]+>")
@@ -45,6 +51,8 @@ def _markdown_line(line: str) -> str:
 def _normalise(text: str) -> list[str]:
     """Turn any supported layout into lines of tab-separated cells with ☐/☒ boxes."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    if "&lt;" in text and re.search(r"&lt;(?:input|table|tr|td|h\d|p)\b", text, re.IGNORECASE):
+        text = html.unescape(text)  # a page saved with its markup escaped: read the markup
     if "<" in text:
         # The two spellings every export uses, then any other <input> tag.
         text = text.replace('<input checked="" type="checkbox"/>', CHECKED)
@@ -61,6 +69,8 @@ def _normalise(text: str) -> list[str]:
     for other, box in _BOX_CHARS.items():
         if other in text:
             text = text.replace(other, box)
+    if "?" in text and not any(box in text for box in BOX_GLYPHS):
+        text = _LOST_BOX.sub(UNREADABLE, text)
     text = text.replace("\u00a0", " ").replace("**", "")
     if "[" in text:
         text = _BOX_BRACKETS.sub(lambda m: UNCHECKED if m[1] == " " else CHECKED, text)
@@ -104,15 +114,70 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MAX_DOCX_XML = 50 * 2**20  # a form's document.xml is kilobytes; refuse zip bombs
 
 
-def _paragraph_text(paragraph: ElementTree.Element) -> str:
-    parts = []
-    for element in paragraph.iter():
-        if element.tag == _W + "t":
-            parts.append(element.text or "")
-        elif element.tag == _W + "tab":
+_W14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"
+_FALSE = frozenset({"0", "false", "off"})
+# Symbol-font boxes (w:sym w:char): ticked and empty boxes of Wingdings, Wingdings 2,
+# Segoe UI Symbol and MS Gothic. Any other symbol in a box's place is unreadable.
+_SYM_TICKED = frozenset({"F0FE", "F078", "F0FD", "F0FB", "F0FC", "F053", "F054", "F052", "F050",
+                         "2612", "2611", "2713", "2714", "2718", "2717"})
+_SYM_EMPTY = frozenset({"F0A8", "F06F", "F071", "F0A3", "F0A1", "F030", "2610", "25A1"})
+
+
+def _on(element: ElementTree.Element | None, attribute: str, absent: bool) -> bool:
+    """An OOXML on/off property: present without a value means on."""
+    if element is None:
+        return absent
+    return element.get(attribute, "1").strip().lower() not in _FALSE
+
+
+def _legacy_box(checkbox: ElementTree.Element) -> str:
+    """A ``FORMCHECKBOX`` field: ``w:checked`` decides, else ``w:default`` (Word's own rule)."""
+    checked = checkbox.find(_W + "checked")
+    if checked is not None:
+        return CHECKED if _on(checked, _W + "val", True) else UNCHECKED
+    return CHECKED if _on(checkbox.find(_W + "default"), _W + "val", False) else UNCHECKED
+
+
+def _sym_box(sym: ElementTree.Element) -> str:
+    code = (sym.get(_W + "char") or "").upper().removeprefix("0X")
+    if code in _SYM_TICKED:
+        return CHECKED
+    if code in _SYM_EMPTY:
+        return UNCHECKED
+    return UNREADABLE
+
+
+def _inline_text(element: ElementTree.Element, parts: list[str]) -> None:
+    """Text of a paragraph's runs, with Word's check boxes as ☐/☒ (⍰ when unreadable)."""
+    for child in element:
+        tag = child.tag
+        if tag == _W + "t":
+            parts.append(child.text or "")
+        elif tag == _W + "tab":
             parts.append("\t")
-        elif element.tag in (_W + "br", _W + "cr"):
+        elif tag in (_W + "br", _W + "cr"):
             parts.append("\n")
+        elif tag == _W + "sym":
+            parts.append(_sym_box(child) + " ")
+        elif tag == _W + "fldChar":
+            checkbox = child.find(f"{_W}ffData/{_W}checkBox")
+            if checkbox is not None:
+                parts.append(_legacy_box(checkbox) + " ")
+        elif tag == _W + "sdt":
+            checkbox = child.find(f"{_W}sdtPr/{_W14}checkbox")
+            if checkbox is None:
+                content = child.find(_W + "sdtContent")
+                _inline_text(child if content is None else content, parts)
+            else:  # a content-control box: its state, not the glyph it happens to show
+                state = _on(checkbox.find(_W14 + "checked"), _W14 + "val", False)
+                parts.append((CHECKED if state else UNCHECKED) + " ")
+        elif tag not in (_W + "instrText", _W + "delText", _W + "rPr", _W + "pPr", _W + "sdtPr"):
+            _inline_text(child, parts)
+
+
+def _paragraph_text(paragraph: ElementTree.Element) -> str:
+    parts: list[str] = []
+    _inline_text(paragraph, parts)
     return "".join(parts)
 
 

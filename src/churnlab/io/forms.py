@@ -30,7 +30,7 @@ from pydantic import ValidationError
 from churnlab.errors import FormParseError
 from churnlab.io import brazil
 from churnlab.io.decode import _normalise, decode_form_bytes, docx_text
-from churnlab.io.records import Contact, RetentionCase
+from churnlab.io.records import ACTIONS_UNREADABLE, STATUS_UNREADABLE, Contact, RetentionCase
 from churnlab.io.text import clean, fold
 from churnlab.io.vocabulary import (
     _ACTION_BOXES,
@@ -40,15 +40,17 @@ from churnlab.io.vocabulary import (
     _HEADER_RE,
     _HEADING_LEADS,
     _OBS_RE,
-    _REQUIRED_SECTIONS,
     _SECTION_RES,
     _SECTION_STARTS,
     _SECTOR_BOXES,
     _STATUS_BOXES,
     _TITLE_RE,
     _YES_NO,
+    BOX_GLYPHS,
     CHECKED,
+    SECTION_TITLES,
     UNCHECKED,
+    UNREADABLE,
 )
 
 # --- label and box matching ---------------------------------------------------
@@ -78,7 +80,8 @@ _VOCABULARIES: dict[str, dict[str, object]] = {
     "dismissal": _DISMISSAL_BOXES,
     "sectors": _SECTOR_BOXES,
 }
-_BOX_RE = re.compile(r"([☐☒])\s*([^☐☒\t]*)")
+_BOX_RE = re.compile(r"([☐☒⍰])\s*([^☐☒⍰\t]*)")
+_BOX_STATE = {CHECKED: True, UNCHECKED: False, UNREADABLE: None}
 
 
 @dataclass
@@ -105,15 +108,21 @@ class _State:
     values: dict[str, str] = field(default_factory=dict)
     documents: list[str] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
-    boxes: dict[str, list[tuple[bool, str]]] = field(default_factory=dict)
+    boxes: dict[str, list[tuple[bool | None, str]]] = field(default_factory=dict)
     contacts: dict[int, dict] = field(default_factory=dict)
     action_note: list[str] = field(default_factory=list)
     general_note: list[str] = field(default_factory=list)
     signatories: list[str] = field(default_factory=list)
+    sections: set[str] = field(default_factory=set)
+    warnings: list[str] = field(default_factory=list)
+
+    def warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
 
 
 def _is_box(text: str) -> bool:
-    return CHECKED in text or UNCHECKED in text
+    return CHECKED in text or UNCHECKED in text or UNREADABLE in text
 
 
 @lru_cache(maxsize=1 << 14)
@@ -130,7 +139,7 @@ def _header_segments(line: str, state: _State) -> tuple[list[_Segment], list[_Ce
         text = raw.strip()
         if "  " in text or "\u00a0" in text:
             text = _INNER_SPACES.sub(" ", text)
-        if not text or text[0] in (CHECKED, UNCHECKED):
+        if not text or text[0] in BOX_GLYPHS:
             continue
         folded = fold(text)  # same length as text: labels found in it slice text
         accepted: list[tuple[str, int, int]] = []
@@ -149,7 +158,7 @@ def _header_segments(line: str, state: _State) -> tuple[list[_Segment], list[_Ce
         for i, (name, _, end) in enumerate(accepted):
             stop = accepted[i + 1][1] if i + 1 < len(accepted) else len(text)
             inline = text[end:stop]
-            box = min((j for j in (inline.find(CHECKED), inline.find(UNCHECKED)) if j >= 0), default=-1)
+            box = min((j for j in map(inline.find, BOX_GLYPHS) if j >= 0), default=-1)
             inline = (inline if box < 0 else inline[:box]).strip(" :")
             segments.append(_Segment(name, col, inline or None))
     return segments, leftovers
@@ -172,10 +181,10 @@ def _header_line(line: str, state: _State, pending: list[_Segment]) -> list[_Seg
             answer, _, rest = label.strip().partition(" ")
             if fold(answer).strip(" .:*") in _YES_NO and not _match_box(fold(label), "status"):
                 # "☒ Não" — or "☒ Sim Uniodonto, Amil" when the plans follow the box.
-                state.boxes.setdefault("other_plans", []).append((checked == CHECKED, fold(answer)))
+                state.boxes.setdefault("other_plans", []).append((_BOX_STATE[checked], fold(answer)))
                 _store(state, "other_plans_names", rest.strip(" :*-") or None)
             else:
-                state.boxes.setdefault("status", []).append((checked == CHECKED, fold(label)))
+                state.boxes.setdefault("status", []).append((_BOX_STATE[checked], fold(label)))
     values = []
     for cell in leftovers:
         if not cell.text:
@@ -291,6 +300,7 @@ def _walk(lines: list[str], state: _State) -> None:
         contact_match = _CONTACT_RE.match(first) if lead.isdigit() else None
         if contact_match:
             section, contact = "contact", int(contact_match[1])
+            state.sections.add("contact")
             _contact_line(line, contact, state)
             continue
         heading = None
@@ -298,6 +308,7 @@ def _walk(lines: list[str], state: _State) -> None:
             heading = next((name for name, rx in _SECTION_RES if rx.match(first)), None)
         if heading:
             section = heading
+            state.sections.add(heading)
             box_section = "protocol_needed" if heading == "protocol" else heading
             if heading == "general":
                 rest = re.sub(r"^\s*obs\.?\s*gera(?:l|is)\s*:?", "", line, flags=re.IGNORECASE)
@@ -309,7 +320,7 @@ def _walk(lines: list[str], state: _State) -> None:
             continue
         if _is_box(line):
             for checked, label in _BOX_RE.findall(line):
-                state.boxes.setdefault(box_section, []).append((checked == CHECKED, fold(label)))
+                state.boxes.setdefault(box_section, []).append((_BOX_STATE[checked], fold(label)))
             continue
         text = " ".join(cell.strip() for cell in line.split("\t") if cell.strip())
         if section == "contact":
@@ -337,22 +348,52 @@ def _convert(state: _State, name: str, parser):
         raise FormParseError(state.source, str(exc), field=name) from None
 
 
-def _ticked(state: _State, section: str, vocabulary: str, name: str) -> list[str]:
-    keys = []
+def _ticked(state: _State, section: str, vocabulary: str, name: str) -> tuple[list, list[str]]:
+    """Keys of the ticked boxes of a grid, and the labels of the boxes that could not be read.
+
+    A ticked box with an unknown label is left out with a warning (a newer
+    template's option), never mapped to the nearest known one.
+    """
+    keys, unreadable = [], []
     for checked, label in state.boxes.get(section, []):
+        if checked is None:
+            unreadable.append(label.strip() or "?")
+            continue
         key = _match_box(label, vocabulary)
         if key is None and checked:
-            raise FormParseError(state.source, f"ticked box {label!r} is not a known option", field=name)
+            state.warn(f"field {name!r}: ticked box {label.strip()!r} is not a known option (left out)")
         if checked and key is not None:
             keys.append(key)
-    return keys
+    if unreadable:
+        shown = ", ".join(repr(label) for label in unreadable[:4])
+        state.warn(f"field {name!r}: {len(unreadable)} box(es) unreadable ({shown})")
+    return keys, unreadable
 
 
 def _one(state: _State, section: str, vocabulary: str, name: str):
-    ticked = sorted(set(_ticked(state, section, vocabulary, name)), key=str)
+    keys, unreadable = _ticked(state, section, vocabulary, name)
+    ticked = sorted(set(keys), key=str)
     if len(ticked) > 1:
         raise FormParseError(state.source, f"several boxes ticked: {ticked}", field=name)
+    if not ticked and unreadable:
+        return _UNREADABLE_ANSWER
     return ticked[0] if ticked else None
+
+
+_UNREADABLE_ANSWER = object()  # no box ticked among the readable ones, and some unreadable
+
+
+def _status(state: _State) -> str | None:
+    """The ticked status; ``None`` with a warning when a closed case's status cannot be read."""
+    status = _one(state, "status", "status", "status")
+    if status is _UNREADABLE_ANSWER:
+        state.warn(f"{STATUS_UNREADABLE}: no status box could be read; the case is neither trained on "
+                   "nor listed as open")
+        return None
+    if status is None and state.values.get("finished_on"):
+        state.warn(f"{STATUS_UNREADABLE}: no status ticked although the form has a final date; the "
+                   "case is neither trained on nor listed as open")
+    return status
 
 
 def _documents(state: _State) -> tuple[str | None, str | None]:
@@ -398,6 +439,15 @@ def _record(state: _State) -> RetentionCase:
             contacts.append(Contact(n=n, date=entry.get("date"), note=note))
     other = _one(state, "other_plans", "yes_no", "other_plans")
     protocol = _one(state, "protocol_needed", "yes_no", "protocol_needed")
+    other = None if other is _UNREADABLE_ANSWER else other
+    protocol = None if protocol is _UNREADABLE_ANSWER else protocol
+    actions, unreadable_actions = _ticked(state, "actions", "actions", "actions")
+    if unreadable_actions:
+        state.warn(f"{ACTIONS_UNREADABLE}: the action tried is unknown; a closed case is not trained on")
+    status = _status(state)
+    for key, title in SECTION_TITLES.items():
+        if key not in state.sections:
+            state.warn(f"section {title!r} absent")
     action_note = "\n".join(state.action_note) or None
     general_note = "\n".join(state.general_note) or None
     notes = [c.note for c in contacts if c.note] + [n for n in (action_note, general_note) if n]
@@ -429,16 +479,17 @@ def _record(state: _State) -> RetentionCase:
         started_on=_convert(state, "started_on", brazil.parse_date_br),
         finished_on=_convert(state, "finished_on", brazil.parse_date_br),
         days_to_finish=_convert(state, "days_to_finish", brazil.parse_days),
-        status=_one(state, "status", "status", "status"),
+        status=status,
         contacts=contacts,
-        actions=sorted(set(_ticked(state, "actions", "actions", "actions"))),
+        actions=sorted(set(actions)),
         action_note=action_note,
-        dismissal_reasons=sorted(set(_ticked(state, "dismissal", "dismissal", "dismissal_reasons"))),
+        dismissal_reasons=sorted(set(_ticked(state, "dismissal", "dismissal", "dismissal_reasons")[0])),
         protocol_needed=None if protocol is None else bool(protocol),
         general_note=general_note,
-        responsible_sectors=sorted(set(_ticked(state, "sectors", "sectors", "responsible_sectors"))),
+        responsible_sectors=sorted(set(_ticked(state, "sectors", "sectors", "responsible_sectors")[0])),
         glosas=[g for note in notes for g in parse_glosa_mentions(note)],
         signatories=[s for s in (clean(x) for x in state.signatories) if s],
+        warnings=state.warnings,
     )
     try:
         return RetentionCase(**fields)
@@ -455,19 +506,29 @@ def _record(state: _State) -> RetentionCase:
 def parse_text(text: str, source: str = "<text>") -> RetentionCase:
     """Parse the text of one form (any supported layout) into a :class:`RetentionCase`."""
     lines = _normalise(text)
-    if not _TITLE_RE.search(fold(" ".join(lines[:15]))):
-        raise FormParseError(source, "not a retention form: the title 'Formulário - Processo de "
-                             "Retenção' is missing from the top of the file")
-    body = "\n".join(lines)
-    for what, rx in _REQUIRED_SECTIONS:
-        if not rx.search(body):
-            raise FormParseError(source, f"truncated or incomplete form: section {what!r} not found")
     state = _State(source=source)
+    if not _TITLE_RE.search(fold(" ".join(lines[:15]))):
+        labels = {name for line in lines[:40] for name, _, _ in _label_matches(fold(line))}
+        if len(labels & _IDENTIFYING_LABELS) < 4:
+            raise FormParseError(source, "not a retention form: neither the title 'Formulário - Processo "
+                                 "de Retenção' nor the form's header labels (CRO, Nome dentista, "
+                                 "Operadora...) are at the top of the file")
+        state.warn("title 'Formulário - Processo de Retenção' absent; read as a form by its header labels")
     _walk(lines, state)
+    if len(state.values) + len(state.documents) < 3 and not state.boxes:
+        raise FormParseError(source, f"truncated or incomplete form: {len(state.values)} header field(s) "
+                             "and no box could be read after the title")
     return _record(state)
 
 
+# Header labels that, four or more together, make a file a form even without its title.
+_IDENTIFYING_LABELS = frozenset({"collaborator", "cro_count", "operator", "cro", "dentist_name", "cnpj",
+                                 "cpf", "included_on", "lives", "listed_cros", "status", "protocol_number"})
+
+
 def _read_path(path: Path) -> str:
+    if not path.is_file():  # a FIFO or a device would block or never end
+        raise FormParseError(path.name, "not a regular file; skipped" if path.exists() else "no such file")
     try:
         data = path.read_bytes()
     except OSError as exc:

@@ -28,7 +28,7 @@ import pandas as pd
 
 from churnlab.errors import DataError
 from churnlab.io.brazil import format_date_br, parse_competence, parse_date_br, parse_decimal_br
-from churnlab.io.records import GlosaEvent
+from churnlab.io.records import PLAUSIBLE_YEARS, GlosaEvent
 from churnlab.io.text import clean, fold
 
 HEADER: tuple[str, ...] = (
@@ -335,13 +335,22 @@ def _required_cro(text: str) -> str:
     return cro
 
 
+def _glosa_date(text: str):
+    """A row's date, refused outside :data:`PLAUSIBLE_YEARS` (``01/01/1500`` is a typo, not history)."""
+    date = parse_date_br(text)
+    first, last = PLAUSIBLE_YEARS
+    if date is not None and not first <= date.year <= last:
+        raise ValueError(f"year {date.year} is outside {first} to {last}")
+    return date
+
+
 _FIELD_PARSERS: dict[str, Callable[[str], object]] = {
     "cro": _required_cro,
     "uf": lambda text: clean(text.upper()),
     "guide": clean,
     # Months and days repeat across thousands of rows: parse each spelling once.
     "competence": functools.lru_cache(maxsize=1 << 12)(parse_competence),
-    "date": functools.lru_cache(maxsize=1 << 16)(parse_date_br),
+    "date": functools.lru_cache(maxsize=1 << 16)(_glosa_date),
     "code": clean,
     "description": clean,
     "value": parse_decimal_br,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 ACTIONS: tuple[str, ...] = ("new_prices", "support", "publicity", "training", "refresher", "other")
 """Retention actions of contract 1, in the form's order."""
@@ -34,6 +34,33 @@ DISMISSAL_REASONS: tuple[str, ...] = (
 SECTORS: tuple[str, ...] = ("it", "technical_analysis", "commercial", "call_center")
 
 Status = Literal["retained", "dismissed", "not_retention"]
+
+STATUS_UNREADABLE = "status unreadable"
+"""Prefix of the warning a record carries when its status boxes could not be read.
+
+Such a case is neither closed (its outcome is unknown) nor open (it may well
+be closed): it is neither trained on nor listed on the worklist.
+"""
+ACTIONS_UNREADABLE = "action boxes unreadable"
+"""Prefix of the warning a record carries when an action box could not be read."""
+
+PLAUSIBLE_RANGES: dict[str, tuple[float, float]] = {
+    "cro_count": (0, 50),
+    "lives": (0, 5_000_000),
+    "listed_cros": (0, 200_000),
+    "us_value": (0.01, 10.0),
+    "last_production_value": (0.0, 1_000_000.0),
+    "days_to_finish": (0, 3 * 365),
+}
+"""What a real form holds, field by field (the hard limits of the record are far wider).
+
+A value outside its range is kept and the record carries a warning; the
+economics caps such values so that one typo cannot top the worklist.
+"""
+PLAUSIBLE_YEARS: tuple[int, int] = (1900, 2100)
+"""Dates on a form (inclusion, protocol, contacts, start and end) fall within these years."""
+
+_DATE_FIELDS = ("included_on", "protocol_opened_on", "started_on", "finished_on")
 
 
 class Contact(BaseModel):
@@ -69,7 +96,7 @@ class RetentionCase(BaseModel):
 
     source: str
     collaborator: str | None = None
-    cro_count: int | None = Field(None, ge=0, le=1_000)
+    cro_count: int | None = Field(None, ge=0, le=1_000, strict=True)
     operator: str | None = None
     cro: str | None = None
     cro_uf: str | None = None
@@ -83,26 +110,55 @@ class RetentionCase(BaseModel):
     protocol_opened_on: dt.date | None = None
     city: str | None = None
     uf: str | None = None
-    lives: int | None = Field(None, ge=0, le=10**9)
-    listed_cros: int | None = Field(None, ge=0, le=10**7)
-    other_plans: bool | None = None
+    lives: int | None = Field(None, ge=0, le=10**9, strict=True)
+    listed_cros: int | None = Field(None, ge=0, le=10**7, strict=True)
+    other_plans: bool | None = Field(None, strict=True)
     other_plans_names: str | None = None
-    us_value: float | None = Field(None, ge=0, le=10**6, allow_inf_nan=False)
+    us_value: float | None = Field(None, ge=0, le=10**6, allow_inf_nan=False, strict=True)
     last_production: str | None = None
-    last_production_value: float | None = Field(None, ge=-(10**12), le=10**12, allow_inf_nan=False)
+    last_production_value: float | None = Field(None, ge=-(10**12), le=10**12, allow_inf_nan=False,
+                                                 strict=True)
     started_on: dt.date | None = None
     finished_on: dt.date | None = None
-    days_to_finish: int | None = Field(None, ge=0, le=100_000)
+    days_to_finish: int | None = Field(None, ge=0, le=100_000, strict=True)
     status: Status | None = None
     contacts: list[Contact] = Field(default_factory=list)
     actions: list[str] = Field(default_factory=list)
     action_note: str | None = None
     dismissal_reasons: list[str] = Field(default_factory=list)
-    protocol_needed: bool | None = None
+    protocol_needed: bool | None = Field(None, strict=True)
     general_note: str | None = None
     responsible_sectors: list[str] = Field(default_factory=list)
     glosas: list[GlosaEvent] = Field(default_factory=list)
     signatories: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _warn_implausible(self) -> RetentionCase:
+        """Add a warning for each value outside :data:`PLAUSIBLE_RANGES` (the value is kept)."""
+        found = []
+        for name, (low, high) in PLAUSIBLE_RANGES.items():
+            value = getattr(self, name)
+            if value is not None and not low <= value <= high:
+                found.append(f"field {name!r}: {value:g} is outside the plausible range {low:g} to {high:g}")
+        dates = [(name, getattr(self, name)) for name in _DATE_FIELDS]
+        dates += [(f"contacts[{c.n}].date", c.date) for c in self.contacts]
+        first, last = PLAUSIBLE_YEARS
+        for name, value in dates:
+            if value is not None and not first <= value.year <= last:
+                found.append(f"field {name!r}: year {value.year} is outside {first} to {last}")
+        self.warnings.extend(w for w in found if w not in self.warnings)
+        return self
+
+    @property
+    def status_unreadable(self) -> bool:
+        """Whether the form's status boxes could not be read (the case is neither open nor closed)."""
+        return any(w.startswith(STATUS_UNREADABLE) for w in self.warnings)
+
+    @property
+    def is_open(self) -> bool:
+        """An open case: no status ticked, and the status boxes were readable."""
+        return self.status is None and not self.status_unreadable
 
     def to_json_dict(self) -> dict:
         """The record as contract-1 JSON values (ISO dates, sorted sets, ``null``)."""

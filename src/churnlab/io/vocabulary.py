@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 
 CHECKED, UNCHECKED = "☒", "☐"
+UNREADABLE = "⍰"
+"""A box whose state could not be told (a ``?`` left by an ANSI save, an unknown symbol)."""
+BOX_GLYPHS = CHECKED + UNCHECKED + UNREADABLE
 
 # --- vocabularies ------------------------------------------------------------
 
@@ -52,12 +55,15 @@ _SECTION_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 _SECTION_STARTS = ("motivo", "acao", "acoes", "necessario", "obs", "setor")
 _HEADING_LEADS = frozenset("MmAaÁáÀàNnOoSs")  # first letters of the section headings
-# Sections every form has, searched in the raw text (accents optional, any case).
-_REQUIRED_SECTIONS = (
-    ("1º contato", re.compile(r"(?im)^1\s*[ºo°ªa.]?\.?\s*contato")),
-    ("Motivo desligamento", re.compile(r"(?im)^motivos? (?:de |do )?desligamento")),
-    ("Setor responsável", re.compile(r"(?im)^setor(?:es)? respons[aá]ve")),
-)
+# The sections a complete form has, by the name the record's warnings use.
+SECTION_TITLES: dict[str, str] = {
+    "contact": "1º contato",
+    "actions": "Motivo retenção",
+    "dismissal": "Motivo desligamento",
+    "protocol": "Necessário abertura de protocolo",
+    "general": "Obs. geral",
+    "sectors": "Setor responsável",
+}
 _TITLE_RE = re.compile(r"processo de retencao")
 
 _STATUS_BOXES = {

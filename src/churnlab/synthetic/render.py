@@ -470,12 +470,16 @@ def render_docx(
     misspell: bool | None = None,
     extra_spaces: bool = False,
     training_box: str = "auto",
+    boxes: str | dict[str, str] = "text",
 ) -> Path:
     """Write ``case`` as a Word document with the plain layout's lines.
 
     The title is a heading, the box grids (status, actions, dismissal reasons,
     sectors) are one-column tables with a cell per line, and every other line is
     a paragraph; read in document order they give :func:`render_plain`'s text.
+    ``boxes`` chooses Word's box control (``synthetic.word_boxes.BOX_KINDS``),
+    for the whole form or per grid (``{"status": "legacy", "actions":
+    "content_control", "other": "symbol"}``), as operators' forms mix them.
 
     Parameters
     ----------
@@ -485,6 +489,8 @@ def render_docx(
         Where to write the ``.docx``.
     shift_documents, misspell, extra_spaces, training_box : optional
         As in :func:`render_plain`.
+    boxes : str or dict, default "text"
+        Box kind for every box, or per grid (keys ``status``, ``actions``, ``other``).
 
     Returns
     -------
@@ -492,6 +498,16 @@ def render_docx(
         ``path``.
     """
     from docx import Document
+
+    from churnlab.synthetic.word_boxes import write_box_line
+
+    kinds = {"status": boxes, "actions": boxes, "other": boxes} if isinstance(boxes, str) else boxes
+    def kind_of(line: str) -> str:
+        if any(label in line for _, label in _STATUS_PLAIN):
+            return kinds.get("status", "text")
+        if "Ofertado" in line:
+            return kinds.get("actions", "text")
+        return kinds.get("other", "text")
 
     lines = _plain_lines(
         case, shift_documents=shift_documents, misspell=misspell,
@@ -511,10 +527,10 @@ def render_docx(
                 j += 1
             table = doc.add_table(rows=j - i, cols=1)
             for k, text in enumerate(lines[i:j]):
-                table.cell(k, 0).text = text
+                write_box_line(table.cell(k, 0).paragraphs[0], text, kind_of(text))
             i = j
             continue
-        doc.add_paragraph(line)
+        write_box_line(doc.add_paragraph(), line, kind_of(line))
         i += 1
     path = Path(path)
     doc.save(str(path))

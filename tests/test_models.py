@@ -8,10 +8,8 @@ import pytest
 from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 
-from churnlab.errors import ModelFileError
 from churnlab.features.labels import case_table
 from churnlab.models.economics import Economics
-from churnlab.models.persistence import load_model
 from churnlab.models.policy_value import dr_value, ipw_value
 from churnlab.models.reason_features import training_features
 from churnlab.models.reasons import REASON_COLUMNS, ReasonTagger
@@ -102,36 +100,6 @@ def test_off_policy_estimates_recover_a_known_value():
     for estimate in (ipw, dr):
         assert estimate.low <= truth <= estimate.high
     assert dr.high - dr.low < ipw.high - ipw.low
-
-
-def test_bundled_model_loads_and_foreign_folders_are_refused(tmp_path):
-    model = load_model()
-    assert model.card["data"]["closed_cases"] > 100
-    with pytest.raises(ModelFileError, match="not a churnlab model folder"):
-        load_model(tmp_path)
-    (tmp_path / "card.json").write_text("{not json", encoding="utf-8")
-    with pytest.raises(ModelFileError, match="unreadable model card"):
-        load_model(tmp_path)
-    (tmp_path / "card.json").write_text('{"files": {}}', encoding="utf-8")
-    with pytest.raises(ModelFileError, match="lists no model files"):
-        load_model(tmp_path)
-
-
-def test_a_file_asking_for_foreign_types_is_refused(tmp_path):
-    import json
-
-    import skops.io as sio
-
-    from churnlab.models.persistence import FILES, _sha256
-
-    model = load_model()
-    model.save(tmp_path)
-    sio.dump({"payload": pd.Timestamp("2024-01-01")}, tmp_path / FILES["risk"])  # a pandas type
-    card = json.loads((tmp_path / "card.json").read_text(encoding="utf-8"))
-    card["files"][FILES["risk"]] = _sha256(tmp_path / FILES["risk"])  # even with a matching hash
-    (tmp_path / "card.json").write_text(json.dumps(card), encoding="utf-8")
-    with pytest.raises(ModelFileError, match="refuses to load types"):
-        load_model(tmp_path)
 
 
 def test_tagger_vocabulary_keeps_no_digits_or_first_names():

@@ -30,6 +30,7 @@ from churnlab.models.persistence import now_iso
 from churnlab.models.reason_features import training_features
 from churnlab.models.recommender import ActionRecommender
 from churnlab.models.risk import DismissalRiskModel, model_columns
+from churnlab.privacy.redact import redact, redacted_error
 
 MIN_CLOSED_CASES = 20
 MIN_PER_OUTCOME = 5
@@ -89,13 +90,14 @@ def train_model(data_dir: str | os.PathLike[str], *, economics: Economics | None
         "data": {
             "folder": folder.path.name,
             "forms_read": len(cases),
-            "forms_failed": [str(e) for e in folder.forms.failures],
+            # Value-free: a parser's message quotes what it read, and the card is shared.
+            "forms_failed": [redacted_error(e.source, e.reason, e.field) for e in folder.forms.failures],
             "closed_cases": int(closed.sum()),
             "closed_cases_unreadable": int(table["unreadable"].sum()),
             "dismissal_rate": float(y.mean()),
             "actions": {k: int(v) for k, v in pd.Series(actions).value_counts().items()},
             "glosa_rows": 0 if folder.glosas is None else len(folder.glosas),
-            "glosa_rows_rejected": [f"{where}: {why}" for where, why in glosa_rejects(folder.glosas)],
+            "glosa_rows_rejected": [f"{where}: {redact(why)}" for where, why in glosa_rejects(folder.glosas)],
         },
         "risk_holdout_metrics": report.round(4).to_dict(orient="index"),
         "recommender": _recommender_summary(recommender),

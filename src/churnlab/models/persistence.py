@@ -1,19 +1,30 @@
 """The trained models as one object, saved to and loaded from a model folder safely.
 
 A model folder holds ``tagger.skops``, ``risk.skops``, ``recommender.skops``
-(skops files: loading them cannot run code) and ``card.json``: the model card
-(data used, metrics, date, version, features, economics) with the SHA-256 of
-each model file. :func:`load_model` refuses a folder whose files do not match
-their recorded hashes, or that asks for any type outside scikit-learn, NumPy,
-SciPy and churnlab, with a :class:`~churnlab.errors.ModelFileError`.
+(skops files) and ``card.json``: the model card (data used, metrics, date,
+version, features, economics) with the SHA-256 of each model file, and
+optionally ``card.sig``, an HMAC-SHA256 of the card.
+
+:func:`load_model` trusts nothing in the folder. Every object a skops file
+would build, down to each function it names, must be one of
+:data:`ALLOWED_TYPES` — the exact, fully qualified types churnlab itself saves,
+no prefixes — so a file cannot make the loader call ``exec`` in disguise. The
+card must list exactly the model files, each with its hash, and its economics
+must be the ones the model uses. With ``CHURNLAB_MODEL_KEY`` (or
+``CHURNLAB_MODEL_KEY_FILE``) set, saving signs the card and loading refuses a
+folder that is unsigned or signed with another key; without a key, anyone who
+can write the folder can rewrite its hashes, so keep model folders read-only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
+import io
 import json
 import os
+import zipfile
 from importlib import resources
 from pathlib import Path
 
@@ -24,90 +35,176 @@ from churnlab.models.recommender import ActionRecommender
 from churnlab.models.risk import DismissalRiskModel
 
 CARD = "card.json"
+SIGNATURE = "card.sig"
 FILES = {"tagger": "tagger.skops", "risk": "risk.skops", "recommender": "recommender.skops"}
-_TRUSTED_PREFIXES = ("churnlab.", "sklearn.", "numpy.", "scipy.sparse.")
+KEY_ENV, KEY_FILE_ENV = "CHURNLAB_MODEL_KEY", "CHURNLAB_MODEL_KEY_FILE"
 DEFAULT_MODEL_DIR = Path(str(resources.files("churnlab.models").joinpath("default")))
 """The bundled model (package data): trained on ``data/sample`` by ``make model``."""
 
+ALLOWED_TYPES: frozenset[str] = frozenset({
+    # containers and plain data
+    "builtins.dict", "builtins.list", "builtins.str", "builtins.tuple", "builtins.int",
+    "builtins.float", "builtins.bool", "numpy.dtype", "numpy.ndarray", "numpy.float64",
+    "numpy.int64", "numpy.bool_",
+    # churnlab's estimators and their settings
+    "churnlab.models.reasons.ReasonTagger", "churnlab.models.risk.DismissalRiskModel",
+    "churnlab.models.recommender.ActionRecommender", "churnlab.models.economics.Economics",
+    # the scikit-learn parts they are made of
+    "sklearn.pipeline.Pipeline", "sklearn.impute._base.SimpleImputer",
+    "sklearn.impute._base.MissingIndicator", "sklearn.preprocessing._data.StandardScaler",
+    "sklearn.linear_model._logistic.LogisticRegression", "sklearn.linear_model._ridge.Ridge",
+    "sklearn.linear_model._ridge.RidgeCV", "sklearn.feature_extraction.text.TfidfVectorizer",
+    "sklearn.feature_extraction.text.TfidfTransformer",
+})  # fmt: skip
+"""Every type (and function) a churnlab model file may hold, fully qualified.
+
+To add one — a new learner's estimator, say — name it here exactly; the test
+``tests/test_persistence.py::test_allow_list_is_what_churnlab_saves`` fits
+every learner and fails if a saved model needs a type missing from this list,
+or if the list keeps a type no model needs.
+"""
+
+
+def skops_types(data: bytes, source: str | Path = "<bytes>") -> set[str]:
+    """Fully qualified names of every object and function a skops file would build."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            schema = json.loads(archive.read("schema.json"))
+    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ModelFileError(f"{source}: not a skops model file ({exc})") from None
+    found: set[str] = set()
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if "__module__" in node or "__class__" in node:
+                found.add(f"{node.get('__module__')}.{node.get('__class__')}")
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def _key() -> bytes | None:
+    """The signing key from ``CHURNLAB_MODEL_KEY`` or the file ``CHURNLAB_MODEL_KEY_FILE`` names."""
+    if os.environ.get(KEY_ENV):
+        return os.environ[KEY_ENV].encode("utf-8")
+    key_file = os.environ.get(KEY_FILE_ENV)
+    if key_file:
+        try:
+            key = Path(key_file).read_bytes().strip()
+        except OSError as exc:
+            raise ModelFileError(f"{KEY_FILE_ENV}={key_file}: cannot read the key ({exc.strerror})") from None
+        if not key:
+            raise ModelFileError(f"{KEY_FILE_ENV}={key_file}: the key file is empty")
+        return key
+    return None
+
+
+def _signature(card_bytes: bytes, key: bytes) -> str:
+    return hmac.new(key, card_bytes, hashlib.sha256).hexdigest()
 
 
 def save_model(model: ChurnModel, path: str | os.PathLike[str]) -> Path:
-    """Write the model folder (skops files and card with their hashes)."""
+    """Write the model folder: skops files, the card with their hashes, and a signature if keyed."""
     import skops.io as sio
 
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     hashes = {}
     for name, filename in FILES.items():
-        obj = getattr(model, name)
-        if obj is None:
-            continue
-        sio.dump(obj, path / filename)
-        hashes[filename] = _sha256(path / filename)
+        data = sio.dumps(getattr(model, name))
+        refused = sorted(skops_types(data) - ALLOWED_TYPES)
+        if refused:  # never write what load_model would refuse
+            raise ModelFileError(f"{path / filename}: holds types outside churnlab's allow-list: {refused}")
+        (path / filename).write_bytes(data)
+        hashes[filename] = hashlib.sha256(data).hexdigest()
     card = {**model.card, "files": hashes, "economics": model.economics.to_dict()}
-    (path / CARD).write_text(json.dumps(card, indent=2, ensure_ascii=False, default=str) + "\n",
-                             encoding="utf-8")
+    card_bytes = (json.dumps(card, indent=2, ensure_ascii=False, default=str) + "\n").encode("utf-8")
+    (path / CARD).write_bytes(card_bytes)
+    key = _key()
+    if key is not None:
+        (path / SIGNATURE).write_text(_signature(card_bytes, key) + "\n", encoding="ascii")
+    elif (path / SIGNATURE).exists():
+        (path / SIGNATURE).unlink()  # a stale signature of an earlier card
     return path
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _load_skops(path: Path):
+def _load_skops(path: Path, data: bytes):
     import skops.io as sio
 
-    data = path.read_bytes()
+    refused = sorted(skops_types(data, path) - ALLOWED_TYPES)
+    if refused:
+        raise ModelFileError(f"{path}: refuses to load types churnlab does not save: {', '.join(refused)}")
     try:
         untrusted = sio.get_untrusted_types(data=data)
-    except Exception as exc:  # a file that is not a skops archive
-        raise ModelFileError(f"{path}: not a skops model file ({exc})") from None
-    refused = [t for t in untrusted if not t.startswith(_TRUSTED_PREFIXES)]
-    if refused:
-        raise ModelFileError(f"{path}: refuses to load types outside scikit-learn/NumPy/churnlab: {refused}")
-    return sio.loads(data, trusted=untrusted)
+        if set(untrusted) - ALLOWED_TYPES:  # skops saw a type the schema walk did not
+            raise ModelFileError(f"{path}: refuses to load types churnlab does not save: {untrusted}")
+        return sio.loads(data, trusted=untrusted)
+    except ModelFileError:
+        raise
+    except Exception as exc:  # a damaged archive that passed the type check
+        raise ModelFileError(f"{path}: not a readable skops model file ({type(exc).__name__})") from None
 
 
-def load_model(path: str | os.PathLike[str] | None = None) -> ChurnModel:
-    """Load a model folder written by :meth:`ChurnModel.save` (``models/default`` when None).
-
-    Raises
-    ------
-    ModelFileError
-        Missing folder or card, a file whose hash differs from the card's
-        (tampered or replaced), or a file that asks for untrusted types.
-    """
-    path = Path(path) if path is not None else DEFAULT_MODEL_DIR
+def _read_card(path: Path) -> dict:
     card_path = path / CARD
     if not card_path.is_file():
         raise ModelFileError(f"{path}: not a churnlab model folder (no {CARD}); train one with "
                              "`churnlab train DATA_DIR --out MODEL_DIR`")
+    card_bytes = card_path.read_bytes()
+    key = _key()
+    if key is not None:
+        sig_path = path / SIGNATURE
+        if not sig_path.is_file():
+            raise ModelFileError(f"{path}: unsigned model folder, and {KEY_ENV} is set; refusing to load it")
+        found = sig_path.read_text(encoding="ascii", errors="replace").strip()
+        if not hmac.compare_digest(found, _signature(card_bytes, key)):
+            raise ModelFileError(f"{sig_path}: the signature does not match the card under this key; "
+                                 "the folder was changed or signed with another key")
     try:
-        card = json.loads(card_path.read_text(encoding="utf-8"))
+        card = json.loads(card_bytes.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelFileError(f"{card_path}: unreadable model card ({exc})") from None
-    hashes = card.get("files")
-    if not isinstance(hashes, dict) or FILES["risk"] not in hashes or FILES["recommender"] not in hashes:
-        raise ModelFileError(f"{card_path}: the card lists no model files; was it written by churnlab?")
+    hashes = card.get("files") if isinstance(card, dict) else None
+    if not isinstance(hashes, dict) or set(hashes) != set(FILES.values()):
+        listed = sorted(hashes) if isinstance(hashes, dict) else None
+        raise ModelFileError(f"{card_path}: the card must list exactly the model files "
+                             f"{sorted(FILES.values())} with their hashes; it lists {listed}")
+    return card
+
+
+def load_model(path: str | os.PathLike[str] | None = None) -> ChurnModel:
+    """Load a model folder written by :meth:`ChurnModel.save` (the bundled model when None).
+
+    Raises
+    ------
+    ModelFileError
+        Missing folder or card; a card that does not list exactly the model
+        files, or whose economics differ from the model's; a file whose hash
+        differs from the card's; a file holding a type outside
+        :data:`ALLOWED_TYPES`; with a key set, a missing or wrong signature.
+    """
+    path = Path(path) if path is not None else DEFAULT_MODEL_DIR
+    card = _read_card(path)
+    expected = {"tagger": ReasonTagger, "risk": DismissalRiskModel, "recommender": ActionRecommender}
     objects = {}
     for name, filename in FILES.items():
         file = path / filename
-        if filename not in hashes:
-            objects[name] = None
-            continue
         if not file.is_file():
             raise ModelFileError(f"{file}: missing model file")
-        if _sha256(file) != hashes[filename]:
+        data = file.read_bytes()
+        if not hmac.compare_digest(hashlib.sha256(data).hexdigest(), str(card["files"][filename])):
             raise ModelFileError(f"{file}: contents differ from the hash in {CARD}; "
                                  "the file was changed after training, refusing to load it")
-        objects[name] = _load_skops(file)
-    expected = {"tagger": (ReasonTagger, type(None)), "risk": DismissalRiskModel,
-                "recommender": ActionRecommender}
-    for name, kinds in expected.items():
-        if not isinstance(objects[name], kinds):
-            raise ModelFileError(f"{path / FILES[name]}: holds a {type(objects[name]).__name__}, "
-                                 f"not what churnlab expects")
-    return ChurnModel(objects["tagger"], objects["risk"], objects["recommender"], card)
+        objects[name] = _load_skops(file, data)
+        if not isinstance(objects[name], expected[name]):
+            raise ModelFileError(f"{file}: holds a {type(objects[name]).__name__}, not what churnlab expects")
+    model = ChurnModel(objects["tagger"], objects["risk"], objects["recommender"], card)
+    if json.loads(json.dumps(model.economics.to_dict())) != card.get("economics"):
+        raise ModelFileError(f"{path / CARD}: the card's economics differ from the ones the model uses; "
+                             "the card was edited after training")
+    return model
 
 
 def now_iso() -> str:

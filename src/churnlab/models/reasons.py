@@ -97,6 +97,9 @@ class ReasonTagger(TransformerMixin, BaseEstimator):
             # Thirty reasons over a few dozen notes is expected here, not a regression problem.
             warnings.filterwarnings("ignore", message="The number of unique classes is greater")
             self.pipeline_ = self._pipeline().fit(_notes(notes), reasons)
+        # The words dropped as too rare are exactly the ones that name people: the model
+        # file must not keep them (scikit-learn keeps them only for introspection).
+        self.pipeline_.named_steps["words"].stop_words_ = None
         self.classes_ = self.pipeline_.classes_
         return self
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from churnlab.app.spreadsheet import safe_frame, safe_rows
 from churnlab.errors import DataError, FormParseError
 from churnlab.features.cases import GlosaHistory
 from churnlab.io.batch import form_paths, iter_forms
@@ -178,12 +179,12 @@ def score_folder(data_dir: str | os.PathLike[str], model: ChurnModel, out: str |
         parts.append(score_cases(cases, model, glosas))
     scores = rank(pd.concat(parts, ignore_index=True)) if parts else pd.DataFrame(columns=SCORE_COLUMNS)
     out.parent.mkdir(parents=True, exist_ok=True)
-    scores.to_csv(out, index=False)
+    safe_frame(scores).to_csv(out, index=False)  # people open it in Excel
     if rejected:
         with rejects_path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle, delimiter=";")
             writer.writerow(["file", "reason"])
-            writer.writerows(rejected)
+            writer.writerows(safe_rows(rejected))
     elif rejects_path.exists():
         rejects_path.unlink()
     open_cases = int((scores["status"] == "open").sum()) if len(scores) else 0

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from churnlab.app.scoring import SCORE_COLUMNS, rank, score_cases
+from churnlab.app.spreadsheet import safe_frame
 from churnlab.errors import DataError, FormParseError
 from churnlab.io.batch import form_paths, iter_forms
 from churnlab.io.brazil import format_int_br
@@ -281,7 +282,7 @@ def write_worklist(scores: pd.DataFrame, out_html: str | os.PathLike[str],
     out.parent.mkdir(parents=True, exist_ok=True)
     table = worklist_table(scores)
     csv = table.assign(best_action_words=table["best_action"].map(ACTION_WORDS))
-    csv.to_csv(out.with_suffix(".csv"), index=False)
+    safe_frame(csv).to_csv(out.with_suffix(".csv"), index=False)  # people open it in Excel
     if out.suffix.lower() != ".csv":
         out.write_text(render_worklist(scores, title=title, note=note), encoding="utf-8")
     return out

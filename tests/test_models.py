@@ -110,3 +110,13 @@ def test_tagger_vocabulary_keeps_no_digits_or_first_names():
     vocabulary = tagger.pipeline_.named_steps["words"].vocabulary_
     assert "glosas" in vocabulary
     assert not [term for term in vocabulary if any(ch.isdigit() for ch in term) or "fernanda" in term]
+
+
+def test_implausible_production_is_capped_in_the_economics():
+    econ = Economics()
+    X = pd.DataFrame({"log_lives": np.log1p([3843.0] * 3), "log_listed_cros": np.log1p([244.0] * 3),
+                      "log_last_production_value": np.log1p([2000.0, econ.production_cap, 999_999_999_999.99])})
+    value = econ.dentist_value(X)
+    assert value[2] == pytest.approx(value[1]) and value[1] < 200_000
+    costs = econ.action_costs_for(X)["new_prices"].to_numpy()
+    assert costs[2] == pytest.approx(costs[1])

@@ -257,23 +257,36 @@ def serve(
     model: Annotated[Path | None, typer.Option("--model", "-m", help=_MODEL_DIR_HELP)] = None,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes (one per core).")] = 1,
+    token_file: Annotated[Path | None, typer.Option(
+        "--token-file", help="File holding the API token (else CHURNLAB_API_TOKEN); "
+        "then every endpoint but /health wants 'Authorization: Bearer <token>'.")] = None,
 ) -> None:
     """Serve scores over HTTP: POST /score, POST /score/batch, GET /health, GET /model, /docs."""
     import logging
 
-    import uvicorn
+    try:
+        import fastapi  # noqa: F401 - both come with the serve extra
+        import uvicorn  # noqa: F401
 
-    from churnlab.app.service.api import create_app
+        from churnlab.app.service import server
+    except ImportError as exc:
+        raise _fail(f"the HTTP service needs the 'serve' extra ({exc.name} is missing): "
+                    "pip install 'churnlab[serve]'") from None
     from churnlab.models.persistence import load_model
 
     try:
-        service = create_app(load_model(model))
-    except ChurnlabError as exc:
+        token = server.read_token(token_file)
+        loaded = load_model(model)  # a bad model folder is refused here, before any worker starts
+    except (ChurnlabError, ValueError) as exc:
         raise _fail(str(exc)) from None
     logging.getLogger("churnlab.service").setLevel(logging.INFO)
     if not logging.getLogger().handlers:
         logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    uvicorn.run(service, host=host, port=port, log_level="info")
+    if token is None and host not in ("127.0.0.1", "localhost", "::1"):
+        typer.echo(f"churnlab: warning: serving on {host} without a token; anyone who reaches the "
+                   "port can score and read the model card (see --token-file)", err=True)
+    server.run(model, host, port, workers=workers, token=token, loaded=loaded)
 
 
 @app.command()

@@ -49,7 +49,7 @@ PLAUSIBLE_RANGES: dict[str, tuple[float, float]] = {
     "lives": (0, 5_000_000),
     "listed_cros": (0, 200_000),
     "us_value": (0.01, 10.0),
-    "last_production_value": (0.0, 1_000_000.0),
+    "last_production_value": (0.0, 100_000.0),  # R$ a month: the largest clinics
     "days_to_finish": (0, 3 * 365),
 }
 """What a real form holds, field by field (the hard limits of the record are far wider).

@@ -15,8 +15,12 @@ Value of a retained dentist (R$, over ``horizon_months``):
   ``coverage_cap_lives``): how many of the area's beneficiaries depend on each
   listed dentist (network adequacy), capped so that one dentist in a large,
   thinly listed area does not dwarf everyone else;
-* ``production_margin`` × monthly production × ``horizon_months``: the share of
-  the dentist's production that is margin for the operator.
+* ``production_margin`` × min(monthly production, ``production_cap``) ×
+  ``horizon_months``: the share of the dentist's production that is margin for
+  the operator. The cap is the top of the plausible range of a form's
+  production value (``churnlab.io.records.PLAUSIBLE_RANGES``): a typo such as
+  R$ 999.999.999.999,99 is worth no more than the largest plausible clinic,
+  so it cannot top the worklist (the record carries a warning as well).
 
 Costs: a fixed figure per action, plus for ``new_prices`` the price rise
 (``price_rise`` of the dentist's production over the horizon), since new
@@ -30,7 +34,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from churnlab.io.records import ACTION_LABELS
+from churnlab.io.records import ACTION_LABELS, PLAUSIBLE_RANGES
 
 DEFAULT_ACTION_COSTS: dict[str, float] = {
     "none": 0.0,
@@ -61,6 +65,7 @@ class Economics:
     coverage_value_per_life: float = 20.0
     coverage_cap_lives: float = 300.0
     production_margin: float = 0.15
+    production_cap: float = PLAUSIBLE_RANGES["last_production_value"][1]
     horizon_months: int = 12
     price_rise: float = 0.05
     action_costs: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_ACTION_COSTS))
@@ -79,18 +84,22 @@ class Economics:
             return np.zeros(len(X))
         return np.nan_to_num(np.expm1(X[column].to_numpy(dtype=float)), nan=0.0)
 
+    def _production(self, X: pd.DataFrame) -> np.ndarray:
+        """Monthly production (R$), capped at ``production_cap``."""
+        return np.minimum(self._raw(X, "log_last_production_value"), self.production_cap)
+
     def dentist_value(self, X: pd.DataFrame) -> np.ndarray:
         """Value (R$) of keeping each dentist of a feature frame over the horizon."""
         lives = self._raw(X, "log_lives")
         listed = np.maximum(self._raw(X, "log_listed_cros"), 1.0)
-        production = self._raw(X, "log_last_production_value")
+        production = self._production(X)
         coverage = self.coverage_value_per_life * np.minimum(lives / listed, self.coverage_cap_lives)
         margin = self.production_margin * production * self.horizon_months
         return self.replacement_cost + coverage + margin
 
     def action_costs_for(self, X: pd.DataFrame) -> pd.DataFrame:
         """Cost (R$) of each action for each dentist: one column per action label."""
-        production = self._raw(X, "log_last_production_value")
+        production = self._production(X)
         costs = pd.DataFrame(
             {a: np.full(len(X), self.action_costs[a], dtype=float) for a in ACTION_LABELS},
             index=X.index,

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -174,12 +175,14 @@ def _score_one(model: ChurnModel,
     return outcome, _safe(case.source)
 
 
-def _score_batch(model: ChurnModel, raw_items: list[Any]) -> tuple[dict[str, Any], list[str]]:
+def _score_batch(model: ChurnModel, raw_items: list[Any],
+                 body: bytes = b"") -> tuple[dict[str, Any], list[str]]:
     """Validate, parse and score each item on its own; the batch answer and the sources seen."""
     outcomes: list[dict[str, Any] | ServiceError | None] = [None] * len(raw_items)
     cases, where = [], []
     for i, raw in enumerate(raw_items):
         try:
+            _check_unicode(raw, body, ("items", i))
             item = _ITEM.validate_python(raw)
             cases.append(_case_from_item(item, ("items", i)))
             where.append(i)
@@ -219,9 +222,41 @@ def _is_json(media: str) -> bool:
     return media in _JSON_TYPES or (media.startswith("application/") and media.endswith("+json"))
 
 
+def _parse_int(digits: str) -> int | str:
+    """JSON integers as ints, except absurdly long ones: left as text, refused where a number belongs."""
+    return int(digits) if len(digits) <= _MAX_INT_DIGITS else f"<a {len(digits)}-digit number>"
+
+
+_MAX_INT_DIGITS = 100
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _lone_surrogate(value: Any, loc: tuple = ()) -> tuple | None:
+    """Where, in a decoded JSON value, a string holds a lone surrogate (invalid Unicode)."""
+    if isinstance(value, str):
+        return loc if any("\ud800" <= ch <= "\udfff" for ch in value) else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = _lone_surrogate(item, (*loc, key))
+        if found is not None:
+            return found
+    return None
+
+
+def _check_unicode(value: Any, body: bytes, prefix: tuple = ()) -> None:
+    """Refuse a lone surrogate (``"\\ud800"``): valid JSON, but no text can be made of it."""
+    if _SURROGATE_ESCAPE.search(body):
+        where = _lone_surrogate(value, prefix)
+        if where is not None:
+            name = ".".join(str(part) for part in where)
+            raise ServiceError(422, "invalid_unicode", f"{name}: the text holds a lone surrogate "
+                               "(a \\ud800-\\udfff escape without its pair); send valid Unicode",
+                               [{"loc": list(where), "msg": "lone surrogate", "type": "invalid_unicode"}])
+
+
 def _json_body(body: bytes) -> Any:
     try:
-        return json.loads(body)
+        return json.loads(body, parse_int=_parse_int)
     except UnicodeDecodeError:
         raise ServiceError(400, "malformed_json", "request body is not UTF-8 JSON") from None
     except json.JSONDecodeError as exc:
@@ -256,8 +291,10 @@ async def _single_item(request: Request) -> TextItem | RecordItem:
                 raise ServiceError(422, "not_a_form", str(exc)) from None
         return TextItem(text=text)
     if _is_json(media):
+        value = _json_body(body)
+        _check_unicode(value, body)
         try:
-            return _ITEM.validate_python(_json_body(body))
+            return _ITEM.validate_python(value)
         except ValidationError as exc:
             raise _invalid(exc, "invalid request") from None
     raise _unsupported(media, 'the form as text/plain, or JSON {"text": ...} or {"record": ...}')
@@ -279,7 +316,7 @@ _ERRORS = {status: {"model": ErrorBody, "description": text} for status, text in
 
 
 def create_app(model: ChurnModel | None = None, max_body_bytes: int = MAX_BODY_BYTES,
-               max_batch_items: int = MAX_BATCH_ITEMS) -> FastAPI:
+               max_batch_items: int = MAX_BATCH_ITEMS, token: str | None = None) -> FastAPI:
     """The scoring service as a FastAPI app.
 
     Parameters
@@ -290,6 +327,8 @@ def create_app(model: ChurnModel | None = None, max_body_bytes: int = MAX_BODY_B
         Largest request body accepted; larger ones get a 413.
     max_batch_items : int
         Most items accepted by ``POST /score/batch``; more get a 422.
+    token : str, optional
+        When given, every endpoint but ``GET /health`` wants ``Authorization: Bearer <token>``.
 
     Raises
     ------
@@ -305,6 +344,10 @@ def create_app(model: ChurnModel | None = None, max_body_bytes: int = MAX_BODY_B
     )
     app.state.model = model
     app.add_middleware(_BodyLimitMiddleware, max_bytes=max_body_bytes)
+    if token:
+        from churnlab.app.service.server import BearerTokenMiddleware
+
+        app.add_middleware(BearerTokenMiddleware, token=token)
     app.add_middleware(_CatchAllMiddleware)  # added last: outermost, sees everything
 
     @app.exception_handler(ServiceError)
@@ -357,7 +400,8 @@ def create_app(model: ChurnModel | None = None, max_body_bytes: int = MAX_BODY_B
         media, _ = _media_type(request)
         if not _is_json(media):
             raise _unsupported(media, 'JSON {"items": [...]}')
-        body = _json_body(await request.body())
+        raw = await request.body()
+        body = _json_body(raw)
         try:
             envelope = _BatchEnvelope.model_validate(body)
         except ValidationError as exc:
@@ -365,7 +409,7 @@ def create_app(model: ChurnModel | None = None, max_body_bytes: int = MAX_BODY_B
         if len(envelope.items) > max_batch_items:
             raise ServiceError(422, "too_many_items", f"{len(envelope.items)} items; at most "
                                f"{max_batch_items} per request, split the batch")
-        result, sources = await run_in_threadpool(_score_batch, model, envelope.items)
+        result, sources = await run_in_threadpool(_score_batch, model, envelope.items, raw)
         request.state.sources = sources
         return result
 

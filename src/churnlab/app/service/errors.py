@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import traceback
 from typing import Any
@@ -76,6 +77,10 @@ def _safe(source: str) -> str:
 # --------------------------------------------------------------------------- ASGI middleware
 
 
+BODY_TIMEOUT = 30.0
+"""Seconds a request's body may take to arrive."""
+
+
 class _BodyLimitMiddleware:
     """Refuse bodies over ``max_bytes`` with a 413: by Content-Length, then by bytes received.
 
@@ -108,7 +113,12 @@ class _BodyLimitMiddleware:
                     return
         chunks, size = [], 0
         while True:
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), BODY_TIMEOUT)
+            except TimeoutError:
+                await ServiceError(408, "body_timeout", f"the request body did not arrive within "
+                                   f"{BODY_TIMEOUT:g} s").response()(scope, receive, send)
+                return
             if message["type"] == "http.disconnect":
                 return
             chunk = message.get("body", b"")

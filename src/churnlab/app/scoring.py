@@ -19,11 +19,11 @@ from pathlib import Path
 import pandas as pd
 
 from churnlab.app.spreadsheet import safe_frame, safe_rows
-from churnlab.errors import DataError, FormParseError
+from churnlab.errors import FormParseError
 from churnlab.features.cases import GlosaHistory
 from churnlab.io.batch import form_paths, iter_forms
-from churnlab.io.folder import glosa_rejects, read_folder_glosas
-from churnlab.io.forms import parse_form
+from churnlab.io.folder import form_files, glosa_rejects, read_folder_glosas
+from churnlab.io.forms import names_a_path, parse_form
 from churnlab.io.glosas import read_glosa_csv
 from churnlab.io.records import ACTION_LABELS, RetentionCase
 from churnlab.models.churn_model import ChurnModel
@@ -50,8 +50,7 @@ def _as_cases(items: CaseInput | Iterable[CaseInput]) -> list[RetentionCase]:
             cases.append(item)
         elif isinstance(item, dict):
             cases.append(RetentionCase.model_validate(item))
-        elif isinstance(item, os.PathLike) or (isinstance(item, str) and "\n" not in item
-                                               and Path(item).exists()):
+        elif names_a_path(item):
             for _, result in iter_forms(form_paths([item])):
                 if isinstance(result, FormParseError):
                     raise result
@@ -73,12 +72,19 @@ def _case_context(cases: Sequence[RetentionCase], X: pd.DataFrame) -> pd.DataFra
     }, index=X.index)
 
 
-def rank(scores: pd.DataFrame) -> pd.DataFrame:
-    """Order score rows by priority (expected gain, then risk) and number them from 1."""
+def rank(scores: pd.DataFrame, keep_other_columns: bool = False) -> pd.DataFrame:
+    """Order score rows by priority (expected gain, then risk) and number them from 1.
+
+    The columns are :data:`SCORE_COLUMNS` (those present), then, with
+    ``keep_other_columns``, the frame's other columns.
+    """
     ordered = scores.sort_values(["expected_gain", "dismissal_risk"], ascending=False, kind="stable")
     ordered = ordered.reset_index(drop=True)
     ordered["priority"] = range(1, len(ordered) + 1)
-    return ordered[[c for c in SCORE_COLUMNS if c in ordered.columns]]
+    columns = [c for c in SCORE_COLUMNS if c in ordered.columns]
+    if keep_other_columns:
+        columns += [c for c in ordered.columns if c not in columns]
+    return ordered[columns]
 
 
 def score_cases(cases: Sequence[RetentionCase], model: ChurnModel,
@@ -158,14 +164,9 @@ def score_folder(data_dir: str | os.PathLike[str], model: ChurnModel, out: str |
     and the run goes on.
     """
     data_dir, out = Path(data_dir), Path(out)
-    forms_dir = data_dir / "forms"
-    if not forms_dir.is_dir():
-        raise DataError(f"{data_dir}: no forms/ folder; put the retention forms in {forms_dir}")
+    paths = form_files(data_dir)
     glosa_frame = read_folder_glosas(data_dir)
     glosas = GlosaHistory.from_frame(glosa_frame)
-    paths = form_paths(forms_dir)
-    if not paths:
-        raise DataError(f"{forms_dir}: the folder is empty; nothing to score")
     rejects_path = Path(rejects) if rejects else out.with_name(out.stem + "_rejects.csv")
     results = iter_forms(paths, jobs=jobs or os.cpu_count() or 1, window=chunk_size)
     if progress:

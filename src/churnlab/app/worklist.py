@@ -21,12 +21,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from churnlab.app.scoring import SCORE_COLUMNS, rank, score_cases
+from churnlab.app.scoring import rank, score_cases
 from churnlab.app.spreadsheet import safe_frame
-from churnlab.errors import DataError, FormParseError
-from churnlab.io.batch import form_paths, iter_forms
+from churnlab.errors import FormParseError
+from churnlab.io.batch import iter_forms
 from churnlab.io.brazil import format_int_br
-from churnlab.io.folder import glosa_rejects, read_folder_glosas
+from churnlab.io.folder import form_files, glosa_rejects, read_folder_glosas
 from churnlab.io.records import RetentionCase
 from churnlab.models.churn_model import ChurnModel
 
@@ -60,11 +60,7 @@ def worklist_table(scores: pd.DataFrame) -> pd.DataFrame:
     {'priority': [1, 2], 'source': ['c', 'a']}
     """
     open_rows = scores[scores["status"] == "open"] if "status" in scores else scores
-    ordered = open_rows.sort_values(["expected_gain", "dismissal_risk"], ascending=False,
-                                    kind="stable").reset_index(drop=True)
-    ordered["priority"] = np.arange(1, len(ordered) + 1)
-    columns = [c for c in SCORE_COLUMNS if c in ordered.columns]
-    return ordered[columns + [c for c in ordered.columns if c not in columns]]
+    return rank(open_rows, keep_other_columns=True)
 
 
 def budget_curve(scores: pd.DataFrame, order_by: str = "expected_gain") -> pd.Series:
@@ -300,13 +296,7 @@ def worklist_scores(data_dir: str | os.PathLike[str],
     DataError
         No ``forms/`` folder, or no form in it.
     """
-    data_dir = Path(data_dir)
-    forms_dir = data_dir / "forms"
-    if not forms_dir.is_dir():
-        raise DataError(f"{data_dir}: no forms/ folder; put the retention forms in {forms_dir}")
-    paths = form_paths(forms_dir)
-    if not paths:
-        raise DataError(f"{forms_dir}: the folder is empty; nothing to list")
+    paths = form_files(data_dir)
     glosas = read_folder_glosas(data_dir)
     cases: list[RetentionCase] = []
     failures: list[tuple[str, str]] = glosa_rejects(glosas)

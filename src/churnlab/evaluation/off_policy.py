@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 from churnlab.io.records import ACTION_LABELS, NO_ACTION
 from churnlab.models.economics import Economics
 from churnlab.models.learners import _N_ACTIONS, _as_frame, _check_retained, _folds, _frame, check_actions
-from churnlab.models.policy_value import dr_scores, dr_value, ipw_value
+from churnlab.models.policy_value import dr_scores, dr_value, ipw_value, mean_interval
 from churnlab.models.recommender import ActionRecommender
 
 # --- off-policy evaluation --------------------------------------------------------------------
@@ -103,7 +103,7 @@ def evaluate_policy(recommender: ActionRecommender, X, actions, retained, *,
         ipw = ipw_value(logged, rewards, policy, props, clip=clip)
         dr = dr_value(logged, rewards, policy, props, outcomes, clip=clip)
         rows[name] = _row(ipw.value, ipw.low, ipw.high, dr.value, dr.low, dr.high, len(X))
-    observed = _interval(rewards)
+    observed = mean_interval(rewards)
     rows["historical"] = _row(*observed, *observed, len(X))
     # Paired differences: per-case terms, so the interval accounts for their correlation.
     gamma = dr_scores(logged, rewards, props, outcomes, clip=clip).to_numpy()
@@ -114,19 +114,13 @@ def evaluate_policy(recommender: ActionRecommender, X, actions, retained, *,
     dr_rec = gamma[n, chosen]
     ipw_rec = (logged == policies["recommended"]) / p_logged * rewards
     ipw_none = (logged == NO_ACTION) / p_logged * rewards
-    rows["recommended_minus_historical"] = _row(*_interval(ipw_rec - rewards),
-                                                *_interval(dr_rec - rewards), len(X))
-    rows["recommended_minus_none"] = _row(*_interval(ipw_rec - ipw_none),
-                                          *_interval(dr_rec - gamma[:, 0]), len(X))
+    rows["recommended_minus_historical"] = _row(*mean_interval(ipw_rec - rewards),
+                                                *mean_interval(dr_rec - rewards), len(X))
+    rows["recommended_minus_none"] = _row(*mean_interval(ipw_rec - ipw_none),
+                                          *mean_interval(dr_rec - gamma[:, 0]), len(X))
     order = ["recommended", "historical", *(f"always_{a}" for a in ACTION_LABELS),
              "recommended_minus_historical", "recommended_minus_none"]
     return pd.DataFrame(rows).T.loc[order].astype({"n": int})
-
-
-def _interval(terms: np.ndarray) -> tuple[float, float, float]:
-    mean = float(np.mean(terms))
-    se = float(np.std(terms, ddof=1) / np.sqrt(len(terms))) if len(terms) > 1 else float("nan")
-    return mean, mean - 1.96 * se, mean + 1.96 * se
 
 
 def _row(ipw, ipw_low, ipw_high, dr, dr_low, dr_high, n) -> dict:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from churnlab.errors import DataError
-from churnlab.io.batch import FormBatch, read_forms
+from churnlab.io.batch import FormBatch, form_paths, read_forms
 from churnlab.io.glosas import read_glosa_csv
 
 
@@ -46,8 +46,8 @@ def glosa_rejects(glosas: pd.DataFrame | None) -> list[tuple[str, str]]:
              + r["reason"]) for r in glosas.attrs.get("rejects", [])]
 
 
-def load_data_dir(path: str | os.PathLike[str], progress: bool = False) -> DataFolder:
-    """Read ``path/forms/`` and ``path/glosas.csv`` (optional); ``progress`` shows a bar.
+def form_files(path: str | os.PathLike[str]) -> list[Path]:
+    """The form files of a data folder's ``forms/`` (recursively, sorted, hidden files left out).
 
     Raises
     ------
@@ -60,7 +60,19 @@ def load_data_dir(path: str | os.PathLike[str], progress: bool = False) -> DataF
     forms_dir = path / "forms"
     if not forms_dir.is_dir():
         raise DataError(f"{path}: no forms/ folder; put the retention forms in {forms_dir}")
-    if not any(p.is_file() for p in forms_dir.rglob("*")):
+    paths = form_paths(forms_dir)
+    if not paths:
         raise DataError(f"{forms_dir}: the folder is empty; nothing to read")
-    forms = read_forms(forms_dir, progress=progress)
-    return DataFolder(path, forms, read_folder_glosas(path))
+    return paths
+
+
+def load_data_dir(path: str | os.PathLike[str], progress: bool = False) -> DataFolder:
+    """Read ``path/forms/`` and ``path/glosas.csv`` (optional); ``progress`` shows a bar.
+
+    Raises
+    ------
+    DataError
+        As :func:`form_files`.
+    """
+    forms = read_forms(form_files(path), progress=progress)
+    return DataFolder(Path(path), forms, read_folder_glosas(path))

@@ -538,6 +538,22 @@ def _read_path(path: Path) -> str:
     return decode_form_bytes(data, path.name)
 
 
+def names_a_path(value: object) -> bool:
+    """Whether ``value`` names a file or folder rather than holding a form's text.
+
+    The one rule for every API that takes either: a path object, or a one-line
+    string (a form's text has many lines) naming something that exists.
+    """
+    if isinstance(value, os.PathLike):
+        return True
+    if not (isinstance(value, str) and "\n" not in value and 0 < len(value) < 4096):
+        return False
+    try:
+        return Path(value).exists()
+    except (OSError, ValueError):  # a NUL byte, a name too long: text, not a path
+        return False
+
+
 _LOOKS_LIKE_PATH = re.compile(r"\.(?:txt|md|markdown|html?|docx)$", re.IGNORECASE)
 
 
@@ -556,11 +572,10 @@ def parse_form(path_or_text: str | os.PathLike[str], source: str | None = None) 
     FormParseError
         Naming the file, the field when one is at fault, and the reason.
     """
-    if isinstance(path_or_text, os.PathLike) or (
-        isinstance(path_or_text, str) and "\n" not in path_or_text and len(path_or_text) < 4096
-        and Path(path_or_text).is_file()
-    ):
+    if names_a_path(path_or_text):
         path = Path(path_or_text)
+        if path.is_dir():
+            raise FormParseError(path.name, "is a folder; read a folder of forms with read_forms")
         return parse_text(_read_path(path), source or path.name)
     if not isinstance(path_or_text, str):
         raise TypeError(f"parse_form takes a path or a form's text, not {type(path_or_text).__name__}")

@@ -37,10 +37,15 @@ class PolicyValue:
         return f"{self.method}: {self.value:.4f} [{self.low:.4f}, {self.high:.4f}] (n={self.n})"
 
 
-def _interval(method: str, terms: np.ndarray) -> PolicyValue:
+def mean_interval(terms: np.ndarray) -> tuple[float, float, float]:
+    """Mean of per-case terms and its normal 95 % interval: ``(mean, low, high)``."""
     mean = float(np.mean(terms))
     se = float(np.std(terms, ddof=1) / np.sqrt(len(terms))) if len(terms) > 1 else float("nan")
-    return PolicyValue(method, mean, mean - 1.96 * se, mean + 1.96 * se, len(terms))
+    return mean, mean - 1.96 * se, mean + 1.96 * se
+
+
+def _interval(method: str, terms: np.ndarray) -> PolicyValue:
+    return PolicyValue(method, *mean_interval(terms), len(terms))
 
 
 def _inputs(logged: np.ndarray, target: np.ndarray, propensities: pd.DataFrame, clip: float):

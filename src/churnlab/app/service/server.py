@@ -130,6 +130,9 @@ def run(model_dir: Path | None, host: str, port: int, workers: int = 1, token: s
                     h11_max_incomplete_event_size=MAX_HEAD_BYTES, limit_concurrency=MAX_CONNECTIONS,
                     http="churnlab.app.service.server:HeaderTimeoutH11", server_header=False)
     if workers > 1:
+        # One BLAS thread per worker: N workers × N BLAS threads on N cores only fight.
+        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ.setdefault(name, "1")
         os.environ[MODEL_ENV] = str(model_dir) if model_dir else ""
         if token:
             os.environ[TOKEN_ENV] = token

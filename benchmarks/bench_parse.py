@@ -1,4 +1,4 @@
-"""Forms parsed per second on one core, on forms like seed 001 (markdown layout) and 000 (plain).
+"""Forms parsed per second on one core, on forms like the markdown export case record and the plain-text one.
 
 Run: ``python benchmarks/bench_parse.py [--n 2000]``. Prints one line per layout.
 """

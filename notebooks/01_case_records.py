@@ -36,8 +36,8 @@ print(cases, [c.source for c in cases])
 # %% [markdown]
 # ## Field by field, as the forms record them
 #
-# Seed 000 is the plain-text layout (☐/☒ boxes) whose header cells were left
-# empty; seed 001 is the markdown/HTML layout with its quirks: the CNPJ sits
+# The plain-text export case record uses the plain-text layout (☐/☒ boxes), header cells left
+# empty; the markdown export case record uses the markdown/HTML layout with its quirks: the CNPJ sits
 # under the CPF label and the CPF under a stray "5º contato" cell (told apart by
 # check digits), `3.843` lives, `0,35` fee unit, `R$ -` production value.
 
@@ -58,7 +58,7 @@ for case in cases:
         print(f"  {contact.n}º contato {contact.date or '(no date)'}: {contact.note[:160]}…")
 
 # %% [markdown]
-# ## Seed 000 — slow guide release, support offered, a trial period: retained
+# ## The plain-text export — slow guide release, support offered, a trial period: retained
 #
 # The dentist asked to leave over the time it takes to release guides. The
 # analyst explained that guides are now released within 24–48 h and proposed a
@@ -66,12 +66,12 @@ for case in cases:
 # The form ticks **Ofertado suporte** (`support`) and **Retenção efetiva**.
 
 # %%
-seed_000 = cases[0]
-print("action note:", seed_000.action_note)
-print("actions:", seed_000.actions, "| status:", seed_000.status)
+plain_export = cases[0]
+print("action note:", plain_export.action_note)
+print("actions:", plain_export.actions, "| status:", plain_export.status)
 
 # %% [markdown]
-# ## Seed 001 — three technical glosas on radiographs: dismissed
+# ## The markdown export — three technical glosas on radiographs: dismissed
 #
 # The first contact lists the glosas since credentialing: three items with code
 # 3040 (technical glosa, radiographs judged unreadable) in February, March and
@@ -81,15 +81,15 @@ print("actions:", seed_000.actions, "| status:", seed_000.status)
 # which is how the form records it.
 
 # %%
-seed_001 = cases[1]
-glosas = pd.DataFrame([g.model_dump() for g in seed_001.glosas])
+markdown_export = cases[1]
+glosas = pd.DataFrame([g.model_dump() for g in markdown_export.glosas])
 glosas["kind"] = glosas["code"].map(cl.glosa_kind)
 glosas
 
 # %%
-print("general note:", seed_001.general_note)
-print("actions ticked:", seed_001.actions, "| status:", seed_001.status,
-      "| dismissal reasons:", seed_001.dismissal_reasons)
+print("general note:", markdown_export.general_note)
+print("actions ticked:", markdown_export.actions, "| status:", markdown_export.status,
+      "| dismissal reasons:", markdown_export.dismissal_reasons)
 
 # %% [markdown]
 # ### Glosa timeline
@@ -103,12 +103,12 @@ ax.scatter(months, [1] * len(months), s=120, color="tab:red", label="glosa 3040 
 for i, (month, guide) in enumerate(zip(months, glosas["guide"], strict=True)):
     ax.annotate(f"{month:%b/%y} guide {guide}", (month, 1), textcoords="offset points",
                 xytext=(0, 12 if i % 2 == 0 else -22), ha="center")
-for date, label in ((seed_001.started_on, "case opened"), (seed_001.finished_on, "dismissed")):
+for date, label in ((markdown_export.started_on, "case opened"), (markdown_export.finished_on, "dismissed")):
     ax.axvline(pd.Timestamp(date), color="gray", linestyle="--")
     ax.annotate(label, (pd.Timestamp(date), 0.6), rotation=90, va="bottom", ha="right")
 ax.set_yticks([])
 ax.set_ylim(0.5, 1.5)
-ax.set_title("Seed 001: glosas before the dismissal request")
+ax.set_title("The markdown export: glosas before the dismissal request")
 ax.legend(loc="upper left")
 fig.tight_layout()
 
@@ -116,7 +116,7 @@ fig.tight_layout()
 # ## What the bundled model says about each case when it opened
 #
 # Features use only what was known at the first contact (header, first note,
-# glosas before opening). Seed 000 has no dates and an empty header, so the
+# glosas before opening). The plain-text export has no dates and an empty header, so the
 # model has little to go on beyond the first note.
 
 # %%

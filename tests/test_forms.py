@@ -14,7 +14,7 @@ from conftest import case_record, seed_form
 
 D = dt.date
 
-# Contract-1 fields of seed 001 that hold no personal data, exactly as the form says.
+# Contract-1 fields of the markdown export case record that hold no personal data, exactly as the form says.
 SEED_001 = {
     "cro_count": 2,
     "operator": "ODONTOLIFE",
@@ -50,7 +50,7 @@ SEED_001_GLOSAS = [
     ("2023-07", "1490968", "3040", "rx sem condições de analise."),
 ]
 
-# Seed 000 is a plain-text export whose header cells were left empty.
+# The plain-text export case record is a form whose header cells were left empty.
 SEED_000 = {
     field: None
     for field in (

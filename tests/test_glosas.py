@@ -25,7 +25,7 @@ from churnlab.io.glosas import (
 from churnlab.io.records import GlosaEvent
 from churnlab.io.text import clean, fold
 
-# The glosa listing of the first contact note of seed 001 (no personal data in it).
+# The glosa listing of the first contact note of the markdown export case record (no personal data in it).
 SEED_NOTE = (
     "Boa tarde, Feito levantamento das glosas desde o credenciamento. "
     "FEV/23 1273027 - 20/1 Descrição: 3040 - GLOSA TECNICA (ESPECIFICAR DETALHADAMENTE) "

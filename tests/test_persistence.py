@@ -114,7 +114,8 @@ def test_gadget_folders_are_refused_and_run_nothing(model_dir, tmp_path, gadget)
     with pytest.raises(ModelFileError, match="refuses to load types churnlab does not save"):
         load_model(model_dir)
     sample = os.path.join(os.path.dirname(__file__), "..", "data", "sample")
-    result = runner.invoke(app, ["score", sample, "--model", str(model_dir), "--out", str(tmp_path / "s.csv")])
+    result = runner.invoke(app, ["score", sample, "--model", str(model_dir),
+                                 "--out", str(tmp_path / "s.csv")])
     assert result.exit_code == 2 and "refuses to load types" in result.stderr
     result = runner.invoke(app, ["serve", "--model", str(model_dir), "--port", "1"])
     assert result.exit_code == 2 and "refuses to load types" in result.stderr

@@ -417,7 +417,8 @@ def test_cli_serve_runs_uvicorn_on_the_given_address(monkeypatch, model):
     from churnlab.app.cli import app
 
     ran, asked = [], []
-    monkeypatch.setattr("churnlab.models.persistence.load_model", lambda path=None: asked.append(path) or model)
+    monkeypatch.setattr("churnlab.models.persistence.load_model",
+                        lambda path=None: asked.append(path) or model)
     monkeypatch.setattr("uvicorn.run", lambda service, **kw: ran.append((service, kw)))
     args = ["serve", "--model", "m", "--host", "0.0.0.0", "--port", "9001"]
     result = CliRunner().invoke(app, args)

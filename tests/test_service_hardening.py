@@ -62,8 +62,8 @@ _VALUES = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.tex
                                                                                 st.integers(), max_size=2))
 _RECORDS = st.fixed_dictionaries({"source": st.text(max_size=20)},
                                  optional={n: _VALUES for n in RetentionCase.model_fields if n != "source"})
-_TEXTS = st.one_of(st.text(max_size=400),
-                   st.builds(lambda cut, junk: FORM[:cut] + junk, st.integers(0, len(FORM)), st.text(max_size=40)))
+_TEXTS = st.one_of(st.text(max_size=400), st.builds(lambda cut, junk: FORM[:cut] + junk,
+                                                     st.integers(0, len(FORM)), st.text(max_size=40)))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

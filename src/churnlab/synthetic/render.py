@@ -315,7 +315,7 @@ def render_plain(
 
 
 def _md_escape_money(text: str) -> str:
-    # The markdown export escapes the dollar sign, as in seed 001 ("R\\$ -").
+    # The markdown export escapes the dollar sign, as in the markdown export case record ("R\\$ -").
     return text.replace("$", "\\$")
 
 

@@ -125,3 +125,27 @@ def test_implausible_values_are_kept_with_a_warning():
 def test_records_from_json_are_strictly_typed(value):
     with pytest.raises(ValueError, match="lives"):
         cl.RetentionCase.model_validate({"source": "x", "lives": value})
+
+
+def _as_saved_page(markdown: str) -> str:
+    """The form as a browser's "save page" of the web form: h1/h2, table rows, HTML5 checkboxes."""
+    parts = ["<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>"]
+    for line in markdown.splitlines():
+        line = (line.replace('<input checked="" type="checkbox"/>', '<input type="checkbox" checked>')
+                .replace('<input type="checkbox"/>', '<input type="checkbox">'))
+        if line.startswith("## "):
+            parts.append(f"<h2>{line[3:]}</h2>")
+        elif line.startswith("# "):
+            parts.append(f"<h1>{line[2:]}</h1>")
+        elif re.fullmatch(r"[-|: ]*", line):
+            continue  # markdown table rules and blank lines
+        else:
+            cells = line.strip("-| ").split("|") if "|" in line else line.split("\t")
+            parts.append("<table><tr>" + "".join(f"<td>{c.strip()}</td>" for c in cells) + "</tr></table>")
+    return "\n".join(parts + ["</body></html>"])
+
+
+def test_browser_saved_page_reads_like_the_export():
+    case = cl.parse_form(_as_saved_page(MARKDOWN), source="page.html")
+    assert case.warnings == []
+    assert _fields(case) == _fields(FULL)

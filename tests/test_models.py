@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from churnlab.features.labels import case_table
 from churnlab.models.economics import Economics
@@ -33,6 +34,27 @@ def test_risk_model_is_a_scikit_learn_estimator():
         model.predict_proba(pd.DataFrame({"a": [1.0]}))
 
 
+def _risk_expected_failures(estimator) -> dict[str, str]:
+    return {"check_dataframe_column_names_consistency":
+            "a feature frame is read by column name (it may hold more columns, in any order), "
+            "so other names or orders are not an error when the fitted columns are there"}
+
+
+@parametrize_with_checks([DismissalRiskModel()], expected_failed_checks=_risk_expected_failures)
+def test_risk_model_passes_scikit_learn_checks(estimator, check):
+    check(estimator)
+
+
+def test_risk_model_takes_arrays_and_frames_alike(world):
+    X, table, *_ = world
+    closed = table["closed"].to_numpy()
+    y = table.loc[closed, "dismissed"].astype(int)
+    frame = DismissalRiskModel().fit(X[closed], y)
+    columns = list(frame.feature_names_in_)
+    array = DismissalRiskModel().fit(X[closed][columns].to_numpy(), y.to_numpy())
+    np.testing.assert_allclose(frame.predict_proba(X), array.predict_proba(X[columns].to_numpy()))
+
+
 def test_risk_model_near_the_bayes_limit_and_calibrated(world):
     X, table, truth, _ = world
     closed = table["closed"].to_numpy()
@@ -47,10 +69,10 @@ def test_risk_model_near_the_bayes_limit_and_calibrated(world):
 
 def test_risk_model_errors_say_why(world):
     X, *_ = world
-    with pytest.raises(ValueError, match="only one outcome"):
+    with pytest.raises(ValueError, match="needs both outcomes"):
         DismissalRiskModel().fit(X.head(10), np.zeros(10))
-    with pytest.raises(TypeError, match="pandas DataFrame"):
-        DismissalRiskModel().fit(X.to_numpy(), np.r_[np.zeros(len(X) - 1), 1])
+    with pytest.raises(ValueError, match="'C' parameter of DismissalRiskModel must be a float"):
+        DismissalRiskModel(C=-1).fit(X.head(10), np.arange(10) % 2)
     model = DismissalRiskModel().fit(X.head(200), np.arange(200) % 2)
     with pytest.raises(ValueError, match="lacks the feature columns"):
         model.predict_proba(X[["tenure_years"]])

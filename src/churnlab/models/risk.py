@@ -13,16 +13,18 @@ standardised value, i.e. relative to an average dentist.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from numbers import Real
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 NON_MODEL_COLUMNS = ("first_note", "opened_on")
 
@@ -141,6 +143,11 @@ class Reason:
 class DismissalRiskModel(ClassifierMixin, BaseEstimator):
     """Calibrated probability that a retention case ends in dismissal.
 
+    A scikit-learn classifier: ``X`` is a feature frame (its model columns,
+    :func:`model_columns`, are used by name, so the frame may hold more) or a
+    numeric array; ``y`` has two classes, the second (1 = dismissed) being the
+    event. Missing values are imputed by the median, with indicators.
+
     Parameters
     ----------
     C : float
@@ -156,60 +163,95 @@ class DismissalRiskModel(ClassifierMixin, BaseEstimator):
     (6, 2)
     """
 
+    _parameter_constraints: dict = {
+        "C": [Interval(Real, 0, None, closed="neither")],
+        "random_state": ["random_state"],
+    }
+
     def __init__(self, C: float = 0.5, random_state: int | None = None) -> None:
         self.C = C
         self.random_state = random_state
 
-    def fit(self, X: pd.DataFrame, y) -> DismissalRiskModel:
-        """Fit on the feature frame of closed cases; ``y`` is 1 for dismissed, 0 for retained."""
-        X = _frame(X)
-        y = np.asarray(y)
-        if type_of_target(y) not in ("binary", "unknown") or set(np.unique(y)) - {0, 1}:
-            raise ValueError("y must be 0 (retained) / 1 (dismissed)")
-        if len(np.unique(y)) < 2:
-            raise ValueError("training data holds only one outcome; need retained and dismissed cases")
-        self.feature_names_in_ = np.asarray(model_columns(X), dtype=object)
-        if len(self.feature_names_in_) == 0:
-            raise ValueError("X has no numeric feature columns; build it with churnlab.build_features")
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.classifier_tags.multi_class = False
+        return tags
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y) -> DismissalRiskModel:
+        """Fit on the features of closed cases; ``y``: 1 (or the larger label) for dismissed."""
+        if isinstance(X, pd.DataFrame):
+            columns = model_columns(X)
+            if not columns:
+                raise ValueError("X has no numeric feature columns; build it with churnlab.build_features")
+            X = X[columns]
+        X, y = validate_data(self, X, y, dtype=np.float64, ensure_all_finite="allow-nan")
+        check_classification_targets(y)
+        kind = type_of_target(y, input_name="y")
+        if kind != "binary":
+            found = f"{len(np.unique(y))} class(es)" if kind in ("multiclass", "binary") else kind
+            raise ValueError(f"Only binary classification is supported. The type of the target is {kind} "
+                             f"({found}); the risk model needs both outcomes: retained (0) and dismissed (1)")
+        self.classes_ = np.unique(y)
+        if len(self.classes_) < 2:
+            raise ValueError("y holds only one class; the risk model needs both outcomes: "
+                             "retained (0) and dismissed (1)")
         self.pipeline_ = Pipeline([
             ("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)),
             ("scale", StandardScaler()),
             ("model", LogisticRegression(C=self.C, max_iter=5000)),
-        ]).fit(X[self.feature_names_in_].astype(float), y)
-        self.classes_ = np.array([0, 1])
-        self.n_features_in_ = len(self.feature_names_in_)
+        ]).fit(X, (y == self.classes_[1]).astype(int))
         return self
 
-    def _matrix(self, X: pd.DataFrame) -> pd.DataFrame:
+    @property
+    def feature_names_(self) -> np.ndarray:
+        """Names of the features, as fitted (``x0``, ``x1``... for an array)."""
         check_is_fitted(self, "pipeline_")
-        X = _frame(X)
-        missing = [c for c in self.feature_names_in_ if c not in X.columns]
-        if missing:
-            raise ValueError(f"X lacks the feature columns {missing[:10]} the model was fitted with")
-        return X[self.feature_names_in_].astype(float)
+        names = getattr(self, "feature_names_in_", None)
+        return names if names is not None else np.array([f"x{i}" for i in range(self.n_features_in_)])
 
-    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+    def _matrix(self, X) -> tuple[np.ndarray, pd.Index]:
+        """The fitted features of ``X`` as a float matrix, and the rows' index."""
+        check_is_fitted(self, "pipeline_")
+        index = X.index if isinstance(X, pd.DataFrame) else None
+        if isinstance(X, pd.DataFrame) and hasattr(self, "feature_names_in_"):
+            missing = [c for c in self.feature_names_in_ if c not in X.columns]
+            if missing:
+                raise ValueError(f"X lacks the feature columns {missing[:10]} the model was fitted with")
+            X = X[self.feature_names_in_]
+        matrix = validate_data(self, X, reset=False, dtype=np.float64, ensure_all_finite="allow-nan")
+        return matrix, index if index is not None else pd.RangeIndex(len(matrix))
+
+    def predict_proba(self, X) -> np.ndarray:
         """Columns: P(retained), P(dismissed)."""
-        matrix = self._matrix(X)  # checks the model is fitted first
+        matrix, _ = self._matrix(X)  # checks the model is fitted first
         return self.pipeline_.predict_proba(matrix)
 
-    def predict(self, X: pd.DataFrame) -> np.ndarray:
-        """1 where dismissal is more likely than not."""
-        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
+    def decision_function(self, X) -> np.ndarray:
+        """Log-odds of dismissal."""
+        matrix, _ = self._matrix(X)
+        return self.pipeline_.decision_function(matrix)
 
-    def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
+    def predict(self, X) -> np.ndarray:
+        """The dismissed label where dismissal is more likely than not, else the retained one."""
+        proba = self.predict_proba(X)  # checks the model is fitted first
+        return self.classes_[(proba[:, 1] >= 0.5).astype(int)]
+
+    def contributions(self, X) -> pd.DataFrame:
         """Each feature's contribution to each case's log-odds, relative to an average dentist."""
-        matrix = self._matrix(X)
+        matrix, index = self._matrix(X)
+        names = self.feature_names_
         terms = self.pipeline_[:-1].transform(matrix) * self.pipeline_[-1].coef_[0]
         # A missing-value indicator's term belongs to its feature.
-        owner = np.arange(len(self.feature_names_in_))
+        owner = np.arange(len(names))
         indicator = self.pipeline_.named_steps["impute"].indicator_
         if indicator is not None:
             owner = np.concatenate([owner, indicator.features_])
-        summed = np.zeros((len(matrix), len(self.feature_names_in_)))
+        summed = np.zeros((len(matrix), len(names)))
         for column, feature in enumerate(owner):
             summed[:, feature] += terms[:, column]
-        return pd.DataFrame(summed, index=matrix.index, columns=self.feature_names_in_)
+        return pd.DataFrame(summed, index=index, columns=names)
 
     def explain(self, X: pd.DataFrame, top: int = 3) -> list[list[Reason]]:
         """The ``top`` features pushing each case's risk up, in words a retention lead reads.
@@ -220,7 +262,7 @@ class DismissalRiskModel(ClassifierMixin, BaseEstimator):
         :data:`MIN_CONTRIBUTION` count.
         """
         contributions = self.contributions(X)
-        vals = self._matrix(X).to_numpy()
+        vals = self._matrix(X)[0]
         concepts = pd.Index([_concept(c) for c in contributions.columns])
         keys = concepts.unique()
         # Per concept: summed push, the member feature pushing most (named), its strength.
@@ -256,8 +298,4 @@ def _concept(name: str) -> str:
     return name
 
 
-def _frame(X) -> pd.DataFrame:
-    if not isinstance(X, pd.DataFrame):
-        raise TypeError("X must be a pandas DataFrame of features (see churnlab.build_features)")
-    return X
 

@@ -58,7 +58,10 @@ def check_result(body: dict) -> None:
     assert body["expected_gain"] >= 0.0
     assert body["uplift"] == pytest.approx(
         body["p_retained"][body["best_action"]] - body["p_retained"]["none"])
-    assert isinstance(body["reasons"], list) and all(isinstance(r, str) for r in body["reasons"])
+    assert isinstance(body["reasons"], list)
+    for reason in body["reasons"]:
+        assert set(reason) == {"feature", "value", "text", "contribution"}
+        assert isinstance(reason["text"], str) and reason["contribution"] > 0
 
 
 # ---------------------------------------------------------------------------- good input
@@ -92,7 +95,8 @@ def test_service_agrees_with_score_cases(client, model, record):
     body = client.post("/score", json={"record": record}).json()
     assert body["dismissal_risk"] == pytest.approx(expected["dismissal_risk"])
     assert body["expected_gain"] == pytest.approx(expected["expected_gain"])
-    assert body["reasons"] == expected["reasons"].split("; ")
+    assert [r["text"] for r in body["reasons"]] == [r.text for r in expected["reasons"]]
+    assert [r["feature"] for r in body["reasons"]] == [r.feature for r in expected["reasons"]]
 
 
 @pytest.mark.parametrize("path", SAMPLE_FORMS, ids=lambda p: p.name)

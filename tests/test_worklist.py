@@ -18,6 +18,7 @@ from _models import SAMPLE, sample_model
 from churnlab.app.cli import app
 from churnlab.app.scoring import score
 from churnlab.app.worklist import ACTION_WORDS, budget_curve, worklist_scores, worklist_table, write_worklist
+from churnlab.models.risk import Reason
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -155,7 +156,7 @@ def test_page_loads_nothing_from_the_network(page):
 def test_page_escapes_what_the_forms_say(tmp_path, open_scores):
     scores = open_scores.head(3).copy()
     scores.loc[scores.index[0], "dentist"] = "<script>alert(1)</script>"
-    scores.loc[scores.index[0], "reasons"] = "a & b; <b>bold</b>"
+    scores["reasons"] = [[Reason("x", 1.0, "a & b", 0.5), Reason("y", 2.0, "<b>bold</b>", 0.2)]] * len(scores)
     text = write_worklist(scores, tmp_path / "w.html").read_text(encoding="utf-8")
     assert "<script>alert(1)" not in text and "&lt;script&gt;alert(1)" in text
     assert "&lt;b&gt;bold&lt;/b&gt;" in text

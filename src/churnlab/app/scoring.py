@@ -72,6 +72,15 @@ def _case_context(cases: Sequence[RetentionCase], X: pd.DataFrame) -> pd.DataFra
     }, index=X.index)
 
 
+def for_people(scores: pd.DataFrame) -> pd.DataFrame:
+    """Scores as a CSV a person opens: reasons in words (``; ``-separated), formula-safe cells."""
+    out = scores.copy()
+    if "reasons" in out:
+        out["reasons"] = ["; ".join(r.text for r in reasons) if isinstance(reasons, list) else reasons
+                          for reasons in out["reasons"]]
+    return safe_frame(out)
+
+
 def rank(scores: pd.DataFrame, keep_other_columns: bool = False) -> pd.DataFrame:
     """Order score rows by priority (expected gain, then risk) and number them from 1.
 
@@ -180,7 +189,7 @@ def score_folder(data_dir: str | os.PathLike[str], model: ChurnModel, out: str |
         parts.append(score_cases(cases, model, glosas))
     scores = rank(pd.concat(parts, ignore_index=True)) if parts else pd.DataFrame(columns=SCORE_COLUMNS)
     out.parent.mkdir(parents=True, exist_ok=True)
-    safe_frame(scores).to_csv(out, index=False)  # people open it in Excel
+    for_people(scores).to_csv(out, index=False)  # people open it in Excel
     if rejected:
         with rejects_path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle, delimiter=";")

@@ -21,8 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from churnlab.app.scoring import rank, score_cases
-from churnlab.app.spreadsheet import safe_frame
+from churnlab.app.scoring import for_people, rank, score_cases
 from churnlab.errors import FormParseError
 from churnlab.io.batch import iter_forms
 from churnlab.io.brazil import format_int_br
@@ -190,8 +189,8 @@ def _options(values: list[str], words: dict[str, str] | None = None) -> str:
 
 
 def _row(row: pd.Series) -> str:
-    reasons = [r for r in str(row.get("reasons") or "").split("; ") if r]
-    items = "".join(f"<li>{_text(r)}</li>" for r in reasons) or "<li>no strong signal</li>"
+    reasons = row.get("reasons") if isinstance(row.get("reasons"), list) else []
+    items = "".join(f"<li>{_text(r.text)}</li>" for r in reasons) or "<li>no strong signal</li>"
     place = ", ".join(p for p in (_text(row.get("city")), _text(row.get("uf"))) if p)
     action = str(row["best_action"])
     return (
@@ -278,7 +277,7 @@ def write_worklist(scores: pd.DataFrame, out_html: str | os.PathLike[str],
     out.parent.mkdir(parents=True, exist_ok=True)
     table = worklist_table(scores)
     csv = table.assign(best_action_words=table["best_action"].map(ACTION_WORDS))
-    safe_frame(csv).to_csv(out.with_suffix(".csv"), index=False)  # people open it in Excel
+    for_people(csv).to_csv(out.with_suffix(".csv"), index=False)  # people open it in Excel
     if out.suffix.lower() != ".csv":
         out.write_text(render_worklist(scores, title=title, note=note), encoding="utf-8")
     return out

@@ -39,7 +39,11 @@ class ChurnModel:
         return add_reason_probabilities(build_features(cases, glosas), cases, self.tagger)
 
     def score_features(self, X: pd.DataFrame, top_reasons: int = 3) -> pd.DataFrame:
-        """Contract-3 score columns for a feature frame (same index), unordered."""
+        """Contract-3 score columns for a feature frame (same index), unordered.
+
+        ``reasons`` holds, per row, a list of :class:`~churnlab.models.risk.Reason`
+        (feature, value, words, log-odds push); files for people show their words.
+        """
         risk = self.risk.predict_proba(X)[:, 1]
         # An action too rare in training to estimate is shown at P(retained | none):
         # no evidence, no assumed effect; with its cost it is never the best action.
@@ -55,9 +59,7 @@ class ChurnModel:
         out["uplift"] = effects.to_numpy()[np.arange(len(X)), columns] - effects["none"].to_numpy()
         out["expected_gain"] = gain.to_numpy()
         out["dentist_value"] = self.economics.dentist_value(X)
-        out["reasons"] = [
-            "; ".join(r.text for r in reasons) for reasons in self.risk.explain(X, top=top_reasons)
-        ]
+        out["reasons"] = self.risk.explain(X, top=top_reasons)  # lists of Reason, not text
         return out
 
     def save(self, path: str | os.PathLike[str]) -> Path:

@@ -93,6 +93,15 @@ class _BatchEnvelope(BaseModel):
 # --------------------------------------------------------------------------- response models
 
 
+class ReasonItem(BaseModel):
+    """One feature pushing the risk up."""
+
+    feature: str = Field(description="The feature's name (see the model card's `features`).")
+    value: float | None = Field(description="Its value for this case (null when unknown).")
+    text: str = Field(description="The reason in plain English.")
+    contribution: float = Field(description="Its push on the log-odds of dismissal.")
+
+
 class ScoreResult(BaseModel):
     """Scores of one form (the per-row columns of ``churnlab score``)."""
 
@@ -110,7 +119,7 @@ class ScoreResult(BaseModel):
         description="Value in R$ of trying best_action rather than nothing."
     )
     dentist_value: float = Field(description="Value in R$ of keeping this dentist in the network.")
-    reasons: list[str] = Field(description="Top reasons behind the risk, in plain English.")
+    reasons: list[ReasonItem] = Field(description="Top reasons behind the risk, strongest first.")
     city: str | None = None
     uf: str | None = None
     opened_on: str | None = Field(None, description="When the case opened (ISO date).")

@@ -98,12 +98,19 @@ def rank(scores: pd.DataFrame, keep_other_columns: bool = False) -> pd.DataFrame
 
 def score_cases(cases: Sequence[RetentionCase], model: ChurnModel,
                 glosas: pd.DataFrame | GlosaHistory | None = None) -> pd.DataFrame:
-    """Unranked score rows for parsed cases (one per case)."""
+    """Unranked score rows for parsed cases (one per case, in their order).
+
+    Rows are matched to cases by position, never by the user's file names: two
+    forms with the same ``source`` (two pasted texts, two folders' ``form.md``)
+    are two rows.
+    """
     if not cases:
         return pd.DataFrame(columns=SCORE_COLUMNS[1:])
-    X = model.features(cases, glosas)
+    by_position = [case.model_copy(update={"source": f"#{i}"}) for i, case in enumerate(cases)]
+    X = model.features(by_position, glosas)
     out = model.score_features(X).join(_case_context(cases, X))
-    return out.rename_axis("source").reset_index()
+    out.insert(0, "source", [case.source for case in cases])
+    return out.reset_index(drop=True)
 
 
 def score(

@@ -139,11 +139,8 @@ def _score_all(model: ChurnModel,
     if not cases:
         return []
     sources = [case.source for case in cases]
-    unique = cases
-    if len(cases) > 1:  # features are keyed by source: make them unique, give the names back after
-        unique = [case.model_copy(update={"source": f"#{i}"}) for i, case in enumerate(cases)]
     try:
-        rows = score_cases(unique, model).to_dict("records")
+        rows = score_cases(cases, model).to_dict("records")
     except Exception as exc:
         if len(cases) > 1:
             return [_score_all(model, [case])[0] for case in cases]

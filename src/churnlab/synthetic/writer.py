@@ -26,7 +26,8 @@ def write_dataset(
     """Write a contract-3 data folder: ``forms/``, ``glosas.csv`` and ``truth.csv``.
 
     Each form is rendered in a layout drawn from ``layouts`` (``docx`` for
-    about ``docx_share`` of them, the text layouts evenly otherwise) with
+    about ``docx_share`` of them, each with one of Word's box controls or a mix
+    of them, the text layouts evenly otherwise) with
     random noise (shifted CPF/CNPJ, misspelt labels, CRLF line ends, extra
     spaces in the markdown layout) that never changes a value. File names are
     the case's ``source`` plus the layout's extension (``case_00001.txt``,
@@ -62,11 +63,14 @@ def write_dataset(
     """
     from churnlab.io.glosas import write_glosa_csv
     from churnlab.synthetic.render import render_docx, render_markdown, render_plain
+    from churnlab.synthetic.word_boxes import BOX_KINDS
 
     unknown = set(layouts) - set(_EXTENSIONS)
     if unknown or not layouts:
         raise ValueError(f"layouts must be among {sorted(_EXTENSIONS)}, got {layouts!r}")
     rng = np.random.default_rng(seed)
+    # Word's box controls drawn from their own stream, so the text forms stay as before.
+    box_rng = np.random.default_rng(rng.bit_generator.seed_seq.spawn(1)[0])
     out = Path(out_dir)
     forms = out / "forms"
     forms.mkdir(parents=True, exist_ok=True)
@@ -84,7 +88,8 @@ def write_dataset(
             "misspell": [None, True, False][int(rng.integers(0, 3))],
         }
         if layout == "docx":
-            render_docx(case, forms / name, **noise)
+            kinds = [*BOX_KINDS, {"status": "legacy", "actions": "content_control", "other": "symbol"}]
+            render_docx(case, forms / name, boxes=kinds[int(box_rng.integers(0, len(kinds)))], **noise)
             continue
         noise["crlf"] = bool(rng.random() < 0.1)
         noise["extra_spaces"] = bool(rng.random() < 0.1)

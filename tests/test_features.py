@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import churnlab as cl
-from churnlab.features.cases import FEATURES, build_features
+from churnlab.features.cases import FEATURES, VALUE_COLUMNS, build_features
 from churnlab.synthetic.generator import generate
 from churnlab.synthetic.render import render_markdown, render_plain
 from conftest import case_record
@@ -89,7 +89,7 @@ def test_seed_001_features():
 
 def test_columns_are_documented(synthetic):
     X = build_features(synthetic.cases[:5], synthetic.glosas)
-    assert list(X.columns) == ["opened_on", *FEATURES]
+    assert list(X.columns) == ["opened_on", *VALUE_COLUMNS, *FEATURES]
     assert X.index.name == "source"
     assert np.isfinite(X.drop(columns=["opened_on", "first_note"]).fillna(0).to_numpy(float)).all()
 
@@ -101,4 +101,4 @@ def test_duplicate_sources_are_refused(synthetic):
 
 
 def test_no_cases_give_an_empty_frame():
-    assert list(build_features([]).columns) == ["opened_on", *FEATURES]
+    assert list(build_features([]).columns) == ["opened_on", *VALUE_COLUMNS, *FEATURES]

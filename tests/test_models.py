@@ -137,8 +137,8 @@ def test_tagger_vocabulary_keeps_no_digits_or_first_names():
 def test_implausible_production_is_capped_in_the_economics():
     econ = Economics()
     production = [2000.0, econ.production_cap, 999_999_999_999.99]
-    X = pd.DataFrame({"log_lives": np.log1p([3843.0] * 3), "log_listed_cros": np.log1p([244.0] * 3),
-                      "log_last_production_value": np.log1p(production)})
+    X = pd.DataFrame({"lives": [3843.0] * 3, "listed_cros": [244.0] * 3,
+                      "last_production_value": production})
     value = econ.dentist_value(X)
     assert value[2] == pytest.approx(value[1]) and value[1] < 200_000
     costs = econ.action_costs_for(X)["new_prices"].to_numpy()

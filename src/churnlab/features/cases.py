@@ -76,6 +76,13 @@ NUMERIC_FEATURES: dict[str, str] = {
     "log_glosa_value": "log(1 + refused value before opening, R$)",
     "note_length": "words in the first contact's note",
 }
+VALUE_COLUMNS: dict[str, str] = {
+    "lives": "beneficiaries in the dentist's area (nº de vidas), as on the form",
+    "listed_cros": "CROs listed in the area (nº CRO(S) únicos divulgados), as on the form",
+    "last_production_value": "value of the last production (R$), as on the form",
+}
+"""Raw values beside the features, for the economics (what a dentist is worth); not model inputs."""
+
 FEATURES: dict[str, str] = {
     **NUMERIC_FEATURES,
     **{f"says_{key}": f"the first note states the reason {key!r} (lexicon match)" for key in REASON_LEXICON},
@@ -150,6 +157,10 @@ def _case_row(case: RetentionCase) -> dict[str, object]:
         "log_last_production_value": np.log1p(max(case.last_production_value, 0.0))
         if case.last_production_value is not None else np.nan,
         "note_length": float(len(note.split())),
+        "lives": np.nan if case.lives is None else float(case.lives),
+        "listed_cros": np.nan if case.listed_cros is None else float(case.listed_cros),
+        "last_production_value": np.nan if case.last_production_value is None
+        else float(case.last_production_value),
     }
     own_words = fold(text_before_mentions(note))  # a glosa listing is not the stated reason
     for key, rx in _REASON_RES.items():
@@ -277,15 +288,16 @@ def build_features(cases: Iterable[RetentionCase],
     Returns
     -------
     DataFrame
-        Indexed by ``source``, with the columns of :data:`FEATURES` plus ``opened_on``.
+        Indexed by ``source``: ``opened_on``, the raw :data:`VALUE_COLUMNS` (for the
+        economics, not the models) and the columns of :data:`FEATURES`.
     """
     cases = list(cases)
     if not cases:
-        return pd.DataFrame(columns=["opened_on", *FEATURES]).rename_axis("source")
+        return pd.DataFrame(columns=["opened_on", *VALUE_COLUMNS, *FEATURES]).rename_axis("source")
     rows = pd.DataFrame([_case_row(c) for c in cases])
     if rows["source"].duplicated().any():
         dupes = rows.loc[rows["source"].duplicated(), "source"].tolist()[:5]
         raise ValueError(f"case sources must be unique; repeated: {dupes}")
     glosa = _glosa_features(cases, list(rows["opened_on"]), glosas)
     out = rows.set_index("source").join(glosa)
-    return out[["opened_on", *FEATURES]]
+    return out[["opened_on", *VALUE_COLUMNS, *FEATURES]]

@@ -55,8 +55,7 @@ class Economics:
     Examples
     --------
     >>> econ = Economics()
-    >>> X = pd.DataFrame({"log_lives": [np.log1p(3843)], "log_listed_cros": [np.log1p(244)],
-    ...                   "log_last_production_value": [np.log1p(2000.0)]})
+    >>> X = pd.DataFrame({"lives": [3843], "listed_cros": [244], "last_production_value": [2000.0]})
     >>> round(float(econ.dentist_value(X)[0]))
     5415
     """
@@ -80,18 +79,19 @@ class Economics:
 
     @staticmethod
     def _raw(X: pd.DataFrame, column: str) -> np.ndarray:
+        """A raw value column of the features (``VALUE_COLUMNS``); unknown counts as 0."""
         if column not in X:
             return np.zeros(len(X))
-        return np.nan_to_num(np.expm1(X[column].to_numpy(dtype=float)), nan=0.0)
+        return np.nan_to_num(X[column].to_numpy(dtype=float), nan=0.0)
 
     def _production(self, X: pd.DataFrame) -> np.ndarray:
         """Monthly production (R$), capped at ``production_cap``."""
-        return np.minimum(self._raw(X, "log_last_production_value"), self.production_cap)
+        return np.clip(self._raw(X, "last_production_value"), 0.0, self.production_cap)
 
     def dentist_value(self, X: pd.DataFrame) -> np.ndarray:
         """Value (R$) of keeping each dentist of a feature frame over the horizon."""
-        lives = self._raw(X, "log_lives")
-        listed = np.maximum(self._raw(X, "log_listed_cros"), 1.0)
+        lives = self._raw(X, "lives")
+        listed = np.maximum(self._raw(X, "listed_cros"), 1.0)
         production = self._production(X)
         coverage = self.coverage_value_per_life * np.minimum(lives / listed, self.coverage_cap_lives)
         margin = self.production_margin * production * self.horizon_months

@@ -26,7 +26,9 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-NON_MODEL_COLUMNS = ("first_note", "opened_on")
+from churnlab.features.cases import VALUE_COLUMNS
+
+NON_MODEL_COLUMNS = ("first_note", "opened_on", *VALUE_COLUMNS)
 
 REASON_WORDS: dict[str, str] = {
     "loss_of_contact": "lost contact", "health_problems": "health problems",

@@ -84,28 +84,35 @@ class Economics:
             return np.zeros(len(X))
         return np.nan_to_num(X[column].to_numpy(dtype=float), nan=0.0)
 
-    def _production(self, X: pd.DataFrame) -> np.ndarray:
-        """Monthly production (R$), capped at ``production_cap``."""
-        return np.clip(self._raw(X, "last_production_value"), 0.0, self.production_cap)
+    def value_of(self, lives: np.ndarray, listed_cros: np.ndarray, production: np.ndarray) -> np.ndarray:
+        """Value (R$) of keeping dentists with these raw values (NaN counts as 0)."""
+        lives = np.nan_to_num(np.asarray(lives, dtype=float), nan=0.0)
+        listed = np.maximum(np.nan_to_num(np.asarray(listed_cros, dtype=float), nan=0.0), 1.0)
+        coverage = self.coverage_value_per_life * np.minimum(lives / listed, self.coverage_cap_lives)
+        margin = self.production_margin * self._capped(production) * self.horizon_months
+        return self.replacement_cost + coverage + margin
+
+    def costs_of(self, production: np.ndarray) -> np.ndarray:
+        """Cost (R$) of each action (columns in ``ACTION_LABELS`` order) for these productions."""
+        production = self._capped(production)
+        costs = np.tile(np.array([self.action_costs[a] for a in ACTION_LABELS], dtype=float),
+                        (len(production), 1))
+        costs[:, ACTION_LABELS.index("new_prices")] += self.price_rise * production * self.horizon_months
+        return costs
+
+    def _capped(self, production: np.ndarray) -> np.ndarray:
+        """Monthly production (R$) between 0 and ``production_cap``."""
+        return np.clip(np.nan_to_num(np.asarray(production, dtype=float), nan=0.0), 0.0, self.production_cap)
 
     def dentist_value(self, X: pd.DataFrame) -> np.ndarray:
         """Value (R$) of keeping each dentist of a feature frame over the horizon."""
-        lives = self._raw(X, "lives")
-        listed = np.maximum(self._raw(X, "listed_cros"), 1.0)
-        production = self._production(X)
-        coverage = self.coverage_value_per_life * np.minimum(lives / listed, self.coverage_cap_lives)
-        margin = self.production_margin * production * self.horizon_months
-        return self.replacement_cost + coverage + margin
+        return self.value_of(self._raw(X, "lives"), self._raw(X, "listed_cros"),
+                             self._raw(X, "last_production_value"))
 
     def action_costs_for(self, X: pd.DataFrame) -> pd.DataFrame:
         """Cost (R$) of each action for each dentist: one column per action label."""
-        production = self._production(X)
-        costs = pd.DataFrame(
-            {a: np.full(len(X), self.action_costs[a], dtype=float) for a in ACTION_LABELS},
-            index=X.index,
-        )
-        costs["new_prices"] += self.price_rise * production * self.horizon_months
-        return costs
+        return pd.DataFrame(self.costs_of(self._raw(X, "last_production_value")), index=X.index,
+                            columns=list(ACTION_LABELS))
 
     def expected_values(self, effects: pd.DataFrame, X: pd.DataFrame) -> pd.DataFrame:
         """Expected value (R$) of each action: P(retained | action) × value − cost."""

@@ -13,6 +13,7 @@ standardised value, i.e. relative to an average dentist.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from numbers import Real
 
 import numpy as np
@@ -245,15 +246,17 @@ class DismissalRiskModel(ClassifierMixin, BaseEstimator):
         matrix, index = self._matrix(X)
         names = self.feature_names_
         terms = self.pipeline_[:-1].transform(matrix) * self.pipeline_[-1].coef_[0]
-        # A missing-value indicator's term belongs to its feature.
-        owner = np.arange(len(names))
-        indicator = self.pipeline_.named_steps["impute"].indicator_
-        if indicator is not None:
-            owner = np.concatenate([owner, indicator.features_])
+        owner = self.term_owners()
         summed = np.zeros((len(matrix), len(names)))
         for column, feature in enumerate(owner):
             summed[:, feature] += terms[:, column]
         return pd.DataFrame(summed, index=index, columns=names)
+
+    def term_owners(self) -> np.ndarray:
+        """For each model term, the feature it belongs to (a missing-value indicator's is its feature)."""
+        owner = np.arange(self.n_features_in_)
+        indicator = self.pipeline_.named_steps["impute"].indicator_
+        return owner if indicator is None else np.concatenate([owner, indicator.features_])
 
     def explain(self, X: pd.DataFrame, top: int = 3) -> list[list[Reason]]:
         """The ``top`` features pushing each case's risk up, in words a retention lead reads.
@@ -264,33 +267,46 @@ class DismissalRiskModel(ClassifierMixin, BaseEstimator):
         :data:`MIN_CONTRIBUTION` count.
         """
         contributions = self.contributions(X)
-        vals = self._matrix(X)[0]
-        concepts = pd.Index([_concept(c) for c in contributions.columns])
-        keys = concepts.unique()
-        # Per concept: summed push, the member feature pushing most (named), its strength.
-        member = {k: np.flatnonzero(concepts == k) for k in keys}
-        push = contributions.to_numpy()
-        grouped = np.column_stack([push[:, member[k]].sum(axis=1) for k in keys])
-        rows = np.arange(len(push))
-        lead = np.column_stack([member[k][np.argmax(push[:, member[k]], axis=1)] for k in keys])
-        strength = np.column_stack([vals[:, member[k]].max(axis=1) for k in keys])
-        is_reason = np.array([k.startswith("reason:") for k in keys])
-        eligible = (grouped > MIN_CONTRIBUTION) & (~is_reason | (np.nan_to_num(strength) >= 0.3))
-        ranked = np.argsort(-np.where(eligible, grouped, -np.inf), axis=1, kind="stable")[:, :top + 2]
-        names = list(contributions.columns)
-        out = []
-        for i in rows:
-            reasons: list[Reason] = []
-            for j in ranked[i]:
-                if not eligible[i, j] or len(reasons) == top:
-                    break
-                column = lead[i, j]
-                value = float(vals[i, column])
-                text = describe_feature(names[column], value)
-                if all(r.text != text for r in reasons):  # two glosa counts, one "no glosa"
-                    reasons.append(Reason(names[column], value, text, float(grouped[i, j])))
-            out.append(reasons)
-        return out
+        return explain_pushes(self._matrix(X)[0], contributions.to_numpy(),
+                              list(contributions.columns), top)
+
+
+def explain_pushes(vals: np.ndarray, push: np.ndarray, names: list[str],
+                   top: int = 3) -> list[list[Reason]]:
+    """The reasons of :meth:`DismissalRiskModel.explain`, from feature values and log-odds pushes.
+
+    ``vals`` and ``push`` are rows × features; one body for the batch and the single-row paths.
+    """
+    keys, member = _concept_groups(tuple(names))
+    # Per concept: summed push, the member feature pushing most (named), its strength.
+    grouped = np.column_stack([push[:, member[k]].sum(axis=1) for k in keys])
+    rows = np.arange(len(push))
+    lead = np.column_stack([member[k][np.argmax(push[:, member[k]], axis=1)] for k in keys])
+    strength = np.column_stack([vals[:, member[k]].max(axis=1) for k in keys])
+    is_reason = np.array([k.startswith("reason:") for k in keys])
+    eligible = (grouped > MIN_CONTRIBUTION) & (~is_reason | (np.nan_to_num(strength) >= 0.3))
+    ranked = np.argsort(-np.where(eligible, grouped, -np.inf), axis=1, kind="stable")[:, :top + 2]
+    out = []
+    for i in rows:
+        reasons: list[Reason] = []
+        for j in ranked[i]:
+            if not eligible[i, j] or len(reasons) == top:
+                break
+            column = lead[i, j]
+            value = float(vals[i, column])
+            text = describe_feature(names[column], value)
+            if all(r.text != text for r in reasons):  # two glosa counts, one "no glosa"
+                reasons.append(Reason(names[column], value, text, float(grouped[i, j])))
+        out.append(reasons)
+    return out
+
+
+@lru_cache(maxsize=16)
+def _concept_groups(names: tuple[str, ...]) -> tuple[list[str], dict[str, np.ndarray]]:
+    """The concepts of a model's features, in order, and each concept's feature positions."""
+    concepts = [_concept(c) for c in names]
+    keys = list(dict.fromkeys(concepts))
+    return keys, {k: np.array([i for i, c in enumerate(concepts) if c == k]) for k in keys}
 
 
 def _concept(name: str) -> str:

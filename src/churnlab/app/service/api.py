@@ -78,6 +78,7 @@ from churnlab.io.decode import decode_form_bytes
 from churnlab.io.forms import parse_text
 from churnlab.io.records import ACTION_LABELS, RetentionCase
 from churnlab.models.churn_model import ChurnModel
+from churnlab.models.fast_scoring import SingleCaseScorer
 from churnlab.models.persistence import load_model
 
 # --------------------------------------------------------------------------- scoring
@@ -162,13 +163,23 @@ def _score_all(model: ChurnModel,
     return out
 
 
-def _score_one(model: ChurnModel,
+def _score_one(model: ChurnModel, fast: SingleCaseScorer | None,
                item: TextItem | RecordItem) -> tuple[dict[str, Any] | ServiceError, str | None]:
-    """Parse and score one item; its result (or error) and its source for the log."""
+    """Parse and score one item; its result (or error) and its source for the log.
+
+    One case goes through the NumPy path (~2 ms); what it declines or cannot
+    score goes through the batch path, which also says what is wrong.
+    """
     try:
         case = _case_from_item(item)
     except ServiceError as exc:
         return exc, None
+    try:
+        row = fast.score(case) if fast is not None else None
+        if row is not None:
+            return _result(row), _safe(case.source)
+    except Exception:  # noqa: BLE001 - the batch path below answers, and logs, the same failure
+        pass
     (outcome,) = _score_all(model, [case])
     return outcome, _safe(case.source)
 
@@ -341,6 +352,7 @@ def create_app(model: ChurnModel | None = None, max_body_bytes: int = MAX_BODY_B
         description=__doc__.split("\n\n", 1)[0],
     )
     app.state.model = model
+    fast = SingleCaseScorer.compile(model)
     app.add_middleware(_BodyLimitMiddleware, max_bytes=max_body_bytes)
     if token:
         from churnlab.app.service.server import BearerTokenMiddleware
@@ -378,7 +390,7 @@ def create_app(model: ChurnModel | None = None, max_body_bytes: int = MAX_BODY_B
         """Dismissal risk, P(retained) under each action, the action to try first and why."""
         item = await _single_item(request)
         # parsing and scoring are CPU-bound: off the event loop, so other requests go on meanwhile
-        outcome, source = await run_in_threadpool(_score_one, model, item)
+        outcome, source = await run_in_threadpool(_score_one, model, fast, item)
         request.state.sources = [source] if source else None
         if isinstance(outcome, ServiceError):
             raise outcome

@@ -1,0 +1,124 @@
+"""One case scored in plain NumPy: the HTTP service's path for a single record.
+
+:meth:`ChurnModel.score_features` scores thousands of rows at a time through
+pandas and scikit-learn, whose per-call checks cost ~20 ms for one row.
+:class:`SingleCaseScorer` reads the fitted models' arrays once (imputation
+medians, scaling, coefficients, the tagger's vocabulary) and scores one case
+with a few small NumPy operations. It computes exactly what the batch path
+computes — ``tests/test_fast_scoring.py`` checks it on every case of
+``data/sample`` — and declines (``None``) what it does not know (a learner
+other than the S-learner, a glosa export), leaving those to the batch path.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import expit, softmax
+
+from churnlab.features.cases import _case_row, _glosa_features
+from churnlab.io.records import ACTION_LABELS, RetentionCase
+from churnlab.models.churn_model import ChurnModel
+from churnlab.models.learners import _N_ACTIONS, _s_design
+from churnlab.models.reasons import REASON_COLUMNS, _notes
+from churnlab.models.risk import explain_pushes
+
+
+def _impute_scale(imputer, scaler):
+    """A one-row ``SimpleImputer(add_indicator) → StandardScaler`` as a function of a float vector."""
+    fill = np.nan_to_num(imputer.statistics_, nan=0.0)  # keep_empty_features fills with 0
+    flagged = (imputer.indicator_.features_ if imputer.indicator_ is not None
+               else np.empty(0, dtype=int))
+    mean, scale = scaler.mean_, scaler.scale_
+
+    def transform(x: np.ndarray) -> np.ndarray:
+        missing = np.isnan(x)
+        full = np.concatenate([np.where(missing, fill, x), missing[flagged].astype(float)])
+        return (full - mean) / scale
+
+    return transform
+
+
+class SingleCaseScorer:
+    """Scores one parsed case like ``score_cases([case], model).iloc[0]``, in NumPy."""
+
+    def __init__(self, model: ChurnModel, top_reasons: int = 3) -> None:
+        self.model = model
+        self.top_reasons = top_reasons
+        risk = model.risk
+        self.risk_names = list(risk.feature_names_)
+        steps = risk.pipeline_.named_steps
+        self.risk_z = _impute_scale(steps["impute"], steps["scale"])
+        self.risk_coef, self.risk_intercept = steps["model"].coef_[0], steps["model"].intercept_[0]
+        self.risk_owner = risk.term_owners()
+        rec = model.recommender
+        self.supported = rec.learner_ == "s"
+        if self.supported:
+            self.rec_names = list(rec.feature_names_in_)
+            self.rec_z = _impute_scale(*(rec.preprocess_.named_steps[k] for k in ("impute", "scale")))
+            self.rec_coef, self.rec_intercept = rec.models_.coef_[0], rec.models_.intercept_[0]
+            self.modifiers = rec.modifiers_
+            self.unsupported = ~np.asarray(rec.supported_, dtype=bool)
+        tagger = model.tagger
+        if tagger is not None:
+            self.words = tagger.pipeline_.named_steps["words"]
+            lr = tagger.pipeline_.named_steps["model"]
+            self.tag_coef, self.tag_intercept = lr.coef_, lr.intercept_
+            self.tag_columns = [REASON_COLUMNS.index(f"p_reason_{c}") for c in tagger.classes_]
+
+    @classmethod
+    def compile(cls, model: ChurnModel) -> SingleCaseScorer | None:
+        """The scorer of ``model``, or None when its parts are not the kinds read here."""
+        try:
+            return cls(model)
+        except (AttributeError, KeyError, TypeError, ValueError):
+            return None
+
+    def _reason_probabilities(self, note: str) -> np.ndarray:
+        out = np.zeros(len(REASON_COLUMNS))
+        if self.model.tagger is None:
+            return out
+        scores = np.asarray(self.words.transform(_notes([note])) @ self.tag_coef.T).ravel() + self.tag_intercept
+        proba = np.array([1 - expit(scores[0]), expit(scores[0])]) if len(scores) == 1 else softmax(scores)
+        out[self.tag_columns] = proba
+        return out
+
+    def score(self, case: RetentionCase) -> dict | None:
+        """The score row of ``case`` (as ``score_cases`` gives it), or None to use the batch path."""
+        if not self.supported:
+            return None
+        row = _case_row(case)
+        row.update(_glosa_features([case], [row["opened_on"]], None).iloc[0].to_dict())
+        row.update(zip(REASON_COLUMNS, self._reason_probabilities(row["first_note"]), strict=True))
+
+        x = np.array([row[name] for name in self.risk_names], dtype=float)
+        z = self.risk_z(x)
+        terms = z * self.risk_coef
+        risk = float(expit(terms.sum() + self.risk_intercept))
+        push = np.bincount(self.risk_owner, weights=terms, minlength=len(x))
+        reasons = explain_pushes(x[None, :], push[None, :], self.risk_names, self.top_reasons)[0]
+
+        zr = self.rec_z(np.array([row[name] for name in self.rec_names], dtype=float))[None, :]
+        design = np.vstack([_s_design(zr, np.full(1, j), self.modifiers) for j in range(_N_ACTIONS)])
+        effects = expit(design @ self.rec_coef + self.rec_intercept)
+        effects[self.unsupported] = effects[0]  # no estimate: shown at P(retained | none)
+
+        economics = self.model.economics
+        value = float(economics.value_of([row["lives"]], [row["listed_cros"]],
+                                         [row["last_production_value"]])[0])
+        values = effects * value - economics.costs_of(np.array([row["last_production_value"]]))[0]
+        best = int(np.argmax(values))
+        return {
+            "source": case.source,
+            "dismissal_risk": risk,
+            "best_action": ACTION_LABELS[best],
+            **{f"p_retained_{label}": float(p) for label, p in zip(ACTION_LABELS, effects, strict=True)},
+            "uplift": float(effects[best] - effects[0]),
+            "expected_gain": float(values[best] - values[0]),
+            "dentist_value": value,
+            "reasons": reasons,
+            "status": case.status or ("open" if case.is_open else "unknown"),
+            "dentist": case.dentist_name,
+            "city": case.city,
+            "uf": case.uf or case.cro_uf,
+            "opened_on": row["opened_on"],
+        }

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hmac
 import os
+import socket
 from pathlib import Path
 
 import h11
@@ -45,6 +46,7 @@ class HeaderTimeoutH11(H11Protocol):
 
     def connection_made(self, transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        _no_delay(transport)
         self._arm(HEADER_TIMEOUT)
 
     def _arm(self, delay: float) -> None:
@@ -72,6 +74,21 @@ class HeaderTimeoutH11(H11Protocol):
         if self._head_timer is not None:
             self._head_timer.cancel()
         super().connection_lost(exc)
+
+
+def _no_delay(transport) -> None:
+    """Send small writes at once (TCP_NODELAY).
+
+    asyncio sets it only on sockets created with ``IPPROTO_TCP``; the listening
+    socket uvicorn shares between ``--workers`` has protocol 0, and without it
+    every response waited ~40 ms for the client's delayed ACK (Nagle's algorithm).
+    """
+    sock = transport.get_extra_info("socket")
+    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
 
 
 class BearerTokenMiddleware:

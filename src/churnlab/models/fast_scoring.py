@@ -77,7 +77,8 @@ class SingleCaseScorer:
         out = np.zeros(len(REASON_COLUMNS))
         if self.model.tagger is None:
             return out
-        scores = np.asarray(self.words.transform(_notes([note])) @ self.tag_coef.T).ravel() + self.tag_intercept
+        counts = self.words.transform(_notes([note]))
+        scores = np.asarray(counts @ self.tag_coef.T).ravel() + self.tag_intercept
         proba = np.array([1 - expit(scores[0]), expit(scores[0])]) if len(scores) == 1 else softmax(scores)
         out[self.tag_columns] = proba
         return out

@@ -5,7 +5,9 @@ Measures, in-process through FastAPI's test client (no network):
 - ``POST /score`` with a parsed record (``{"record": ...}``): p50/p99 latency;
 - ``POST /score`` with a form's text (``{"text": ...}``, parsed per request);
 - ``POST /score/batch`` with ``--batch`` text items: forms per second;
-- the scoring call alone (``score_cases`` on one parsed case), to show the HTTP overhead;
+- ``churnlab --help`` in a new process (start-up time);
+- the scoring call alone, batch path (``score_cases`` on one parsed case) and the
+  single-case NumPy path the service uses, to show the HTTP overhead;
 
 and, with ``--uvicorn``, the same single-record request against a real uvicorn
 server on 127.0.0.1 (a bounded number of requests, one connection).
@@ -21,6 +23,8 @@ import argparse
 import logging
 import socket
 import statistics
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -102,6 +106,7 @@ def main() -> None:
     from churnlab.app.scoring import score_cases
     from churnlab.app.service.api import create_app
     from churnlab.io.forms import parse_form
+    from churnlab.models.fast_scoring import SingleCaseScorer
 
     model, described = _model(args.model)
     app = create_app(model)
@@ -117,8 +122,13 @@ def main() -> None:
         def post(payload):
             return lambda: client.post("/score", json=payload).raise_for_status()
 
+        rows.append(_row("`churnlab --help` (a new process)", _latencies(
+            lambda: subprocess.run([sys.executable, "-m", "churnlab.app.cli", "--help"], check=True,
+                                   capture_output=True), 10, warmup=1)))
         rows.append(_row("score_cases, 1 parsed case (no HTTP)",
                          _latencies(lambda: score_cases([case], model), args.n)))
+        fast = SingleCaseScorer(model)
+        rows.append(_row("single-case NumPy path (no HTTP)", _latencies(lambda: fast.score(case), args.n)))
         rows.append(_row("POST /score {record}", _latencies(post(record), args.n)))
         rows.append(_row("POST /score {text}", _latencies(post({"text": text}), args.n)))
         rows.append(_row("POST /score text/plain", _latencies(

@@ -214,10 +214,12 @@ def test_none_must_have_been_observed(world):
 
 def test_bad_parameters_are_refused_at_fit(world):
     X, actions, retained, _ = world
-    with pytest.raises(ValueError, match="learner must be"):
+    with pytest.raises(ValueError, match="'learner' parameter of ActionRecommender must be a str among"):
         ActionRecommender(learner="x").fit(X, actions, retained)
-    with pytest.raises(ValueError, match="C must be a positive number or 'auto'"):
+    with pytest.raises(ValueError, match="'C' parameter of ActionRecommender must be"):
         ActionRecommender(C=-1).fit(X, actions, retained)
+    with pytest.raises(ValueError, match="'economics' parameter"):
+        ActionRecommender(economics={"a": 1}).fit(X, actions, retained)
     with pytest.raises(ValueError, match="effect_modifiers"):
         ActionRecommender(effect_modifiers=["nope"]).fit(X, actions, retained)
 

@@ -60,11 +60,13 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Sequence
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, _fit_context
 from sklearn.pipeline import Pipeline
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from churnlab.io.records import ACTION_LABELS, NO_ACTION
@@ -181,6 +183,19 @@ class ActionRecommender(BaseEstimator):
     [False, True]
     """
 
+    _parameter_constraints: dict = {
+        "learner": [StrOptions({"auto", *LEARNERS})],
+        "economics": [Economics, None],
+        "clip": [Interval(Real, 0, 1, closed="neither")],
+        "cv": [Interval(Integral, 2, None, closed="left")],
+        "random_state": ["random_state"],
+        "effect_modifiers": [StrOptions({"reasons", "all"}), "array-like"],
+        "C": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
+        "propensity_C": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
+        "alpha": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
+        "min_action_cases": [Interval(Integral, 1, None, closed="left")],
+    }
+
     def __init__(self, learner: str = "auto", economics: Economics | None = None,
                  clip: float = 0.02, cv: int = 3, random_state: int | None = None,
                  effect_modifiers: str | Sequence[str] = "reasons",
@@ -203,20 +218,6 @@ class ActionRecommender(BaseEstimator):
         """The economics decisions use: ``economics``, or ``Economics()`` when it is None."""
         return Economics() if self.economics is None else self.economics
 
-    def _check_params(self) -> None:
-        if self.learner not in ("auto", *LEARNERS):
-            raise ValueError(f"learner must be 'auto' or one of {LEARNERS}; got {self.learner!r}")
-        if self.economics is not None and not isinstance(self.economics, Economics):
-            raise TypeError("economics must be a churnlab.models.economics.Economics or None")
-        if not 0 < self.clip < 1:
-            raise ValueError(f"clip must be in (0, 1); got {self.clip}")
-        if int(self.cv) != self.cv or self.cv < 2:
-            raise ValueError(f"cv must be an integer >= 2; got {self.cv}")
-        for name in ("C", "propensity_C", "alpha"):
-            value = getattr(self, name)
-            if not (value == "auto" if isinstance(value, str) else value > 0):
-                raise ValueError(f"{name} must be a positive number or 'auto'; got {value!r}")
-
     def _modifier_mask(self, names: np.ndarray) -> np.ndarray:
         names = np.asarray(names, dtype=str)
         if isinstance(self.effect_modifiers, str) and self.effect_modifiers == "all":
@@ -234,6 +235,7 @@ class ActionRecommender(BaseEstimator):
                              f"columns of X; choose among {list(names[:10])}...")
         return np.isin(names, wanted)
 
+    @_fit_context(prefer_skip_nested_validation=True)  # checks the parameters first
     @_one_blas_thread
     def fit(self, X, actions, retained) -> ActionRecommender:
         """Fit on closed cases: features ``X``, the action tried, and 1 if the dentist stayed.
@@ -249,7 +251,6 @@ class ActionRecommender(BaseEstimator):
         retained : array-like of {0, 1}
             1 when the dentist stayed, 0 when dismissed.
         """
-        self._check_params()
         X = _as_frame(X)
         labels = check_actions(actions, len(X))
         y = _check_retained(retained, len(X))

@@ -142,6 +142,9 @@ class Reason:
     text: str
     contribution: float
 
+    def __str__(self) -> str:
+        return self.text  # tables and notebooks show the words
+
 
 class DismissalRiskModel(ClassifierMixin, BaseEstimator):
     """Calibrated probability that a retention case ends in dismissal.

@@ -149,3 +149,10 @@ def test_browser_saved_page_reads_like_the_export():
     case = cl.parse_form(_as_saved_page(MARKDOWN), source="page.html")
     assert case.warnings == []
     assert _fields(case) == _fields(FULL)
+
+
+def test_an_unknown_section_is_a_warning_and_its_text_is_kept():
+    text = MARKDOWN.replace("## Obs. Geral", "## Parecer do gestor\n\nLigar de novo em março.\n\n## Obs. Geral")
+    case = cl.parse_form(text, source="x.md")
+    assert case.warnings == ["unknown section 'Parecer do gestor': 1 line(s) under it not read"]
+    assert _fields(case) == _fields(FULL)  # its line went into no other field

@@ -23,9 +23,10 @@ from churnlab.errors import FormParseError
 from churnlab.features.cases import GlosaHistory
 from churnlab.io.batch import form_paths, iter_forms
 from churnlab.io.folder import form_files, glosa_rejects, read_folder_glosas
-from churnlab.io.forms import names_a_path, parse_form
+from churnlab.io.forms import parse_form
 from churnlab.io.glosas import read_glosa_csv
 from churnlab.io.records import ACTION_LABELS, RetentionCase
+from churnlab.io.text import names_a_path
 from churnlab.models.churn_model import ChurnModel
 from churnlab.models.persistence import load_model
 

@@ -30,8 +30,9 @@ from pydantic import ValidationError
 from churnlab.errors import FormParseError
 from churnlab.io import brazil
 from churnlab.io.decode import _normalise, decode_form_bytes, docx_text
+from churnlab.io.headings import unknown_headings
 from churnlab.io.records import ACTIONS_UNREADABLE, STATUS_UNREADABLE, Contact, RetentionCase
-from churnlab.io.text import clean, fold
+from churnlab.io.text import clean, fold, names_a_path
 from churnlab.io.vocabulary import (
     _ACTION_BOXES,
     _BOILERPLATE,
@@ -115,6 +116,8 @@ class _State:
     signatories: list[str] = field(default_factory=list)
     sections: set[str] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
+    unknown_headings: dict[str, str] = field(default_factory=dict)  # folded -> as written
+    unknown_lines: dict[str, int] = field(default_factory=dict)
 
     def warn(self, message: str) -> None:
         if message not in self.warnings:
@@ -292,9 +295,16 @@ def _walk(lines: list[str], state: _State) -> None:
     section, box_section = "header", "status"
     pending: list[_Segment] = []
     contact = 0
+    unknown = ""
     for line in lines:
         if not line.strip():
             continue
+        if state.unknown_headings:
+            folded_line = fold(line.strip()).strip(" :*")
+            if folded_line in state.unknown_headings:
+                section, unknown = "unknown", folded_line
+                state.unknown_lines.setdefault(unknown, 0)
+                continue
         lead = line[:1]
         first = fold(line.split("\t", 1)[0][:40]) if lead.isdigit() or lead in _HEADING_LEADS else ""
         contact_match = _CONTACT_RE.match(first) if lead.isdigit() else None
@@ -317,6 +327,9 @@ def _walk(lines: list[str], state: _State) -> None:
             continue
         if section == "header":
             pending = _header_line(line, state, pending)
+            continue
+        if section == "unknown":  # not guessed into another field; counted in a warning
+            state.unknown_lines[unknown] += 1
             continue
         if _is_box(line):
             for checked, label in _BOX_RE.findall(line):
@@ -514,11 +527,21 @@ def parse_text(text: str, source: str = "<text>") -> RetentionCase:
                                  "de Retenção' nor the form's header labels (CRO, Nome dentista, "
                                  "Operadora...) are at the top of the file")
         state.warn("title 'Formulário - Processo de Retenção' absent; read as a form by its header labels")
+    state.unknown_headings = unknown_headings(text, known=_is_known_heading)
     _walk(lines, state)
+    for folded, title in state.unknown_headings.items():
+        state.warn(f"unknown section {title[:60]!r}: {state.unknown_lines.get(folded, 0)} line(s) "
+                   "under it not read")
     if len(state.values) + len(state.documents) < 3 and not state.boxes:
         raise FormParseError(source, f"truncated or incomplete form: {len(state.values)} header field(s) "
                              "and no box could be read after the title")
     return _record(state)
+
+
+def _is_known_heading(folded: str) -> bool:
+    """The title, a contact, a section of the form, or a header label set as a heading."""
+    return bool(_TITLE_RE.search(folded) or _CONTACT_RE.match(folded) or folded.startswith("obs")
+                or any(rx.match(folded) for _, rx in _SECTION_RES) or _label_matches(folded))
 
 
 # Header labels that, four or more together, make a file a form even without its title.
@@ -536,22 +559,6 @@ def _read_path(path: Path) -> str:
     if path.suffix.lower() == ".docx" or data.startswith(b"PK\x03\x04"):
         return docx_text(data, path.name)
     return decode_form_bytes(data, path.name)
-
-
-def names_a_path(value: object) -> bool:
-    """Whether ``value`` names a file or folder rather than holding a form's text.
-
-    The one rule for every API that takes either: a path object, or a one-line
-    string (a form's text has many lines) naming something that exists.
-    """
-    if isinstance(value, os.PathLike):
-        return True
-    if not (isinstance(value, str) and "\n" not in value and 0 < len(value) < 4096):
-        return False
-    try:
-        return Path(value).exists()
-    except (OSError, ValueError):  # a NUL byte, a name too long: text, not a path
-        return False
 
 
 _LOOKS_LIKE_PATH = re.compile(r"\.(?:txt|md|markdown|html?|docx)$", re.IGNORECASE)

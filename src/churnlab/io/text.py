@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
 _SPACES = re.compile(r"[ \t\u00a0]+")
 
@@ -54,3 +56,19 @@ def clean(text: str | None) -> str | None:
         return None
     out = _SPACES.sub(" ", text).strip()
     return out or None
+
+
+def names_a_path(value: object) -> bool:
+    """Whether ``value`` names a file or folder rather than holding a form's text.
+
+    The one rule for every API that takes either: a path object, or a one-line
+    string (a form's text has many lines) naming something that exists.
+    """
+    if isinstance(value, os.PathLike):
+        return True
+    if not (isinstance(value, str) and "\n" not in value and 0 < len(value) < 4096):
+        return False
+    try:
+        return Path(value).exists()
+    except (OSError, ValueError):  # a NUL byte, a name too long: text, not a path
+        return False

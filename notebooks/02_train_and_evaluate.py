@@ -31,7 +31,7 @@ import churnlab as cl
 from churnlab.evaluation import plots, truth
 from churnlab.app.training import train_model
 from churnlab.evaluation.metrics import compare_scores
-from churnlab.evaluation.off_policy import evaluate_policy
+from churnlab.evaluation.off_policy import evaluate_policy, uplift_calibration
 from churnlab.features.labels import case_table
 from churnlab.io.folder import load_data_dir
 from churnlab.synthetic.generator import generate
@@ -123,3 +123,18 @@ ope = evaluate_policy(model.recommender, Xc, table["action"].to_numpy(),
                       (table["dismissed"] == 0).astype(int).to_numpy(),
                       units="retention", cv=3, random_state=0)
 ope[["dr", "dr_low", "dr_high", "ipw", "ipw_low", "ipw_high"]].round(3)
+
+# %% [markdown]
+# ## Is the predicted uplift calibrated?
+#
+# Cases grouped by deciles of the predicted uplift (best action vs `none`,
+# cross-fitted); in each group, the doubly-robust estimate of the same uplift
+# from the logged outcomes, with its 95 % interval. Points near the diagonal:
+# a lead can trust "a bigger predicted uplift is a bigger real one".
+
+# %%
+calibration = uplift_calibration(model.recommender, Xc, table["action"].to_numpy(),
+                                 (table["dismissed"] == 0).astype(int).to_numpy(),
+                                 cv=3, random_state=0)
+plots.uplift_calibration_plot(calibration)
+calibration.round(3)

@@ -60,3 +60,20 @@ def policy_plot(values: pd.Series, ax=None, unit: str = "retention rate"):
     ax.barh(ordered.index, ordered.to_numpy(), color=colors)
     ax.set(xlabel=unit, title="Policy value")
     return ax
+
+
+def uplift_calibration_plot(table: pd.DataFrame, ax=None):
+    """Doubly-robust uplift (with its 95 % interval) against the predicted one, per group."""
+    ax = _axes(ax)
+    low = table["dr"] - table["dr_low"]
+    high = table["dr_high"] - table["dr"]
+    ax.errorbar(table["predicted"], table["dr"], yerr=[low, high], fmt="o", capsize=3,
+                label="DR estimate, 95 % interval")
+    edge = [min(table["predicted"].min(), table["dr_low"].min()),
+            max(table["predicted"].max(), table["dr_high"].max())]
+    ax.plot(edge, edge, color="grey", lw=1, ls="--", label="perfect calibration")
+    ax.axhline(0, color="black", lw=0.5)
+    ax.set_xlabel("predicted uplift (best action vs none)")
+    ax.set_ylabel("doubly-robust uplift")
+    ax.legend(loc="upper left")
+    return ax

@@ -151,8 +151,9 @@ def test_browser_saved_page_reads_like_the_export():
     assert _fields(case) == _fields(FULL)
 
 
-def test_an_unknown_section_is_a_warning_and_its_text_is_kept():
-    text = MARKDOWN.replace("## Obs. Geral", "## Parecer do gestor\n\nLigar de novo em março.\n\n## Obs. Geral")
+def test_an_unknown_section_is_a_warning_and_goes_into_no_other_field():
+    added = "## Parecer do gestor\n\nLigar de novo em março.\n\n## Obs. Geral"
+    text = MARKDOWN.replace("## Obs. Geral", added)
     case = cl.parse_form(text, source="x.md")
     assert case.warnings == ["unknown section 'Parecer do gestor': 1 line(s) under it not read"]
     assert _fields(case) == _fields(FULL)  # its line went into no other field

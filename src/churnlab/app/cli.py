@@ -186,6 +186,12 @@ def train(
     data_dir: Annotated[Path, typer.Argument(help="Data folder: forms/ and optionally glosas.csv.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Model folder to write.")],
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same data and seed, same model).")] = 0,
+    uncertainty: Annotated[int, typer.Option(
+        "--uncertainty", min=0, help="Bootstrap refits for uplift intervals (uplift_low/high in "
+        "scores); 0 for none, 20 or more to use them.")] = 0,
+    min_confidence: Annotated[float | None, typer.Option(
+        "--min-confidence", min=0.5, max=0.99, help="Recommend an action only when its uplift "
+        "interval at this level lies above 0 (needs --uncertainty 20 or more).")] = None,
 ) -> None:
     """Fit the risk model and the action recommender on the closed cases; write model + card."""
     from churnlab.app.training import train_model
@@ -193,7 +199,8 @@ def train(
     if out.exists() and not out.is_dir():
         raise _fail(f"--out {out}: exists and is not a folder; give a folder for the model")
     try:
-        model = train_model(data_dir, random_state=seed, progress=True)
+        model = train_model(data_dir, random_state=seed, progress=True, n_bootstrap=uncertainty,
+                            min_confidence=min_confidence)
     except ChurnlabError as exc:
         raise _fail(str(exc)) from None
     model.save(out)

@@ -33,8 +33,8 @@ from churnlab.models.persistence import load_model
 SCORE_COLUMNS = [
     "priority", "source", "dismissal_risk", "best_action",
     *[f"p_retained_{label}" for label in ACTION_LABELS],
-    "uplift", "expected_gain", "dentist_value", "reasons",
-    "status", "dentist", "city", "uf", "opened_on",
+    "uplift", "uplift_low", "uplift_high", "expected_gain", "dentist_value", "reasons",
+    "best_action_note", "status", "dentist", "city", "uf", "opened_on",
 ]  # fmt: skip
 """Columns of a scores table, in order (contract 3's columns and context for a reader)."""
 

@@ -57,8 +57,13 @@ def holdout_report(X: pd.DataFrame, y: np.ndarray, random_state: int | None = 0,
 
 
 def train_model(data_dir: str | os.PathLike[str], *, economics: Economics | None = None,
-                random_state: int | None = 0, progress: bool = False) -> ChurnModel:
+                random_state: int | None = 0, progress: bool = False, n_bootstrap: int = 0,
+                min_confidence: float | None = None) -> ChurnModel:
     """Fit every model on the closed cases of a data folder (contract 3).
+
+    ``n_bootstrap`` and ``min_confidence`` go to the :class:`ActionRecommender`:
+    uplift intervals from that many refits, and recommending an action only
+    when the lower end of its interval (at that level) is above zero.
 
     Raises
     ------
@@ -77,7 +82,8 @@ def train_model(data_dir: str | os.PathLike[str], *, economics: Economics | None
     actions = table.loc[closed, "action"].to_numpy()
     report = holdout_report(X, y, random_state=random_state)
     risk = DismissalRiskModel(random_state=random_state).fit(X, y)
-    recommender = ActionRecommender(economics=economics, random_state=random_state)
+    recommender = ActionRecommender(economics=economics, random_state=random_state,
+                                    n_bootstrap=n_bootstrap, min_confidence=min_confidence)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -129,7 +135,8 @@ def _check_trainable(folder, table: pd.DataFrame, y: np.ndarray) -> None:
 
 
 def _recommender_summary(recommender: ActionRecommender) -> dict:
-    summary = {"learner": recommender.learner_}
+    summary = {"learner": recommender.learner_, "n_bootstrap": recommender.n_bootstrap,
+               "min_confidence": recommender.min_confidence}
     if recommender.cv_results_ is not None:
         table = pd.DataFrame(recommender.cv_results_)
         summary["cv_results"] = table.round(4).to_dict(orient="records")

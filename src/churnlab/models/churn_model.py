@@ -49,7 +49,8 @@ class ChurnModel:
         # no evidence, no assumed effect; with its cost it is never the best action.
         effects = self.recommender.predict_effects(X)[list(ACTION_LABELS)]
         effects = effects.apply(lambda column: column.fillna(effects["none"]))
-        values = self.economics.expected_values(effects, X)
+        point = self.economics.expected_values(effects, X)
+        values = point.where(self.recommender.confident_actions(X), -np.inf)  # min_confidence
         best = values.idxmax(axis=1)
         gain = values.max(axis=1) - values["none"]
         out = pd.DataFrame({"dismissal_risk": risk, "best_action": best}, index=X.index)
@@ -58,6 +59,13 @@ class ChurnModel:
         columns = effects.columns.get_indexer(best)
         out["uplift"] = effects.to_numpy()[np.arange(len(X)), columns] - effects["none"].to_numpy()
         out["expected_gain"] = gain.to_numpy()
+        if getattr(self.recommender, "bootstrap_models_", None):
+            low, high = self.recommender.predict_uplift_interval(X)
+            out["uplift_low"] = low.to_numpy()[np.arange(len(X)), columns]
+            out["uplift_high"] = high.to_numpy()[np.arange(len(X)), columns]
+            doubtful = point.idxmax(axis=1) != best
+            out["best_action_note"] = np.where(doubtful, "not enough evidence for "
+                                               + point.idxmax(axis=1).astype(str), "")
         out["dentist_value"] = self.economics.dentist_value(X)
         out["reasons"] = self.risk.explain(X, top=top_reasons)  # lists of Reason, not text
         return out

@@ -51,7 +51,8 @@ class SingleCaseScorer:
         self.risk_coef, self.risk_intercept = steps["model"].coef_[0], steps["model"].intercept_[0]
         self.risk_owner = risk.term_owners()
         rec = model.recommender
-        self.supported = rec.learner_ == "s"
+        # The S-learner's point estimates; uplift intervals (n_bootstrap) take the batch path.
+        self.supported = rec.learner_ == "s" and not getattr(rec, "bootstrap_models_", None)
         if self.supported:
             self.rec_names = list(rec.feature_names_in_)
             self.rec_z = _impute_scale(*(rec.preprocess_.named_steps[k] for k in ("impute", "scale")))

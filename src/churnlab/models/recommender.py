@@ -97,6 +97,7 @@ from churnlab.models.learners import (
 )
 from churnlab.models.policy_value import dr_scores
 from churnlab.models.risk import model_columns
+from churnlab.models.uncertainty import MIN_BOOTSTRAP, bootstrap_samples, uplift_interval
 
 # --- the estimator -------------------------------------------------------------------------
 
@@ -194,13 +195,16 @@ class ActionRecommender(BaseEstimator):
         "propensity_C": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "alpha": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "min_action_cases": [Interval(Integral, 1, None, closed="left")],
+        "n_bootstrap": [Interval(Integral, 0, None, closed="left")],
+        "min_confidence": [Interval(Real, 0.5, 1, closed="neither"), None],
     }
 
     def __init__(self, learner: str = "auto", economics: Economics | None = None,
                  clip: float = 0.02, cv: int = 3, random_state: int | None = None,
                  effect_modifiers: str | Sequence[str] = "reasons",
                  C: float | str = "auto", propensity_C: float | str = "auto",
-                 alpha: float | str = "auto", min_action_cases: int = 10) -> None:
+                 alpha: float | str = "auto", min_action_cases: int = 10,
+                 n_bootstrap: int = 0, min_confidence: float | None = None) -> None:
         self.learner = learner
         self.economics = economics
         self.clip = clip
@@ -211,6 +215,8 @@ class ActionRecommender(BaseEstimator):
         self.propensity_C = propensity_C
         self.alpha = alpha
         self.min_action_cases = min_action_cases
+        self.n_bootstrap = n_bootstrap
+        self.min_confidence = min_confidence
 
     # -- fitting --
 
@@ -309,6 +315,10 @@ class ActionRecommender(BaseEstimator):
             self.cv_results_ = None
             self.learner_ = self.learner
         self.models_ = self._fit_learner(self.learner_, Z, codes, y)
+        if self.min_confidence is not None and self.n_bootstrap < MIN_BOOTSTRAP:
+            raise ValueError(f"min_confidence needs uplift intervals: set n_bootstrap >= {MIN_BOOTSTRAP}")
+        self.bootstrap_models_ = [self._fit_learner(self.learner_, Z[i], codes[i], y[i])
+                                  for i in bootstrap_samples(codes, self.n_bootstrap, self.random_state)]
         return self
 
     def _fit_learner(self, learner: str, Z, codes, y):
@@ -396,15 +406,48 @@ class ActionRecommender(BaseEstimator):
         Z, X = self._z(X)
         return _frame(self._predict_learner(self.learner_, self.models_, Z), X.index)
 
+    @_one_blas_thread
+    def predict_uplift_interval(self, X, level: float | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Per case and label, the ``level`` interval (default ``min_confidence``, else 0.9) of the
+        uplift over ``none``: percentiles over ``n_bootstrap`` refits on resampled cases.
+
+        Raises
+        ------
+        ValueError
+            When the recommender was fitted without bootstrap refits (``n_bootstrap=0``).
+        """
+        Z, X = self._z(X)
+        if not getattr(self, "bootstrap_models_", None):
+            raise ValueError("no uplift intervals: fit with n_bootstrap >= "
+                             f"{MIN_BOOTSTRAP} (e.g. ActionRecommender(n_bootstrap=30))")
+        draws = np.stack([self._predict_learner(self.learner_, m, Z) for m in self.bootstrap_models_])
+        low, high = uplift_interval(draws, level or self.min_confidence or 0.9)
+        return _frame(low, X.index), _frame(high, X.index)
+
+    def confident_actions(self, X) -> np.ndarray:
+        """Rows × labels: may this label be recommended? With ``min_confidence``, an action
+        only when the lower end of its uplift interval is above 0 (``none`` always)."""
+        n = len(_as_frame(X))
+        if self.min_confidence is None:
+            return np.ones((n, _N_ACTIONS), dtype=bool)
+        low, _ = self.predict_uplift_interval(X, self.min_confidence)
+        ok = np.nan_to_num(low.to_numpy(), nan=-1.0) > 0
+        ok[:, 0] = True
+        return ok
+
     def uplift(self, X) -> pd.DataFrame:
         """P(retained | X, action) − P(retained | X, none), one column per action."""
         effects = self.predict_effects(X)
         return effects.drop(columns=NO_ACTION).sub(effects[NO_ACTION], axis=0)
 
     def expected_values(self, X) -> pd.DataFrame:
-        """Expected value (R$) of each label: P(retained | a) × dentist value − cost of a."""
+        """Expected value (R$) of each label: P(retained | a) × dentist value − cost of a.
+
+        A label :meth:`confident_actions` rules out is worth ``-inf`` (never recommended).
+        """
         effects = self.predict_effects(X)
-        return self.active_economics().expected_values(effects, _as_frame(X).set_axis(effects.index))
+        values = self.active_economics().expected_values(effects, _as_frame(X).set_axis(effects.index))
+        return values.where(self.confident_actions(X), -np.inf)
 
     def recommend(self, X) -> np.ndarray:
         """The label with the largest expected value per row (``none`` on ties)."""

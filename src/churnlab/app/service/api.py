@@ -119,6 +119,9 @@ def _result(row: dict[str, Any]) -> dict[str, Any]:
         "status": _text_or_none(row.get("status")) or "open",
         "best_action": row["best_action"],
         "p_retained": p_retained,
+        **{name: float(row[name]) if isinstance(row.get(name), float) and math.isfinite(row[name])
+           else None for name in ("uplift_low", "uplift_high")},
+        "best_action_note": _text_or_none(row.get("best_action_note")) or None,
         "reasons": [{"feature": r.feature, "value": r.value if math.isfinite(r.value) else None,
                      "text": r.text, "contribution": r.contribution} for r in row.get("reasons") or []],
         "city": _text_or_none(row.get("city")),

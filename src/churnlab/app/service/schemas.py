@@ -115,6 +115,11 @@ class ScoreResult(BaseModel):
         description="P(retained | action) for `none` and each of the six actions."
     )
     uplift: float = Field(description="P(retained) under best_action minus under `none`.")
+    uplift_low: float | None = Field(None, description="Lower end of the uplift's interval "
+                                     "(models trained with --uncertainty; else null).")
+    uplift_high: float | None = Field(None, description="Upper end of the uplift's interval.")
+    best_action_note: str | None = Field(None, description="Why `none` was chosen over an action "
+                                         "that looked better (`not enough evidence for ...`).")
     expected_gain: float = Field(
         description="Value in R$ of trying best_action rather than nothing."
     )

@@ -28,6 +28,7 @@ from churnlab.app.cli import app
 from churnlab.errors import ModelFileError
 from churnlab.features.labels import case_table
 from churnlab.models.economics import Economics
+from churnlab.models.learners import LEARNERS
 from churnlab.models.persistence import (
     ALLOWED_TYPES,
     CARD,
@@ -73,7 +74,7 @@ def test_allow_list_is_what_churnlab_saves():
     X, tagger = training_features(cases, None, random_state=0)
     y = table["dismissed"].astype(int).to_numpy()
     found = skops_types(sio.dumps(tagger)) | skops_types(sio.dumps(DismissalRiskModel().fit(X, y)))
-    for learner in ("s", "t", "dr"):
+    for learner in LEARNERS:
         rec = ActionRecommender(learner=learner, economics=Economics(), random_state=0)
         found |= skops_types(sio.dumps(rec.fit(X, table["action"].to_numpy(), 1 - y)))
     assert found <= ALLOWED_TYPES, sorted(found - ALLOWED_TYPES)

@@ -322,3 +322,30 @@ def test_generated_cases_policy_beats_history_and_every_fixed_action(generated, 
     assert v_rec > max(v_fixed.values())
     v_oracle, v_none = values.max(axis=1).mean(), v_fixed["none"]
     assert (v_rec - v_none) / (v_oracle - v_none) > 0.75  # 0.93 and 0.89 measured here
+
+
+def test_boosted_s_learner_draws_threshold_effects():
+    """Effects with thresholds and interactions: the tree S-learner finds what logistic ones cannot."""
+    from churnlab.models.learners import FREE_ACTIONS
+
+    def world(n, seed):
+        rng = np.random.default_rng(seed)
+        X = pd.DataFrame({"p_reason_fees": rng.random(n), "p_reason_glosas": rng.random(n),
+                          "tenure": rng.normal(size=n)})
+        p = np.full((n, len(ACTION_LABELS)), 0.35)
+        p[:, 1] += 0.35 * ((X["p_reason_fees"] > 0.6) & (X["p_reason_glosas"] < 0.4))
+        p[:, 2] += 0.25 * (np.abs(X["tenure"]) > 1)
+        actions = rng.integers(0, len(ACTION_LABELS), n)
+        retained = (rng.random(n) < p[np.arange(n), actions]).astype(int)
+        return X, np.asarray(ACTION_LABELS)[actions], retained, p
+
+    X, actions, retained, _ = world(3000, 1)
+    Xt, _, _, p = world(3000, 2)
+    oracle, none = p.max(axis=1).mean(), p[:, 0].mean()
+
+    def share(learner):
+        rec = ActionRecommender(learner=learner, economics=FREE_ACTIONS, random_state=0)
+        chosen = [ACTION_LABELS.index(a) for a in rec.fit(X, actions, retained).recommend(Xt)]
+        return (p[np.arange(len(Xt)), chosen].mean() - none) / (oracle - none)
+
+    assert share("s_hgb") > share("s") + 0.05  # measured: 0.79 vs 0.71

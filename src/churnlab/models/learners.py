@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression, Ridge, RidgeCV
 from sklearn.model_selection import KFold, StratifiedKFold
@@ -18,8 +19,12 @@ from churnlab.io.records import ACTION_LABELS
 from churnlab.models.economics import Economics
 from churnlab.models.policy_value import dr_scores
 
-LEARNERS: tuple[str, ...] = ("s", "t", "dr")
-"""Meta-learners :class:`ActionRecommender` implements; ``"auto"`` chooses among them."""
+LEARNERS: tuple[str, ...] = ("s", "t", "dr", "s_hgb")
+"""Meta-learners :class:`ActionRecommender` implements; ``"auto"`` chooses among them.
+
+Listed from the simplest: the one-standard-error rule gives ties to the first.
+``s_hgb`` is an S-learner of gradient-boosted trees (the action as a feature),
+for effects no logistic model can draw (thresholds, interactions)."""
 
 _N_ACTIONS = len(ACTION_LABELS)
 
@@ -80,6 +85,26 @@ def _fit_t(Z, codes, y, C: float, supported: np.ndarray) -> list:
         weight = np.concatenate([np.ones(rows.sum()), [0.5, 0.5]])
         models.append(LogisticRegression(C=C, max_iter=2000).fit(Zj, yj, sample_weight=weight))
     return models
+
+
+def _hgb_design(Z: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Features and the action one-hot: the trees find the action's interactions themselves."""
+    onehot = np.zeros((len(Z), _N_ACTIONS))
+    onehot[np.arange(len(Z)), codes] = 1.0
+    return np.hstack([Z, onehot])
+
+
+def _fit_s_hgb(Z, codes, y, random_state) -> HistGradientBoostingClassifier:
+    """One gradient-boosted classifier with the action as a feature (settings fixed, regularised)."""
+    model = HistGradientBoostingClassifier(
+        learning_rate=0.05, max_iter=200, max_leaf_nodes=15, min_samples_leaf=20,
+        l2_regularization=1.0, early_stopping=False, random_state=random_state)
+    return model.fit(_hgb_design(Z, codes), y)
+
+
+def _predict_s_hgb(model, Z, modifiers: np.ndarray | None = None) -> np.ndarray:
+    stacked = np.vstack([_hgb_design(Z, np.full(len(Z), j)) for j in range(_N_ACTIONS)])
+    return model.predict_proba(stacked)[:, 1].reshape(_N_ACTIONS, len(Z)).T
 
 
 def _predict_t(models, Z) -> np.ndarray:

@@ -55,6 +55,13 @@ ALLOWED_TYPES: frozenset[str] = frozenset({
     "sklearn.linear_model._logistic.LogisticRegression", "sklearn.linear_model._ridge.Ridge",
     "sklearn.linear_model._ridge.RidgeCV", "sklearn.feature_extraction.text.TfidfVectorizer",
     "sklearn.feature_extraction.text.TfidfTransformer",
+    # the gradient-boosted T-learner (t_hgb): the classifier, its trees, bins, loss and seed state
+    "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingClassifier",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
+    "sklearn._loss.loss.HalfBinomialLoss", "sklearn._loss._loss.CyHalfBinomialLoss",
+    "sklearn._loss.link.LogitLink", "sklearn._loss.link.Interval",
+    "sklearn.preprocessing._label.LabelEncoder", "numpy.random._generator.Generator", "numpy.uint64",
 })  # fmt: skip
 """Every type (and function) a churnlab model file may hold, fully qualified.
 

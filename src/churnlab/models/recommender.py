@@ -83,12 +83,14 @@ from churnlab.models.learners import (
     _fit_dr,
     _fit_propensity_z,
     _fit_s,
+    _fit_s_hgb,
     _fit_t,
     _folds,
     _frame,
     _one_blas_thread,
     _predict_dr,
     _predict_s,
+    _predict_s_hgb,
     _predict_t,
     _preprocessor,
     _propensities_z,
@@ -326,6 +328,8 @@ class ActionRecommender(BaseEstimator):
             return _fit_s(Z, codes, y, self.C_["s"], self.modifiers_)
         if learner == "t":
             return _fit_t(Z, codes, y, self.C_["t"], self.supported_)
+        if learner == "s_hgb":
+            return _fit_s_hgb(Z, codes, y, self.random_state)
         return _fit_dr(Z, codes, y, self.C_["s"], self.propensity_C_, self.clip, self.cv,
                        self.alpha, self.random_state, self.supported_, self.modifiers_)
 
@@ -333,7 +337,8 @@ class ActionRecommender(BaseEstimator):
         if learner == "t":
             p = _predict_t(models, Z)
         else:
-            p = {"s": _predict_s, "dr": _predict_dr}[learner](models, Z, self.modifiers_)
+            p = {"s": _predict_s, "dr": _predict_dr, "s_hgb": _predict_s_hgb}[learner](
+                models, Z, self.modifiers_)
         p[:, ~self.supported_] = np.nan
         return p
 

@@ -77,9 +77,25 @@ def test_allow_list_is_what_churnlab_saves():
     for learner in LEARNERS:
         rec = ActionRecommender(learner=learner, economics=Economics(), random_state=0)
         found |= skops_types(sio.dumps(rec.fit(X, table["action"].to_numpy(), 1 - y)))
+    found |= skops_types(sio.dumps(_network_model()))
     assert found <= ALLOWED_TYPES, sorted(found - ALLOWED_TYPES)
     assert ALLOWED_TYPES - found <= PLAIN_DATA, sorted(ALLOWED_TYPES - found - PLAIN_DATA)
     assert not [t for t in ALLOWED_TYPES if t.endswith(".") or "*" in t]  # names, never prefixes
+
+
+def _network_model():
+    import tempfile
+
+    from churnlab.features.network import FEATURES, network_snapshots
+    from churnlab.io.network import read_network
+    from churnlab.models.network_risk import NetworkRiskModel
+    from churnlab.synthetic.network import generate_network, write_network
+
+    with tempfile.TemporaryDirectory() as folder:
+        write_network(generate_network(150, seed=1, months=12), folder, layouts=("plain",))
+        X, y = network_snapshots(read_network(folder))
+    assert set(FEATURES) <= set(X)
+    return NetworkRiskModel(max_iter=5).fit(X, y)
 
 
 def _gadgets(marker) -> dict[str, object]:

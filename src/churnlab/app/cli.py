@@ -219,6 +219,17 @@ def train(
                    "status or action boxes could not be read (see `churnlab parse --summary`)", err=True)
     for warning in model.card["warnings"]:
         typer.echo(f"churnlab: warning: {warning}", err=True)
+    network = model.card.get("network")
+    if network:
+        backtest = network["backtest"]
+        measured = (f"backtest AUC {backtest['metrics']['churnlab network model']['AUC']:.3f} on "
+                    f"{backtest['dentists']} dentists from {backtest['cutoff']}"
+                    if isinstance(backtest, dict) else backtest)
+        typer.echo(f"network model: {network['dentists']} dentists, {network['dentists_with_event']} asked "
+                   f"to leave or left; {measured}",
+                   err=True)
+        for problem in network["problems"]:
+            typer.echo(f"churnlab: network: {problem}", err=True)
 
 
 @app.command()
@@ -257,6 +268,42 @@ def score(
 
 
 _MODEL_DIR_HELP = "Model folder (default: the bundled models/default)."
+
+
+@app.command()
+def network(
+    data_dir: Annotated[Path, typer.Argument(help="Data folder: roster.csv, production.csv, optionally "
+                                                  "glosas.csv and forms/.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="network_scores.csv to write.")],
+    model: Annotated[Path | None, typer.Option("--model", "-m", help=_MODEL_DIR_HELP)] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Score the dentists active on this date (YYYY-MM-DD), from what is dated on or "
+        "before it (default: the end of the production data).")] = None,
+) -> None:
+    """Score every active dentist's risk of asking to leave within 30/90/180 days (contract 4).
+
+    Rows are ordered by expected loss (90-day risk × the dentist's value).
+    Exit status: 0 when every row of the files was read, 1 when some were
+    rejected (listed on stderr; the scores hold all the others), 2 on a usage
+    or data error.
+    """
+    from churnlab.app.network_scoring import score_network
+    from churnlab.app.scoring import for_people
+    from churnlab.models.persistence import load_model
+
+    if out.is_dir():
+        raise _fail(f"--out {out}: is a folder; give the scores file, e.g. {out / 'network_scores.csv'}")
+    try:
+        scores = score_network(data_dir, load_model(model), as_of=as_of)
+    except ChurnlabError as exc:
+        raise _fail(str(exc)) from None
+    for_people(scores).to_csv(out, index=False, encoding="utf-8")
+    for problem in scores.attrs["problems"]:
+        typer.echo(f"churnlab: {problem}", err=True)
+    typer.echo(f"churnlab: scored {len(scores)} active dentists as of {scores.attrs['as_of']}; wrote {out}",
+               err=True)
+    if scores.attrs["rejected_rows"]:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -4,7 +4,9 @@
 glosa export, build features as of each case's opening, measure the risk model
 on a held-out quarter of the closed cases against baselines, then fit the
 reason tagger, the risk model and the action recommender on all closed cases.
-Open and ``not_retention`` cases are not used for fitting.
+Open and ``not_retention`` cases are not used for fitting. When the folder
+also has the network files (contract 4), the network model is backtested and
+fitted too.
 """
 
 from __future__ import annotations
@@ -21,11 +23,15 @@ from sklearn.model_selection import train_test_split
 import churnlab
 from churnlab.errors import DataError
 from churnlab.evaluation.metrics import compare_scores
+from churnlab.evaluation.network_backtest import backtest
 from churnlab.features.cases import NUMERIC_FEATURES
 from churnlab.features.labels import case_table
+from churnlab.features.network import network_snapshots
 from churnlab.io.folder import glosa_rejects, load_data_dir
+from churnlab.io.network import has_network, read_network
 from churnlab.models.churn_model import ChurnModel
 from churnlab.models.economics import Economics
+from churnlab.models.network_risk import NetworkRiskModel
 from churnlab.models.persistence import now_iso
 from churnlab.models.reason_features import training_features
 from churnlab.models.recommender import ActionRecommender
@@ -90,6 +96,7 @@ def train_model(data_dir: str | os.PathLike[str], *, economics: Economics | None
             recommender.fit(X, actions, 1 - y)
         except ValueError as exc:
             raise DataError(f"{folder.path}: cannot fit the action recommender: {exc}") from None
+    network_model, network_card = _network(folder, cases, random_state)
     card = {
         "churnlab_version": churnlab.__version__,
         "trained_at": now_iso(),
@@ -111,7 +118,37 @@ def train_model(data_dir: str | os.PathLike[str], *, economics: Economics | None
         "random_state": random_state,
         "warnings": [str(w.message) for w in caught],
     }
-    return ChurnModel(tagger, risk, recommender, card)
+    if network_card:
+        card["network"] = network_card
+    return ChurnModel(tagger, risk, recommender, card, network=network_model)
+
+
+def _network(folder, cases: list, random_state: int | None) -> tuple[NetworkRiskModel | None, dict | None]:
+    """The network model and its card section, when the folder has roster.csv and production.csv.
+
+    Measured first by a backtest (fit on what was known 90 days before the
+    end of the data, judged on those 90 days), then fitted on everything.
+    """
+    if not has_network(folder.path):
+        return None, None
+    network = read_network(folder.path, cases=cases, glosas=folder.glosas)
+    X, y = network_snapshots(network, horizon_days=0)
+    events = int(X.loc[y["event"].to_numpy() == 1, "key"].nunique())
+    if events < MIN_PER_OUTCOME:
+        raise DataError(f"{folder.path}: the network has {events} dentist(s) who asked to leave or left; "
+                        f"the network model needs at least {MIN_PER_OUTCOME}")
+    section: dict = {"dentists": len(network.roster), "production_rows": len(network.production),
+                     "snapshots": len(X), "dentists_with_event": events, "data_end": str(network.end.date())}
+    try:
+        metrics, _ = backtest(network, model=NetworkRiskModel(random_state=random_state))
+        section["backtest"] = {"cutoff": metrics.attrs["cutoff"], "dentists": metrics.attrs["dentists"],
+                               "events": metrics.attrs["events"],
+                               "metrics": metrics.round(4).replace({np.nan: None}).to_dict(orient="index")}
+    except ValueError as exc:  # too short a history to hold 90 days back, or one outcome only
+        section["backtest"] = f"not measured: {exc}"
+    model = NetworkRiskModel(random_state=random_state).fit(X, y)
+    section["problems"] = [redact(line) for line in network.problems()]
+    return model, section
 
 
 def _check_trainable(folder, table: pd.DataFrame, y: np.ndarray) -> None:

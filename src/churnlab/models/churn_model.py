@@ -1,4 +1,4 @@
-"""The trained models as one object: reason tagger, dismissal-risk model and action recommender."""
+"""The trained models as one object: reason tagger, risk model, action recommender, network model."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pandas as pd
 from churnlab.features.cases import GlosaHistory, build_features
 from churnlab.io.records import ACTION_LABELS, RetentionCase
 from churnlab.models.economics import Economics
+from churnlab.models.network_risk import NetworkRiskModel
 from churnlab.models.reason_features import add_reason_probabilities
 from churnlab.models.reasons import ReasonTagger
 from churnlab.models.recommender import ActionRecommender
@@ -27,6 +28,8 @@ class ChurnModel:
     risk: DismissalRiskModel
     recommender: ActionRecommender
     card: dict = field(default_factory=dict)
+    network: NetworkRiskModel | None = None
+    """The network model (contract 4), when the training folder had the network files."""
 
     @property
     def economics(self) -> Economics:

@@ -1,9 +1,9 @@
 """The trained models as one object, saved to and loaded from a model folder safely.
 
 A model folder holds ``tagger.skops``, ``risk.skops``, ``recommender.skops``
-(skops files) and ``card.json``: the model card (data used, metrics, date,
-version, features, economics) with the SHA-256 of each model file, and
-optionally ``card.sig``, an HMAC-SHA256 of the card.
+(skops files), ``network.skops`` when the network model was trained, and
+``card.json``: the model card (data used, metrics, date, version, features,
+economics) with the SHA-256 of each model file, and optionally ``card.sig``, an HMAC-SHA256 of the card.
 
 :func:`load_model` trusts nothing in the folder. Every object a skops file
 would build, down to each function it names, must be one of
@@ -30,6 +30,7 @@ from pathlib import Path
 
 from churnlab.errors import ModelFileError
 from churnlab.models.churn_model import ChurnModel
+from churnlab.models.network_risk import NetworkRiskModel
 from churnlab.models.reasons import ReasonTagger
 from churnlab.models.recommender import ActionRecommender
 from churnlab.models.risk import DismissalRiskModel
@@ -37,6 +38,8 @@ from churnlab.models.risk import DismissalRiskModel
 CARD = "card.json"
 SIGNATURE = "card.sig"
 FILES = {"tagger": "tagger.skops", "risk": "risk.skops", "recommender": "recommender.skops"}
+NETWORK_FILE = "network.skops"
+"""The network model's file, present when the model was trained with the network files."""
 KEY_ENV, KEY_FILE_ENV = "CHURNLAB_MODEL_KEY", "CHURNLAB_MODEL_KEY_FILE"
 DEFAULT_MODEL_DIR = Path(str(resources.files("churnlab.models").joinpath("default")))
 """The bundled model (package data): trained on ``data/sample`` by ``make model``."""
@@ -49,6 +52,7 @@ ALLOWED_TYPES: frozenset[str] = frozenset({
     # churnlab's estimators and their settings
     "churnlab.models.reasons.ReasonTagger", "churnlab.models.risk.DismissalRiskModel",
     "churnlab.models.recommender.ActionRecommender", "churnlab.models.economics.Economics",
+    "churnlab.models.network_risk.NetworkRiskModel",
     # the scikit-learn parts they are made of
     "sklearn.pipeline.Pipeline", "sklearn.impute._base.SimpleImputer",
     "sklearn.impute._base.MissingIndicator", "sklearn.preprocessing._data.StandardScaler",
@@ -119,13 +123,15 @@ def save_model(model: ChurnModel, path: str | os.PathLike[str]) -> Path:
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     hashes = {}
-    for name, filename in FILES.items():
+    for name, filename in _files(model.network is not None).items():
         data = sio.dumps(getattr(model, name))
         refused = sorted(skops_types(data) - ALLOWED_TYPES)
         if refused:  # never write what load_model would refuse
             raise ModelFileError(f"{path / filename}: holds types outside churnlab's allow-list: {refused}")
         (path / filename).write_bytes(data)
         hashes[filename] = hashlib.sha256(data).hexdigest()
+    if model.network is None and (path / NETWORK_FILE).exists():
+        (path / NETWORK_FILE).unlink()  # a network model of an earlier training
     card = {**model.card, "files": hashes, "economics": model.economics.to_dict()}
     card_bytes = (json.dumps(card, indent=2, ensure_ascii=False, default=str) + "\n").encode("utf-8")
     (path / CARD).write_bytes(card_bytes)
@@ -135,6 +141,11 @@ def save_model(model: ChurnModel, path: str | os.PathLike[str]) -> Path:
     elif (path / SIGNATURE).exists():
         (path / SIGNATURE).unlink()  # a stale signature of an earlier card
     return path
+
+
+def _files(with_network: bool) -> dict[str, str]:
+    """Model attribute -> file name of a folder's model files."""
+    return {**FILES, "network": NETWORK_FILE} if with_network else dict(FILES)
 
 
 def _load_skops(path: Path, data: bytes):
@@ -174,10 +185,11 @@ def _read_card(path: Path) -> dict:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelFileError(f"{card_path}: unreadable model card ({exc})") from None
     hashes = card.get("files") if isinstance(card, dict) else None
-    if not isinstance(hashes, dict) or set(hashes) != set(FILES.values()):
+    if not isinstance(hashes, dict) or set(hashes) - {NETWORK_FILE} != set(FILES.values()):
         listed = sorted(hashes) if isinstance(hashes, dict) else None
         raise ModelFileError(f"{card_path}: the card must list exactly the model files "
-                             f"{sorted(FILES.values())} with their hashes; it lists {listed}")
+                             f"{sorted(FILES.values())} (and {NETWORK_FILE} when trained with the "
+                             f"network) with their hashes; it lists {listed}")
     return card
 
 
@@ -194,9 +206,10 @@ def load_model(path: str | os.PathLike[str] | None = None) -> ChurnModel:
     """
     path = Path(path) if path is not None else DEFAULT_MODEL_DIR
     card = _read_card(path)
-    expected = {"tagger": ReasonTagger, "risk": DismissalRiskModel, "recommender": ActionRecommender}
+    expected = {"tagger": ReasonTagger, "risk": DismissalRiskModel, "recommender": ActionRecommender,
+                "network": NetworkRiskModel}
     objects = {}
-    for name, filename in FILES.items():
+    for name, filename in _files(NETWORK_FILE in card["files"]).items():
         file = path / filename
         if not file.is_file():
             raise ModelFileError(f"{file}: missing model file")
@@ -207,7 +220,8 @@ def load_model(path: str | os.PathLike[str] | None = None) -> ChurnModel:
         objects[name] = _load_skops(file, data)
         if not isinstance(objects[name], expected[name]):
             raise ModelFileError(f"{file}: holds a {type(objects[name]).__name__}, not what churnlab expects")
-    model = ChurnModel(objects["tagger"], objects["risk"], objects["recommender"], card)
+    model = ChurnModel(objects["tagger"], objects["risk"], objects["recommender"], card,
+                       network=objects.get("network"))
     if json.loads(json.dumps(model.economics.to_dict())) != card.get("economics"):
         raise ModelFileError(f"{path / CARD}: the card's economics differ from the ones the model uses; "
                              "the card was edited after training")

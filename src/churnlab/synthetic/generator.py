@@ -121,7 +121,8 @@ class SyntheticData:
 # --- the generator ------------------------------------------------------------------------
 
 
-def generate(n_cases: int, seed: int, open_share: float = 0.2) -> SyntheticData:
+def generate(n_cases: int, seed: int, open_share: float = 0.2,
+             dentists: dict[str, np.ndarray] | None = None) -> SyntheticData:
     """Generate ``n_cases`` retention cases with their glosa history and true probabilities.
 
     Parameters
@@ -133,6 +134,11 @@ def generate(n_cases: int, seed: int, open_share: float = 0.2) -> SyntheticData:
         same data.
     open_share : float
         Share of cases still open (first contact only).
+    dentists : dict of arrays, optional
+        Given values of the dentists' draws (keys of ``_draw_dentists``: ``cro``,
+        ``uf``, ``start``, ``is_open``, ``lives``, ...), one entry per case: the
+        network generator passes the dentists whose cases it opens. Their
+        standardised values use the population's fixed centres and spreads.
 
     Returns
     -------
@@ -157,6 +163,8 @@ def generate(n_cases: int, seed: int, open_share: float = 0.2) -> SyntheticData:
     rng = np.random.default_rng(seed)
     n = int(n_cases)
     d = _draw_dentists(rng, n, open_share)
+    if dentists:
+        _override(d, dentists)
     d["reason"] = _draw_reasons(rng, d)
     glosas, d["glosas_before"], d["tech_share"] = _draw_glosas(rng, d)
     p, pi = _outcome_and_policy(d)
@@ -200,6 +208,19 @@ def _draw_dentists(rng: np.random.Generator, n: int, open_share: float) -> dict[
         "zl": _z(log_lives), "zt": _z(np.log(tenure_days)), "zu": (us_value - 0.36) / 0.06,
         "zdemand": _z(np.log(lives / listed)),
     }  # fmt: skip
+
+
+def _override(d: dict[str, np.ndarray], given: dict[str, np.ndarray]) -> None:
+    """Put given dentist values in place of the draws, standardised on the population's scales."""
+    unknown = set(given) - set(d)
+    if unknown:
+        raise ValueError(f"unknown dentist fields: {sorted(unknown)}")
+    for key, values in given.items():
+        d[key] = np.asarray(values).astype(d[key].dtype)
+    d["zl"] = (np.log(d["lives"]) - np.log(2500)) / 1.0
+    d["zt"] = (np.log(d["tenure_days"]) - np.log(3 * 365)) / 0.9
+    d["zu"] = (d["us_value"] - 0.36) / 0.06
+    d["zdemand"] = (np.log(d["lives"] / d["listed"]) - np.log(15)) / 0.45
 
 
 def _draw_reasons(rng: np.random.Generator, d: dict[str, np.ndarray]) -> np.ndarray:

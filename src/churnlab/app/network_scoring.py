@@ -1,0 +1,117 @@
+"""Score the whole network (contract 4): who is likely to ask to leave, before they do.
+
+:func:`score_network` is what ``churnlab network`` runs and notebooks call:
+every dentist active on the as-of date, with ``risk_30d``/``risk_90d``/
+``risk_180d``, the dentist's value under the model's economics, the expected
+loss (90-day risk × value) that orders the rows, the reasons in words,
+months since the last guide and glosas in the last 90 days.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+
+from churnlab.errors import DataError
+from churnlab.features.network import network_features
+from churnlab.io.network import Network, read_network
+from churnlab.models.churn_model import ChurnModel
+from churnlab.models.persistence import load_model
+
+NETWORK_SCORE_COLUMNS = [
+    "priority", "cro", "uf", "name", "city", "risk_30d", "risk_90d", "risk_180d", "dentist_value",
+    "expected_loss", "reasons", "months_since_last_guide", "guides_3m", "glosas_3m", "glosas_12m",
+    "tenure_months", "earlier_cases",
+]  # fmt: skip
+"""Columns of ``network_scores.csv``, in order (contract 4's ``cro``, ``uf``, ``risk_90d`` and context)."""
+
+
+def _as_of(value: str | pd.Timestamp | None, network: Network) -> pd.Timestamp:
+    if value is None:
+        return network.end
+    try:
+        as_of = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise DataError(f"--as-of {value!r}: not a date (expected YYYY-MM-DD)") from None
+    if pd.isna(as_of):
+        raise DataError(f"--as-of {value!r}: not a date (expected YYYY-MM-DD)")
+    first = network.production["month"].min()
+    if as_of < first:
+        raise DataError(
+            f"--as-of {as_of.date()}: before the first production month "
+            f"({first:%m/%Y}); nothing is known about the network then"
+        )
+    return as_of.normalize()
+
+
+def score_network(
+    data: str | os.PathLike[str] | Network,
+    model: ChurnModel | str | os.PathLike[str] | None = None,
+    as_of: str | pd.Timestamp | None = None,
+    top_reasons: int = 3,
+) -> pd.DataFrame:
+    """Score every dentist active on ``as_of`` (default: the end of the data), ordered by expected loss.
+
+    Parameters
+    ----------
+    data : path or Network
+        A data folder with ``roster.csv`` and ``production.csv`` (and
+        optionally ``glosas.csv`` and ``forms/``), or a :class:`Network`.
+    model : ChurnModel, path or None
+        A model trained with the network files (the bundled one when None).
+    as_of : date, optional
+        Only what is dated on or before it is used.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`NETWORK_SCORE_COLUMNS`; ``reasons`` holds lists of
+        :class:`~churnlab.models.risk.Reason` (``for_people`` writes their words).
+        ``df.attrs["problems"]`` lists the network's rejected rows and warnings.
+
+    Raises
+    ------
+    DataError
+        Missing network files, a bad date, or a model without a network model.
+    """
+    if not isinstance(model, ChurnModel):
+        model = load_model(model)
+    if model.network is None:
+        raise DataError(
+            "the model has no network model: train it on a data folder with roster.csv and "
+            "production.csv (`churnlab train DATA_DIR --out MODEL_DIR`)"
+        )
+    network = data if isinstance(data, Network) else read_network(data)
+    when = _as_of(as_of, network)
+    X = network_features(network, when)
+    risks = model.network.predict_risk(X)
+    roster = network.roster.loc[X.index]
+    value = model.economics.value_of(
+        X["lives"].to_numpy(), X["listed_cros"].to_numpy(), X["value_3m"].to_numpy()
+    )
+    out = pd.DataFrame(
+        {"cro": roster["cro"], "uf": roster["uf"], "name": roster["name"], "city": roster["city"]},
+        index=X.index,
+    )
+    out = out.join(risks)
+    out["dentist_value"] = np.round(value, 2)
+    out["expected_loss"] = np.round(out["risk_90d"].to_numpy() * value, 2)
+    out["reasons"] = model.network.explain(X, top=top_reasons) if len(X) else []
+    for column in (
+        "months_since_last_guide",
+        "guides_3m",
+        "glosas_3m",
+        "glosas_12m",
+        "tenure_months",
+        "earlier_cases",
+    ):
+        out[column] = X[column].astype(float).round(1).to_numpy()
+    out = out.sort_values(["expected_loss", "risk_90d"], ascending=False, kind="stable")
+    out.insert(0, "priority", np.arange(1, len(out) + 1))
+    out = out.reset_index(drop=True)[NETWORK_SCORE_COLUMNS]
+    out.attrs["as_of"] = str(when.date())
+    out.attrs["problems"] = network.problems()
+    out.attrs["rejected_rows"] = len(network.rejects)
+    return out

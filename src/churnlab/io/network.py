@@ -1,0 +1,395 @@
+"""The network (contract 4): the roster of credentialed dentists, their monthly production, their cases.
+
+A data folder may describe the whole network beside the retention forms:
+``roster.csv`` (one row per dentist ever credentialed) and ``production.csv``
+(one row per dentist and month with guides). :func:`read_network` reads both,
+the glosa export and the forms' first contacts (the day a dentist asked to
+leave) into a :class:`Network`, the input of
+:mod:`churnlab.features.network`.
+
+Bad rows are reported (file, line, column, reason) and left out; what is
+read but doubtful (a dentist without an inclusion date, production of a
+dentist missing from the roster, a month on two rows) is kept and said in
+:attr:`Network.warnings`. A dentist is identified by :func:`dentist_key`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from churnlab.errors import DataError
+from churnlab.io.brazil import parse_competence, parse_date_br
+from churnlab.io.records import PLAUSIBLE_RANGES, PLAUSIBLE_YEARS, RetentionCase
+from churnlab.io.table import Reject, Table, read_table
+
+ROSTER_HEADER: dict[str, str] = {
+    "cro": "CRO", "uf": "UF", "name": "Nome", "city": "Cidade", "person_type": "Tipo",
+    "included_on": "Data inclusão", "left_on": "Data desligamento", "us_value": "Moeda",
+}  # fmt: skip
+"""Columns of ``roster.csv`` and the header each is read from (contract 4), in order."""
+
+ROSTER_OPTIONAL: dict[str, str] = {
+    "lives": "nº de vidas", "listed_cros": "nº CRO(S) únicos divulgados",
+    "other_plans": "Atende outros convênios", "specialty": "Especialidade",
+}  # fmt: skip
+"""Further roster columns used when present (unknown ones are ignored)."""
+
+PRODUCTION_HEADER: dict[str, str] = {
+    "cro": "CRO", "uf": "UF", "month": "Competência", "guides": "Guias", "value": "Valor",
+}  # fmt: skip
+"""Columns of ``production.csv`` and their headers (contract 4)."""
+
+_UF = re.compile(r"[A-Z]{2}")
+_MAX_GUIDES = 100_000  # a month's guides for one CRO; more is a typo
+
+
+def dentist_key(cro: object, uf: object) -> str:
+    """``CRO digits without leading zeros / UF``: how forms, glosas and the roster name a dentist.
+
+    >>> dentist_key("CRO-012345", " ba")
+    '12345/BA'
+    """
+    digits = re.sub(r"\D", "", str(cro or "")).lstrip("0")
+    return f"{digits}/{str(uf or '').strip().upper()}"
+
+
+def dentist_keys(cro: pd.Series, uf: pd.Series) -> pd.Series:
+    """:func:`dentist_key` of whole columns at once."""
+    digits = cro.astype(str).str.replace(r"\D", "", regex=True).str.lstrip("0")
+    return digits + "/" + uf.astype(str).str.strip().str.upper()
+
+
+@dataclass
+class Network:
+    """A network read from a data folder (contract 4).
+
+    Attributes
+    ----------
+    roster : pandas.DataFrame
+        One row per dentist, indexed by :func:`dentist_key`: ``cro``, ``uf``,
+        ``name``, ``city``, ``person_type`` (``F``/``J``/None), ``included_on``,
+        ``left_on`` (NaT while in the network), ``us_value`` and, when the file
+        has them, ``lives``, ``listed_cros``, ``other_plans`` (1.0/0.0/NaN),
+        ``specialty``.
+    production : pandas.DataFrame
+        ``key``, ``month`` (first day of the competence), ``guides``, ``value``;
+        one row per dentist and month (months on several rows are summed).
+    glosas : pandas.DataFrame or None
+        The glosa export (:func:`churnlab.io.glosas.read_glosa_csv`).
+    cases : pandas.DataFrame
+        One row per readable form: ``key``, ``source``, ``asked_on`` (first
+        contact: the day the dentist asked to leave), ``finished_on``,
+        ``status``.
+    end : pandas.Timestamp
+        The last day the data covers: the end of the last production month.
+    rejects : list of (file name, Reject)
+        Rows left out.
+    warnings : list of str
+        What was read but is doubtful, counted.
+    """
+
+    roster: pd.DataFrame
+    production: pd.DataFrame
+    glosas: pd.DataFrame | None
+    cases: pd.DataFrame
+    end: pd.Timestamp
+    rejects: list[tuple[str, Reject]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def problems(self) -> list[str]:
+        """Every reject and warning as one line of text, for a batch report."""
+        lines = [
+            f"{name} line {r['line']}: " + (f"column {r['column']!r}: " if r["column"] else "") + r["reason"]
+            for name, r in self.rejects
+        ]
+        return lines + self.warnings
+
+
+def _date_in_range(text: str) -> dt.date | None:
+    date = parse_date_br(text)
+    if date is None and text.strip():
+        raise ValueError(f"{text!r} is not a date (expected dd/mm/yyyy)")
+    first, last = PLAUSIBLE_YEARS
+    if date is not None and not first <= date.year <= last:
+        raise ValueError(f"year {date.year} is outside {first} to {last}")
+    return date
+
+
+def _month(text: str) -> pd.Timestamp:
+    competence = parse_competence(text)
+    if competence is None:
+        raise ValueError("empty competence (expected MM/YYYY)")
+    year = int(competence[:4])
+    first, last = PLAUSIBLE_YEARS
+    if not first <= year <= last:
+        raise ValueError(f"year {year} is outside {first} to {last}")
+    return pd.Timestamp(competence + "-01")
+
+
+def _dentists(table: Table) -> pd.Series:
+    """The rows' dentist keys; a CRO without digits or a UF that is not two letters is rejected."""
+    cro = table.stripped("cro")
+    table.reject(
+        ~cro.str.contains(r"\d", regex=True).to_numpy(),
+        "cro",
+        lambda v: (
+            "empty CRO (a dentist is identified by CRO + UF)"
+            if not v
+            else f"{v!r} has no digits (a CRO is a number)"
+        ),
+    )
+    uf = table.stripped("uf").str.upper()
+    table.reject(
+        ~uf.str.fullmatch(_UF.pattern).to_numpy(),
+        "uf",
+        lambda v: (
+            "empty UF (a dentist is identified by CRO + UF)"
+            if not v
+            else f"{v!r} is not a state (two letters, e.g. SP)"
+        ),
+    )
+    return dentist_keys(cro, uf)
+
+
+def _dates(table: Table, column: str) -> pd.Series:
+    return pd.to_datetime(table.mapped(column, _date_in_range))
+
+
+def _person_type(text: str) -> str | None:
+    folded = text.strip().upper()
+    if not folded:
+        return None
+    if folded[0] in "FJ" and (len(folded) == 1 or folded.startswith(("FÍS", "FIS", "JUR"))):
+        return folded[0]
+    if folded in ("PF", "PJ"):
+        return folded[1]
+    raise ValueError(f"{text!r} is not a person type (F or J)")
+
+
+def _yes_no(text: str) -> float:
+    folded = text.strip().lower()
+    if not folded:
+        return np.nan
+    if folded in ("sim", "s", "yes", "x"):
+        return 1.0
+    if folded in ("não", "nao", "n", "no"):
+        return 0.0
+    raise ValueError(f"{text!r} is not Sim or Não")
+
+
+def read_roster(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, list[Reject], list[str]]:
+    """Read ``roster.csv``: (roster indexed by dentist key, rejected rows, warnings).
+
+    A dentist on several rows keeps the row with the latest inclusion; the
+    others are rejected with the line kept. An empty ``Data inclusão`` is kept
+    (tenure unknown, counted active from the start of the data) and warned.
+
+    Raises
+    ------
+    DataError
+        Missing file, not UTF-8, or a required header column missing.
+    """
+    table = read_table(path, ROSTER_HEADER, ROSTER_OPTIONAL, "roster")
+    key = _dentists(table)
+    frame = pd.DataFrame(
+        {
+            "key": key,
+            "cro": table.stripped("cro"),
+            "uf": table.stripped("uf").str.upper(),
+            "name": table.stripped("name"),
+            "city": table.stripped("city"),
+        }
+    )
+    frame["person_type"] = table.mapped("person_type", _person_type)
+    frame["included_on"] = _dates(table, "included_on")
+    frame["left_on"] = _dates(table, "left_on")
+    frame["us_value"] = table.decimals("us_value", *PLAUSIBLE_RANGES["us_value"])
+    for column in ("lives", "listed_cros"):
+        if table.has(column):
+            frame[column] = table.integers(column, *PLAUSIBLE_RANGES[column])
+    if table.has("other_plans"):
+        frame["other_plans"] = table.mapped("other_plans", _yes_no).astype(float)
+    if table.has("specialty"):
+        frame["specialty"] = table.stripped("specialty")
+    backwards = (frame["left_on"] < frame["included_on"]).to_numpy()
+    table.reject(backwards, "left_on", "leaves the network before the inclusion date")
+    frame["line"] = table.lines
+    frame = frame.loc[table.good_rows()]
+    order = frame.sort_values(["key", "included_on", "line"], na_position="first")
+    duplicate = order.duplicated("key", keep="last")
+    kept_line = order.drop_duplicates("key", keep="last").set_index("key")["line"]
+    for _, row in order.loc[duplicate].iterrows():
+        table.rejects.append(
+            Reject(
+                line=int(row["line"]),
+                column=None,
+                value="",
+                reason=(
+                    f"the dentist (CRO + UF) is also on line {kept_line[row['key']]}, with a later "
+                    "inclusion; "
+                    "that row is kept"
+                ),
+            )
+        )
+    roster = order.loc[~duplicate].set_index("key").sort_values("line").drop(columns="line")
+    warnings = []
+    undated = int(roster["included_on"].isna().sum())
+    if undated:
+        warnings.append(
+            f"{Path(path).name}: {undated} dentist(s) without 'Data inclusão': tenure unknown, "
+            "counted in the network from the first month of data"
+        )
+    return roster, sorted(table.rejects, key=lambda r: r["line"]), warnings
+
+
+def read_production(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, list[Reject], list[str]]:
+    """Read ``production.csv``: (``key``, ``month``, ``guides``, ``value`` rows, rejects, warnings).
+
+    Raises
+    ------
+    DataError
+        Missing file, not UTF-8, or a required header column missing.
+    """
+    table = read_table(path, PRODUCTION_HEADER, {}, "production file")
+    key = _dentists(table)
+    month = table.mapped("month", _month)
+    guides = table.integers("guides", 0, _MAX_GUIDES)
+    table.reject(
+        np.isnan(guides), "guides", "empty guide count (a month without guides has no row)", show_value=False
+    )
+    value = table.decimals("value", 0, 50 * PLAUSIBLE_RANGES["last_production_value"][1])
+    good = table.good_rows()
+    frame = pd.DataFrame(
+        {
+            "key": key[good].to_numpy(),
+            "month": pd.to_datetime(month[good]).to_numpy(),
+            "guides": guides[good],
+            "value": value[good],
+        }
+    )
+    warnings = []
+    repeated = frame.duplicated(["key", "month"], keep=False)
+    if repeated.any():
+        months = int(frame.loc[repeated, ["key", "month"]].drop_duplicates().shape[0])
+        warnings.append(f"{Path(path).name}: {months} dentist-month(s) on more than one row: summed")
+        frame = frame.groupby(["key", "month"], as_index=False, sort=False).sum(min_count=1)
+    return frame, sorted(table.rejects, key=lambda r: r["line"]), warnings
+
+
+def case_events(cases: Sequence[RetentionCase]) -> tuple[pd.DataFrame, list[str]]:
+    """When each form's dentist asked to leave (first contact), how the case ended; and warnings.
+
+    The first contact's date is the request; without contacts the start date
+    (``Data início``) stands in, and a form with neither is left out and
+    counted in the warnings.
+    """
+    rows, undated = [], []
+    for case in cases:
+        dates = [c.date for c in case.contacts if c.date is not None]
+        asked = min(dates) if dates else case.started_on
+        if asked is None:
+            undated.append(case.source)
+            continue
+        rows.append(
+            {
+                "key": dentist_key(case.cro, case.cro_uf or case.uf),
+                "source": case.source,
+                "asked_on": pd.Timestamp(asked),
+                "finished_on": pd.Timestamp(case.finished_on) if case.finished_on else pd.NaT,
+                "status": case.status,
+            }
+        )
+    frame = pd.DataFrame(rows, columns=["key", "source", "asked_on", "finished_on", "status"])
+    frame["asked_on"] = pd.to_datetime(frame["asked_on"])
+    frame["finished_on"] = pd.to_datetime(frame["finished_on"])
+    warnings = (
+        [
+            f"{len(undated)} form(s) without a contact or start date, so no request date: "
+            f"not used as events ({', '.join(undated[:3])}{'…' if len(undated) > 3 else ''})"
+        ]
+        if undated
+        else []
+    )
+    return frame.sort_values(["key", "asked_on"]).reset_index(drop=True), warnings
+
+
+def has_network(path: str | os.PathLike[str]) -> bool:
+    """Whether a data folder holds the network files (``roster.csv`` and ``production.csv``)."""
+    return (Path(path) / "roster.csv").is_file() and (Path(path) / "production.csv").is_file()
+
+
+def read_network(
+    path: str | os.PathLike[str],
+    cases: Sequence[RetentionCase] | None = None,
+    glosas: pd.DataFrame | None = None,
+) -> Network:
+    """Read a data folder's network: roster, production, glosa export and forms.
+
+    ``cases`` and ``glosas`` may be passed when already read (``churnlab
+    train`` reads the forms once for both models); otherwise ``forms/`` and
+    ``glosas.csv`` are read when present.
+
+    Raises
+    ------
+    DataError
+        A missing network file (naming it), or one that cannot be read at all.
+    """
+    from churnlab.io.batch import read_forms
+    from churnlab.io.folder import read_folder_glosas
+
+    folder = Path(path)
+    for name in ("roster.csv", "production.csv"):
+        if not (folder / name).is_file():
+            raise DataError(
+                f"{folder}: no {name}; the network needs roster.csv and production.csv (contract 4)"
+            )
+    roster, roster_rejects, warnings = read_roster(folder / "roster.csv")
+    production, production_rejects, more = read_production(folder / "production.csv")
+    warnings += more
+    if production.empty:
+        raise DataError(
+            f"{folder / 'production.csv'}: no readable production row; the network needs "
+            "at least one month of guides"
+        )
+    unknown = ~production["key"].isin(roster.index)
+    if unknown.any():
+        warnings.append(
+            f"production.csv: {int(unknown.sum())} row(s) of {production.loc[unknown, 'key'].nunique()}"
+            " dentist(s) not in the roster: not used"
+        )
+        production = production.loc[~unknown].reset_index(drop=True)
+    if glosas is None:
+        glosas = read_folder_glosas(folder)
+    rejects = [("roster.csv", r) for r in roster_rejects] + [
+        ("production.csv", r) for r in production_rejects
+    ]
+    if glosas is not None:
+        rejects += [("glosas.csv", r) for r in glosas.attrs.get("rejects", [])]
+    if cases is None:
+        cases = list(read_forms(folder / "forms")) if (folder / "forms").is_dir() else []
+    events, more = case_events(cases)
+    warnings += more
+    outside = ~events["key"].isin(roster.index)
+    if outside.any():
+        warnings.append(
+            f"{int(outside.sum())} form(s) of dentists not in the roster: not used by the network model"
+        )
+        events = events.loc[~outside].reset_index(drop=True)
+    end = production["month"].max() + pd.offsets.MonthEnd(0)
+    return Network(
+        roster=roster,
+        production=production,
+        glosas=glosas,
+        cases=events,
+        end=end,
+        rejects=rejects,
+        warnings=warnings,
+    )

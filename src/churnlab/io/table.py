@@ -1,0 +1,260 @@
+"""Column-at-a-time reading of the operator's ``;``-separated exports.
+
+The network files (contract 4) run to millions of rows, so they are read by
+pandas' C parser as text and each column is converted with vectorised string
+operations; a Python function runs once per *distinct* spelling only (dates,
+competences), never per row. Every cell that does not convert becomes a
+:class:`Reject` naming its line and column; the row is left out, never
+dropped silently.
+
+Line numbers are the file's physical lines (the header is line 1); a quoted
+cell spanning lines would shift the numbers after it, which the operator's
+exports do not do.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import warnings
+from collections.abc import Callable
+from typing import TypedDict
+
+import numpy as np
+import pandas as pd
+
+from churnlab.errors import DataError
+from churnlab.io.text import fold
+
+
+class Reject(TypedDict):
+    """A CSV row left out, and why: line, column header (None for the whole row), cell, reason."""
+
+    line: int
+    column: str | None
+    value: str
+    reason: str
+
+
+_SKIPPED = re.compile(r"Skipping line (\d+): expected (\d+) fields, saw (\d+)")
+_DECIMAL = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?")
+_INTEGER = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)")
+
+
+class Table:
+    """A CSV read as text: one ``str`` column per known header, the line of each row, rejects.
+
+    Conversions (:meth:`decimals`, :meth:`integers`, :meth:`mapped`) record a
+    reject for each bad cell; :meth:`good_rows` says which rows have none.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        text: pd.DataFrame,
+        lines: np.ndarray,
+        headers: dict[str, str],
+        rejects: list[Reject],
+    ) -> None:
+        self.path = path
+        self.text = text
+        self.lines = lines
+        self.headers = headers
+        self.rejects = rejects
+        self._bad = np.zeros(len(text), dtype=bool)
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+    def has(self, column: str) -> bool:
+        """Whether the file has this (optional) column."""
+        return column in self.text
+
+    def reject(
+        self,
+        mask: np.ndarray,
+        column: str | None,
+        reason: str | Callable[[str], str],
+        show_value: bool = True,
+    ) -> None:
+        """Leave out the rows under ``mask``, with a reject each naming ``column`` and ``reason``."""
+        mask = np.asarray(mask, dtype=bool)
+        header = self.headers.get(column) if column else None
+        values = self.text[column].to_numpy()[mask] if column and show_value else None
+        for i, row in enumerate(np.flatnonzero(mask)):
+            value = "" if values is None else str(values[i])
+            why = reason(value) if callable(reason) else reason
+            self.rejects.append(Reject(line=int(self.lines[row]), column=header, value=value, reason=why))
+        self._bad |= mask
+
+    def good_rows(self) -> np.ndarray:
+        """Boolean mask of the rows without a reject."""
+        return ~self._bad
+
+    def stripped(self, column: str) -> pd.Series:
+        """A column's cells, spaces trimmed (empty string for an empty cell)."""
+        return self.text[column].str.strip()
+
+    def required(self, column: str, reason: str) -> pd.Series:
+        """A column's cells; empty ones are rejected with ``reason``."""
+        cells = self.stripped(column)
+        self.reject((cells == "").to_numpy(), column, reason)
+        return cells
+
+    def decimals(self, column: str, low: float | None = None, high: float | None = None) -> np.ndarray:
+        """Brazilian decimals (``1.234,56``, ``R$ 10,00``, ``R$ -`` = 0); empty is NaN."""
+        cells = self.stripped(column).str.replace(r"^[Rr]\s*\$", "", regex=True).str.replace(" ", "")
+        cells = cells.mask(cells.isin(["-", "–", "—"]), "0")
+        ok = cells.str.fullmatch(_DECIMAL.pattern) | (cells == "")
+        self.reject(
+            ~ok.to_numpy(),
+            column,
+            lambda v: f"{v!r} is not a Brazilian decimal (expected e.g. 0,35 or 1.234,50)",
+        )
+        numbers = cells.where(ok, "").str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        values = pd.to_numeric(numbers.replace("", np.nan), errors="coerce").to_numpy(dtype=float)
+        self._range(column, values, low, high)
+        return values
+
+    def integers(self, column: str, low: float | None = None, high: float | None = None) -> np.ndarray:
+        """Whole numbers (``3.843`` is 3843); empty is NaN (a float array)."""
+        cells = self.stripped(column)
+        ok = cells.str.fullmatch(_INTEGER.pattern) | (cells == "")
+        self.reject(~ok.to_numpy(), column, lambda v: f"{v!r} is not a whole number")
+        numbers = cells.where(ok, "").str.replace(".", "", regex=False)
+        values = pd.to_numeric(numbers.replace("", np.nan), errors="coerce").to_numpy(dtype=float)
+        self._range(column, values, low, high)
+        return values
+
+    def mapped(self, column: str, parse: Callable[[str], object]) -> pd.Series:
+        """``parse`` applied once per distinct cell; a ``ValueError`` rejects the rows holding it."""
+        cells = self.stripped(column)
+        codes, uniques = pd.factorize(cells)
+        parsed: list[object] = []
+        errors: dict[int, str] = {}
+        for index, cell in enumerate(uniques):
+            try:
+                parsed.append(parse(cell))
+            except ValueError as exc:
+                parsed.append(None)
+                errors[index] = str(exc)
+        if errors:
+            bad_codes = np.array(sorted(errors))
+            mask = np.isin(codes, bad_codes)
+            reasons = {str(uniques[i]): why for i, why in errors.items()}
+            self.reject(mask, column, lambda v: reasons[v])
+        values = np.array(parsed + [None], dtype=object)[codes]  # code -1 (NaN cell) maps to None
+        return pd.Series(values, index=self.text.index)
+
+    def _range(self, column: str, values: np.ndarray, low: float | None, high: float | None) -> None:
+        outside = np.zeros(len(values), dtype=bool)
+        if low is not None:
+            outside |= values < low
+        if high is not None:
+            outside |= values > high
+        if outside.any():
+            self.reject(outside, column, lambda v: f"{v!r} is outside the plausible range {low} to {high}")
+
+
+def read_table(
+    path: str | os.PathLike[str], required: dict[str, str], optional: dict[str, str], what: str
+) -> Table:
+    """Read a ``;``-separated UTF-8 export as text columns named by ``required`` and ``optional``.
+
+    ``required`` and ``optional`` map column names to the header each is
+    found under (case, accents and spacing may differ; unknown headers are
+    ignored). Rows with more fields than the header are rejected.
+
+    Raises
+    ------
+    DataError
+        The file is missing, not UTF-8, empty, or lacks a required header.
+    """
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            first = handle.readline()
+    except FileNotFoundError:
+        raise DataError(f"{path}: {what} not found") from None
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8 text (byte {exc.start}); export it as UTF-8") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read the {what}: {exc.strerror}") from None
+    if not first.strip():
+        raise DataError(
+            f"{path}: empty file or blank first line; expected the header {';'.join(required.values())}"
+        )
+    header = next(csv.reader([first], delimiter=";"))
+    wanted = {fold(name): column for column, name in {**optional, **required}.items()}
+    positions: dict[str, int] = {}
+    for index, name in enumerate(header):
+        column = wanted.get(fold(name).replace("_", " "))
+        if column is not None:
+            positions.setdefault(column, index)
+    missing = [name for column, name in required.items() if column not in positions]
+    if missing:
+        hint = " (is the file ;-separated?)" if len(header) == 1 else ""
+        raise DataError(
+            f"{path}: missing column(s) {', '.join(missing)}{hint}; "
+            f"expected header {';'.join(required.values())}"
+        )
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            frame = pd.read_csv(
+                path,
+                sep=";",
+                dtype=str,
+                keep_default_na=False,
+                skip_blank_lines=False,
+                encoding="utf-8-sig",
+                on_bad_lines="warn",
+                engine="c",
+                header=0,
+                index_col=False,
+            )
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8 text (byte {exc.start}); export it as UTF-8") from None
+    except (pd.errors.ParserError, ValueError, OSError) as exc:
+        raise DataError(f"{path}: cannot read the {what}: {exc}") from None
+    skipped = {int(m[1]): (int(m[2]), int(m[3])) for w in caught for m in _SKIPPED.finditer(str(w.message))}
+    frame, recovered = _with_trailing_empties(path, frame, skipped)
+    frame = frame.iloc[:, sorted(positions.values())]  # unknown columns are ignored
+    frame.columns = [column for column, _ in sorted(positions.items(), key=lambda item: item[1])]
+    # Physical line of each row: the header is line 1, skipped (too long) lines hold no row.
+    lines = np.setdiff1d(
+        np.arange(2, len(frame) - len(recovered) + len(skipped) + 2), np.array(sorted(skipped), dtype=int)
+    )
+    order = np.argsort(np.concatenate([lines, np.array(sorted(recovered), dtype=int)]), kind="stable")
+    lines = np.concatenate([lines, np.array(sorted(recovered), dtype=int)])[order]
+    frame = frame.iloc[order].reset_index(drop=True)
+    rejects = [
+        Reject(line=line, column=None, value="", reason=f"row has {saw} fields, expected {expected}")
+        for line, (expected, saw) in sorted(skipped.items())
+        if line not in recovered
+    ]
+    blank = (frame == "").all(axis=1).to_numpy()
+    frame = frame.loc[~blank].reset_index(drop=True)
+    headers = {column: name for column, name in {**optional, **required}.items() if column in frame}
+    return Table(path, frame, lines[: len(blank)][~blank], headers, rejects)
+
+
+def _with_trailing_empties(
+    path: str | os.PathLike[str], frame: pd.DataFrame, skipped: dict[int, tuple[int, int]]
+) -> tuple[pd.DataFrame, set[int]]:
+    """Add back the too-long rows whose extra fields are all empty (a spreadsheet's trailing ``;``)."""
+    if not skipped:
+        return frame, set()
+    width = frame.shape[1]
+    rows, recovered = [], set()
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        for number, line in enumerate(handle, start=1):
+            if number in skipped:
+                fields = next(csv.reader([line.rstrip("\r\n")], delimiter=";"), [])
+                if not any(f.strip() for f in fields[width:]):
+                    rows.append(fields[:width])
+                    recovered.add(number)
+    if not rows:
+        return frame, set()
+    extra = pd.DataFrame(rows, columns=frame.columns, dtype=str)
+    return pd.concat([frame, extra], ignore_index=True), recovered

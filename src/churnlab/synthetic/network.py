@@ -1,0 +1,482 @@
+"""A synthetic network (contract 4): dentists month by month, with the true risk of each.
+
+The network model must be judged against the best any model could do, so the
+generator simulates a network whose monthly hazard of asking to leave is
+known, and computes each active dentist's true probability of the event
+within 90 days of a month end.
+
+**Assumptions, none estimated from real data**
+
+Dentists
+    As the case generator's (state, fee unit by state, lives, listed CROs,
+    40 % clinics, other plans), included before the data starts (tenure
+    log-normal, median ~3 years) or joining during it (~0.8 % of the network
+    a month). Each has a base volume (guides a month, log-normal, median 9,
+    ×1.8 for clinics), a value per guide that follows the fee unit, a glosa
+    propensity (per-guide glosa probability ~2 %, technical share rising with
+    it) and a latent *engagement* that drifts: a quarter of the dentists start
+    fading at a random month (−0.12 a month on the log scale), everyone's
+    engagement wanders (sd 0.12 a month).
+Months
+    Guides ~ Poisson(base × exp(engagement) × season); each guide is refused
+    with the dentist's glosa probability (×3 during an *audit wave* in two
+    states, months 14–16 of the data); glosas are known the month after.
+Hazard of the event (asks to leave, or leaves without a case)
+    ``logit h = -5.5 + 1.2·min(3, max(0, −engagement)) + 0.45·log1p(technical glosas,
+    last 3 months) + 0.15·log1p(other glosas) + 0.8·[fee unit < 0.30] +
+    0.6·[tenure < 1 year] + 0.7·[retained in a case in the last 12 months] +
+    0.8·[no guide in the last 2 months] + 0.6·[fee freeze: month ≥ 20 and fee
+    unit < 0.33] − 0.2·[clinic]``. Engagement is not observed: production is
+    its noisy trace, which is what makes the truth's AUC a ceiling.
+Events
+    80 % open a retention case (the case generator writes the form, with this
+    dentist's CRO, state, tenure, size, fee unit and production; its action
+    and outcome model decides retained or dismissed), 20 % just leave
+    (``Data desligamento``). A dismissed dentist leaves on the case's final
+    date; a retained one stays; cases opened in the last 60 days are open.
+Truth
+    The true 90-day risk at a month end is ``1 − E[Π(1 − h)]`` over the next
+    three months (90 days from 31 December), by Monte Carlo over the future
+    engagement and glosas (400 draws), for every dentist active then.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from churnlab.io.brazil import format_date_br, format_decimal_br
+from churnlab.io.glosas import COLUMNS as GLOSA_FRAME_COLUMNS
+from churnlab.io.records import RetentionCase
+from churnlab.synthetic.noise import _choice, _name, _sigmoid
+from churnlab.synthetic.vocabulary import _STATES
+
+FIRST_MONTH = pd.Timestamp("2022-01-01")
+AUDIT_MONTHS, FREEZE_MONTH = (14, 15, 16), 20
+_SPECIALTIES = (
+    "Clínico geral",
+    "Ortodontia",
+    "Endodontia",
+    "Periodontia",
+    "Implantodontia",
+    "Odontopediatria",
+    "Prótese",
+)
+_MC_DRAWS = 400
+
+
+@dataclass
+class SyntheticNetwork:
+    """A generated network: the contract-4 tables, the cases, and the true risks.
+
+    Attributes
+    ----------
+    roster : pandas.DataFrame
+        In ``roster.csv``'s columns (``CRO``, ``UF``, ``Nome``, ...), values typed.
+    production : pandas.DataFrame
+        ``cro``, ``uf``, ``month`` (Timestamp), ``guides``, ``value``.
+    glosas : pandas.DataFrame
+        Glosa events in :data:`churnlab.io.glosas.COLUMNS`.
+    cases : list of RetentionCase
+        One form per retention case (``source`` ``net_00001`` ...).
+    case_truth : pandas.DataFrame
+        The case generator's truth for those cases.
+    truth : pandas.DataFrame
+        ``cro``, ``uf``, ``as_of``, ``true_risk_90d`` for every dentist active at
+        each month end in ``truth_months`` (the last month end by default).
+    """
+
+    roster: pd.DataFrame
+    production: pd.DataFrame
+    glosas: pd.DataFrame
+    cases: list[RetentionCase]
+    case_truth: pd.DataFrame
+    truth: pd.DataFrame
+    end: pd.Timestamp = field(default=pd.NaT)
+
+
+def _month_end(m: int) -> pd.Timestamp:
+    return FIRST_MONTH + pd.offsets.MonthBegin(m) + pd.offsets.MonthEnd(0)
+
+
+class _Network:
+    """The simulation's arrays: static draws per dentist and the monthly state."""
+
+    def __init__(self, rng: np.random.Generator, n: int, months: int) -> None:
+        self.rng, self.months = rng, months
+        entrants = rng.binomial(n, 0.008, months)
+        self.size = n + int(entrants.sum())
+        size = self.size
+        states = tuple(_STATES)
+        self.uf = np.array(states)[_choice(rng, states, size, [v[0] for v in _STATES.values()])]
+        self.cro = rng.choice(np.arange(1000, 1000 + max(90_000, 3 * size)), size, replace=False).astype(str)
+        self.is_j = rng.random(size) < 0.4
+        shift = np.array([_STATES[s][1] for s in self.uf])
+        self.us_value = np.round(np.clip(rng.normal(0.36 + shift, 0.06), 0.18, 0.65), 2)
+        self.lives = np.clip(np.round(np.exp(rng.normal(np.log(2500), 1.0, size))), 30, 90_000).astype(int)
+        self.listed = np.maximum(1, np.round(self.lives / np.exp(rng.normal(np.log(15), 0.45, size)))).astype(
+            int
+        )
+        self.other_plans = rng.random(size) < 0.65
+        # inclusion: before the data for the first n, during it for the entrants
+        tenure = np.clip(np.exp(rng.normal(np.log(3 * 365), 0.9, n)), 30, 25 * 365).astype(int)
+        first = np.datetime64(FIRST_MONTH.date(), "D")
+        entry_month = np.repeat(np.arange(months), entrants)
+        self.entry = np.concatenate([np.full(n, -1), entry_month])  # month index of joining (-1: before)
+        included = np.concatenate(
+            [
+                first - tenure,
+                np.array(
+                    [np.datetime64(_month_end(m).date(), "D") - rng.integers(0, 28) for m in entry_month],
+                    dtype="datetime64[D]",
+                ),
+            ]
+        )
+        self.included_on = included.astype("datetime64[D]")
+        self.base = np.exp(rng.normal(np.log(9), 0.9, size)) * np.where(self.is_j, 1.8, 1.0)
+        self.per_guide = np.exp(rng.normal(np.log(55), 0.3, size)) * self.us_value / 0.36
+        self.glosa_propensity = rng.normal(0, 1, size)
+        self.q = 0.02 * np.exp(0.6 * self.glosa_propensity)
+        self.tech_share = _sigmoid(-0.7 + 0.7 * self.glosa_propensity)
+        self.fade_onset = np.where(rng.random(size) < 0.25, rng.integers(-12, months, size), 10**6)
+        self.audit_ufs = rng.choice(states, 2, replace=False)
+        # state
+        self.level = rng.normal(0, 0.3, size)
+        self.tech = np.zeros((size, months + 1))  # technical glosas known in month m
+        self.admin = np.zeros((size, months + 1))
+        self.guides = np.zeros((size, months))
+        self.retained_month = np.full(size, -(10**6))
+        self.active = self.entry < 0  # in the network and not in an open case
+        self.left = np.zeros(size, dtype=bool)
+        self.busy_until = np.full(size, -1)  # month index until which an open case blocks events
+
+    def tenure_days(self, m: int) -> np.ndarray:
+        return (np.datetime64(_month_end(m).date(), "D") - self.included_on).astype(int)
+
+    def logit(
+        self,
+        m: int,
+        level: np.ndarray,
+        tech3: np.ndarray,
+        admin3: np.ndarray,
+        no_guides2: np.ndarray,
+        idx: np.ndarray | slice = slice(None),
+    ) -> np.ndarray:
+        """Logit of the hazard of an event in month ``m + 1`` given the state at the end of ``m``."""
+        return (
+            -5.5
+            + 1.2 * np.clip(-level, 0.0, 3.0)
+            + 0.45 * np.log1p(tech3)
+            + 0.15 * np.log1p(admin3)
+            + 0.8 * (self.us_value[idx] < 0.30)
+            + 0.6 * (self.tenure_days(m)[idx] < 365)
+            + 0.7 * (m - self.retained_month[idx] < 12)
+            + 0.8 * no_guides2
+            + 0.6 * ((m >= FREEZE_MONTH) & (self.us_value[idx] < 0.33))
+            - 0.2 * self.is_j[idx]
+        )
+
+    def step_level(
+        self, m: int, level: np.ndarray, rng: np.random.Generator, idx: np.ndarray | slice = slice(None)
+    ) -> np.ndarray:
+        drift = np.where(m >= self.fade_onset[idx], -0.12, 0.0)
+        return np.minimum(level + drift + rng.normal(0, 0.12, np.shape(level)), 0.6)
+
+    def draw_month(
+        self, m: int, level: np.ndarray, rng: np.random.Generator, idx: np.ndarray | slice = slice(None)
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Guides, technical and other glosas of month ``m`` for dentists ``idx``."""
+        season = 1.0 + 0.15 * np.cos(2 * np.pi * (m % 12 - 3) / 12)
+        guides = rng.poisson(self.base[idx] * np.exp(level) * season)
+        audit = np.where(np.isin(self.uf[idx], self.audit_ufs) & (m in AUDIT_MONTHS), 3.0, 1.0)
+        glosas = rng.binomial(guides, np.minimum(self.q[idx] * audit, 0.9))
+        tech = rng.binomial(glosas, self.tech_share[idx])
+        return guides, tech, glosas - tech
+
+    def recent(self, m: int, idx: np.ndarray | slice = slice(None)) -> tuple[np.ndarray, ...]:
+        lo = max(0, m - 2)
+        tech3 = self.tech[idx, lo : m + 1].sum(axis=1)
+        admin3 = self.admin[idx, lo : m + 1].sum(axis=1)
+        seen = self.guides[idx, max(0, m - 1) : m + 1]
+        no_guides2 = (seen.sum(axis=1) == 0) & (seen.shape[1] == 2)
+        return tech3, admin3, no_guides2
+
+    def true_risk(self, m: int, draws: int = _MC_DRAWS) -> np.ndarray:
+        """P(event within the 3 months after month ``m``) for every dentist (NaN if not at risk)."""
+        idx = np.flatnonzero(self.at_risk(m))
+        risk = np.full(self.size, np.nan)
+        if not len(idx):
+            return risk
+        rng = np.random.default_rng(10_000 + m)
+
+        def tiled(values: np.ndarray) -> np.ndarray:
+            return np.tile(values, (draws, 1))
+
+        # glosas known in months m-2 .. m+1 are drawn already; m+2 is drawn below
+        tech = {k: tiled(self.tech[idx, k] if k >= 0 else np.zeros(len(idx))) for k in range(m - 2, m + 2)}
+        admin = {k: tiled(self.admin[idx, k] if k >= 0 else np.zeros(len(idx))) for k in range(m - 2, m + 2)}
+        guides = {k: tiled(self.guides[idx, k] if k >= 0 else np.ones(len(idx))) for k in (m - 1, m)}
+        level = tiled(self.levels[m][idx])
+        survive = np.ones((draws, len(idx)))
+        for month in (m, m + 1, m + 2):
+            tech3 = tech[month - 2] + tech[month - 1] + tech[month]
+            admin3 = admin[month - 2] + admin[month - 1] + admin[month]
+            no_guides2 = (guides[month - 1] == 0) & (guides[month] == 0)
+            survive *= 1 - _sigmoid(self.logit(month, level, tech3, admin3, no_guides2, idx))
+            level = self.step_level(month + 1, level, rng, idx)
+            guides[month + 1], drawn_tech, drawn_admin = self.draw_month(month + 1, level, rng, idx)
+            if month + 2 not in tech:
+                tech[month + 2], admin[month + 2] = drawn_tech, drawn_admin
+        risk[idx] = 1 - survive.mean(axis=0)
+        return risk
+
+    def at_risk(self, m: int) -> np.ndarray:
+        return self.active & (self.busy_until < m) & ~self.left
+
+
+def generate_network(
+    n_dentists: int, seed: int, months: int = 36, truth_months: tuple[int, ...] = (), prefix: str = "net"
+) -> SyntheticNetwork:
+    """Simulate ``n_dentists`` dentists over ``months`` months from January 2022.
+
+    ``truth_months`` adds month indices (0 = January 2022) at whose end the
+    true 90-day risk is computed, besides the last month; cases are named
+    ``{prefix}_00001`` and so on.
+
+    Examples
+    --------
+    >>> net = generate_network(200, seed=1, months=12)
+    >>> sorted(net.truth.columns)
+    ['as_of', 'cro', 'true_risk_90d', 'uf']
+    >>> bool(net.truth["true_risk_90d"].between(0, 1).all())
+    True
+    """
+    if n_dentists < 1 or months < 4:
+        raise ValueError("need at least one dentist and four months")
+    rng = np.random.default_rng(seed)
+    net = _Network(rng, n_dentists, months)
+    net.levels = {}
+    production, glosa_rows, cases, case_truths, left_on = [], [], [], [], {}
+    truths = []
+    for m in range(months):
+        net.active |= net.entry == m
+        present = net.active & ~net.left
+        net.level = np.where(net.entry == m, net.level, net.step_level(m, net.level, rng))
+        guides, tech, admin = net.draw_month(m, net.level, rng)
+        guides = np.where(present, guides, 0)
+        tech, admin = np.where(present, tech, 0), np.where(present, admin, 0)
+        net.guides[:, m] = guides
+        net.tech[:, m + 1], net.admin[:, m + 1] = tech, admin  # known the month after
+        net.levels[m] = net.level.copy()
+        production.append((m, np.flatnonzero(guides > 0), guides))
+        glosa_rows.append((m, tech, admin))
+        if m in truth_months or m == months - 1:
+            risk = net.true_risk(m)
+            idx = np.flatnonzero(~np.isnan(risk))
+            truths.append(
+                pd.DataFrame(
+                    {
+                        "cro": net.cro[idx],
+                        "uf": net.uf[idx],
+                        "as_of": _month_end(m),
+                        "true_risk_90d": risk[idx],
+                    }
+                )
+            )
+        if m == months - 1:
+            break
+        # events in month m + 1, from the state at the end of m
+        at_risk = net.at_risk(m)
+        tech3, admin3, no_guides2 = net.recent(m)
+        hazard = _sigmoid(net.logit(m, net.level, tech3, admin3, no_guides2))
+        event = at_risk & (rng.random(net.size) < hazard)
+        days = rng.integers(0, (_month_end(m + 1) - _month_end(m)).days, net.size)
+        when = np.datetime64(_month_end(m).date(), "D") + 1 + days
+        asks = event & (rng.random(net.size) < 0.8)
+        for i in np.flatnonzero(event & ~asks):
+            left_on[i] = when[i]
+            net.left[i] = True
+        idx = np.flatnonzero(asks)
+        if len(idx):
+            batch = _open_cases(net, idx, when[idx], m, len(cases), prefix, int(rng.integers(2**31)))
+            for i, case, truth in batch:
+                cases.append(case)
+                case_truths.append(truth)
+                if case.status is None:
+                    net.busy_until[i] = 10**6
+                elif case.status == "dismissed":
+                    left_on[i] = np.datetime64(case.finished_on, "D")
+                    net.left[i] = True
+                else:
+                    net.busy_until[i] = m + 1 + (case.finished_on.month != when[i].astype(object).month)
+                    if case.status == "retained":
+                        net.retained_month[i] = m + 1
+    end = _month_end(months - 1)
+    return SyntheticNetwork(
+        roster=_roster(net, left_on, rng),
+        production=_production(net, production),
+        glosas=_glosas(net, glosa_rows, rng, end),
+        cases=cases,
+        case_truth=pd.DataFrame(case_truths).reset_index(drop=True),
+        truth=pd.concat(truths, ignore_index=True),
+        end=end,
+    )
+
+
+def _open_cases(
+    net: _Network, idx: np.ndarray, asked: np.ndarray, m: int, done: int, prefix: str, seed: int
+) -> list[tuple[int, RetentionCase, pd.Series]]:
+    """The retention cases of dentists ``idx`` asking on ``asked``, through the case generator."""
+    from churnlab.synthetic.generator import generate
+
+    end = np.datetime64(_month_end(net.months - 1).date(), "D")
+    history = net.guides[idx, : m + 1]
+    produced = history > 0
+    last = np.where(produced.any(axis=1), m - np.argmax(produced[:, ::-1], axis=1), -1)
+    months_since = np.where(last >= 0, np.minimum(m + 1 - last, 24), -1)
+    last_value = np.where(
+        last >= 0, history[np.arange(len(idx)), np.maximum(last, 0)] * net.per_guide[idx], 0.0
+    )
+    given = {
+        "cro": net.cro[idx], "uf": net.uf[idx], "cro_uf": net.uf[idx], "start": asked,
+        "is_open": asked > end - 60,
+        "tenure_days": np.maximum((asked - net.included_on[idx]).astype(int), 30),
+        "is_j": net.is_j[idx], "lives": net.lives[idx], "listed": net.listed[idx],
+        "us_value": net.us_value[idx], "no_guides": last < 0, "months_since": months_since,
+        "last_value": np.round(last_value, 2), "glosa_propensity": net.glosa_propensity[idx],
+        "other_plans": net.other_plans[idx],
+    }  # fmt: skip
+    data = generate(len(idx), seed=seed, dentists=given)
+    out = []
+    for k, (i, case) in enumerate(zip(idx, data.cases, strict=True)):
+        source = f"{prefix}_{done + k + 1:05d}"
+        case = case.model_copy(update={"source": source})
+        truth = data.truth.iloc[k].copy()
+        truth["source"] = source
+        out.append((int(i), case, truth))
+    return out
+
+
+def _roster(net: _Network, left_on: dict[int, np.datetime64], rng: np.random.Generator) -> pd.DataFrame:
+    present = net.active | net.left
+    idx = np.flatnonzero(present)
+    names = [_name(np.random.default_rng(i + 7), bool(i % 2), upper=False) for i in idx]
+    cities = [_STATES[uf][3][int(rng.integers(0, len(_STATES[uf][3])))] for uf in net.uf[idx]]
+    left = [pd.Timestamp(left_on[i]) if i in left_on else pd.NaT for i in idx]
+    return pd.DataFrame({
+        "CRO": net.cro[idx], "UF": net.uf[idx], "Nome": names, "Cidade": cities,
+        "Tipo": np.where(net.is_j[idx], "J", "F"), "Data inclusão": pd.to_datetime(net.included_on[idx]),
+        "Data desligamento": left, "Moeda": net.us_value[idx], "nº de vidas": net.lives[idx],
+        "nº CRO(S) únicos divulgados": net.listed[idx],
+        "Atende outros convênios": np.where(net.other_plans[idx], "Sim", "Não"),
+        "Especialidade": np.array(_SPECIALTIES)[rng.integers(0, len(_SPECIALTIES), len(idx))],
+    })  # fmt: skip
+
+
+def _production(net: _Network, months: list[tuple[int, np.ndarray, np.ndarray]]) -> pd.DataFrame:
+    frames = []
+    for m, idx, guides in months:
+        value = np.round(guides[idx] * net.per_guide[idx], 2)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "cro": net.cro[idx],
+                    "uf": net.uf[idx],
+                    "month": FIRST_MONTH + pd.offsets.MonthBegin(m),
+                    "guides": guides[idx],
+                    "value": value,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def _glosas(
+    net: _Network,
+    months: list[tuple[int, np.ndarray, np.ndarray]],
+    rng: np.random.Generator,
+    end: pd.Timestamp,
+) -> pd.DataFrame:
+    """One row per refused guide item, dated in the month after its competence."""
+    from churnlab.io.glosas import glosa_code_table
+
+    table = glosa_code_table()
+    tech_codes = table.loc[table["kind"] == "technical", "code"].to_numpy()
+    admin_codes = table.loc[
+        (table["kind"] == "administrative") & ~table["code"].str.startswith("5"), "code"
+    ].to_numpy()
+    frames = []
+    for m, tech, admin in months:
+        for counts, codes in ((tech, tech_codes), (admin, admin_codes)):
+            who = np.repeat(np.arange(net.size), counts.astype(int))
+            if not len(who):
+                continue
+            competence = FIRST_MONTH + pd.offsets.MonthBegin(m)
+            date = (competence + pd.offsets.MonthBegin(1)).to_datetime64() + rng.integers(
+                0, 28, len(who)
+            ).astype("timedelta64[D]")
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "cro": net.cro[who],
+                        "uf": net.uf[who],
+                        "guide": rng.integers(1_000_000, 9_999_999, len(who)).astype(str),
+                        "competence": competence.strftime("%Y-%m"),
+                        "date": pd.to_datetime(date),
+                        "code": codes[rng.integers(0, len(codes), len(who))],
+                        "value": np.round(np.exp(rng.normal(np.log(80), 0.8, len(who))), 2),
+                    }
+                )
+            )
+    frame = pd.concat(frames, ignore_index=True)
+    frame = frame.loc[frame["date"] <= end].reset_index(drop=True)
+    described = table.set_index("code")
+    frame["description"] = described["description"].reindex(frame["code"]).to_numpy()
+    frame["kind"] = described["kind"].reindex(frame["code"]).to_numpy()
+    return frame[list(GLOSA_FRAME_COLUMNS)]
+
+
+def write_network(
+    net: SyntheticNetwork,
+    out_dir: str | Path,
+    *,
+    seed: int = 0,
+    layouts: tuple[str, ...] = ("plain", "markdown", "docx"),
+) -> Path:
+    """Write a contract-4 data folder: ``roster.csv``, ``production.csv``, ``glosas.csv``, ``forms/``.
+
+    ``truth.csv`` holds the cases' truth (as :func:`~churnlab.synthetic.writer.write_dataset`
+    writes it) and ``network_truth.csv`` the true 90-day risks.
+    """
+    from churnlab.io.glosas import write_glosa_csv
+    from churnlab.synthetic.generator import SyntheticData
+    from churnlab.synthetic.writer import write_dataset
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    if net.cases:
+        write_dataset(
+            SyntheticData(cases=net.cases, glosas=net.glosas.iloc[:0], truth=net.case_truth),
+            out,
+            layouts=layouts,
+            seed=seed,
+        )
+    write_glosa_csv(net.glosas, out / "glosas.csv")
+    roster = net.roster.copy()
+    for column in ("Data inclusão", "Data desligamento"):
+        roster[column] = [format_date_br(d.date()) if pd.notna(d) else "" for d in roster[column]]
+    roster["Moeda"] = [format_decimal_br(v) for v in roster["Moeda"]]
+    roster.to_csv(out / "roster.csv", sep=";", index=False, encoding="utf-8")
+    production = pd.DataFrame({
+        "CRO": net.production["cro"], "UF": net.production["uf"],
+        "Competência": net.production["month"].dt.strftime("%m/%Y"), "Guias": net.production["guides"],
+        "Valor": [format_decimal_br(v) for v in net.production["value"]],
+    })  # fmt: skip
+    production.to_csv(out / "production.csv", sep=";", index=False, encoding="utf-8")
+    truth = net.truth.copy()
+    truth["as_of"] = truth["as_of"].dt.strftime("%Y-%m-%d")
+    truth.to_csv(out / "network_truth.csv", index=False)
+    return out

@@ -4,8 +4,10 @@ The public API: reading forms (:func:`parse_form`, :func:`read_forms`), glosa
 histories (:func:`read_glosa_csv`, :func:`glosa_kind`), features
 (:func:`build_features`), the models (:class:`DismissalRiskModel`,
 :class:`ActionRecommender`, :class:`ReasonTagger`), training
-(:func:`train_model`), scoring (:func:`score`, :func:`load_model`) and the
-economics of an action (:class:`Economics`).
+(:func:`train_model`), scoring (:func:`score`, :func:`load_model`), the
+economics of an action (:class:`Economics`) and the network (contract 4:
+:func:`read_network`, :func:`network_features`, :class:`NetworkRiskModel`,
+:func:`score_network`).
 
 The package reads as its stages: ``io`` (forms, glosa exports, data folders)
 → ``features`` → ``models`` → ``evaluation`` → ``app`` (scoring, training,
@@ -45,6 +47,10 @@ _EXPORTS: dict[str, str] = {
     "evaluate_policy": "churnlab.evaluation.off_policy",
     "train_model": "churnlab.app.training",
     "score": "churnlab.app.scoring",
+    "read_network": "churnlab.io.network",
+    "network_features": "churnlab.features.network",
+    "NetworkRiskModel": "churnlab.models.network_risk",
+    "score_network": "churnlab.app.network_scoring",
 }
 
 __all__ = [
@@ -60,16 +66,20 @@ __all__ = [
     "FormBatch",
     "FormParseError",
     "ModelFileError",
+    "NetworkRiskModel",
     "ReasonTagger",
     "RetentionCase",
     "build_features",
     "evaluate_policy",
     "glosa_kind",
     "load_model",
+    "network_features",
     "parse_form",
     "read_forms",
     "read_glosa_csv",
+    "read_network",
     "score",
+    "score_network",
     "train_model",
 ]
 
@@ -89,17 +99,21 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
+    from churnlab.app.network_scoring import score_network
     from churnlab.app.scoring import score
     from churnlab.app.training import train_model
     from churnlab.errors import ChurnlabError, DataError, FormParseError, ModelFileError
     from churnlab.evaluation.off_policy import evaluate_policy
     from churnlab.features.cases import build_features
+    from churnlab.features.network import network_features
     from churnlab.io.batch import FormBatch, read_forms
     from churnlab.io.forms import parse_form
     from churnlab.io.glosas import glosa_kind, read_glosa_csv
+    from churnlab.io.network import read_network
     from churnlab.io.records import ACTION_LABELS, ACTIONS, DISMISSAL_REASONS, RetentionCase
     from churnlab.models.churn_model import ChurnModel
     from churnlab.models.economics import Economics
+    from churnlab.models.network_risk import NetworkRiskModel
     from churnlab.models.persistence import load_model
     from churnlab.models.reasons import ReasonTagger
     from churnlab.models.recommender import ActionRecommender

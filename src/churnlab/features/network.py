@@ -26,7 +26,7 @@ FEATURES: tuple[str, ...] = (
     "tenure_months", "us_value", "is_clinic", "lives", "listed_cros", "other_plans",
     "guides_last_month", "guides_3m", "guides_12m", "production_trend", "production_trend_24m", "value_3m",
     "months_since_last_guide",
-    "no_guide_seen", "active_share_12m", "months_observed", "glosas_3m", "glosas_12m",
+    "no_guide_seen", "active_share_12m", "months_observed", "glosas_3m", "technical_glosas_3m", "glosas_12m",
     "glosa_value_12m", "technical_share_12m", "glosas_per_guide_12m", "dentists_in_city",
     "earlier_cases", "earlier_retained", "months_since_last_case",
 )  # fmt: skip
@@ -184,6 +184,7 @@ def _snapshot(grid: _Grid, as_of: pd.Timestamp) -> pd.DataFrame:
                                                             / np.maximum(observed_12, 1)), np.nan),
             "months_observed": np.minimum(observed, 24).astype(float),
             "glosas_3m": _window_sum(grid.glosas, m - 2, m),
+            "technical_glosas_3m": _window_sum(grid.technical, m - 2, m),
             "glosas_12m": glosas_12m,
             "glosa_value_12m": _window_sum(grid.glosa_value, m - 11, m),
             "technical_share_12m": np.where(glosas_12m > 0, technical_12m / glosas_12m, np.nan),

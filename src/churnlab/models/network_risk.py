@@ -77,10 +77,10 @@ class NetworkRiskModel(ClassifierMixin, BaseEstimator):
     def __init__(
         self,
         horizons: Sequence[int] = HORIZONS,
-        max_iter: int = 250,
-        learning_rate: float = 0.06,
-        max_leaf_nodes: int = 15,
-        min_samples_leaf: int = 100,
+        max_iter: int = 150,
+        learning_rate: float = 0.05,
+        max_leaf_nodes: int = 7,
+        min_samples_leaf: int = 200,
         l2_regularization: float = 1.0,
         max_rows: int = 300_000,
         random_state: int | None = 0,
@@ -259,7 +259,7 @@ _GROUPS: tuple[tuple[str, tuple[str, ...], Callable[[dict], str]], ...] = (
     ("months_without_guide", ("months_since_last_guide", "no_guide_seen"), _no_guide_words),
     (
         "glosas",
-        ("glosas_12m", "glosas_3m", "glosa_value_12m", "technical_share_12m", "glosas_per_guide_12m"),
+        ("glosas_12m", "glosas_3m", "technical_glosas_3m", "glosa_value_12m", "technical_share_12m", "glosas_per_guide_12m"),
         _glosa_words,
     ),
     ("fee_unit", ("us_value",), lambda row: f"fee unit (US) R$ {row['us_value']:.2f}"),

@@ -1,0 +1,254 @@
+"""The network (contract 4): reading roster and production, features as of a date, the model, the command."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import churnlab as cl
+from churnlab.errors import DataError, ModelFileError
+from churnlab.evaluation.network_backtest import backtest, truncated_concordance
+from churnlab.features.network import FEATURES, as_known_on, network_features, network_snapshots
+from churnlab.io.network import dentist_keys, read_network, read_production, read_roster
+from churnlab.models.network_risk import NetworkRiskModel
+from churnlab.synthetic.network import generate_network, write_network
+
+ROSTER_HEADER = "CRO;UF;Nome;Cidade;Tipo;Data inclusão;Data desligamento;Moeda"
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "churnlab.app.cli", *args], capture_output=True, text=True)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    """A generated network of 400 dentists over 36 months, written as contract-4 files."""
+    out = tmp_path_factory.mktemp("network")
+    write_network(generate_network(400, seed=5, truth_months=(26,)), out, layouts=("plain", "markdown"))
+    return out
+
+
+@pytest.fixture(scope="module")
+def network(folder):
+    return read_network(folder)
+
+
+@pytest.fixture(scope="module")
+def model_dir(folder, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("model") / "m"
+    result = _cli("train", str(folder), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "network model:" in result.stderr
+    return out
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def test_bad_rows_are_reported_with_line_column_and_reason(tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        f"{ROSTER_HEADER};nº de vidas;Especialidade;Coluna nova\n"
+        "123;sp;Ana;São Paulo;F;01/02/2015;;0,35;3.843;Orto;x\n"
+        "\n"
+        "456;RJ;Bia;Rio;X;01/02/2015;;0,35;1;;\n"
+        "789;R1;Caio;Rio;F;31/02/2015;;abc;1;;\n"
+        "999;MG;Duda;BH;J;;01/01/2024;0,30;5;;;;\n"  # trailing empty fields: kept
+        "111;MG;Eva;BH;J;01/01/2020;01/01/2019;0,30;5;;\n"
+        "222;MG;Fia;BH;J;01/01/2020;;0,30;5;;;extra;\n",
+        encoding="utf-8",
+    )
+    frame, rejects, warnings = read_roster(roster)
+    assert list(frame.index) == ["123/SP", "999/MG"]
+    assert frame.loc["123/SP", "lives"] == 3843 and frame.loc["123/SP", "us_value"] == 0.35
+    found = {(r["line"], r["column"]) for r in rejects}
+    assert found == {(4, "Tipo"), (5, "UF"), (5, "Data inclusão"), (5, "Moeda"), (7, "Data desligamento"),
+                     (8, None)}
+    assert any("without 'Data inclusão'" in w for w in warnings)
+
+
+def test_production_rows_are_checked_and_repeated_months_summed_aloud(tmp_path):
+    path = tmp_path / "production.csv"
+    path.write_text("CRO;UF;Competência;Guias;Valor\n123;SP;01/2024;10;1.234,50\n123;SP;02/2024;3;R$ -\n"
+                    "123;SP;02/2024;1;10\n555;SP;13/2024;1;1\n555;SP;03/2024;;1\n555;SP;03/2024;-2;1\n",
+                    encoding="utf-8")
+    frame, rejects, warnings = read_production(path)
+    assert frame["guides"].tolist() == [10.0, 4.0] and frame["value"].tolist() == [1234.5, 10.0]
+    assert [(r["line"], r["column"]) for r in rejects] == [(5, "Competência"), (6, "Guias"), (7, "Guias")]
+    assert warnings == ["production.csv: 1 dentist-month(s) on more than one row: summed"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("CRO;UF;Nome;Cidade\n1;SP;A;B\n", "missing column(s) Tipo, Data inclusão, Data desligamento, Moeda"),
+    ("CRO,UF,Nome\n", "is the file ;-separated?"),
+    ("", "empty file"),
+])
+def test_a_wrong_header_names_the_missing_columns(tmp_path, text, expected):
+    path = tmp_path / "roster.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DataError, match=expected.replace("(", r"\(").replace(")", r"\)").replace("?", r"\?")):
+        read_roster(path)
+
+
+def test_a_folder_without_the_network_files_says_which(tmp_path):
+    with pytest.raises(DataError, match="no roster.csv"):
+        read_network(tmp_path)
+
+
+def test_not_utf8_is_a_clear_error(tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_bytes((ROSTER_HEADER + "\n1;SP;Jo\xe3o;X;F;01/01/2020;;0,3\n").encode("cp1252"))
+    with pytest.raises(DataError, match="not UTF-8"):
+        read_roster(path)
+
+
+# --- features and leakage --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("as_of", ["2023-06-30", "2024-02-14", "2024-09-30"])
+def test_features_as_of_a_date_ignore_everything_after_it(network, as_of):
+    """The row for date T is the same with the whole history or with only what was known at T."""
+    full = network_features(network, as_of)
+    known = network_features(as_known_on(network, as_of), as_of)
+    assert len(full) > 100
+    pd.testing.assert_frame_equal(full, known)
+
+
+def test_later_production_and_glosas_do_not_move_a_row(network):
+    as_of = pd.Timestamp("2024-03-31")
+    before = network_features(network, as_of)
+    changed = as_known_on(network, "2024-12-31")
+    changed.production = changed.production.assign(
+        guides=np.where(changed.production["month"] > as_of, 0.0, changed.production["guides"]))
+    changed.glosas = changed.glosas.loc[~(changed.glosas["date"] > as_of)]
+    pd.testing.assert_frame_equal(before, network_features(changed, as_of))
+
+
+def test_active_dentists_are_those_of_contract_4(network):
+    as_of = pd.Timestamp("2024-06-30")
+    X = network_features(network, as_of)
+    roster = network.roster.loc[X.index]
+    assert (roster["included_on"] <= as_of).all()
+    assert (roster["left_on"].isna() | (roster["left_on"] > as_of)).all()
+    cases = network.cases
+    open_on = cases.loc[(cases["asked_on"] <= as_of) & ~(cases["finished_on"] <= as_of), "key"]
+    assert not set(open_on) & set(X.index)
+    assert list(X.columns) == list(FEATURES)
+
+
+# --- the model -------------------------------------------------------------------------------
+
+
+def test_risks_grow_with_the_horizon_and_follow_sklearn_conventions(network):
+    X, y = network_snapshots(network, horizon_days=0)
+    model = NetworkRiskModel(max_iter=60, random_state=0).fit(X, y)
+    risks = model.predict_risk(X.head(500))
+    assert (risks["risk_30d"] <= risks["risk_90d"]).all() and (risks["risk_90d"] <= risks["risk_180d"]).all()
+    assert np.allclose(model.predict_proba(X.head(500))[:, 1], risks["risk_90d"])
+    assert model.get_params()["max_iter"] == 60
+    with pytest.raises(ValueError, match="horizons must include 90"):
+        NetworkRiskModel(horizons=(30, 60)).fit(X, y)
+    reasons = model.explain(X.head(50))
+    assert all(r.contribution > 0 and r.text for row in reasons for r in row)
+
+
+def test_backtest_beats_the_days_without_a_guide_rule(network, folder):
+    truth = pd.read_csv(folder / "network_truth.csv", dtype={"cro": str})
+    truth["key"] = dentist_keys(truth["cro"], truth["uf"])
+
+    def true_risk(keys, cutoff):
+        at = truth.loc[truth["as_of"] == str(cutoff.date())].set_index("key")["true_risk_90d"]
+        return at.reindex(keys)
+
+    metrics, scores = backtest(network, cutoff="2024-03-31", truth=true_risk)
+    model, rule = metrics.loc["churnlab network model"], metrics.loc["days without a guide"]
+    assert metrics.attrs["events"] >= 15
+    assert model["AUC"] > rule["AUC"] + 0.04
+    assert model["top-decile capture"] > rule["top-decile capture"]
+    assert model["calibration error"] < 0.06
+    assert model["AUC"] <= metrics.loc["truth (generator)", "AUC"] + 0.05  # the truth is the ceiling
+
+
+def test_truncated_concordance_counts_pairs():
+    # dentist 0 leaves on day 10, 1 on day 50, 2 never (followed 90 days)
+    duration, event = np.array([10, 50, 90]), np.array([1, 1, 0])
+    assert truncated_concordance(np.array([0.9, 0.5, 0.1]), duration, event) == 1.0
+    assert truncated_concordance(np.array([0.1, 0.5, 0.9]), duration, event) == 0.0
+    assert truncated_concordance(np.array([0.5, 0.5, 0.5]), duration, event) == 0.5
+
+
+# --- the command and the API -----------------------------------------------------------------
+
+
+def test_network_command_writes_contract_4_scores(folder, model_dir, tmp_path):
+    out = tmp_path / "network_scores.csv"
+    result = _cli("network", str(folder), "--model", str(model_dir), "--as-of", "2024-10-15", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    scores = pd.read_csv(out, dtype={"cro": str})
+    assert {"cro", "uf", "risk_90d", "risk_30d", "risk_180d", "expected_loss", "reasons"} <= set(scores)
+    assert scores["risk_90d"].between(0, 1).all()
+    assert scores["expected_loss"].is_monotonic_decreasing
+    network = read_network(folder)
+    expected = network_features(network, "2024-10-15")
+    assert sorted(dentist_keys(scores["cro"], scores["uf"])) == sorted(expected.index)
+    card = json.loads((model_dir / "card.json").read_text())
+    assert "network.skops" in card["files"] and "backtest" in card["network"]
+
+
+def test_score_network_in_python_matches_the_command(folder, model_dir):
+    scores = cl.score_network(folder, cl.load_model(model_dir), as_of="2024-12-31")
+    assert scores.attrs["as_of"] == "2024-12-31"
+    assert scores["priority"].tolist() == list(range(1, len(scores) + 1))
+    assert all(isinstance(r, list) for r in scores["reasons"])
+
+
+def test_bad_rows_exit_1_and_go_on(folder, model_dir, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("roster.csv", "production.csv", "glosas.csv"):
+        (data / name).write_bytes((folder / name).read_bytes())
+    with open(data / "production.csv", "a", encoding="utf-8") as handle:
+        handle.write("1234;SP;99/2024;3;10,00\n")
+    out = tmp_path / "s.csv"
+    result = _cli("network", str(data), "--model", str(model_dir), "--out", str(out))
+    assert result.returncode == 1
+    assert "production.csv line" in result.stderr and "'Competência'" in result.stderr
+    assert len(pd.read_csv(out)) > 100
+
+
+@pytest.mark.parametrize("problem, args, message", [
+    ("no files", [], "no roster.csv"),
+    ("bad date", ["--as-of", "31/31/2024"], "not a date"),
+    ("too early", ["--as-of", "1999-01-01"], "before the first production month"),
+])
+def test_network_command_errors_exit_2(folder, model_dir, tmp_path, problem, args, message):
+    data = tmp_path if problem == "no files" else folder
+    result = _cli("network", str(data), "--model", str(model_dir), "--out", str(tmp_path / "s.csv"), *args)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_model_without_network_says_how_to_get_one(folder, tmp_path):
+    from churnlab.models.persistence import load_model
+
+    model = load_model()
+    model.network = None
+    model.save(tmp_path / "m")
+    result = _cli("network", str(folder), "--model", str(tmp_path / "m"), "--out", str(tmp_path / "s.csv"))
+    assert result.returncode == 2 and "roster.csv and production.csv" in result.stderr
+
+
+def test_a_changed_network_file_is_refused(model_dir, tmp_path):
+    import shutil
+
+    copy = tmp_path / "m"
+    shutil.copytree(model_dir, copy)
+    (copy / "network.skops").write_bytes((copy / "network.skops").read_bytes() + b"\0")
+    with pytest.raises(ModelFileError, match="network.skops"):
+        cl.load_model(copy)

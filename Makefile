@@ -13,6 +13,7 @@ demo: install-runtime
 	mkdir -p out
 	churnlab score data/sample --out out/scores.csv
 	churnlab worklist data/sample --out out/worklist.html
+	churnlab network data/sample --as-of 2024-06-30 --out out/network_scores.csv
 
 model: install
 	churnlab train data/sample --out src/churnlab/models/default --seed 0

@@ -72,4 +72,4 @@ def test_wheel_installs_and_scores_with_the_bundled_model(tmp_path):
                             capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     lines = (tmp_path / "scores.csv").read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 1 + 400
+    assert len(lines) == 1 + 469

@@ -188,7 +188,8 @@ def test_truncated_concordance_counts_pairs():
 
 def test_network_command_writes_contract_4_scores(folder, model_dir, tmp_path):
     out = tmp_path / "network_scores.csv"
-    result = _cli("network", str(folder), "--model", str(model_dir), "--as-of", "2024-10-15", "--out", str(out))
+    result = _cli("network", str(folder), "--model", str(model_dir), "--as-of", "2024-10-15",
+                  "--out", str(out))
     assert result.returncode == 0, result.stderr
     scores = pd.read_csv(out, dtype={"cro": str})
     assert {"cro", "uf", "risk_90d", "risk_30d", "risk_180d", "expected_loss", "reasons"} <= set(scores)

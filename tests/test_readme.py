@@ -15,5 +15,6 @@ def test_readme_python_blocks_run(monkeypatch):
     namespace: dict = {}
     for block in blocks:
         exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - our own README
-    assert len(namespace["batch"]) == 400 and not namespace["batch"].failures
-    assert namespace["scores"]["priority"].tolist() == list(range(1, 401))
+    assert len(namespace["batch"]) == 469 and not namespace["batch"].failures
+    assert namespace["scores"]["priority"].tolist() == list(range(1, 470))
+    assert namespace["at_risk"]["risk_90d"].between(0, 1).all() and len(namespace["at_risk"]) > 100

@@ -27,7 +27,8 @@ SAMPLE_DIGEST = "dcfce563fe14d361b1d688f5e1f7bea5fd21686ee7909925b0f4dffb372b58c
 
 
 def test_sample_records_are_unchanged():
-    batch = cl.read_forms(REPO / "data" / "sample" / "forms")
+    # the 400 case forms; the network's forms (net_*) came later, with the network (contract 4)
+    batch = cl.read_forms(sorted((REPO / "data" / "sample" / "forms").glob("case_*")))
     assert len(batch) == 400 and not batch.failures
     digest = hashlib.sha256()
     for case in batch:

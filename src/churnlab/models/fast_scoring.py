@@ -7,7 +7,7 @@ medians, scaling, coefficients, the tagger's vocabulary) and scores one case
 with a few small NumPy operations. It computes exactly what the batch path
 computes — ``tests/test_fast_scoring.py`` checks it on every case of
 ``data/sample`` — and declines (``None``) what it does not know (a learner
-other than the S-learner, a glosa export), leaving those to the batch path.
+other than the logistic S- and T-learners, a glosa export), leaving those to the batch path.
 """
 
 from __future__ import annotations
@@ -51,13 +51,19 @@ class SingleCaseScorer:
         self.risk_coef, self.risk_intercept = steps["model"].coef_[0], steps["model"].intercept_[0]
         self.risk_owner = risk.term_owners()
         rec = model.recommender
-        # The S-learner's point estimates; uplift intervals (n_bootstrap) take the batch path.
-        self.supported = rec.learner_ == "s" and not getattr(rec, "bootstrap_models_", None)
+        # The logistic S- and T-learners' point estimates; uplift intervals (n_bootstrap) and the
+        # other learners take the batch path.
+        self.learner = rec.learner_
+        self.supported = self.learner in ("s", "t") and not getattr(rec, "bootstrap_models_", None)
         if self.supported:
             self.rec_names = list(rec.feature_names_in_)
             self.rec_z = _impute_scale(*(rec.preprocess_.named_steps[k] for k in ("impute", "scale")))
-            self.rec_coef, self.rec_intercept = rec.models_.coef_[0], rec.models_.intercept_[0]
-            self.modifiers = rec.modifiers_
+            if self.learner == "s":
+                self.rec_coef, self.rec_intercept = rec.models_.coef_[0], rec.models_.intercept_[0]
+                self.modifiers = rec.modifiers_
+            else:  # one logistic regression per action (None where too rare to fit)
+                self.t_models = [(m.coef_[0], m.intercept_[0]) if m is not None else None
+                                 for m in rec.models_]
             self.unsupported = ~np.asarray(rec.supported_, dtype=bool)
         tagger = model.tagger
         if tagger is not None:
@@ -100,9 +106,13 @@ class SingleCaseScorer:
         reasons = explain_pushes(x[None, :], push[None, :], self.risk_names, self.top_reasons)[0]
 
         zr = self.rec_z(np.array([row[name] for name in self.rec_names], dtype=float))[None, :]
-        design = np.vstack([_s_design(zr, np.full(1, j), self.modifiers) for j in range(_N_ACTIONS)])
-        effects = expit(design @ self.rec_coef + self.rec_intercept)
-        effects[self.unsupported] = effects[0]  # no estimate: shown at P(retained | none)
+        if self.learner == "s":
+            design = np.vstack([_s_design(zr, np.full(1, j), self.modifiers) for j in range(_N_ACTIONS)])
+            effects = expit(design @ self.rec_coef + self.rec_intercept)
+        else:
+            effects = np.array([expit(float(zr[0] @ m[0] + m[1])) if m is not None else np.nan
+                                for m in self.t_models])
+        effects[self.unsupported | np.isnan(effects)] = effects[0]  # no estimate: shown at P(retained | none)
 
         economics = self.model.economics
         value = float(economics.value_of([row["lives"]], [row["listed_cros"]],

@@ -259,7 +259,8 @@ _GROUPS: tuple[tuple[str, tuple[str, ...], Callable[[dict], str]], ...] = (
     ("months_without_guide", ("months_since_last_guide", "no_guide_seen"), _no_guide_words),
     (
         "glosas",
-        ("glosas_12m", "glosas_3m", "technical_glosas_3m", "glosa_value_12m", "technical_share_12m", "glosas_per_guide_12m"),
+        ("glosas_12m", "glosas_3m", "technical_glosas_3m", "glosa_value_12m", "technical_share_12m",
+         "glosas_per_guide_12m"),
         _glosa_words,
     ),
     ("fee_unit", ("us_value",), lambda row: f"fee unit (US) R$ {row['us_value']:.2f}"),

@@ -15,6 +15,7 @@ before it) and without a retention case open on it (contract 4).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +25,8 @@ from churnlab.io.network import Network
 
 FEATURES: tuple[str, ...] = (
     "tenure_months", "us_value", "is_clinic", "lives", "listed_cros", "other_plans",
-    "guides_last_month", "guides_3m", "guides_12m", "production_trend", "production_trend_24m", "value_3m",
+    "guides_last_month", "guides_3m", "guides_12m", "production_trend", "production_trend_24m", "production_vs_best",
+    "value_3m",
     "months_since_last_guide",
     "no_guide_seen", "active_share_12m", "months_observed", "glosas_3m", "technical_glosas_3m", "glosas_12m",
     "glosa_value_12m", "technical_share_12m", "glosas_per_guide_12m", "dentists_in_city",
@@ -103,6 +105,18 @@ def _window_mean(matrix: np.ndarray, seen: np.ndarray, lo: int, hi: int) -> np.n
         return np.where(count > 0, (part * mask).sum(axis=1) / count, np.nan)
 
 
+def _best_quarter(matrix: np.ndarray, seen: np.ndarray, m: int) -> np.ndarray:
+    """The highest mean of 3 consecutive observed months up to ``m`` (NaN before any)."""
+    if m < 0:
+        return np.full(matrix.shape[0], np.nan)
+    part = np.where(seen[:, : m + 1], matrix[:, : m + 1], np.nan)
+    padded = np.concatenate([np.full((len(part), 2), np.nan), part], axis=1)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 3, axis=1)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows: before the dentist joined
+        return np.nanmax(np.nanmean(windows, axis=2), axis=1)
+
+
 def _window_sum(matrix: np.ndarray, lo: int, hi: int) -> np.ndarray:
     lo = max(lo, 0)
     return matrix[:, lo : hi + 1].sum(axis=1) if hi >= lo else np.zeros(matrix.shape[0])
@@ -177,6 +191,7 @@ def _snapshot(grid: _Grid, as_of: pd.Timestamp) -> pd.DataFrame:
             "guides_12m": _window_mean(g, seen, m - 11, m),
             "production_trend": trend,
             "production_trend_24m": np.log1p(guides_3m) - np.log1p(_window_mean(g, seen, m - 23, m - 12)),
+            "production_vs_best": np.log1p(guides_3m) - np.log1p(_best_quarter(g, seen, m)),
             "value_3m": _window_mean(v, seen, m - 2, m),
             "months_since_last_guide": np.where(any_guide, m - last, observed).astype(float),
             "no_guide_seen": (~any_guide).astype(float),

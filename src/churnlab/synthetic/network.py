@@ -204,13 +204,17 @@ class _Network:
         no_guides2 = (seen.sum(axis=1) == 0) & (seen.shape[1] == 2)
         return tech3, admin3, no_guides2
 
-    def true_risk(self, m: int, draws: int = _MC_DRAWS) -> np.ndarray:
+    def true_risk(self, m: int, draws: int = _MC_DRAWS, chunk: int = 5_000) -> np.ndarray:
         """P(event within the 3 months after month ``m``) for every dentist (NaN if not at risk)."""
-        idx = np.flatnonzero(self.at_risk(m))
+        everyone = np.flatnonzero(self.at_risk(m))
         risk = np.full(self.size, np.nan)
-        if not len(idx):
-            return risk
         rng = np.random.default_rng(10_000 + m)
+        for start in range(0, len(everyone), chunk):  # bounded memory for large networks
+            idx = everyone[start: start + chunk]
+            risk[idx] = self._true_risk(m, idx, draws, rng)
+        return risk
+
+    def _true_risk(self, m: int, idx: np.ndarray, draws: int, rng: np.random.Generator) -> np.ndarray:
 
         def tiled(values: np.ndarray) -> np.ndarray:
             return np.tile(values, (draws, 1))
@@ -230,8 +234,7 @@ class _Network:
             guides[month + 1], drawn_tech, drawn_admin = self.draw_month(month + 1, level, rng, idx)
             if month + 2 not in tech:
                 tech[month + 2], admin[month + 2] = drawn_tech, drawn_admin
-        risk[idx] = 1 - survive.mean(axis=0)
-        return risk
+        return 1 - survive.mean(axis=0)
 
     def at_risk(self, m: int) -> np.ndarray:
         return self.active & (self.busy_until < m) & ~self.left

@@ -25,9 +25,8 @@ from churnlab.io.network import Network
 
 FEATURES: tuple[str, ...] = (
     "tenure_months", "us_value", "is_clinic", "lives", "listed_cros", "other_plans",
-    "guides_last_month", "guides_3m", "guides_12m", "production_trend", "production_trend_24m", "production_vs_best",
-    "value_3m",
-    "months_since_last_guide",
+    "guides_last_month", "guides_3m", "guides_12m", "production_trend", "production_trend_24m",
+    "production_vs_best", "value_3m", "months_since_last_guide",
     "no_guide_seen", "active_share_12m", "months_observed", "glosas_3m", "technical_glosas_3m", "glosas_12m",
     "glosa_value_12m", "technical_share_12m", "glosas_per_guide_12m", "dentists_in_city",
     "earlier_cases", "earlier_retained", "months_since_last_case",

@@ -21,15 +21,16 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from importlib import resources
-from typing import Literal, TypedDict
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from churnlab.errors import DataError
-from churnlab.io.brazil import format_date_br, parse_competence, parse_date_br, parse_decimal_br
+from churnlab.io.brazil import format_date_br, parse_competence, parse_date_br
 from churnlab.io.records import PLAUSIBLE_YEARS, GlosaEvent
-from churnlab.io.text import clean, fold
+from churnlab.io.table import Table, read_table
+from churnlab.io.text import fold
 
 HEADER: tuple[str, ...] = (
     "CRO", "UF", "Guia", "Competência", "Data", "Código", "Descrição", "Valor glosado",
@@ -45,15 +46,6 @@ _TEXT_COLUMNS = ("cro", "uf", "guide", "competence", "code", "description", "kin
 _STR_DTYPE = pd.Series([""]).dtype  # pandas' default string dtype ("str" since pandas 3)
 _HEADER_OF_COLUMN = dict(zip(COLUMNS[:-1], HEADER, strict=True))
 _COLUMN_OF_HEADER = {fold(name): column for column, name in _HEADER_OF_COLUMN.items()}
-
-
-class Reject(TypedDict):
-    """A CSV row left out by :func:`read_glosa_csv`, and why."""
-
-    line: int
-    column: str | None
-    value: str
-    reason: str
 
 
 # --- the TISS code table ----------------------------------------------------
@@ -328,13 +320,6 @@ def glosa_events_frame(
 # --- the operator's CSV export ---------------------------------------------------
 
 
-def _required_cro(text: str) -> str:
-    cro = text.strip()
-    if not cro:
-        raise ValueError("empty CRO (a dentist is identified by CRO + UF)")
-    return cro
-
-
 def _glosa_date(text: str):
     """A row's date, refused outside :data:`PLAUSIBLE_YEARS` (``01/01/1500`` is a typo, not history)."""
     date = parse_date_br(text)
@@ -344,68 +329,13 @@ def _glosa_date(text: str):
     return date
 
 
-_FIELD_PARSERS: dict[str, Callable[[str], object]] = {
-    "cro": _required_cro,
-    "uf": lambda text: clean(text.upper()),
-    "guide": clean,
-    # Months and days repeat across thousands of rows: parse each spelling once.
-    "competence": functools.lru_cache(maxsize=1 << 12)(parse_competence),
-    "date": functools.lru_cache(maxsize=1 << 16)(_glosa_date),
-    "code": clean,
-    "description": clean,
-    "value": parse_decimal_br,
-}
-
-
-def _read_rows(path: str | os.PathLike[str]) -> list[tuple[int, list[str]]]:
-    """The file's non-blank CSV rows with their line numbers (header included)."""
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle, delimiter=";")
-            return [(reader.line_num, row) for row in reader if any(f.strip() for f in row)]
-    except FileNotFoundError:
-        raise DataError(f"{path}: glosa file not found") from None
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not UTF-8 text (byte {exc.start}); export it as UTF-8") from None
-    except (OSError, csv.Error) as exc:
-        raise DataError(f"{path}: cannot read the glosa file: {exc}") from None
-
-
-def _header_positions(path: str | os.PathLike[str], header: list[str]) -> dict[str, int]:
-    """Column -> field index, accepting case and accent variants of :data:`HEADER`."""
-    positions: dict[str, int] = {}
-    for index, name in enumerate(header):
-        column = _COLUMN_OF_HEADER.get(fold(name).replace("_", " "))
-        if column is not None:
-            positions.setdefault(column, index)
-    missing = [name for column, name in _HEADER_OF_COLUMN.items() if column not in positions]
-    if missing:
-        hint = " (is the file ;-separated?)" if len(header) == 1 else ""
-        raise DataError(
-            f"{path}: missing column(s) {', '.join(missing)}{hint}; "
-            f"expected header {';'.join(HEADER)}"
-        )
-    return positions
-
-
-def _parse_row(
-    line: int, fields: list[str], positions: dict[str, int]
-) -> tuple[dict[str, object], list[Reject]]:
-    """One CSV row as a record, or the reasons it cannot be one."""
-    if len(fields) <= max(positions.values()):
-        reason = f"row has {len(fields)} fields, expected {len(HEADER)}"
-        return {}, [Reject(line=line, column=None, value=";".join(fields), reason=reason)]
-    record: dict[str, object] = {}
-    rejects: list[Reject] = []
-    for column, parse in _FIELD_PARSERS.items():
-        raw = fields[positions[column]]
-        try:
-            record[column] = parse(raw)
-        except ValueError as exc:
-            column_name = _HEADER_OF_COLUMN[column]
-            rejects.append(Reject(line=line, column=column_name, value=raw, reason=str(exc)))
-    record["kind"] = glosa_kind(record.get("code"))
-    return record, rejects
+def _cleaned(table: Table, column: str, collapse: bool = False) -> pd.Series:
+    """A text column stripped (inner spaces collapsed with ``collapse``); empty cells become None."""
+    cells = table.text[column]
+    if collapse:  # the characters themselves, not escapes: pandas may hand the pattern to Arrow's RE2
+        cells = cells.str.replace("[ \t\u00a0]+", " ", regex=True)
+    cells = cells.str.strip()
+    return cells.where(cells != "", None)
 
 
 def read_glosa_csv(
@@ -467,22 +397,28 @@ def read_glosa_csv(
     """
     if errors not in ("raise", "collect"):
         raise ValueError(f"errors must be 'raise' or 'collect', not {errors!r}")
-    rows = _read_rows(path)
-    if not rows:
-        raise DataError(f"{path}: empty file; expected header {';'.join(HEADER)}")
-    positions = _header_positions(path, rows[0][1])
-    records: list[dict[str, object]] = []
-    rejects: list[Reject] = []
-    for line, fields in rows[1:]:
-        record, problems = _parse_row(line, fields, positions)
-        if problems and errors == "raise":
-            first = problems[0]
-            where = f"column {first['column']!r}: " if first["column"] else ""
-            raise DataError(f"{path}: line {line}: {where}{first['reason']}")
-        rejects.extend(problems)
-        if not problems:
-            records.append(record)
-    frame = _frame(records)
+    table = read_table(path, dict(_HEADER_OF_COLUMN), {}, "glosa file")
+    cro = table.stripped("cro")
+    table.reject((cro == "").to_numpy(), "cro", "empty CRO (a dentist is identified by CRO + UF)")
+    columns = {
+        "cro": cro, "uf": _cleaned(table, "uf").str.upper(), "guide": _cleaned(table, "guide"),
+        "competence": table.mapped("competence", parse_competence), "date": table.mapped("date", _glosa_date),
+        "code": _cleaned(table, "code"), "description": _cleaned(table, "description", collapse=True),
+        "value": table.decimals("value"),
+    }  # fmt: skip
+    rejects = sorted(table.rejects, key=lambda r: r["line"])
+    if rejects and errors == "raise":
+        first = rejects[0]
+        where = f"column {first['column']!r}: " if first["column"] else ""
+        raise DataError(f"{path}: line {first['line']}: {where}{first['reason']}")
+    good = table.good_rows()
+    frame = pd.DataFrame({name: np.asarray(values, dtype=object)[good] for name, values in columns.items()})
+    codes, uniques = pd.factorize(frame["code"])
+    kinds = np.array([glosa_kind(code) for code in uniques] + ["unknown"], dtype=object)
+    frame["kind"] = kinds[codes]
+    frame["date"] = pd.to_datetime(frame["date"])
+    dtypes: dict[str, object] = {column: _STR_DTYPE for column in _TEXT_COLUMNS}
+    frame = frame[list(COLUMNS)].astype({**dtypes, "date": "datetime64[ns]", "value": "float64"})
     frame.attrs["rejects"] = rejects
     return frame
 

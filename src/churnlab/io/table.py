@@ -37,6 +37,8 @@ class Reject(TypedDict):
     reason: str
 
 
+_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+"""Cells as Arrow strings: vectorised string operations run in Arrow's C++, not a Python loop."""
 _SKIPPED = re.compile(r"Skipping line (\d+): expected (\d+) fields, saw (\d+)")
 _DECIMAL = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?")
 _INTEGER = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)")
@@ -88,6 +90,12 @@ class Table:
             self.rejects.append(Reject(line=int(self.lines[row]), column=header, value=value, reason=why))
         self._bad |= mask
 
+    def reject_rows(self, rows: np.ndarray, reasons: list[str]) -> None:
+        """Leave out whole rows (by position), each with its reason."""
+        for row, reason in zip(rows, reasons, strict=True):
+            self.rejects.append(Reject(line=int(self.lines[row]), column=None, value="", reason=reason))
+        self._bad[rows] = True
+
     def good_rows(self) -> np.ndarray:
         """Boolean mask of the rows without a reject."""
         return ~self._bad
@@ -113,7 +121,7 @@ class Table:
             lambda v: f"{v!r} is not a Brazilian decimal (expected e.g. 0,35 or 1.234,50)",
         )
         numbers = cells.where(ok, "").str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-        values = pd.to_numeric(numbers.replace("", np.nan), errors="coerce").to_numpy(dtype=float)
+        values = pd.to_numeric(numbers.mask(numbers == ""), errors="coerce").to_numpy(dtype=float)
         self._range(column, values, low, high)
         return values
 
@@ -123,7 +131,7 @@ class Table:
         ok = cells.str.fullmatch(_INTEGER.pattern) | (cells == "")
         self.reject(~ok.to_numpy(), column, lambda v: f"{v!r} is not a whole number")
         numbers = cells.where(ok, "").str.replace(".", "", regex=False)
-        values = pd.to_numeric(numbers.replace("", np.nan), errors="coerce").to_numpy(dtype=float)
+        values = pd.to_numeric(numbers.mask(numbers == ""), errors="coerce").to_numpy(dtype=float)
         self._range(column, values, low, high)
         return values
 
@@ -181,9 +189,8 @@ def read_table(
     except OSError as exc:
         raise DataError(f"{path}: cannot read the {what}: {exc.strerror}") from None
     if not first.strip():
-        raise DataError(
-            f"{path}: empty file or blank first line; expected the header {';'.join(required.values())}"
-        )
+        problem = "empty file" if not first else "the first line is blank"
+        raise DataError(f"{path}: {problem}; expected header {';'.join(required.values())}")
     header = next(csv.reader([first], delimiter=";"))
     wanted = {fold(name): column for column, name in {**optional, **required}.items()}
     positions: dict[str, int] = {}
@@ -198,49 +205,146 @@ def read_table(
             f"{path}: missing column(s) {', '.join(missing)}{hint}; "
             f"expected header {';'.join(required.values())}"
         )
+    width = len(header)
+    fast = _read_arrow(path, width)
+    if fast is not None:
+        frame, lines, fields, long_rows, rejects = fast
+    else:
+        frame, lines, fields, long_rows = _read_pandas(path, width, what)
+        rejects = []
+    frame, recovered = _with_trailing_empties(path, frame, long_rows)
+    frame = frame.iloc[:, sorted(positions.values())]  # unknown columns are ignored
+    frame.columns = [column for column, _ in sorted(positions.items(), key=lambda item: item[1])]
+    lines = np.concatenate([lines, np.array(sorted(recovered), dtype=int)])
+    fields = np.concatenate([fields, np.full(len(recovered), width)])
+    order = np.argsort(lines, kind="stable")
+    frame, lines, fields = frame.iloc[order].reset_index(drop=True), lines[order], fields[order]
+    rejects += [Reject(line=line, column=None, value="", reason=f"row has {saw} fields, expected {width}")
+                for line, saw in sorted(long_rows.items()) if line not in recovered]
+    blank = (frame == "").all(axis=1).to_numpy()
+    frame, lines, fields = frame.loc[~blank].reset_index(drop=True), lines[~blank], fields[~blank]
+    headers = {column: name for column, name in {**optional, **required}.items() if column in frame}
+    table = Table(path, frame, lines, headers, rejects)
+    short = np.flatnonzero(fields < width)  # a cut row: its last cells are missing, not empty
+    table.reject_rows(short, [f"row has {fields[r]} field{'s' if fields[r] != 1 else ''}, expected {width}"
+                              for r in short])
+    return table
+
+
+def _read_arrow(path: str | os.PathLike[str], width: int):
+    """Every row through pyarrow's multithreaded CSV reader, or None to take the exact path.
+
+    Rows whose field count differs from the header's are set aside by line
+    (too long: returned for :func:`_with_trailing_empties`; cut short: rejected;
+    blank: dropped). When the quote-blind count per line does not account for
+    the rows Arrow read (a quoted ``;`` or line break), None.
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return None
+    per_line = _line_fields(path)[1:]
+    names = [f"c{i}" for i in range(width)]
+    try:
+        arrow = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(skip_rows=1, column_names=names),
+            parse_options=pacsv.ParseOptions(delimiter=";", ignore_empty_lines=False,
+                                             invalid_row_handler=lambda row: "skip"),
+            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
+                                                 strings_can_be_null=False),
+        )
+    except (pa.ArrowInvalid, OSError):
+        return None
+    numbers = np.arange(2, len(per_line) + 2)
+    good = per_line == width
+    if arrow.num_rows != int(good.sum()):
+        return None
+    frame = arrow.to_pandas(types_mapper={pa.string(): _TEXT}.get)
+    odd = dict(zip(numbers[~good].tolist(), per_line[~good].tolist(), strict=True))
+    rejects = []
+    if odd:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            for number, line in enumerate(handle, start=1):
+                if number in odd and '"' in line:
+                    return None  # a quoted cell may hold the ; or line break: the exact path reads it
+                if number in odd and not line.strip():
+                    del odd[number]  # a blank line
+                elif number in odd and odd[number] < width:
+                    saw = odd.pop(number)
+                    rejects.append(Reject(line=number, column=None, value="", reason=(
+                        f"row has {saw} field{'s' if saw != 1 else ''}, expected {width}")))
+    return frame, numbers[good], per_line[good], odd, rejects
+
+
+def _read_pandas(path: str | os.PathLike[str], width: int, what: str):
+    """Every row through pandas' C parser, with exact line numbers (quoted line breaks included)."""
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            frame = pd.read_csv(
-                path,
-                sep=";",
-                dtype=str,
-                keep_default_na=False,
-                skip_blank_lines=False,
-                encoding="utf-8-sig",
-                on_bad_lines="warn",
-                engine="c",
-                header=0,
-                index_col=False,
-            )
+            frame = pd.read_csv(path, sep=";", dtype=_TEXT, keep_default_na=False, skip_blank_lines=False,
+                                encoding="utf-8-sig", on_bad_lines="warn", engine="c", header=0,
+                                index_col=False)
     except UnicodeDecodeError as exc:
         raise DataError(f"{path}: not UTF-8 text (byte {exc.start}); export it as UTF-8") from None
     except (pd.errors.ParserError, ValueError, OSError) as exc:
         raise DataError(f"{path}: cannot read the {what}: {exc}") from None
     skipped = {int(m[1]): (int(m[2]), int(m[3])) for w in caught for m in _SKIPPED.finditer(str(w.message))}
-    frame, recovered = _with_trailing_empties(path, frame, skipped)
-    frame = frame.iloc[:, sorted(positions.values())]  # unknown columns are ignored
-    frame.columns = [column for column, _ in sorted(positions.items(), key=lambda item: item[1])]
-    # Physical line of each row: the header is line 1, skipped (too long) lines hold no row.
-    lines = np.setdiff1d(
-        np.arange(2, len(frame) - len(recovered) + len(skipped) + 2), np.array(sorted(skipped), dtype=int)
-    )
-    order = np.argsort(np.concatenate([lines, np.array(sorted(recovered), dtype=int)]), kind="stable")
-    lines = np.concatenate([lines, np.array(sorted(recovered), dtype=int)])[order]
-    frame = frame.iloc[order].reset_index(drop=True)
-    rejects = [
-        Reject(line=line, column=None, value="", reason=f"row has {saw} fields, expected {expected}")
-        for line, (expected, saw) in sorted(skipped.items())
-        if line not in recovered
-    ]
-    blank = (frame == "").all(axis=1).to_numpy()
-    frame = frame.loc[~blank].reset_index(drop=True)
-    headers = {column: name for column, name in {**optional, **required}.items() if column in frame}
-    return Table(path, frame, lines[: len(blank)][~blank], headers, rejects)
+    frame.columns = [f"c{i}" for i in range(frame.shape[1])]
+    lines, fields, long_rows = _layout(path, width, len(frame), skipped)
+    return frame, lines, fields, long_rows
+
+
+def _line_fields(path: str | os.PathLike[str]) -> np.ndarray:
+    """Fields on each physical line (1 + its ``;``), header included, quotes not considered."""
+    counts, carry, last = [], 0, b"\n"
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 24):
+            data = np.frombuffer(block, dtype=np.uint8)
+            semicolons = np.cumsum(data == 59, dtype=np.int32)
+            ends = np.flatnonzero(data == 10)
+            if len(ends):
+                per_line = np.diff(semicolons[ends], prepend=0)
+                per_line[0] += carry
+                counts.append(per_line)
+                carry = int(semicolons[-1] - semicolons[ends[-1]])
+            else:
+                carry += int(semicolons[-1])
+            last = block[-1:]
+    if last != b"\n":
+        counts.append(np.array([carry]))
+    return np.concatenate(counts) + 1 if counts else np.zeros(0, dtype=np.int64)
+
+
+def _layout(path: str | os.PathLike[str], width: int, rows: int,
+            skipped: dict[int, tuple[int, int]]) -> tuple[np.ndarray, np.ndarray, dict[int, int]]:
+    """Line and field count of each row pandas read, and the too-long rows (line -> fields).
+
+    One record per physical line is the rule and is checked with a vectorised
+    count; a file with quoted line breaks is walked by the csv module instead.
+    """
+    per_line = _line_fields(path)
+    if len(per_line) - 1 == rows + len(skipped):
+        numbers = np.arange(2, len(per_line) + 1)
+        kept = ~np.isin(numbers, np.array(sorted(skipped), dtype=int))
+        return numbers[kept], per_line[1:][kept], {line: saw for line, (_, saw) in skipped.items()}
+    starts, counts = [], []
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle, delimiter=";")
+        previous = 0
+        for row in reader:
+            starts.append(previous + 1)
+            counts.append(len(row) if row else width)  # a blank line is no cut row
+            previous = reader.line_num
+    starts_a, counts_a = np.array(starts[1:], dtype=int), np.array(counts[1:], dtype=int)
+    long = counts_a > width
+    return starts_a[~long], counts_a[~long], dict(zip(starts_a[long].tolist(), counts_a[long].tolist(),
+                                                      strict=True))
 
 
 def _with_trailing_empties(
-    path: str | os.PathLike[str], frame: pd.DataFrame, skipped: dict[int, tuple[int, int]]
+    path: str | os.PathLike[str], frame: pd.DataFrame, skipped: dict[int, int]
 ) -> tuple[pd.DataFrame, set[int]]:
     """Add back the too-long rows whose extra fields are all empty (a spreadsheet's trailing ``;``)."""
     if not skipped:
@@ -256,5 +360,5 @@ def _with_trailing_empties(
                     recovered.add(number)
     if not rows:
         return frame, set()
-    extra = pd.DataFrame(rows, columns=frame.columns, dtype=str)
+    extra = pd.DataFrame(rows, columns=frame.columns, dtype=_TEXT)
     return pd.concat([frame, extra], ignore_index=True), recovered

@@ -99,8 +99,9 @@ class NetworkRiskModel(ClassifierMixin, BaseEstimator):
         self._validate_params()
         if 90 not in self.horizons:
             raise ValueError(f"horizons must include 90 (the contract's risk_90d), got {self.horizons}")
-        if hasattr(self, "unseen_features_"):
-            del self.unseen_features_  # a refit decides afresh
+        for fitted in ("unseen_features_", "feature_names_in_"):
+            if hasattr(self, fitted):
+                delattr(self, fitted)  # a refit decides afresh
         features = self._matrix(X)
         # A feature never seen (24-month trend on a year of data) is a constant: HGB cannot bin all-NaN.
         self.unseen_features_ = np.isnan(features).all(axis=0)
@@ -128,7 +129,7 @@ class NetworkRiskModel(ClassifierMixin, BaseEstimator):
             max_leaf_nodes=self.max_leaf_nodes,
             min_samples_leaf=self.min_samples_leaf,
             l2_regularization=self.l2_regularization,
-            monotonic_cst=[0] * len(FEATURES) + [1],
+            monotonic_cst=[0] * features.shape[1] + [1],
             early_stopping=False,
             random_state=self.random_state,
         ).fit(np.vstack(parts), target)
@@ -140,11 +141,16 @@ class NetworkRiskModel(ClassifierMixin, BaseEstimator):
         self.event_rate_ = float(np.mean(labels[list(self.horizons).index(90)]))
         return self
 
+    def _names(self) -> list[str]:
+        """The features of the fitted model (a model saved by an older churnlab keeps its own)."""
+        return list(getattr(self, "feature_names_in_", FEATURES))
+
     def _matrix(self, X: pd.DataFrame) -> np.ndarray:
-        missing = [c for c in FEATURES if c not in X]
+        names = self._names()
+        missing = [c for c in names if c not in X]
         if missing:
             raise ValueError(f"X lacks the network features {missing}")
-        features = X[list(FEATURES)].to_numpy(dtype=np.float64)
+        features = X[names].to_numpy(dtype=np.float64)
         if hasattr(self, "unseen_features_"):
             features[:, self.unseen_features_] = 0.0
         return features
@@ -184,16 +190,17 @@ class NetworkRiskModel(ClassifierMixin, BaseEstimator):
         features = self._matrix(X)
         base = _logit(self._risk(features, 90))
         pushes = np.zeros((len(features), len(_GROUPS)))
-        index = {name: i for i, name in enumerate(FEATURES)}
+        names = self._names()
+        index = {name: i for i, name in enumerate(names)}
         for g, (_, columns, _) in enumerate(_GROUPS):
             moved = features.copy()
-            for column in columns:  # a missing value (no glosa, no earlier case) stays missing
+            for column in (c for c in columns if c in index):  # a missing value stays missing
                 j = index[column]
                 moved[:, j] = np.where(np.isnan(features[:, j]), np.nan, self.reference_[j])
             pushes[:, g] = base - _logit(self._risk(moved, 90))
         reasons = []
         for i in range(len(features)):
-            row = dict(zip(FEATURES, features[i], strict=True))
+            row = dict(zip(names, features[i], strict=True))
             order = np.argsort(-pushes[i])[:top]
             reasons.append(
                 [

@@ -1,4 +1,4 @@
-"""Plots the notebooks and reports show: ROC, calibration, uplift curves and policy values."""
+"""Plots the notebooks and reports show: ROC, calibration, uplift, policy values, survival, capture."""
 
 from __future__ import annotations
 
@@ -76,4 +76,36 @@ def uplift_calibration_plot(table: pd.DataFrame, ax=None):
     ax.set_xlabel("predicted uplift (best action vs none)")
     ax.set_ylabel("doubly-robust uplift")
     ax.legend(loc="upper left")
+    return ax
+
+
+def survival_plot(risks: pd.DataFrame, labels: list[str], ax=None):
+    """Each dentist's chance of still being in the network (not having asked to leave) 0–180 days on.
+
+    ``risks`` has ``risk_{h}d`` columns (as :meth:`NetworkRiskModel.predict_risk`
+    gives); one step curve per row, labelled by ``labels``.
+    """
+    ax = _axes(ax)
+    days = [0] + [int(c[len("risk_"):-1]) for c in risks.columns]
+    for (_, row), label in zip(risks.iterrows(), labels, strict=True):
+        ax.step(days, [1.0, *(1 - row.to_numpy())], where="post", label=label)
+    ax.set(xlabel="days after the as-of date", ylabel="P(still in the network, no request)",
+           title="Survival curves", ylim=(0, 1.02))
+    ax.legend(fontsize="small")
+    return ax
+
+
+def capture_plot(scores: pd.DataFrame, outcome: pd.Series, ax=None):
+    """Share of the dentists who left that the top k % by each score holds, k from 0 to 100."""
+    ax = _axes(ax)
+    y = np.asarray(outcome)
+    share = np.arange(1, len(y) + 1) / len(y)
+    for name in scores:
+        order = np.argsort(-scores[name].to_numpy(), kind="stable")
+        ax.plot(share, np.cumsum(y[order]) / max(y.sum(), 1), label=name)
+    ax.plot([0, 1], [0, 1], color="gray", linestyle=":")
+    ax.axvline(0.1, color="gray", linewidth=0.5)
+    ax.set(xlabel="share of active dentists called, riskiest first", ylabel="share of leavers reached",
+           title="Backtest: who the first calls reach")
+    ax.legend(fontsize="small")
     return ax

@@ -402,7 +402,8 @@ def read_glosa_csv(
     table.reject((cro == "").to_numpy(), "cro", "empty CRO (a dentist is identified by CRO + UF)")
     columns = {
         "cro": cro, "uf": _cleaned(table, "uf").str.upper(), "guide": _cleaned(table, "guide"),
-        "competence": table.mapped("competence", parse_competence), "date": table.mapped("date", _glosa_date),
+        "competence": table.mapped("competence", parse_competence),
+        "date": table.mapped("date", _glosa_date, dates=True),
         "code": _cleaned(table, "code"), "description": _cleaned(table, "description", collapse=True),
         "value": table.decimals("value"),
     }  # fmt: skip
@@ -412,11 +413,10 @@ def read_glosa_csv(
         where = f"column {first['column']!r}: " if first["column"] else ""
         raise DataError(f"{path}: line {first['line']}: {where}{first['reason']}")
     good = table.good_rows()
-    frame = pd.DataFrame({name: np.asarray(values, dtype=object)[good] for name, values in columns.items()})
+    frame = pd.DataFrame({name: np.asarray(values)[good] for name, values in columns.items()})
     codes, uniques = pd.factorize(frame["code"])
     kinds = np.array([glosa_kind(code) for code in uniques] + ["unknown"], dtype=object)
     frame["kind"] = kinds[codes]
-    frame["date"] = pd.to_datetime(frame["date"])
     dtypes: dict[str, object] = {column: _STR_DTYPE for column in _TEXT_COLUMNS}
     frame = frame[list(COLUMNS)].astype({**dtypes, "date": "datetime64[ns]", "value": "float64"})
     frame.attrs["rejects"] = rejects

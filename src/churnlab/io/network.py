@@ -62,9 +62,16 @@ def dentist_key(cro: object, uf: object) -> str:
 
 
 def dentist_keys(cro: pd.Series, uf: pd.Series) -> pd.Series:
-    """:func:`dentist_key` of whole columns at once."""
-    digits = cro.astype(str).str.replace(r"\D", "", regex=True).str.lstrip("0")
-    return digits + "/" + uf.astype(str).str.strip().str.upper()
+    """:func:`dentist_key` of whole columns at once (computed once per distinct CRO and UF pair)."""
+    cro_codes, cros = pd.factorize(pd.Series(cro), use_na_sentinel=True)
+    uf_codes, ufs = pd.factorize(pd.Series(uf), use_na_sentinel=True)
+    cros, ufs = [*cros, None], [*ufs, None]  # code -1 (a missing cell) reads the None at the end
+    width = len(ufs)
+    pairs, inverse = np.unique(cro_codes.astype(np.int64) % len(cros) * width + uf_codes % width,
+                               return_inverse=True)
+    keys = np.array([dentist_key(cros[p // width], ufs[p % width]) for p in pairs], dtype=object)
+    return pd.Series(keys[inverse.ravel()] if len(pairs) else np.array([], dtype=object),
+                     index=getattr(cro, "index", None))
 
 
 @dataclass
@@ -160,7 +167,7 @@ def _dentists(table: Table) -> pd.Series:
 
 
 def _dates(table: Table, column: str) -> pd.Series:
-    return pd.to_datetime(table.mapped(column, _date_in_range))
+    return table.mapped(column, _date_in_range, dates=True)
 
 
 def _person_type(text: str) -> str | None:
@@ -260,7 +267,7 @@ def read_production(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, list[Re
     """
     table = read_table(path, PRODUCTION_HEADER, {}, "production file")
     key = _dentists(table)
-    month = table.mapped("month", _month)
+    month = table.mapped("month", _month, dates=True)
     guides = table.integers("guides", 0, _MAX_GUIDES)
     table.reject(
         np.isnan(guides), "guides", "empty guide count (a month without guides has no row)", show_value=False
@@ -270,7 +277,7 @@ def read_production(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, list[Re
     frame = pd.DataFrame(
         {
             "key": key[good].to_numpy(),
-            "month": pd.to_datetime(month[good]).to_numpy(),
+            "month": month[good].to_numpy(),
             "guides": guides[good],
             "value": value[good],
         }

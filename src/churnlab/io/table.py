@@ -112,7 +112,11 @@ class Table:
 
     def decimals(self, column: str, low: float | None = None, high: float | None = None) -> np.ndarray:
         """Brazilian decimals (``1.234,56``, ``R$ 10,00``, ``R$ -`` = 0); empty is NaN."""
-        cells = self.stripped(column).str.replace(r"^[Rr]\s*\$", "", regex=True).str.replace(" ", "")
+        cells = self.stripped(column)
+        if cells.str.contains("$", regex=False).any():  # regex passes only when some cell needs them
+            cells = cells.str.replace(r"^[Rr]\s*\$", "", regex=True)
+        if cells.str.contains(" ", regex=False).any():
+            cells = cells.str.replace(" ", "", regex=False)
         cells = cells.mask(cells.isin(["-", "–", "—"]), "0")
         ok = cells.str.fullmatch(_DECIMAL.pattern) | (cells == "")
         self.reject(
@@ -121,7 +125,7 @@ class Table:
             lambda v: f"{v!r} is not a Brazilian decimal (expected e.g. 0,35 or 1.234,50)",
         )
         numbers = cells.where(ok, "").str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-        values = pd.to_numeric(numbers.mask(numbers == ""), errors="coerce").to_numpy(dtype=float)
+        values = _to_float(numbers)
         self._range(column, values, low, high)
         return values
 
@@ -131,12 +135,15 @@ class Table:
         ok = cells.str.fullmatch(_INTEGER.pattern) | (cells == "")
         self.reject(~ok.to_numpy(), column, lambda v: f"{v!r} is not a whole number")
         numbers = cells.where(ok, "").str.replace(".", "", regex=False)
-        values = pd.to_numeric(numbers.mask(numbers == ""), errors="coerce").to_numpy(dtype=float)
+        values = _to_float(numbers)
         self._range(column, values, low, high)
         return values
 
-    def mapped(self, column: str, parse: Callable[[str], object]) -> pd.Series:
-        """``parse`` applied once per distinct cell; a ``ValueError`` rejects the rows holding it."""
+    def mapped(self, column: str, parse: Callable[[str], object], dates: bool = False) -> pd.Series:
+        """``parse`` applied once per distinct cell; a ``ValueError`` rejects the rows holding it.
+
+        With ``dates`` the values (dates, None) come back as ``datetime64`` (NaT for None).
+        """
         cells = self.stripped(column)
         codes, uniques = pd.factorize(cells)
         parsed: list[object] = []
@@ -152,8 +159,10 @@ class Table:
             mask = np.isin(codes, bad_codes)
             reasons = {str(uniques[i]): why for i, why in errors.items()}
             self.reject(mask, column, lambda v: reasons[v])
-        values = np.array(parsed + [None], dtype=object)[codes]  # code -1 (NaN cell) maps to None
-        return pd.Series(values, index=self.text.index)
+        # code -1 (a NaN cell) takes the None at the end
+        table = pd.to_datetime(pd.Series(parsed + [None], dtype=object)).to_numpy() if dates \
+            else np.array(parsed + [None], dtype=object)
+        return pd.Series(table[codes], index=self.text.index)
 
     def _range(self, column: str, values: np.ndarray, low: float | None, high: float | None) -> None:
         outside = np.zeros(len(values), dtype=bool)
@@ -163,6 +172,15 @@ class Table:
             outside |= values > high
         if outside.any():
             self.reject(outside, column, lambda v: f"{v!r} is outside the plausible range {low} to {high}")
+
+
+def _to_float(numbers: pd.Series) -> np.ndarray:
+    """Numbers written with a ``.`` decimal mark (already checked) as floats; empty cells NaN."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arrow = pa.array(numbers.to_numpy(dtype=object), type=pa.string())
+    return pc.cast(pc.if_else(pc.equal(arrow, ""), None, arrow), pa.float64()).to_numpy(zero_copy_only=False)
 
 
 def read_table(

@@ -253,3 +253,13 @@ def test_a_changed_network_file_is_refused(model_dir, tmp_path):
     (copy / "network.skops").write_bytes((copy / "network.skops").read_bytes() + b"\0")
     with pytest.raises(ModelFileError, match="network.skops"):
         cl.load_model(copy)
+
+
+def test_worklist_gains_the_not_yet_asked_list(folder, model_dir, tmp_path):
+    out = tmp_path / "worklist.html"
+    result = _cli("worklist", str(folder), "--model", str(model_dir), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    page = out.read_text(encoding="utf-8")
+    assert "Not yet asked to leave" in page and '<table id="network">' in page
+    network = pd.read_csv(tmp_path / "worklist_network.csv", dtype={"cro": str})
+    assert network["expected_loss"].is_monotonic_decreasing and network["name"].notna().all()

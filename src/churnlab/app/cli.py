@@ -355,33 +355,46 @@ def worklist(
 ) -> None:
     """Write the retention leads' worklist: open cases ranked by expected gain, with a budget chart.
 
+    When the folder has the network files (and the model a network model), a
+    second list follows: active dentists who have not asked to leave, ranked
+    by expected loss over the next 90 days (all of them in ``*_network.csv``).
+
     With ``--pseudonymize`` the page names each dentist by the same keyed
     pseudonym ``churnlab anonymize`` gives (for sharing the page beyond the
     team that makes the calls). Exit status: 0 when every form was read, 1 when
     some were unreadable (the worklist still lists all the others), 2 on a
     usage or data-folder error.
     """
+    from churnlab.app.network_scoring import score_network
     from churnlab.app.worklist import worklist_scores, write_worklist
+    from churnlab.io.network import has_network
     from churnlab.models.persistence import load_model
 
     try:
         loaded = load_model(model)
         scores, failures = worklist_scores(data_dir, loaded)
+        network = score_network(data_dir, loaded) if has_network(data_dir) and loaded.network else None
         if pseudonymize:
             from churnlab.privacy.pseudonymizer import Pseudonymizer
 
             pseudonymizer = Pseudonymizer.from_env()
             scores["dentist"] = [pseudonymizer.name(n) if isinstance(n, str) and n.strip() else n
                                  for n in scores["dentist"]]
+            if network is not None:
+                network["name"] = [pseudonymizer.name(n) if isinstance(n, str) and n.strip() else n
+                                   for n in network["name"]]
     except ChurnlabError as exc:
         raise _fail(str(exc)) from None
     trained = loaded.card.get("trained_at")
     written = write_worklist(scores, out, title=title,
-                             note=f"Model trained {trained}." if trained else None)
+                             note=f"Model trained {trained}." if trained else None, network=network)
     for name, reason in failures:
         typer.echo(f"churnlab: skipped {name}: {reason}", err=True)
     also = "" if written.suffix.lower() == ".csv" else f" and {written.with_suffix('.csv')}"
     typer.echo(f"churnlab: {len(scores)} open cases listed in {written}{also}", err=True)
+    if network is not None:
+        typer.echo(f"churnlab: {len(network)} active dentists not yet asked, by expected loss, in "
+                   f"{written.with_name(written.stem + '_network.csv')}", err=True)
     if failures:
         raise typer.Exit(1)
 

@@ -207,10 +207,42 @@ def _row(row: pd.Series) -> str:
     )
 
 
+NETWORK_ROWS = 50
+"""Dentists of the network list on the page (the CSV beside it has them all)."""
+
+
+def _reason_words(reasons: object) -> str:
+    return "; ".join(r.text for r in reasons) if isinstance(reasons, list) else str(reasons)
+
+
+def _network_section(network: pd.DataFrame) -> list[str]:
+    """The second list: active dentists with no case yet, by expected loss over 90 days."""
+    top = network.head(NETWORK_ROWS)
+    rows = [
+        f"<tr><td>{int(r['priority'])}</td><td>{_text(r['name'])}</td>"
+        f"<td>{_text(r['city'])}/{_text(r['uf'])}</td><td>{r['risk_90d']:.0%}</td>"
+        f"<td>{_money(r['expected_loss'])}</td><td>{_text(r['months_since_last_guide'])}</td>"
+        f"<td>{_text(_reason_words(r['reasons']))}</td></tr>"
+        for _, r in top.iterrows()
+    ]
+    return [
+        "<h2>Not yet asked to leave: at risk in the next 90 days</h2>",
+        f'<p class="meta">{len(network)} active dentists without a case, as of '
+        f"{_text(network.attrs.get('as_of'))}, ranked by expected loss (90-day risk × the dentist's "
+        "value); the "
+        f"{len(top)} first here, all of them in the CSV beside this page.</p>",
+        '<table id="network"><thead><tr><th>#</th><th>Dentist</th><th>City/UF</th><th>Risk (90 days)</th>'
+        "<th>Expected loss</th><th>Months without a guide</th><th>Top reasons</th></tr></thead><tbody>",
+        *rows,
+        "</tbody></table>",
+    ]
+
+
 def render_worklist(scores: pd.DataFrame, title: str = "Retention worklist",
-                    note: str | None = None) -> str:
+                    note: str | None = None, network: pd.DataFrame | None = None) -> str:
     """The worklist page as one HTML string (see :func:`write_worklist`)."""
     table = worklist_table(scores)
+    tail = [*_network_section(network), "</body></html>"] if network is not None else ["</body></html>"]
     made = dt.datetime.now().strftime("%d/%m/%Y %H:%M")
     parts = [
         "<!DOCTYPE html>",
@@ -225,7 +257,7 @@ def render_worklist(scores: pd.DataFrame, title: str = "Retention worklist",
         + (f" {_text(note)}" if note else "") + "</p>",
     ]
     if not len(table):
-        parts.append("<p>No open cases: nobody to call.</p></body></html>")
+        parts += ["<p>No open cases: nobody to call.</p>", *tail]
         return "\n".join(parts)
     chart = _png_base64(budget_figure(table))
     parts += [
@@ -248,13 +280,14 @@ def render_worklist(scores: pd.DataFrame, title: str = "Retention worklist",
         *(_row(row) for _, row in table.iterrows()),
         "</tbody></table>",
         f"<script>{_JS}</script>",
-        "</body></html>",
+        *tail,
     ]
     return "\n".join(parts)
 
 
 def write_worklist(scores: pd.DataFrame, out_html: str | os.PathLike[str],
-                   title: str = "Retention worklist", note: str | None = None) -> Path:
+                   title: str = "Retention worklist", note: str | None = None,
+                   network: pd.DataFrame | None = None) -> Path:
     """Write the worklist page and, beside it, the same rows as CSV.
 
     Parameters
@@ -267,6 +300,10 @@ def write_worklist(scores: pd.DataFrame, out_html: str | os.PathLike[str],
         Given a ``.csv`` path, only the CSV is written.
     title, note : str
         The page's title, and an optional line under it (e.g. the model used).
+    network : DataFrame, optional
+        :func:`~churnlab.app.network_scoring.score_network`'s table: the page
+        gains a second list (dentists who have not asked to leave, by expected
+        loss) and ``<name>_network.csv`` is written beside it.
 
     Returns
     -------
@@ -278,8 +315,10 @@ def write_worklist(scores: pd.DataFrame, out_html: str | os.PathLike[str],
     table = worklist_table(scores)
     csv = table.assign(best_action_words=table["best_action"].map(ACTION_WORDS))
     for_people(csv).to_csv(out.with_suffix(".csv"), index=False)  # people open it in Excel
+    if network is not None:
+        for_people(network).to_csv(out.with_name(out.stem + "_network.csv"), index=False)
     if out.suffix.lower() != ".csv":
-        out.write_text(render_worklist(scores, title=title, note=note), encoding="utf-8")
+        out.write_text(render_worklist(scores, title=title, note=note, network=network), encoding="utf-8")
     return out
 
 

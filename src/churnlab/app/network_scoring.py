@@ -20,6 +20,9 @@ from churnlab.io.network import Network, read_network
 from churnlab.models.churn_model import ChurnModel
 from churnlab.models.persistence import load_model
 
+REASONS_FOR = 10_000
+"""Rows (from the top) whose reasons :func:`score_network` works out by default."""
+
 NETWORK_SCORE_COLUMNS = [
     "priority", "cro", "uf", "name", "city", "risk_30d", "risk_90d", "risk_180d", "dentist_value",
     "expected_loss", "reasons", "months_since_last_guide", "guides_3m", "glosas_3m", "glosas_12m",
@@ -51,6 +54,7 @@ def score_network(
     model: ChurnModel | str | os.PathLike[str] | None = None,
     as_of: str | pd.Timestamp | None = None,
     top_reasons: int = 3,
+    reasons_for: int | None = REASONS_FOR,
 ) -> pd.DataFrame:
     """Score every dentist active on ``as_of`` (default: the end of the data), ordered by expected loss.
 
@@ -63,6 +67,10 @@ def score_network(
         A model trained with the network files (the bundled one when None).
     as_of : date, optional
         Only what is dated on or before it is used.
+    reasons_for : int or None
+        Reasons are worked out for this many rows from the top (each costs a
+        model evaluation per reason group); the rest get an empty list. None:
+        every row.
 
     Returns
     -------
@@ -98,7 +106,6 @@ def score_network(
     out = out.join(risks)
     out["dentist_value"] = np.round(value, 2)
     out["expected_loss"] = np.round(out["risk_90d"].to_numpy() * value, 2)
-    out["reasons"] = model.network.explain(X, top=top_reasons) if len(X) else []
     for column in (
         "months_since_last_guide",
         "guides_3m",
@@ -109,6 +116,10 @@ def score_network(
     ):
         out[column] = X[column].astype(float).round(1).to_numpy()
     out = out.sort_values(["expected_loss", "risk_90d"], ascending=False, kind="stable")
+    explained = out.index[:reasons_for] if reasons_for is not None else out.index
+    found = model.network.explain(X.loc[explained], top=top_reasons) if len(explained) else []
+    reasons = dict(zip(explained, found, strict=True))
+    out["reasons"] = [reasons.get(key, []) for key in out.index]
     out.insert(0, "priority", np.arange(1, len(out) + 1))
     out = out.reset_index(drop=True)[NETWORK_SCORE_COLUMNS]
     out.attrs["as_of"] = str(when.date())

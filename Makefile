@@ -26,3 +26,4 @@ bench: install
 	$(PYTHON) benchmarks/bench_synth.py
 	$(PYTHON) benchmarks/bench_models.py --speed
 	$(PYTHON) benchmarks/bench_service.py
+	$(PYTHON) benchmarks/bench_network.py

@@ -17,7 +17,7 @@ indicators, then scaling):
     action × effect-modifier interactions (by default the stated-reason
     probabilities ``p_reason_*``: which action helps depends on why the
     dentist wants to leave); effects come from switching the indicators.
-``"t"`` (T-learner)
+``"t"`` (T-learner; ``"t_hgb"`` with gradient-boosted trees, chosen explicitly)
     One logistic regression per action on every feature, fitted on the cases
     where that action was tried.
 ``"dr"`` (DR-learner)
@@ -73,6 +73,7 @@ from churnlab.io.records import ACTION_LABELS, NO_ACTION
 from churnlab.models.economics import Economics
 from churnlab.models.learners import (
     _N_ACTIONS,
+    AUTO_LEARNERS,
     LEARNERS,
     REASON_PREFIX,
     _as_frame,
@@ -85,6 +86,7 @@ from churnlab.models.learners import (
     _fit_s,
     _fit_s_hgb,
     _fit_t,
+    _fit_t_hgb,
     _folds,
     _frame,
     _one_blas_thread,
@@ -109,7 +111,7 @@ class ActionRecommender(BaseEstimator):
 
     Parameters
     ----------
-    learner : {"auto", "s", "t", "dr"}
+    learner : {"auto", "s", "t", "dr", "s_hgb", "t_hgb"}
         Meta-learner (see the module docstring); ``"auto"`` picks the one with
         the best cross-validated DR policy value.
     economics : Economics or None
@@ -330,11 +332,13 @@ class ActionRecommender(BaseEstimator):
             return _fit_t(Z, codes, y, self.C_["t"], self.supported_)
         if learner == "s_hgb":
             return _fit_s_hgb(Z, codes, y, self.random_state)
+        if learner == "t_hgb":
+            return _fit_t_hgb(Z, codes, y, self.supported_, self.random_state)
         return _fit_dr(Z, codes, y, self.C_["s"], self.propensity_C_, self.clip, self.cv,
                        self.alpha, self.random_state, self.supported_, self.modifiers_)
 
     def _predict_learner(self, learner: str, models, Z) -> np.ndarray:
-        if learner == "t":
+        if learner in ("t", "t_hgb"):
             p = _predict_t(models, Z)
         else:
             p = {"s": _predict_s, "dr": _predict_dr, "s_hgb": _predict_s_hgb}[learner](
@@ -349,14 +353,14 @@ class ActionRecommender(BaseEstimator):
         value = economics.dentist_value(X)
         costs = economics.action_costs_for(X)[list(ACTION_LABELS)].to_numpy()
         rewards = y * value - costs[np.arange(len(y)), codes]
-        terms = {name: np.empty(len(y)) for name in (*LEARNERS, NO_ACTION)}
-        seconds = dict.fromkeys(LEARNERS, 0.0)
+        terms = {name: np.empty(len(y)) for name in (*AUTO_LEARNERS, NO_ACTION)}
+        seconds = dict.fromkeys(AUTO_LEARNERS, 0.0)
         for train, test in _folds(codes, self.cv, self.random_state):
             Xt = X.iloc[test]
             pi = _propensities_z(_fit_propensity_z(Z[train], codes[train], self.propensity_C_),
                                  Z[test])
             fitted = {}
-            for name in LEARNERS:
+            for name in AUTO_LEARNERS:
                 start = time.perf_counter()
                 fitted[name] = self._fit_learner(name, Z[train], codes[train], y[train])
                 seconds[name] += time.perf_counter() - start
@@ -367,28 +371,28 @@ class ActionRecommender(BaseEstimator):
             gamma = dr_scores(labels[codes[test]], rewards[test], _frame(pi, Xt.index),
                               q_eval.fillna(0.0), clip=self.clip).to_numpy()
             rows = np.arange(len(test))
-            for name in LEARNERS:
+            for name in AUTO_LEARNERS:
                 effects = _frame(self._predict_learner(name, fitted[name], Z[test]), Xt.index)
                 choice = _best(economics.expected_values(effects, Xt))
                 terms[name][test] = gamma[rows, choice]
             terms[NO_ACTION][test] = gamma[:, 0]
         n = len(y)
-        best = max(LEARNERS, key=lambda m: terms[m].mean())
-        diff = {m: terms[best] - terms[m] for m in LEARNERS}
+        best = max(AUTO_LEARNERS, key=lambda m: terms[m].mean())
+        diff = {m: terms[best] - terms[m] for m in AUTO_LEARNERS}
         # One-standard-error rule on the paired differences: a candidate not clearly worse
         # than the best is a tie, and ties go to the learner listed first (lowest variance).
-        chosen = next(m for m in LEARNERS
+        chosen = next(m for m in AUTO_LEARNERS
                       if diff[m].mean() <= diff[m].std(ddof=1) / np.sqrt(n) or m == best)
         table = pd.DataFrame({
-            "dr_value": [terms[m].mean() for m in LEARNERS],
-            "dr_se": [terms[m].std(ddof=1) / np.sqrt(n) for m in LEARNERS],
-            "gain_over_none": [(terms[m] - terms[NO_ACTION]).mean() for m in LEARNERS],
-            "gain_se": [(terms[m] - terms[NO_ACTION]).std(ddof=1) / np.sqrt(n) for m in LEARNERS],
-            "behind_best": [diff[m].mean() for m in LEARNERS],
-            "behind_best_se": [diff[m].std(ddof=1) / np.sqrt(n) for m in LEARNERS],
-            "fit_seconds": [seconds[m] / self.cv for m in LEARNERS],
-            "chosen": [m == chosen for m in LEARNERS],
-        }, index=pd.Index(LEARNERS, name="learner"))
+            "dr_value": [terms[m].mean() for m in AUTO_LEARNERS],
+            "dr_se": [terms[m].std(ddof=1) / np.sqrt(n) for m in AUTO_LEARNERS],
+            "gain_over_none": [(terms[m] - terms[NO_ACTION]).mean() for m in AUTO_LEARNERS],
+            "gain_se": [(terms[m] - terms[NO_ACTION]).std(ddof=1) / np.sqrt(n) for m in AUTO_LEARNERS],
+            "behind_best": [diff[m].mean() for m in AUTO_LEARNERS],
+            "behind_best_se": [diff[m].std(ddof=1) / np.sqrt(n) for m in AUTO_LEARNERS],
+            "fit_seconds": [seconds[m] / self.cv for m in AUTO_LEARNERS],
+            "chosen": [m == chosen for m in AUTO_LEARNERS],
+        }, index=pd.Index(AUTO_LEARNERS, name="learner"))
         return table
 
     # -- prediction --

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 import churnlab as cl
+from churnlab.app.cli import app
 from churnlab.errors import DataError, ModelFileError
 from churnlab.evaluation.network_backtest import backtest, truncated_concordance
 from churnlab.features.network import FEATURES, as_known_on, network_features, network_snapshots
@@ -22,8 +22,11 @@ from churnlab.synthetic.network import generate_network, write_network
 ROSTER_HEADER = "CRO;UF;Nome;Cidade;Tipo;Data inclusão;Data desligamento;Moeda"
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "churnlab.app.cli", *args], capture_output=True, text=True)
+def _cli(*args: str):
+    """The command run in-process (as ``churnlab ...``); ``returncode`` and ``stderr`` as a process has."""
+    result = CliRunner().invoke(app, list(args))
+    result.returncode = result.exit_code
+    return result
 
 
 @pytest.fixture(scope="module")

@@ -390,7 +390,8 @@ def worklist(
                              note=f"Model trained {trained}." if trained else None, network=network)
     for name, reason in failures:
         typer.echo(f"churnlab: skipped {name}: {reason}", err=True)
-    also = "" if written.suffix.lower() == ".csv" else f" and {written.with_suffix('.csv')}"
+    also = "" if written.suffix.lower() == ".csv" else \
+        f", {written.with_suffix('.csv')} and {written.with_suffix('.xlsx')}"
     typer.echo(f"churnlab: {len(scores)} open cases listed in {written}{also}", err=True)
     if network is not None:
         typer.echo(f"churnlab: {len(network)} active dentists not yet asked, by expected loss, in "

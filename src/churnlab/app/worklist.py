@@ -1,4 +1,4 @@
-"""The retention leads' worklist: open cases ranked by what a call is worth, as a page and a CSV.
+"""The retention leads' worklist: open cases ranked by what a call is worth: a page, a CSV, a workbook.
 
 :func:`write_worklist` turns a scores table (:func:`churnlab.app.scoring.score`)
 into a self-contained HTML page (inline CSS and JavaScript, the budget chart
@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from churnlab.app.excel import write_workbook
 from churnlab.app.scoring import for_people, rank, score_cases
 from churnlab.errors import FormParseError
 from churnlab.io.batch import iter_forms
@@ -285,6 +286,11 @@ def render_worklist(scores: pd.DataFrame, title: str = "Retention worklist",
     return "\n".join(parts)
 
 
+_MONEY = ("expected_gain", "dentist_value", "expected_loss")
+_PERCENT = ("dismissal_risk", "uplift", "uplift_low", "uplift_high", "risk_30d", "risk_90d", "risk_180d",
+            *(f"p_retained_{label}" for label in ACTION_WORDS))
+
+
 def write_worklist(scores: pd.DataFrame, out_html: str | os.PathLike[str],
                    title: str = "Retention worklist", note: str | None = None,
                    network: pd.DataFrame | None = None) -> Path:
@@ -296,8 +302,9 @@ def write_worklist(scores: pd.DataFrame, out_html: str | os.PathLike[str],
         A scores table (:data:`~churnlab.app.scoring.SCORE_COLUMNS`); only its open
         cases are listed, ranked by expected gain.
     out_html : path
-        The page to write; the CSV goes next to it with the suffix ``.csv``.
-        Given a ``.csv`` path, only the CSV is written.
+        The page to write; the CSV goes next to it with the suffix ``.csv`` and
+        the workbook (a sheet per list, :func:`churnlab.app.excel.write_workbook`)
+        with ``.xlsx``. Given a ``.csv`` path, only the CSV is written.
     title, note : str
         The page's title, and an optional line under it (e.g. the model used).
     network : DataFrame, optional
@@ -313,11 +320,14 @@ def write_worklist(scores: pd.DataFrame, out_html: str | os.PathLike[str],
     out = Path(out_html)
     out.parent.mkdir(parents=True, exist_ok=True)
     table = worklist_table(scores)
-    csv = table.assign(best_action_words=table["best_action"].map(ACTION_WORDS))
-    for_people(csv).to_csv(out.with_suffix(".csv"), index=False)  # people open it in Excel
+    csv = for_people(table.assign(best_action_words=table["best_action"].map(ACTION_WORDS)))
+    csv.to_csv(out.with_suffix(".csv"), index=False)  # people open it in Excel
+    sheets = {"Open cases": csv}
     if network is not None:
-        for_people(network).to_csv(out.with_name(out.stem + "_network.csv"), index=False)
+        sheets["Not yet asked"] = for_people(network)
+        sheets["Not yet asked"].to_csv(out.with_name(out.stem + "_network.csv"), index=False)
     if out.suffix.lower() != ".csv":
+        write_workbook(sheets, out.with_suffix(".xlsx"), money=_MONEY, percent=_PERCENT)
         out.write_text(render_worklist(scores, title=title, note=note, network=network), encoding="utf-8")
     return out
 

@@ -230,9 +230,15 @@ def test_bad_rows_exit_1_and_go_on(folder, model_dir, tmp_path):
     ("no files", [], "no roster.csv"),
     ("bad date", ["--as-of", "31/31/2024"], "not a date"),
     ("too early", ["--as-of", "1999-01-01"], "before the first production month"),
+    ("too late", ["--as-of", "2031-01-01"], "the production data ends on 2024-12-31"),
+    ("foreign files", [], "none of its dentists is in roster.csv"),
 ])
 def test_network_command_errors_exit_2(folder, model_dir, tmp_path, problem, args, message):
-    data = tmp_path if problem == "no files" else folder
+    data = tmp_path if problem in ("no files", "foreign files") else folder
+    if problem == "foreign files":
+        (tmp_path / "roster.csv").write_bytes((folder / "roster.csv").read_bytes())
+        (tmp_path / "production.csv").write_text("CRO;UF;Competência;Guias;Valor\n1;SP;01/2024;3;10,00\n",
+                                                 encoding="utf-8")
     result = _cli("network", str(data), "--model", str(model_dir), "--out", str(tmp_path / "s.csv"), *args)
     assert result.returncode == 2, result.stderr
     assert message in result.stderr and "Traceback" not in result.stderr

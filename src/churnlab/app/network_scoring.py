@@ -20,6 +20,9 @@ from churnlab.io.network import Network, read_network
 from churnlab.models.churn_model import ChurnModel
 from churnlab.models.persistence import load_model
 
+MAX_DAYS_AFTER_DATA = 92
+"""How long after the end of the production data an as-of date may be (a quarter)."""
+
 REASONS_FOR = 10_000
 """Rows (from the top) whose reasons :func:`score_network` works out by default."""
 
@@ -40,6 +43,10 @@ def _as_of(value: str | pd.Timestamp | None, network: Network) -> pd.Timestamp:
         raise DataError(f"--as-of {value!r}: not a date (expected YYYY-MM-DD)") from None
     if pd.isna(as_of):
         raise DataError(f"--as-of {value!r}: not a date (expected YYYY-MM-DD)")
+    if as_of > network.end + pd.Timedelta(days=MAX_DAYS_AFTER_DATA):
+        raise DataError(f"--as-of {as_of.date()}: the production data ends on {network.end.date()}; "
+                        f"a score more than {MAX_DAYS_AFTER_DATA} days later would take the months "
+                        "without data for months without guides")
     first = network.production["month"].min()
     if as_of < first:
         raise DataError(

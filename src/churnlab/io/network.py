@@ -373,6 +373,9 @@ def read_network(
             " dentist(s) not in the roster: not used"
         )
         production = production.loc[~unknown].reset_index(drop=True)
+        if production.empty:
+            raise DataError(f"{folder / 'production.csv'}: none of its dentists is in roster.csv (CRO + UF); "
+                            "are the two files from the same network?")
     if glosas is None:
         glosas = read_folder_glosas(folder)
     rejects = [("roster.csv", r) for r in roster_rejects] + [

@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import churnlab as cl
@@ -272,3 +274,43 @@ def test_worklist_gains_the_not_yet_asked_list(folder, model_dir, tmp_path):
     assert "Not yet asked to leave" in page and '<table id="network">' in page
     network = pd.read_csv(tmp_path / "worklist_network.csv", dtype={"cro": str})
     assert network["expected_loss"].is_monotonic_decreasing and network["name"].notna().all()
+
+
+# --- no traceback, whatever the files hold ----------------------------------------------------
+
+ROSTER = (f"{ROSTER_HEADER};nº de vidas\n" + "".join(
+    f"{1000 + i};SP;Dentista {i};Santos;{'FJ'[i % 2]};01/0{1 + i % 9}/2019;;0,3{i % 10};{100 * i}\n"
+    for i in range(30)))
+PRODUCTION = "CRO;UF;Competência;Guias;Valor\n" + "".join(
+    f"{1000 + i};SP;{m:02d}/2024;{(i * m) % 7};{(i * m) % 7 * 55},50\n"
+    for i in range(30) for m in range(1, 13))
+EDITS = st.lists(st.tuples(st.sampled_from(["cut", "insert", "delete_line", "double_line"]),
+                           st.integers(0, 10_000), st.text(alphabet=";,/\n\"=-R$ 0123456789aZç", max_size=6)),
+                 max_size=6)
+
+
+def _mutate(text: str, edits) -> str:
+    for kind, at, piece in edits:
+        at %= max(len(text), 1)
+        if kind == "cut":
+            text = text[:at]
+        elif kind == "insert":
+            text = text[:at] + piece + text[at:]
+        else:
+            lines = text.splitlines(keepends=True)
+            if len(lines) > 1:
+                k = 1 + at % (len(lines) - 1)
+                lines[k: k + 1] = [] if kind == "delete_line" else [lines[k], lines[k]]
+                text = "".join(lines)
+    return text
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(roster_edits=EDITS, production_edits=EDITS)
+def test_damaged_network_files_never_give_a_traceback(tmp_path_factory, roster_edits, production_edits):
+    data = tmp_path_factory.mktemp("damaged")
+    (data / "roster.csv").write_text(_mutate(ROSTER, roster_edits), encoding="utf-8")
+    (data / "production.csv").write_text(_mutate(PRODUCTION, production_edits), encoding="utf-8")
+    result = _cli("network", str(data), "--out", str(data / "s.csv"))
+    assert result.returncode in (0, 1, 2), (result.returncode, result.stderr, result.exception)
+    assert "Traceback" not in (result.stderr or "") and "internal error" not in (result.stderr or "")

@@ -42,7 +42,7 @@ Truth
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -86,7 +86,9 @@ class SyntheticNetwork:
         The case generator's truth for those cases.
     truth : pandas.DataFrame
         ``cro``, ``uf``, ``as_of``, ``true_risk_90d`` for every dentist active at
-        each month end in ``truth_months`` (the last month end by default).
+        each month end in ``truth_months`` and at the last one.
+    end : pandas.Timestamp
+        The last day simulated (the end of the last month).
     """
 
     roster: pd.DataFrame
@@ -95,7 +97,7 @@ class SyntheticNetwork:
     cases: list[RetentionCase]
     case_truth: pd.DataFrame
     truth: pd.DataFrame
-    end: pd.Timestamp = field(default=pd.NaT)
+    end: pd.Timestamp
 
 
 def _month_end(m: int) -> pd.Timestamp:
@@ -145,6 +147,7 @@ class _Network:
         self.audit_ufs = rng.choice(states, 2, replace=False)
         # state
         self.level = rng.normal(0, 0.3, size)
+        self.levels: dict[int, np.ndarray] = {}  # the engagement at the end of each month
         self.tech = np.zeros((size, months + 1))  # technical glosas known in month m
         self.admin = np.zeros((size, months + 1))
         self.guides = np.zeros((size, months))
@@ -261,7 +264,6 @@ def generate_network(
         raise ValueError("need at least one dentist and four months")
     rng = np.random.default_rng(seed)
     net = _Network(rng, n_dentists, months)
-    net.levels = {}
     production, glosa_rows, cases, case_truths, left_on = [], [], [], [], {}
     truths = []
     for m in range(months):

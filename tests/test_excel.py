@@ -33,3 +33,17 @@ def test_sheets_formats_and_injection(tmp_path):
     with zipfile.ZipFile(path) as archive:
         xml = "".join(archive.read(n).decode("utf-8") for n in archive.namelist() if n.endswith(".xml"))
     assert "<f>" not in xml  # no formula anywhere in the workbook
+
+
+def test_excel_br_csv_opens_as_columns_and_numbers(tmp_path):
+    from churnlab.app.spreadsheet import safe_frame, write_people_csv
+
+    frame = safe_frame(pd.DataFrame({"dentista": ["=1+1", "Ana; Bia"], "risco": [0.123456789, 0.5],
+                                     "ganho": [1234.5, -3.0]}))
+    path = tmp_path / "w.csv"
+    write_people_csv(frame, path, "excel-br")
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b"dentista;risco;ganho\r\n" in raw
+    back = pd.read_csv(path, sep=";", decimal=",", encoding="utf-8-sig")
+    assert back["risco"].tolist() == [0.1235, 0.5] and back["ganho"].tolist() == [1234.5, -3.0]
+    assert back["dentista"].tolist() == ["'=1+1", "Ana; Bia"]

@@ -352,6 +352,9 @@ def worklist(
     title: Annotated[str, typer.Option("--title", help="Page title.")] = "Retention worklist",
     pseudonymize: Annotated[bool, typer.Option(
         "--pseudonymize", help="Show dentists as keyed pseudonyms (key from CHURNLAB_ANON_KEY).")] = False,
+    csv_style: Annotated[str, typer.Option(
+        "--csv", help="CSV style: 'plain' (',' and decimal point) or 'excel-br' (';', decimal comma, "
+        "UTF-8 BOM: opens as columns in a Brazilian Excel).")] = "plain",
 ) -> None:
     """Write the retention leads' worklist: open cases ranked by expected gain, with a budget chart.
 
@@ -366,10 +369,13 @@ def worklist(
     usage or data-folder error.
     """
     from churnlab.app.network_scoring import score_network
+    from churnlab.app.spreadsheet import CSV_STYLES
     from churnlab.app.worklist import worklist_scores, write_worklist
     from churnlab.io.network import has_network
     from churnlab.models.persistence import load_model
 
+    if csv_style not in CSV_STYLES:
+        raise _fail(f"--csv {csv_style}: choose one of {', '.join(CSV_STYLES)}")
     try:
         loaded = load_model(model)
         scores, failures = worklist_scores(data_dir, loaded)
@@ -386,8 +392,8 @@ def worklist(
     except ChurnlabError as exc:
         raise _fail(str(exc)) from None
     trained = loaded.card.get("trained_at")
-    written = write_worklist(scores, out, title=title,
-                             note=f"Model trained {trained}." if trained else None, network=network)
+    written = write_worklist(scores, out, title=title, note=f"Model trained {trained}." if trained else None,
+                             network=network, csv_style=csv_style)
     for name, reason in failures:
         typer.echo(f"churnlab: skipped {name}: {reason}", err=True)
     also = "" if written.suffix.lower() == ".csv" else \

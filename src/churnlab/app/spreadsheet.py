@@ -48,3 +48,30 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 def safe_rows(rows: Iterable[Iterable[object]]) -> list[list[object]]:
     """Rows for :mod:`csv` writers, each cell :func:`safe_cell`."""
     return [[safe_cell(cell) for cell in row] for row in rows]
+
+
+CSV_STYLES = ("plain", "excel-br")
+"""How a CSV for people is written: ``plain`` (``,`` and a decimal point, UTF-8) or
+``excel-br`` (``;``, decimal comma, numbers to 4 decimals, UTF-8 with a BOM: what Excel in a
+Brazilian locale opens as columns and numbers)."""
+
+
+def write_people_csv(frame: pd.DataFrame, path, style: str = "plain") -> None:
+    """Write ``frame`` (already :func:`safe_frame`'d text) as a CSV in one of :data:`CSV_STYLES`.
+
+    Examples
+    --------
+    >>> import io, tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder) / "w.csv"
+    ...     write_people_csv(pd.DataFrame({"nome": ["Ana"], "risco": [0.25]}), path, "excel-br")
+    ...     path.read_bytes()
+    b'\\xef\\xbb\\xbfnome;risco\\r\\nAna;0,25\\r\\n'
+    """
+    if style not in CSV_STYLES:
+        raise ValueError(f"unknown CSV style {style!r}; choose one of {', '.join(CSV_STYLES)}")
+    if style == "plain":
+        frame.to_csv(path, index=False)
+    else:
+        frame.round(4).to_csv(path, index=False, sep=";", decimal=",", encoding="utf-8-sig",
+                              lineterminator="\r\n")

@@ -23,6 +23,7 @@ import pandas as pd
 
 from churnlab.app.excel import write_workbook
 from churnlab.app.scoring import for_people, rank, score_cases
+from churnlab.app.spreadsheet import write_people_csv
 from churnlab.errors import FormParseError
 from churnlab.io.batch import iter_forms
 from churnlab.io.brazil import format_int_br
@@ -293,7 +294,7 @@ _PERCENT = ("dismissal_risk", "uplift", "uplift_low", "uplift_high", "risk_30d",
 
 def write_worklist(scores: pd.DataFrame, out_html: str | os.PathLike[str],
                    title: str = "Retention worklist", note: str | None = None,
-                   network: pd.DataFrame | None = None) -> Path:
+                   network: pd.DataFrame | None = None, csv_style: str = "plain") -> Path:
     """Write the worklist page and, beside it, the same rows as CSV.
 
     Parameters
@@ -311,6 +312,8 @@ def write_worklist(scores: pd.DataFrame, out_html: str | os.PathLike[str],
         :func:`~churnlab.app.network_scoring.score_network`'s table: the page
         gains a second list (dentists who have not asked to leave, by expected
         loss) and ``<name>_network.csv`` is written beside it.
+    csv_style : {"plain", "excel-br"}
+        How the CSVs are written (:func:`churnlab.app.spreadsheet.write_people_csv`).
 
     Returns
     -------
@@ -321,11 +324,11 @@ def write_worklist(scores: pd.DataFrame, out_html: str | os.PathLike[str],
     out.parent.mkdir(parents=True, exist_ok=True)
     table = worklist_table(scores)
     csv = for_people(table.assign(best_action_words=table["best_action"].map(ACTION_WORDS)))
-    csv.to_csv(out.with_suffix(".csv"), index=False)  # people open it in Excel
+    write_people_csv(csv, out.with_suffix(".csv"), csv_style)  # people open it in Excel
     sheets = {"Open cases": csv}
     if network is not None:
         sheets["Not yet asked"] = for_people(network)
-        sheets["Not yet asked"].to_csv(out.with_name(out.stem + "_network.csv"), index=False)
+        write_people_csv(sheets["Not yet asked"], out.with_name(out.stem + "_network.csv"), csv_style)
     if out.suffix.lower() != ".csv":
         write_workbook(sheets, out.with_suffix(".xlsx"), money=_MONEY, percent=_PERCENT)
         out.write_text(render_worklist(scores, title=title, note=note, network=network), encoding="utf-8")

@@ -77,21 +77,29 @@ def _predict_s(model, Z, modifiers: np.ndarray, chunk: int = 4096) -> np.ndarray
     return out
 
 
-def _fit_t(Z, codes, y, C: float, supported: np.ndarray) -> list:
+def _fit_per_action(Z, codes, y, supported: np.ndarray, make: Callable[[], object]) -> list:
+    """One ``make()`` classifier per action, fitted where it was tried (None without an estimate).
+
+    Two half-weight pseudo-cases (one retained, one lost) at the group's mean keep
+    both outcomes present in small groups; they are negligible in large ones.
+    """
     models = []
     for j in range(_N_ACTIONS):
         rows = codes == j
         if not supported[j]:
             models.append(None)
             continue
-        # Two half-weight pseudo-cases (one retained, one lost) at the group's mean keep
-        # both outcomes present in small groups; they are negligible in large ones.
         centre = (Z[rows] if rows.any() else Z).mean(axis=0, keepdims=True)
         Zj = np.vstack([Z[rows], centre, centre])
         yj = np.concatenate([y[rows], [0, 1]])
         weight = np.concatenate([np.ones(rows.sum()), [0.5, 0.5]])
-        models.append(LogisticRegression(C=C, max_iter=2000).fit(Zj, yj, sample_weight=weight))
+        models.append(make().fit(Zj, yj, sample_weight=weight))
     return models
+
+
+def _fit_t(Z, codes, y, C: float, supported: np.ndarray) -> list:
+    """The logistic T-learner: one logistic regression per action."""
+    return _fit_per_action(Z, codes, y, supported, lambda: LogisticRegression(C=C, max_iter=2000))
 
 
 def _hgb_design(Z: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -110,24 +118,10 @@ def _fit_s_hgb(Z, codes, y, random_state) -> HistGradientBoostingClassifier:
 
 
 def _fit_t_hgb(Z, codes, y, supported: np.ndarray, random_state) -> list:
-    """One gradient-boosted classifier per action (None where the action has no estimate).
-
-    As in the logistic T-learner, two half-weight pseudo-cases at the group's
-    mean keep both outcomes present in a small group.
-    """
-    models = []
-    for j in range(_N_ACTIONS):
-        rows = codes == j
-        if not supported[j]:
-            models.append(None)
-            continue
-        centre = (Z[rows] if rows.any() else Z).mean(axis=0, keepdims=True)
-        model = HistGradientBoostingClassifier(
-            learning_rate=0.05, max_iter=100, max_leaf_nodes=7, min_samples_leaf=50,
-            l2_regularization=5.0, early_stopping=False, random_state=random_state)
-        models.append(model.fit(np.vstack([Z[rows], centre, centre]), np.concatenate([y[rows], [0, 1]]),
-                                sample_weight=np.concatenate([np.ones(rows.sum()), [0.5, 0.5]])))
-    return models
+    """The boosted T-learner: one regularised gradient-boosted classifier per action."""
+    return _fit_per_action(Z, codes, y, supported, lambda: HistGradientBoostingClassifier(
+        learning_rate=0.05, max_iter=100, max_leaf_nodes=7, min_samples_leaf=50,
+        l2_regularization=5.0, early_stopping=False, random_state=random_state))
 
 
 def _predict_s_hgb(model, Z, modifiers: np.ndarray | None = None) -> np.ndarray:

@@ -314,3 +314,14 @@ def test_damaged_network_files_never_give_a_traceback(tmp_path_factory, roster_e
     result = _cli("network", str(data), "--out", str(data / "s.csv"))
     assert result.returncode in (0, 1, 2), (result.returncode, result.stderr, result.exception)
     assert "Traceback" not in (result.stderr or "") and "internal error" not in (result.stderr or "")
+
+
+def test_network_scores_with_pseudonyms(folder, model_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("CHURNLAB_ANON_KEY", "a test key that is long enough")
+    out = tmp_path / "s.csv"
+    result = _cli("network", str(folder), "--model", str(model_dir), "--out", str(out), "--pseudonymize")
+    assert result.returncode == 0, result.stderr
+    scores = pd.read_csv(out, dtype={"cro": str})
+    assert scores["name"].str.fullmatch(r"Pessoa [0-9A-Z]{6}").all()
+    names = set(read_network(folder).roster["name"])
+    assert not names & set(scores["name"]) and not [n for n in names if n in out.read_text(encoding="utf-8")]

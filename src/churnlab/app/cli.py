@@ -270,6 +270,14 @@ def score(
 _MODEL_DIR_HELP = "Model folder (default: the bundled models/default)."
 
 
+def _pseudonymize(table, column: str) -> None:
+    """Replace the names in ``table[column]`` by keyed pseudonyms (key from CHURNLAB_ANON_KEY)."""
+    from churnlab.privacy.pseudonymizer import Pseudonymizer
+
+    pseudonymizer = Pseudonymizer.from_env()
+    table[column] = [pseudonymizer.name(n) if isinstance(n, str) and n.strip() else n for n in table[column]]
+
+
 @app.command()
 def network(
     data_dir: Annotated[Path, typer.Argument(help="Data folder: roster.csv, production.csv, optionally "
@@ -279,6 +287,8 @@ def network(
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="Score the dentists active on this date (YYYY-MM-DD), from what is dated on or "
         "before it (default: the end of the production data).")] = None,
+    pseudonymize: Annotated[bool, typer.Option(
+        "--pseudonymize", help="Name dentists by keyed pseudonyms (key from CHURNLAB_ANON_KEY).")] = False,
 ) -> None:
     """Score every active dentist's risk of asking to leave within 30/90/180 days (contract 4).
 
@@ -295,6 +305,8 @@ def network(
         raise _fail(f"--out {out}: is a folder; give the scores file, e.g. {out / 'network_scores.csv'}")
     try:
         scores = score_network(data_dir, load_model(model), as_of=as_of)
+        if pseudonymize:
+            _pseudonymize(scores, "name")
     except ChurnlabError as exc:
         raise _fail(str(exc)) from None
     for_people(scores).to_csv(out, index=False, encoding="utf-8")
@@ -381,14 +393,9 @@ def worklist(
         scores, failures = worklist_scores(data_dir, loaded)
         network = score_network(data_dir, loaded) if has_network(data_dir) and loaded.network else None
         if pseudonymize:
-            from churnlab.privacy.pseudonymizer import Pseudonymizer
-
-            pseudonymizer = Pseudonymizer.from_env()
-            scores["dentist"] = [pseudonymizer.name(n) if isinstance(n, str) and n.strip() else n
-                                 for n in scores["dentist"]]
+            _pseudonymize(scores, "dentist")
             if network is not None:
-                network["name"] = [pseudonymizer.name(n) if isinstance(n, str) and n.strip() else n
-                                   for n in network["name"]]
+                _pseudonymize(network, "name")
     except ChurnlabError as exc:
         raise _fail(str(exc)) from None
     trained = loaded.card.get("trained_at")

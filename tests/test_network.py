@@ -325,3 +325,17 @@ def test_network_scores_with_pseudonyms(folder, model_dir, tmp_path, monkeypatch
     assert scores["name"].str.fullmatch(r"Pessoa [0-9A-Z]{6}").all()
     names = set(read_network(folder).roster["name"])
     assert not names & set(scores["name"]) and not [n for n in names if n in out.read_text(encoding="utf-8")]
+
+
+def test_train_without_a_usable_network_still_trains_the_case_models(folder, tmp_path):
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(folder / "forms", data / "forms")
+    (data / "roster.csv").write_bytes((folder / "roster.csv").read_bytes())
+    (data / "production.csv").write_text("CRO;UF;Competência;Guias;Valor\n1;SP;01/2024;3;10,00\n",
+                                         encoding="utf-8")
+    result = _cli("train", str(data), "--out", str(tmp_path / "m"))
+    assert result.returncode == 0, result.stderr
+    assert "warning: no network model: " in result.stderr and "none of its dentists" in result.stderr
+    assert cl.load_model(tmp_path / "m").network is None

@@ -220,16 +220,19 @@ def train(
     for warning in model.card["warnings"]:
         typer.echo(f"churnlab: warning: {warning}", err=True)
     network = model.card.get("network")
-    if network:
+    if network and "not_trained" in network:
+        typer.echo(f"churnlab: warning: no network model: {network['not_trained']}", err=True)
+    elif network:
         backtest = network["backtest"]
-        measured = (f"backtest AUC {backtest['metrics']['churnlab network model']['AUC']:.3f} on "
-                    f"{backtest['dentists']} dentists from {backtest['cutoff']}"
-                    if isinstance(backtest, dict) else backtest)
+        auc = backtest["metrics"]["churnlab network model"]["AUC"] if isinstance(backtest, dict) else None
+        measured = (f"backtest AUC {auc:.3f} on {backtest['dentists']} dentists from {backtest['cutoff']}"
+                    if isinstance(auc, float) else backtest if isinstance(backtest, str)
+                    else "backtest AUC not measurable (nobody left in its 90 days)")
         typer.echo(f"network model: {network['dentists']} dentists, {network['dentists_with_event']} asked "
                    f"to leave or left; {measured}",
                    err=True)
-        for problem in network["problems"]:
-            typer.echo(f"churnlab: network: {problem}", err=True)
+    for problem in (network or {}).get("problems", []):
+        typer.echo(f"churnlab: network: {problem}", err=True)
 
 
 @app.command()

@@ -128,15 +128,21 @@ def _network(folder, cases: list, random_state: int | None) -> tuple[NetworkRisk
 
     Measured first by a backtest (fit on what was known 90 days before the
     end of the data, judged on those 90 days), then fitted on everything.
+    Network files the model cannot learn from do not stop the case models:
+    the section then says why no network model was trained.
     """
     if not has_network(folder.path):
         return None, None
-    network = read_network(folder.path, cases=cases, glosas=folder.glosas)
-    X, y = network_snapshots(network, horizon_days=0)
+    try:
+        network = read_network(folder.path, cases=cases, glosas=folder.glosas)
+        X, y = network_snapshots(network, horizon_days=0)
+    except (DataError, ValueError) as exc:
+        return None, {"not_trained": redact(str(exc))}
     events = int(X.loc[y["event"].to_numpy() == 1, "key"].nunique())
     if events < MIN_PER_OUTCOME:
-        raise DataError(f"{folder.path}: the network has {events} dentist(s) who asked to leave or left; "
-                        f"the network model needs at least {MIN_PER_OUTCOME}")
+        return None, {"not_trained": f"the network has {events} dentist(s) who asked to leave or left; the "
+                                     f"network model needs at least {MIN_PER_OUTCOME}",
+                      "problems": [redact(line) for line in network.problems()]}
     section: dict = {"dentists": len(network.roster), "production_rows": len(network.production),
                      "snapshots": len(X), "dentists_with_event": events, "data_end": str(network.end.date())}
     try:

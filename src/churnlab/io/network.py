@@ -387,6 +387,9 @@ def read_network(
         cases = list(read_forms(folder / "forms")) if (folder / "forms").is_dir() else []
     events, more = case_events(cases)
     warnings += more
+    if not len(events):
+        warnings.append("no readable retention form: nobody is known to have asked to leave, so open "
+                        "cases cannot be left out of the active dentists nor earlier requests counted")
     outside = ~events["key"].isin(roster.index)
     if outside.any():
         warnings.append(

@@ -339,3 +339,17 @@ def test_train_without_a_usable_network_still_trains_the_case_models(folder, tmp
     assert result.returncode == 0, result.stderr
     assert "warning: no network model: " in result.stderr and "none of its dentists" in result.stderr
     assert cl.load_model(tmp_path / "m").network is None
+
+
+def test_spreadsheet_spellings_of_dates_and_months_are_read(tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text(f"{ROSTER_HEADER}\n1;SP;A;X;PJ;2019-03-01;01/02/2024 00:00:00;0,30\n"
+                      "2;SP;B;X;Física;01/03/2019 10:00;;0,30\n", encoding="utf-8")
+    frame, rejects, _ = read_roster(roster)
+    assert not rejects and frame["person_type"].tolist() == ["J", "F"]
+    assert frame["included_on"].dt.strftime("%Y-%m-%d").tolist() == ["2019-03-01", "2019-03-01"]
+    production = tmp_path / "production.csv"
+    production.write_text("CRO;UF;Competência;Guias;Valor\n1;SP;2024-01;1;1\n1;SP;01/02/2024;1;1\n"
+                          "1;SP;MAR/24;1;1\n", encoding="utf-8")
+    frame, rejects, _ = read_production(production)
+    assert not rejects and frame["month"].dt.strftime("%Y-%m").tolist() == ["2024-01", "2024-02", "2024-03"]

@@ -120,8 +120,22 @@ class Network:
         return lines + self.warnings
 
 
+_TIME = re.compile(r"\s+\d{1,2}:\d{2}(:\d{2})?$")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_ISO_MONTH = re.compile(r"(\d{4})[-/](\d{1,2})")
+
+
 def _date_in_range(text: str) -> dt.date | None:
-    date = parse_date_br(text)
+    """``dd/mm/yyyy`` (a time after it ignored; ISO ``yyyy-mm-dd`` too: spreadsheets write both)."""
+    text = _TIME.sub("", text.strip())
+    iso = _ISO_DATE.fullmatch(text)
+    if iso:
+        try:
+            date = dt.date(int(iso[1]), int(iso[2]), int(iso[3]))
+        except ValueError as exc:
+            raise ValueError(f"{text!r} is not a valid date: {exc}") from None
+    else:
+        date = parse_date_br(text)
     if date is None and text.strip():
         raise ValueError(f"{text!r} is not a date (expected dd/mm/yyyy)")
     first, last = PLAUSIBLE_YEARS
@@ -131,7 +145,18 @@ def _date_in_range(text: str) -> dt.date | None:
 
 
 def _month(text: str) -> pd.Timestamp:
-    competence = parse_competence(text)
+    """A competence: ``MM/YYYY`` (also ``FEV/23``, ISO ``YYYY-MM``, or a full date: its month)."""
+    iso = _ISO_MONTH.fullmatch(text.strip())
+    try:
+        competence = f"{iso[1]}-{int(iso[2]):02d}" if iso and 0 < int(iso[2]) < 13 else parse_competence(text)
+    except ValueError as problem:
+        try:
+            date = _date_in_range(text)  # a date where the month was expected: its month
+        except ValueError:
+            raise problem from None
+        if date is None:
+            raise
+        competence = f"{date.year:04d}-{date.month:02d}"
     if competence is None:
         raise ValueError("empty competence (expected MM/YYYY)")
     year = int(competence[:4])

@@ -24,6 +24,7 @@ import pandas as pd
 
 from churnlab.io import brazil
 from churnlab.io.glosas import glosa_kind, parse_glosa_mentions, text_before_mentions
+from churnlab.io.network import dentist_key
 from churnlab.io.records import RetentionCase
 from churnlab.io.text import fold
 
@@ -169,11 +170,6 @@ def _case_row(case: RetentionCase) -> dict[str, object]:
     return row
 
 
-def _dentist_key(cro: object, uf: object) -> str:
-    digits = re.sub(r"\D", "", str(cro or "")).lstrip("0")
-    return f"{digits}/{str(uf or '').strip().upper()}"
-
-
 GLOSA_FEATURES = ("glosa_count", "glosa_count_12m", "glosa_technical_share", "glosa_distinct_codes",
                   "months_since_last_glosa", "log_glosa_value")
 
@@ -212,7 +208,7 @@ def _exported_glosas(glosas: pd.DataFrame | None) -> dict[str, list[_Glosa]]:
         competence = competence if isinstance(competence, str) else None
         item = _Glosa((guide, code, competence), day or _month_end(competence),
                       kind == "technical", code, float(value))
-        by_dentist.setdefault(_dentist_key(cro, uf), []).append(item)
+        by_dentist.setdefault(dentist_key(cro, uf), []).append(item)
     return by_dentist
 
 
@@ -267,7 +263,7 @@ def _glosa_features(cases: list[RetentionCase], opened: list[dt.date | None],
                    glosa_kind(g.code) == "technical", g.code, 0.0)
             for g in parse_glosa_mentions(first_note(case))
         ]
-        rows.append(_glosa_row(noted + exported.get(_dentist_key(case.cro, case.cro_uf or case.uf), []),
+        rows.append(_glosa_row(noted + exported.get(dentist_key(case.cro, case.cro_uf or case.uf), []),
                                opened_on))
     return pd.DataFrame(rows, index=[c.source for c in cases], columns=list(GLOSA_FEATURES))
 

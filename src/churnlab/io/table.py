@@ -224,11 +224,12 @@ def read_table(
             f"expected header {';'.join(required.values())}"
         )
     width = len(header)
-    fast = _read_arrow(path, width)
+    per_line = _line_fields(path)  # one pass over the bytes, shared by both readers
+    fast = _read_arrow(path, width, per_line)
     if fast is not None:
         frame, lines, fields, long_rows, rejects = fast
     else:
-        frame, lines, fields, long_rows = _read_pandas(path, width, what)
+        frame, lines, fields, long_rows = _read_pandas(path, width, what, per_line)
         rejects = []
     frame, recovered = _with_trailing_empties(path, frame, long_rows)
     frame = frame.iloc[:, sorted(positions.values())]  # unknown columns are ignored
@@ -249,7 +250,7 @@ def read_table(
     return table
 
 
-def _read_arrow(path: str | os.PathLike[str], width: int):
+def _read_arrow(path: str | os.PathLike[str], width: int, per_line: np.ndarray):
     """Every row through pyarrow's multithreaded CSV reader, or None to take the exact path.
 
     Rows whose field count differs from the header's are set aside by line
@@ -262,7 +263,7 @@ def _read_arrow(path: str | os.PathLike[str], width: int):
         import pyarrow.csv as pacsv
     except ImportError:  # pragma: no cover - pyarrow is a dependency
         return None
-    per_line = _line_fields(path)[1:]
+    per_line = per_line[1:]
     names = [f"c{i}" for i in range(width)]
     try:
         arrow = pacsv.read_csv(
@@ -296,7 +297,7 @@ def _read_arrow(path: str | os.PathLike[str], width: int):
     return frame, numbers[good], per_line[good], odd, rejects
 
 
-def _read_pandas(path: str | os.PathLike[str], width: int, what: str):
+def _read_pandas(path: str | os.PathLike[str], width: int, what: str, per_line: np.ndarray):
     """Every row through pandas' C parser, with exact line numbers (quoted line breaks included)."""
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -310,7 +311,7 @@ def _read_pandas(path: str | os.PathLike[str], width: int, what: str):
         raise DataError(f"{path}: cannot read the {what}: {exc}") from None
     skipped = {int(m[1]): (int(m[2]), int(m[3])) for w in caught for m in _SKIPPED.finditer(str(w.message))}
     frame.columns = [f"c{i}" for i in range(frame.shape[1])]
-    lines, fields, long_rows = _layout(path, width, len(frame), skipped)
+    lines, fields, long_rows = _layout(path, width, len(frame), skipped, per_line)
     return frame, lines, fields, long_rows
 
 
@@ -335,14 +336,14 @@ def _line_fields(path: str | os.PathLike[str]) -> np.ndarray:
     return np.concatenate(counts) + 1 if counts else np.zeros(0, dtype=np.int64)
 
 
-def _layout(path: str | os.PathLike[str], width: int, rows: int,
-            skipped: dict[int, tuple[int, int]]) -> tuple[np.ndarray, np.ndarray, dict[int, int]]:
+def _layout(path: str | os.PathLike[str], width: int, rows: int, skipped: dict[int, tuple[int, int]],
+            per_line: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[int, int]]:
     """Line and field count of each row pandas read, and the too-long rows (line -> fields).
 
     One record per physical line is the rule and is checked with a vectorised
-    count; a file with quoted line breaks is walked by the csv module instead.
+    count (``per_line``, from :func:`_line_fields`); a file with quoted line breaks is
+    walked by the csv module instead.
     """
-    per_line = _line_fields(path)
     if len(per_line) - 1 == rows + len(skipped):
         numbers = np.arange(2, len(per_line) + 1)
         kept = ~np.isin(numbers, np.array(sorted(skipped), dtype=int))

@@ -165,3 +165,11 @@ def test_forms_without_trailing_sections_train_and_score_as_well(tmp_path):
     assert len(scores["cut"]) == len(scores["full"]) == 400
     gap = np.abs(scores["cut"]["dismissal_risk"] - scores["full"]["dismissal_risk"])
     assert gap.mean() < 0.02, gap.describe()
+
+
+@pytest.mark.parametrize("args", [["network", "--bogus"], ["score"], ["train", "x", "--seed", "abc"]])
+def test_usage_errors_are_clicks_exit_2_not_internal(args):
+    """Whichever click typer runs on (its own copy since 0.29), a usage error is a usage error."""
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "internal error" not in result.stderr + result.stdout

@@ -15,7 +15,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -26,10 +25,10 @@ from churnlab.io.batch import form_paths, iter_forms
 class _Guarded(TyperGroup):
     """Runs a command so that no traceback reaches the user (``--debug`` shows it)."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except (typer.Exit, click.exceptions.Exit, click.ClickException, click.Abort):
+        except _click_flow(ctx):  # usage errors and exits: click reports them (exit 2) or they end the run
             raise
         except ChurnlabError as exc:
             typer.echo(f"churnlab: {exc}", err=True)
@@ -46,6 +45,18 @@ class _Guarded(TyperGroup):
             typer.echo(f"churnlab: internal error: {type(exc).__name__}: {exc} "
                        "(run with --debug for the traceback)", err=True)
             raise typer.Exit(3) from None
+
+
+def _click_flow(ctx) -> tuple[type[BaseException], ...]:
+    """Click's own exits and usage errors, from the click that runs ``ctx``.
+
+    Typer 0.29 ships its own copy of click (``typer._click``) and older typers use the
+    ``click`` package: the classes are taken from the module the context comes from, so
+    a usage error is click's (exit 2, with its message) whichever it is, never "internal".
+    """
+    exceptions = sys.modules[type(ctx).__module__.rpartition(".")[0] + ".exceptions"]
+    found = (getattr(exceptions, name, None) for name in ("Exit", "ClickException", "Abort"))
+    return (typer.Exit, *(kind for kind in found if kind is not None))
 
 
 app = typer.Typer(

@@ -89,6 +89,16 @@ def test_production_rows_are_checked_and_repeated_months_summed_aloud(tmp_path):
     assert warnings == ["production.csv: 1 dentist-month(s) on more than one row: summed"]
 
 
+def test_a_padded_bad_cell_is_reported_and_a_cut_row_gets_one_reason(tmp_path):
+    path = tmp_path / "production.csv"
+    path.write_text('CRO;UF;Competência;Guias;Valor\n1;SP;13/2024 ;1;1\n1;SP;0" \n2/2024;1;1\n',
+                    encoding="utf-8")
+    _, rejects, _ = read_production(path)
+    assert [(r["line"], r["column"], r["value"]) for r in rejects] == [
+        (2, "Competência", "13/2024 "), (3, None, ""), (4, None, "")]
+    assert rejects[1]["reason"] == "row has 3 fields, expected 5"
+
+
 @pytest.mark.parametrize("text, expected", [
     ("CRO;UF;Nome;Cidade\n1;SP;A;B\n", "missing column(s) Tipo, Data inclusão, Data desligamento, Moeda"),
     ("CRO,UF,Nome\n", "is the file ;-separated?"),

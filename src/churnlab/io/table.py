@@ -65,6 +65,7 @@ class Table:
         self.headers = headers
         self.rejects = rejects
         self._bad = np.zeros(len(text), dtype=bool)
+        self._whole = np.zeros(len(text), dtype=bool)  # rows rejected whole: their cells say nothing more
 
     def __len__(self) -> int:
         return len(self.text)
@@ -81,7 +82,7 @@ class Table:
         show_value: bool = True,
     ) -> None:
         """Leave out the rows under ``mask``, with a reject each naming ``column`` and ``reason``."""
-        mask = np.asarray(mask, dtype=bool)
+        mask = np.asarray(mask, dtype=bool) & ~self._whole
         header = self.headers.get(column) if column else None
         values = self.text[column].to_numpy()[mask] if column and show_value else None
         for i, row in enumerate(np.flatnonzero(mask)):
@@ -95,6 +96,7 @@ class Table:
         for row, reason in zip(rows, reasons, strict=True):
             self.rejects.append(Reject(line=int(self.lines[row]), column=None, value="", reason=reason))
         self._bad[rows] = True
+        self._whole[rows] = True
 
     def good_rows(self) -> np.ndarray:
         """Boolean mask of the rows without a reject."""
@@ -158,7 +160,7 @@ class Table:
             bad_codes = np.array(sorted(errors))
             mask = np.isin(codes, bad_codes)
             reasons = {str(uniques[i]): why for i, why in errors.items()}
-            self.reject(mask, column, lambda v: reasons[v])
+            self.reject(mask, column, lambda v: reasons[v.strip()])  # the reject shows the raw cell
         # code -1 (a NaN cell) takes the None at the end
         table = pd.to_datetime(pd.Series(parsed + [None], dtype=object)).to_numpy() if dates \
             else np.array(parsed + [None], dtype=object)

@@ -176,7 +176,7 @@ def test_worklist_with_pseudonyms(trained, tmp_path, monkeypatch):
                                  "--pseudonymize"])
     assert result.exit_code == 0, result.output
     listed = pd.read_csv(out.with_suffix(".csv"))
-    assert listed["dentist"].dropna().str.fullmatch(r"Pessoa [0-9A-Z]{6}").all()
+    assert listed["Dentista"].dropna().str.fullmatch(r"Pessoa [0-9A-Z]{6}").all()
     names = {c.dentist_name for c in read_forms(data / "forms") if c.dentist_name}
     page = out.read_text(encoding="utf-8")
     assert not [n for n in names if n in page]

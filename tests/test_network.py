@@ -278,12 +278,12 @@ def test_a_changed_network_file_is_refused(model_dir, tmp_path):
 
 def test_worklist_gains_the_not_yet_asked_list(folder, model_dir, tmp_path):
     out = tmp_path / "worklist.html"
-    result = _cli("worklist", str(folder), "--model", str(model_dir), "--out", str(out))
+    result = _cli("worklist", str(folder), "--model", str(model_dir), "--out", str(out), "--lang", "en")
     assert result.returncode == 0, result.stderr
     page = out.read_text(encoding="utf-8")
     assert "Not yet asked to leave" in page and '<table id="network">' in page
-    network = pd.read_csv(tmp_path / "worklist_network.csv", dtype={"cro": str})
-    assert network["expected_loss"].is_monotonic_decreasing and network["name"].notna().all()
+    network = pd.read_csv(tmp_path / "worklist_network.csv", dtype={"CRO": str})
+    assert network["Expected loss (R$)"].is_monotonic_decreasing and network["Name"].notna().all()
 
 
 # --- no traceback, whatever the files hold ----------------------------------------------------

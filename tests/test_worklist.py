@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 from _models import SAMPLE, sample_model
 from churnlab.app.cli import app
 from churnlab.app.scoring import score
-from churnlab.app.worklist import ACTION_WORDS, budget_curve, worklist_scores, worklist_table, write_worklist
+from churnlab.app.worklist import action_words, budget_curve, worklist_scores, worklist_table, write_worklist
+from churnlab.i18n import percent, say
 from churnlab.models.risk import Reason
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -42,9 +43,14 @@ def open_scores(model) -> pd.DataFrame:
     return scores
 
 
-@pytest.fixture(scope="module")
-def page(open_scores, tmp_path_factory) -> Path:
-    return write_worklist(open_scores, tmp_path_factory.mktemp("worklist") / "worklist.html")
+@pytest.fixture(scope="module", params=["pt", "en"])
+def page(open_scores, tmp_path_factory, request) -> Path:
+    return write_worklist(open_scores, tmp_path_factory.mktemp(f"worklist_{request.param}") / "worklist.html",
+                          lang=request.param)
+
+
+def _lang(page: Path) -> str:
+    return "pt" if '<html lang="pt-BR">' in page.read_text(encoding="utf-8") else "en"
 
 
 class _Rows(HTMLParser):
@@ -137,9 +143,20 @@ def test_page_lists_rows_in_order(page, open_scores):
     assert [r["cells"][1].split()[-1] for r in rows] == table["source"].tolist()
     first, top = rows[0], table.iloc[0]
     assert first["uf"] == top["uf"] and first["action"] == top["best_action"]
-    assert first["cells"][3] == f"{top['dismissal_risk']:.0%}"
-    assert first["cells"][4] == ACTION_WORDS[top["best_action"]]
+    lang = _lang(page)
+    assert first["cells"][3] == percent(top["dismissal_risk"], lang)
+    assert first["cells"][4] == action_words(lang)[top["best_action"]]
     assert first["cells"][5].startswith("R$ ")
+    separators = {"pt": (".", ","), "en": (",", ".")}[lang]  # thousands, decimals: R$ 3.193,53 / R$ 3,193.53
+    assert first["cells"][5][-3] == separators[1] and separators[0] in first["cells"][5]
+
+
+def test_page_speaks_its_language(page):
+    text = page.read_text(encoding="utf-8")
+    lang = _lang(page)
+    assert f"<h1>{say('page.title', lang)}</h1>" in text
+    assert ("Principais motivos" in text) == (lang == "pt") and ("Top reasons" in text) == (lang == "en")
+    assert ("Oferecer" in text) == (lang == "pt")
 
 
 def test_page_loads_nothing_from_the_network(page):
@@ -156,17 +173,20 @@ def test_page_loads_nothing_from_the_network(page):
 def test_page_escapes_what_the_forms_say(tmp_path, open_scores):
     scores = open_scores.head(3).copy()
     scores.loc[scores.index[0], "dentist"] = "<script>alert(1)</script>"
-    scores["reasons"] = [[Reason("x", 1.0, "a & b", 0.5), Reason("y", 2.0, "<b>bold</b>", 0.2)]] * len(scores)
+    scores["reasons"] = [[Reason("x", 1.0, 0.5, "feature.unknown", (("name", "a & b"),)),
+                          Reason("y", 2.0, 0.2, "feature.unknown", (("name", "<b>bold</b>"),))]] * len(scores)
     text = write_worklist(scores, tmp_path / "w.html").read_text(encoding="utf-8")
     assert "<script>alert(1)" not in text and "&lt;script&gt;alert(1)" in text
     assert "&lt;b&gt;bold&lt;/b&gt;" in text
 
 
 def test_csv_beside_the_page(page, open_scores):
+    lang = _lang(page)
     table = pd.read_csv(page.with_suffix(".csv"))
-    assert table["source"].tolist() == worklist_table(open_scores)["source"].tolist()
-    assert table["priority"].tolist() == list(range(1, len(table) + 1))
-    assert set(table["best_action_words"]) <= set(ACTION_WORDS.values())
+    assert table[say("column.source", lang)].tolist() == worklist_table(open_scores)["source"].tolist()
+    assert table[say("column.priority", lang)].tolist() == list(range(1, len(table) + 1))
+    assert set(table[say("column.best_action_words", lang)]) <= set(action_words(lang).values())
+    assert table[say("column.opened_on", lang)].str.fullmatch(r"\d\d/\d\d/\d{4}").all()
 
 
 def test_csv_alone(tmp_path, open_scores):
@@ -178,7 +198,7 @@ def test_csv_alone(tmp_path, open_scores):
 def test_no_open_cases(tmp_path, all_scores):
     closed = all_scores[all_scores["status"] != "open"]
     out = write_worklist(closed, tmp_path / "w.html")
-    assert "No open cases" in out.read_text(encoding="utf-8")
+    assert "Nenhum caso aberto" in out.read_text(encoding="utf-8")
     assert len(pd.read_csv(out.with_suffix(".csv"))) == 0
 
 
@@ -267,6 +287,10 @@ def test_page_in_headless_chromium(page, open_scores, tmp_path):
             tab.on("pageerror", lambda e: errors.append(str(e)))
             tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             tab.goto(page.as_uri())
+            lang = _lang(page)
+            assert tab.evaluate("document.documentElement.lang") == {"pt": "pt-BR", "en": "en"}[lang]
+            assert tab.inner_text("h1") == say("page.title", lang)
+            assert say("page.showing", lang, shown=len(table), total=len(table)) in tab.inner_text(".filters")
             rows = tab.locator("#worklist tbody tr")
             assert rows.count() == len(table)
             assert tab.locator("#worklist tbody tr td:first-child").all_inner_texts() == [

@@ -12,6 +12,7 @@ import json
 import re
 import sys
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -375,12 +376,16 @@ def worklist(
     out: Annotated[Path, typer.Option(
         "--out", "-o", help="worklist.html (a .csv is written beside it), or a .csv path alone.")],
     model: Annotated[Path | None, typer.Option("--model", "-m", help=_MODEL_DIR_HELP)] = None,
-    title: Annotated[str, typer.Option("--title", help="Page title.")] = "Retention worklist",
+    title: Annotated[str | None, typer.Option(
+        "--title", help="Page title (default 'Lista de retenção'; 'Retention worklist' in English).")] = None,
     pseudonymize: Annotated[bool, typer.Option(
         "--pseudonymize", help="Show dentists as keyed pseudonyms (key from CHURNLAB_ANON_KEY).")] = False,
     csv_style: Annotated[str, typer.Option(
         "--csv", help="CSV style: 'plain' (',' and decimal point) or 'excel-br' (';', decimal comma, "
         "UTF-8 BOM: opens as columns in a Brazilian Excel).")] = "plain",
+    lang: Annotated[str, typer.Option(
+        "--lang", help="Language of the page, the headers and the reasons: 'pt' (Brazilian Portuguese) "
+        "or 'en'.")] = "pt",
 ) -> None:
     """Write the retention leads' worklist: open cases ranked by expected gain, with a budget chart.
 
@@ -397,11 +402,14 @@ def worklist(
     from churnlab.app.network_scoring import score_network
     from churnlab.app.spreadsheet import CSV_STYLES
     from churnlab.app.worklist import worklist_scores, write_worklist
+    from churnlab.i18n import LANGUAGES, say
     from churnlab.io.network import has_network
     from churnlab.models.persistence import load_model
 
     if csv_style not in CSV_STYLES:
         raise _fail(f"--csv {csv_style}: choose one of {', '.join(CSV_STYLES)}")
+    if lang not in LANGUAGES:
+        raise _fail(f"--lang {lang}: choose one of {', '.join(LANGUAGES)}")
     try:
         loaded = load_model(model)
         scores, failures = worklist_scores(data_dir, loaded)
@@ -413,8 +421,10 @@ def worklist(
     except ChurnlabError as exc:
         raise _fail(str(exc)) from None
     trained = loaded.card.get("trained_at")
-    written = write_worklist(scores, out, title=title, note=f"Model trained {trained}." if trained else None,
-                             network=network, csv_style=csv_style)
+    when = datetime.fromisoformat(trained).strftime("%d/%m/%Y %H:%M") if trained else None
+    note = say("page.model_trained", lang, when=when) if when else None
+    written = write_worklist(scores, out, title=title, note=note, network=network, csv_style=csv_style,
+                             lang=lang)
     for name, reason in failures:
         typer.echo(f"churnlab: skipped {name}: {reason}", err=True)
     also = "" if written.suffix.lower() == ".csv" else \

@@ -8,6 +8,7 @@ numbers with money and percent formats.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pandas as pd
 
 MONEY_FORMAT = '"R$" #,##0.00'
 PERCENT_FORMAT = "0%"
+DATE_FORMAT = "dd/mm/yyyy"
 _MAX_WIDTH = 60
 
 
@@ -35,7 +37,7 @@ def _cell_value(value: object) -> object:
 
 def write_workbook(sheets: dict[str, pd.DataFrame], path: str | os.PathLike[str],
                    money: tuple[str, ...] = (), percent: tuple[str, ...] = ()) -> Path:
-    """Write each frame as a sheet: bold frozen header, a filter, column widths, formats.
+    """Write each frame as a sheet: bold frozen header, a filter, column widths, formats (dates dd/mm/yyyy).
 
     ``money`` and ``percent`` name the columns (in any sheet) shown as ``R$`` amounts
     and as percentages.
@@ -65,6 +67,8 @@ def write_workbook(sheets: dict[str, pd.DataFrame], path: str | os.PathLike[str]
                     cell.number_format = MONEY_FORMAT
                 elif name in percent and isinstance(value, (int, float)):
                     cell.number_format = PERCENT_FORMAT
+                elif isinstance(value, dt.datetime):
+                    cell.number_format = DATE_FORMAT
                 widths[j - 1] = max(widths[j - 1], min(len(str(value or "")), _MAX_WIDTH))
         for j, width in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(j)].width = min(width + 2, _MAX_WIDTH)

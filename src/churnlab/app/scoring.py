@@ -73,11 +73,11 @@ def _case_context(cases: Sequence[RetentionCase], X: pd.DataFrame) -> pd.DataFra
     }, index=X.index)
 
 
-def for_people(scores: pd.DataFrame) -> pd.DataFrame:
-    """Scores as a CSV a person opens: reasons in words (``; ``-separated), formula-safe cells."""
+def for_people(scores: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """Scores as a CSV a person opens: reasons in words of ``lang`` (``; ``-separated), formula-safe cells."""
     out = scores.copy()
     if "reasons" in out:
-        out["reasons"] = ["; ".join(r.text for r in reasons) if isinstance(reasons, list) else reasons
+        out["reasons"] = ["; ".join(r.say(lang) for r in reasons) if isinstance(reasons, list) else reasons
                           for reasons in out["reasons"]]
     return safe_frame(out)
 

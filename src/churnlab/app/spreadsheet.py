@@ -52,12 +52,14 @@ def safe_rows(rows: Iterable[Iterable[object]]) -> list[list[object]]:
 
 CSV_STYLES = ("plain", "excel-br")
 """How a CSV for people is written: ``plain`` (``,`` and a decimal point, UTF-8) or
-``excel-br`` (``;``, decimal comma, numbers to 4 decimals, UTF-8 with a BOM: what Excel in a
+``excel-br`` (``;``, decimal comma, UTF-8 with a BOM: what Excel in a
 Brazilian locale opens as columns and numbers)."""
 
 
 def write_people_csv(frame: pd.DataFrame, path, style: str = "plain") -> None:
     """Write ``frame`` (already :func:`safe_frame`'d text) as a CSV in one of :data:`CSV_STYLES`.
+
+    Dates are written ``dd/mm/aaaa`` and numbers to 4 decimals in both styles.
 
     Examples
     --------
@@ -70,8 +72,9 @@ def write_people_csv(frame: pd.DataFrame, path, style: str = "plain") -> None:
     """
     if style not in CSV_STYLES:
         raise ValueError(f"unknown CSV style {style!r}; choose one of {', '.join(CSV_STYLES)}")
+    frame = frame.round(4)  # people read 0.2799, not 0.2799310241276904
     if style == "plain":
-        frame.to_csv(path, index=False)
+        frame.to_csv(path, index=False, date_format="%d/%m/%Y")
     else:
-        frame.round(4).to_csv(path, index=False, sep=";", decimal=",", encoding="utf-8-sig",
-                              lineterminator="\r\n")
+        frame.to_csv(path, index=False, sep=";", decimal=",", encoding="utf-8-sig",
+                              lineterminator="\r\n", date_format="%d/%m/%Y")

@@ -25,27 +25,22 @@ from churnlab.app.excel import write_workbook
 from churnlab.app.scoring import for_people, rank, score_cases
 from churnlab.app.spreadsheet import write_people_csv
 from churnlab.errors import FormParseError
+from churnlab.i18n import DEFAULT_LANGUAGE, check_language, date, money, percent, say
+from churnlab.i18n.messages import MESSAGES
 from churnlab.io.batch import iter_forms
-from churnlab.io.brazil import format_int_br
 from churnlab.io.folder import form_files, glosa_rejects, read_folder_glosas
-from churnlab.io.records import RetentionCase
+from churnlab.io.records import ACTION_LABELS, NO_ACTION, RetentionCase
 from churnlab.models.churn_model import ChurnModel
 
-ACTION_WORDS: dict[str, str] = {
-    "none": "No special offer",
-    "new_prices": "Offer new prices",
-    "support": "Offer support",
-    "publicity": "Offer publicity in the network directory",
-    "training": "Offer training",
-    "refresher": "Offer a refresher course",
-    "other": "Other offer",
-}
-"""What each action label means, in the words a retention lead uses."""
+ACTIONS = (NO_ACTION, *ACTION_LABELS)
 
-_ORDER_NAMES = {
-    "expected_gain": "by expected gain (this list)",
-    "dismissal_risk": "by dismissal risk",
-}
+
+def action_words(lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+    """What each action label means, in the words a retention lead uses (``pt`` or ``en``)."""
+    return {action: say(f"action.{action}", lang) for action in ACTIONS}
+
+
+_ORDERS = ("expected_gain", "dismissal_risk")
 
 
 def worklist_table(scores: pd.DataFrame) -> pd.DataFrame:
@@ -93,7 +88,7 @@ def budget_curve(scores: pd.DataFrame, order_by: str = "expected_gain") -> pd.Se
     """
     if order_by not in scores.columns:
         raise KeyError(f"cannot order by {order_by!r}: the scores have no such column; "
-                       f"use one of {sorted(_ORDER_NAMES)}")
+                       f"use one of {list(_ORDERS)}")
     ordered = scores.sort_values(order_by, ascending=False, kind="stable")
     gains = ordered["expected_gain"].astype(float).to_numpy()
     values = np.concatenate([[0.0], np.cumsum(gains)])
@@ -101,7 +96,7 @@ def budget_curve(scores: pd.DataFrame, order_by: str = "expected_gain") -> pd.Se
                      name=f"cumulative expected gain, {order_by}")
 
 
-def budget_figure(scores: pd.DataFrame):
+def budget_figure(scores: pd.DataFrame, lang: str = DEFAULT_LANGUAGE):
     """The budget chart: cumulative expected gain vs calls, ranked by gain, by risk, at random.
 
     Built on a bare :class:`matplotlib.figure.Figure` (no pyplot state, no display needed).
@@ -110,15 +105,15 @@ def budget_figure(scores: pd.DataFrame):
 
     fig = Figure(figsize=(7.5, 3.6), dpi=110)
     ax = fig.add_subplot()
-    for order_by, style in (("expected_gain", "-"), ("dismissal_risk", "--")):
+    for order_by, style in zip(_ORDERS, ("-", "--"), strict=True):
         curve = budget_curve(scores, order_by)
-        ax.plot(curve.index, curve.to_numpy(), style, label=_ORDER_NAMES[order_by])
+        ax.plot(curve.index, curve.to_numpy(), style, label=say(f"chart.by_{order_by}", lang))
     total = float(scores["expected_gain"].sum())
-    ax.plot([0, len(scores)], [0, total], ":", color="gray", label="in random order")
-    ax.set_xlabel("number of calls")
-    ax.set_ylabel("cumulative expected gain (R$)")
-    ax.set_title("What each additional call is worth")
-    ax.yaxis.set_major_formatter(lambda v, _: format_int_br(int(round(v))))
+    ax.plot([0, len(scores)], [0, total], ":", color="gray", label=say("chart.random", lang))
+    ax.set_xlabel(say("chart.calls", lang))
+    ax.set_ylabel(say("chart.gain", lang))
+    ax.set_title(say("chart.title", lang))
+    ax.yaxis.set_major_formatter(lambda v, _: money(v, lang, decimals=0).removeprefix("R$ "))
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small", loc="lower right")
     fig.tight_layout()
@@ -129,10 +124,6 @@ def _png_base64(fig) -> str:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", metadata={"Software": None})
     return base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def _money(value: float) -> str:
-    return "R$ " + format_int_br(int(round(float(value))))
 
 
 def _text(value: object) -> str:
@@ -190,20 +181,22 @@ def _options(values: list[str], words: dict[str, str] | None = None) -> str:
                    for v in values)
 
 
-def _row(row: pd.Series) -> str:
+def _row(row: pd.Series, lang: str) -> str:
     reasons = row.get("reasons") if isinstance(row.get("reasons"), list) else []
-    items = "".join(f"<li>{_text(r.text)}</li>" for r in reasons) or "<li>no strong signal</li>"
+    items = "".join(f"<li>{_text(r.say(lang))}</li>" for r in reasons) \
+        or f"<li>{_text(say('page.no_strong_signal', lang))}</li>"
     place = ", ".join(p for p in (_text(row.get("city")), _text(row.get("uf"))) if p)
     action = str(row["best_action"])
+    words = say(f"action.{action}", lang) if action in ACTIONS else action
     return (
         f'<tr data-uf="{_text(row.get("uf"))}" data-action="{_text(action)}">'
         f'<td class="num">{int(row["priority"])}</td>'
-        f'<td>{_text(row.get("dentist")) or "(no name)"}'
+        f'<td>{_text(row.get("dentist")) or _text(say("page.no_name", lang))}'
         f'<div class="source">{_text(row.get("source"))}</div></td>'
         f"<td>{place}</td>"
-        f'<td class="num">{float(row["dismissal_risk"]):.0%}</td>'
-        f"<td>{_text(ACTION_WORDS.get(action, action))}</td>"
-        f'<td class="num">{_money(row["expected_gain"])}</td>'
+        f'<td class="num">{percent(float(row["dismissal_risk"]), lang)}</td>'
+        f"<td>{_text(words)}</td>"
+        f'<td class="num">{money(row["expected_gain"], lang)}</td>'
         f'<td><ul class="reasons">{items}</ul></td>'
         "</tr>"
     )
@@ -213,73 +206,84 @@ NETWORK_ROWS = 50
 """Dentists of the network list on the page (the CSV beside it has them all)."""
 
 
-def _reason_words(reasons: object) -> str:
-    return "; ".join(r.text for r in reasons) if isinstance(reasons, list) else str(reasons)
+def _reason_words(reasons: object, lang: str) -> str:
+    return "; ".join(r.say(lang) for r in reasons) if isinstance(reasons, list) else str(reasons)
 
 
-def _network_section(network: pd.DataFrame) -> list[str]:
+def _headings(*keys: str, lang: str) -> str:
+    return "".join(f"<th>{_text(say(key, lang))}</th>" for key in keys)
+
+
+def _network_section(network: pd.DataFrame, lang: str) -> list[str]:
     """The second list: active dentists with no case yet, by expected loss over 90 days."""
     top = network.head(NETWORK_ROWS)
     rows = [
         f"<tr><td>{int(r['priority'])}</td><td>{_text(r['name'])}</td>"
-        f"<td>{_text(r['city'])}/{_text(r['uf'])}</td><td>{r['risk_90d']:.0%}</td>"
-        f"<td>{_money(r['expected_loss'])}</td><td>{_text(r['months_since_last_guide'])}</td>"
-        f"<td>{_text(_reason_words(r['reasons']))}</td></tr>"
+        f"<td>{_text(r['city'])}/{_text(r['uf'])}</td><td>{percent(r['risk_90d'], lang)}</td>"
+        f"<td>{money(r['expected_loss'], lang)}</td><td>{_text(r['months_since_last_guide'])}</td>"
+        f"<td>{_text(_reason_words(r['reasons'], lang))}</td></tr>"
         for _, r in top.iterrows()
     ]
+    as_of = network.attrs.get("as_of")
+    summary = say("page.network_summary", lang, n=len(network), shown=len(top),
+                  as_of=date(as_of, lang) if as_of is not None else "")
     return [
-        "<h2>Not yet asked to leave: at risk in the next 90 days</h2>",
-        f'<p class="meta">{len(network)} active dentists without a case, as of '
-        f"{_text(network.attrs.get('as_of'))}, ranked by expected loss (90-day risk × the dentist's "
-        "value); the "
-        f"{len(top)} first here, all of them in the CSV beside this page.</p>",
-        '<table id="network"><thead><tr><th>#</th><th>Dentist</th><th>City/UF</th><th>Risk (90 days)</th>'
-        "<th>Expected loss</th><th>Months without a guide</th><th>Top reasons</th></tr></thead><tbody>",
+        f"<h2>{_text(say('page.network_heading', lang))}</h2>",
+        f'<p class="meta">{_text(summary)}</p>',
+        '<table id="network"><thead><tr><th>#</th>'
+        + _headings("column.dentist", "page.city_uf", "page.risk_90d", "page.expected_loss",
+                    "page.months_without_guide", "column.reasons", lang=lang)
+        + "</tr></thead><tbody>",
         *rows,
         "</tbody></table>",
     ]
 
 
-def render_worklist(scores: pd.DataFrame, title: str = "Retention worklist",
-                    note: str | None = None, network: pd.DataFrame | None = None) -> str:
+def render_worklist(scores: pd.DataFrame, title: str | None = None, note: str | None = None,
+                    network: pd.DataFrame | None = None, lang: str = DEFAULT_LANGUAGE) -> str:
     """The worklist page as one HTML string (see :func:`write_worklist`)."""
+    check_language(lang)
+    title = title or say("page.title", lang)
     table = worklist_table(scores)
-    tail = [*_network_section(network), "</body></html>"] if network is not None else ["</body></html>"]
+    tail = [*_network_section(network, lang), "</body></html>"] if network is not None else ["</body></html>"]
     made = dt.datetime.now().strftime("%d/%m/%Y %H:%M")
+    total = money(table["expected_gain"].sum() if len(table) else 0.0, lang)
     parts = [
         "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
+        f'<html lang="{"pt-BR" if lang == "pt" else lang}"><head><meta charset="utf-8">',
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{_text(title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{_text(title)}</h1>",
-        f'<p class="meta">{len(table)} open cases, ranked by the expected gain of a call '
-        f"(value of trying the best offer over doing nothing special); total "
-        f"{_money(table['expected_gain'].sum() if len(table) else 0.0)}. Made {made}."
+        f'<p class="meta">{_text(say("page.summary", lang, n=len(table), total=total, made=made))}'
         + (f" {_text(note)}" if note else "") + "</p>",
     ]
     if not len(table):
-        parts += ["<p>No open cases: nobody to call.</p>", *tail]
+        parts += [f"<p>{_text(say('page.no_open_cases', lang))}</p>", *tail]
         return "\n".join(parts)
-    chart = _png_base64(budget_figure(table))
+    chart = _png_base64(budget_figure(table, lang))
+    words = action_words(lang)
+    everyone = _text(say("page.all", lang))
+    showing = _text(say("page.showing", lang, shown="\0", total=len(table))).replace(
+        "\0", f'<b id="shown">{len(table)}</b>')
     parts += [
-        '<div class="chart"><img alt="Cumulative expected gain against number of calls, ranking '
-        f'by expected gain compared with ranking by risk" src="data:image/png;base64,{chart}">'
-        "</div>",
+        f'<div class="chart"><img alt="{_text(say("page.chart_alt", lang))}" '
+        f'src="data:image/png;base64,{chart}"></div>',
         '<div class="filters">',
         '<span><label for="filter-uf">UF</label> <select id="filter-uf">'
-        f'<option value="">all</option>{_options(sorted(table["uf"].dropna().unique()))}'
+        f'<option value="">{everyone}</option>{_options(sorted(table["uf"].dropna().unique()))}'
         "</select></span>",
-        '<span><label for="filter-action">Best action</label> <select id="filter-action">'
-        '<option value="">all</option>'
-        f'{_options([a for a in ACTION_WORDS if a in set(table["best_action"])], ACTION_WORDS)}'
+        f'<span><label for="filter-action">{_text(say("column.best_action_words", lang))}</label> '
+        f'<select id="filter-action"><option value="">{everyone}</option>'
+        f'{_options([a for a in ACTIONS if a in set(table["best_action"])], words)}'
         "</select></span>",
-        f'<span>showing <b id="shown">{len(table)}</b> of {len(table)}</span>',
+        f"<span>{showing}</span>",
         "</div>",
-        '<table id="worklist"><thead><tr><th>#</th><th>Dentist</th><th>City/UF</th>'
-        "<th>Risk</th><th>Best action</th><th>Expected gain</th><th>Top reasons</th>"
-        "</tr></thead><tbody>",
-        *(_row(row) for _, row in table.iterrows()),
+        '<table id="worklist"><thead><tr><th>#</th>'
+        + _headings("column.dentist", "page.city_uf", "page.risk", "column.best_action_words",
+                    "page.expected_gain", "column.reasons", lang=lang)
+        + "</tr></thead><tbody>",
+        *(_row(row, lang) for _, row in table.iterrows()),
         "</tbody></table>",
         f"<script>{_JS}</script>",
         *tail,
@@ -289,13 +293,40 @@ def render_worklist(scores: pd.DataFrame, title: str = "Retention worklist",
 
 _MONEY = ("expected_gain", "dentist_value", "expected_loss")
 _PERCENT = ("dismissal_risk", "uplift", "uplift_low", "uplift_high", "risk_30d", "risk_90d", "risk_180d",
-            *(f"p_retained_{label}" for label in ACTION_WORDS))
+            *(f"p_retained_{action}" for action in ACTIONS))
+_PEOPLE_FIRST = ("priority", "dentist", "name", "cro", "city", "uf", "opened_on", "dismissal_risk",
+                 "risk_90d", "best_action_words", "explored", "expected_gain", "expected_loss", "uplift",
+                 "uplift_low", "uplift_high", "reasons", "best_action_note")
+
+
+def column_title(column: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A column's header in files for people (machine files keep ``column``).
+
+    Examples
+    --------
+    >>> column_title("expected_gain", "pt"), column_title("p_retained_support", "en")
+    ('Ganho esperado (R$)', 'Chance of retention: Offer support')
+    """
+    action = column.removeprefix("p_retained_")
+    if action != column and action in ACTIONS:
+        return say("column.p_retained", lang, action=say(f"action.{action}", lang))
+    return say(f"column.{column}", lang) if f"column.{column}" in MESSAGES else column
+
+
+def people_table(frame: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
+    """Rows for people: what a lead reads first, headers and reasons in ``lang``, formula-safe cells."""
+    out = for_people(frame, lang)
+    if "opened_on" in out:
+        out["opened_on"] = pd.to_datetime(out["opened_on"], errors="coerce")  # dd/mm/aaaa in CSV and Excel
+    order = [c for c in _PEOPLE_FIRST if c in out] + [c for c in out if c not in _PEOPLE_FIRST]
+    return out[order].rename(columns=lambda c: column_title(c, lang))
 
 
 def write_worklist(scores: pd.DataFrame, out_html: str | os.PathLike[str],
-                   title: str = "Retention worklist", note: str | None = None,
-                   network: pd.DataFrame | None = None, csv_style: str = "plain") -> Path:
-    """Write the worklist page and, beside it, the same rows as CSV.
+                   title: str | None = None, note: str | None = None,
+                   network: pd.DataFrame | None = None, csv_style: str = "plain",
+                   lang: str = DEFAULT_LANGUAGE) -> Path:
+    """Write the worklist page and, beside it, the same rows as CSV and as a workbook.
 
     Parameters
     ----------
@@ -307,31 +338,39 @@ def write_worklist(scores: pd.DataFrame, out_html: str | os.PathLike[str],
         the workbook (a sheet per list, :func:`churnlab.app.excel.write_workbook`)
         with ``.xlsx``. Given a ``.csv`` path, only the CSV is written.
     title, note : str
-        The page's title, and an optional line under it (e.g. the model used).
+        The page's title (by default "Lista de retenção"/"Retention worklist"),
+        and an optional line under it (e.g. the model used).
     network : DataFrame, optional
         :func:`~churnlab.app.network_scoring.score_network`'s table: the page
         gains a second list (dentists who have not asked to leave, by expected
         loss) and ``<name>_network.csv`` is written beside it.
     csv_style : {"plain", "excel-br"}
         How the CSVs are written (:func:`churnlab.app.spreadsheet.write_people_csv`).
+    lang : {"pt", "en"}
+        Language of everything written for people: page, headers, actions, reasons
+        (:mod:`churnlab.i18n`); numbers are written the language's way.
 
     Returns
     -------
     Path
         ``out_html``.
     """
+    check_language(lang)
     out = Path(out_html)
     out.parent.mkdir(parents=True, exist_ok=True)
     table = worklist_table(scores)
-    csv = for_people(table.assign(best_action_words=table["best_action"].map(ACTION_WORDS)))
-    write_people_csv(csv, out.with_suffix(".csv"), csv_style)  # people open it in Excel
-    sheets = {"Open cases": csv}
+    cases = people_table(table.assign(best_action_words=table["best_action"].map(action_words(lang))), lang)
+    write_people_csv(cases, out.with_suffix(".csv"), csv_style)  # people open it in Excel
+    sheets = {say("sheet.open_cases", lang): cases}
     if network is not None:
-        sheets["Not yet asked"] = for_people(network)
-        write_people_csv(sheets["Not yet asked"], out.with_name(out.stem + "_network.csv"), csv_style)
+        people = people_table(network, lang)
+        sheets[say("sheet.network", lang)] = people
+        write_people_csv(people, out.with_name(out.stem + "_network.csv"), csv_style)
     if out.suffix.lower() != ".csv":
-        write_workbook(sheets, out.with_suffix(".xlsx"), money=_MONEY, percent=_PERCENT)
-        out.write_text(render_worklist(scores, title=title, note=note, network=network), encoding="utf-8")
+        write_workbook(sheets, out.with_suffix(".xlsx"), money=tuple(column_title(c, lang) for c in _MONEY),
+                       percent=tuple(column_title(c, lang) for c in _PERCENT))
+        out.write_text(render_worklist(scores, title=title, note=note, network=network, lang=lang),
+                       encoding="utf-8")
     return out
 
 

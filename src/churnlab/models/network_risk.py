@@ -202,19 +202,15 @@ class NetworkRiskModel(ClassifierMixin, BaseEstimator):
         for i in range(len(features)):
             row = dict(zip(names, features[i], strict=True))
             order = np.argsort(-pushes[i])[:top]
-            reasons.append(
-                [
-                    Reason(
-                        feature=_GROUPS[g][0],
-                        value=float(row[_GROUPS[g][1][0]]),
-                        text=_GROUPS[g][2](row),
-                        contribution=float(pushes[i, g]),
-                    )
-                    for g in order
-                    if pushes[i, g] > 0.05
-                ]
-            )
+            reasons.append([_reason(g, row, float(pushes[i, g])) for g in order if pushes[i, g] > 0.05])
         return reasons
+
+
+def _reason(group: int, row: dict, push: float) -> Reason:
+    name, columns, words = _GROUPS[group]
+    key, fields = words(row)
+    return Reason(feature=name, value=float(row[columns[0]]), contribution=push, key=key,
+                  fields=tuple((k, float(v)) for k, v in fields.items()))
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -222,42 +218,41 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
-def _production_words(row: dict) -> str:
+Fields = dict[str, float]
+
+
+def _production_words(row: dict) -> tuple[str, Fields]:
     trend = row["production_trend"]
     if np.isfinite(trend) and trend < -0.1:
-        return (
-            f"production down {1 - np.exp(trend):.0%} (guides, last 3 months vs the 9 before); "
-            f"{row['guides_3m']:.0f} a month now"
-        )
-    return f"{row['guides_3m']:.0f} guides a month over the last 3 months"
+        return "network.production.down", {"drop": 1 - np.exp(trend), "guides": row["guides_3m"]}
+    return "network.production", {"guides": row["guides_3m"]}
 
 
-def _no_guide_words(row: dict) -> str:
+def _no_guide_words(row: dict) -> tuple[str, Fields]:
     if row["no_guide_seen"] >= 1:
-        return f"no guide in the {row['months_observed']:.0f} month(s) of production on file"
+        return "network.months_without_guide.never", {"months": row["months_observed"]}
     months = row["months_since_last_guide"]
-    return "issued guides last month" if months < 1 else f"no guide in the last {months:.0f} month(s)"
+    if months < 1:
+        return "network.months_without_guide.recent", {}
+    return "network.months_without_guide", {"months": months}
 
 
-def _glosa_words(row: dict) -> str:
+def _glosa_words(row: dict) -> tuple[str, Fields]:
     share = row["technical_share_12m"]
-    technical = f", {share:.0%} technical" if np.isfinite(share) else ""
-    return (
-        f"{row['glosas_12m']:.0f} glosa(s) in 12 months ({row['glosas_3m']:.0f} in the last 3"
-        f"{technical}; {row['glosas_per_guide_12m']:.1%} of guides)"
-    )
+    fields = {"glosas_12m": row["glosas_12m"], "glosas_3m": row["glosas_3m"],
+              "per_guide": row["glosas_per_guide_12m"]}
+    if np.isfinite(share):
+        return "network.glosas.technical", {**fields, "share": share}
+    return "network.glosas", fields
 
 
-def _case_words(row: dict) -> str:
+def _case_words(row: dict) -> tuple[str, Fields]:
     if row["earlier_cases"] < 1:
-        return "never asked to leave before"
-    return (
-        f"asked to leave {row['earlier_cases']:.0f} time(s) before, the last "
-        f"{row['months_since_last_case']:.0f} month(s) ago"
-    )
+        return "network.earlier_cases.none", {}
+    return "network.earlier_cases", {"count": row["earlier_cases"], "months": row["months_since_last_case"]}
 
 
-_GROUPS: tuple[tuple[str, tuple[str, ...], Callable[[dict], str]], ...] = (
+_GROUPS: tuple[tuple[str, tuple[str, ...], Callable[[dict], tuple[str, Fields]]], ...] = (
     (
         "production",
         ("production_trend", "guides_3m", "guides_12m", "value_3m", "active_share_12m"),
@@ -270,13 +265,13 @@ _GROUPS: tuple[tuple[str, tuple[str, ...], Callable[[dict], str]], ...] = (
          "glosas_per_guide_12m"),
         _glosa_words,
     ),
-    ("fee_unit", ("us_value",), lambda row: f"fee unit (US) R$ {row['us_value']:.2f}"),
-    ("tenure", ("tenure_months",), lambda row: f"in the network for {row['tenure_months']:.0f} month(s)"),
+    ("fee_unit", ("us_value",), lambda row: ("network.fee_unit", {"value": row["us_value"]})),
+    ("tenure", ("tenure_months",), lambda row: ("network.tenure", {"months": row["tenure_months"]})),
     ("earlier_cases", ("earlier_cases", "earlier_retained", "months_since_last_case"), _case_words),
     (
         "market",
         ("dentists_in_city", "lives", "listed_cros", "is_clinic", "other_plans"),
-        lambda row: f"market: {row['dentists_in_city']:.0f} network dentist(s) in the city",
+        lambda row: ("network.market", {"dentists": row["dentists_in_city"]}),
     ),
 )
-"""Reason groups: (name, features — the first is the value shown, words)."""
+"""Reason groups: (name, features — the first is the value shown, catalogue key and fields)."""

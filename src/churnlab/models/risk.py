@@ -28,29 +28,10 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from churnlab.features.cases import VALUE_COLUMNS
+from churnlab.i18n import say
+from churnlab.i18n.messages import MESSAGES
 
 NON_MODEL_COLUMNS = ("first_note", "opened_on", *VALUE_COLUMNS)
-
-REASON_WORDS: dict[str, str] = {
-    "loss_of_contact": "lost contact", "health_problems": "health problems",
-    "rude_beneficiary": "rude beneficiaries", "fees": "fees too low",
-    "franchise": "franchise", "technical_lead_change": "change of technical lead",
-    "provider_removed": "provider removed", "no_service_location": "no place to work",
-    "glosas": "glosas (refused claims)", "system_difficulties": "trouble with the system",
-    "guide_release_time": "slow guide release", "closed_business": "closing the practice",
-    "technical_rules": "technical rules", "aesthetic_only": "aesthetic work only",
-    "retired": "retiring", "low_demand": "few patients",
-    "central_contact_difficulty": "cannot reach the call centre",
-    "operator_support_lacking": "no support from the operator",
-    "undue_charges": "undue charges", "operator_bureaucracy": "bureaucracy",
-    "care_denied": "care denied", "lawsuit_threat": "threat of lawsuit",
-    "outsourced_care": "outsourced care", "migration": "moving to another plan",
-    "private_patients": "own private patients", "studies": "studies",
-    "public_servant": "public servant", "moved_area": "moving away", "death": "death",
-    "personal_reasons": "personal reasons",
-}  # fmt: skip
-"""Plain words for each dismissal reason, used in per-case explanations."""
-
 
 MIN_CONTRIBUTION = 0.05
 """Smallest log-odds push (about +1 point of risk) worth naming as a reason."""
@@ -61,86 +42,73 @@ def model_columns(X: pd.DataFrame) -> list[str]:
     return [c for c in X.columns if c not in NON_MODEL_COLUMNS and pd.api.types.is_numeric_dtype(X[c])]
 
 
-_UNKNOWN_WORDS: dict[str, str] = {
-    "tenure_years": "inclusion date not on the form",
-    "person_type_j": "person type (J/F) not on the form",
-    "requested_by_operator": "who asked for the dismissal not on the form",
-    "cro_count": "number of CROs not on the form",
-    "log_lives": "lives in the area not on the form",
-    "log_listed_cros": "listed dentists in the area not on the form",
-    "other_plans": "not known whether the dentist serves other plans",
-    "us_value": "fee unit not on the form",
-    "months_since_production": "date of last production unknown",
-    "log_last_production_value": "value of last production not on the form",
-    "glosa_technical_share": "no glosa on record",
-    "months_since_last_glosa": "no glosa on record",
-}
+_BOOLEAN = ("person_type_j", "requested_by_operator", "other_plans", "no_guides")
+_LOGGED = ("log_lives", "log_listed_cros", "log_last_production_value", "log_glosa_value")
 
 
-_ZERO_WORDS: dict[str, str] = {
-    "glosa_count": "no glosa on record",
-    "glosa_distinct_codes": "no glosa on record",
-    "log_glosa_value": "no glosa on record",
-    "glosa_count_12m": "no glosa in the 12 months before the request",
-    "other_plans_count": "serves no other plan",
-}
+def feature_message(name: str, value: float) -> tuple[str, dict[str, object]]:
+    """The catalogue key (:mod:`churnlab.i18n.messages`) and fields saying a feature's value."""
+    if name.startswith(("p_reason_", "says_")):
+        key = name.removeprefix("p_reason_").removeprefix("says_")
+        reason = f"reason.{key}" if f"reason.{key}" in MESSAGES else key
+        return "feature.reason", {"reason": reason}
+    known = f"feature.{name}" in MESSAGES or any(f"feature.{name}.{v}" in MESSAGES for v in ("yes", "zero"))
+    if not known:
+        return ("feature.unknown", {"name": name}) if np.isnan(value) else \
+            ("feature.other", {"name": name, "value": value})
+    for variant, applies in (("unknown", np.isnan(value)), ("zero", value == 0), ("one", value == 1)):
+        if applies and f"feature.{name}.{variant}" in MESSAGES:
+            return f"feature.{name}.{variant}", {}
+    if np.isnan(value):
+        return "feature.unknown", {"name": name}
+    if name in _BOOLEAN:
+        return f"feature.{name}.{'yes' if value else 'no'}", {}
+    # log1p-scaled counts and amounts are said in their own units (clipped: a service user may send 1e308)
+    amount = float(np.expm1(np.clip(value, -50, 700))) if name in _LOGGED else None
+    return f"feature.{name}", {"value": value, "amount": amount}
 
 
-def describe_feature(name: str, value: float) -> str:
+def _say_fields(fields: dict[str, object], lang: str) -> dict[str, object]:
+    """Fields naming a catalogue key (a dismissal reason) said in ``lang`` too."""
+    return {k: say(v, lang) if isinstance(v, str) and v in MESSAGES else v for k, v in fields.items()}
+
+
+def describe_feature(name: str, value: float, lang: str = "en") -> str:
     """Say in words what a feature's value is, for a reason shown to a retention lead.
 
     Examples
     --------
     >>> describe_feature("glosa_count_12m", 3.0)
     '3 glosa(s) in the 12 months before the request'
-    >>> describe_feature("p_reason_retired", 0.9)
-    'first note gives the reason: retiring'
+    >>> describe_feature("p_reason_retired", 0.9, lang="pt")
+    'o primeiro contato dá o motivo: aposentadoria'
     """
-    if name.startswith(("p_reason_", "says_")):
-        key = name.removeprefix("p_reason_").removeprefix("says_")
-        return f"first note gives the reason: {REASON_WORDS.get(key, key)}"
-    if np.isnan(value):
-        return _UNKNOWN_WORDS.get(name, f"{name} not on the form")
-    if value == 0 and name in _ZERO_WORDS:
-        return _ZERO_WORDS[name]
-    words = {
-        "tenure_years": f"{value:.1f} years in the network",
-        "person_type_j": "a clinic (legal entity)" if value else "an individual dentist",
-        "requested_by_operator": "the operator asked for the dismissal" if value
-        else "the dentist asked for the dismissal",
-        "cro_count": "a single CRO on the form" if value == 1 else f"{value:.0f} CROs on the form",
-        "log_lives": f"{np.expm1(value):,.0f} lives in the area",
-        "log_listed_cros": f"{np.expm1(value):,.0f} listed dentists in the area",
-        "other_plans": "serves other plans" if value else "serves no other plan",
-        "other_plans_count": f"serves {value:.0f} other plan(s)",
-        "us_value": f"fee unit R$ {value:.2f}",
-        "no_guides": "no guides issued lately (SEM GUIAS)" if value else "has been issuing guides",
-        "months_since_production": f"last production {value:.0f} months before the request",
-        "log_last_production_value": f"last production worth R$ {np.expm1(value):,.2f}",
-        "glosa_count": f"{value:.0f} glosa(s) before the request",
-        "glosa_count_12m": f"{value:.0f} glosa(s) in the 12 months before the request",
-        "glosa_technical_share": f"{value:.0%} of glosas technical",
-        "glosa_distinct_codes": "glosas under a single code" if value == 1
-        else f"glosas under {value:.0f} different codes",
-        "months_since_last_glosa": f"last glosa {value:.0f} months before the request",
-        "log_glosa_value": f"R$ {np.expm1(value):,.2f} refused in glosas",
-        "note_length": f"first note of {value:.0f} words",
-    }
-    return words.get(name, f"{name} = {value:g}")
+    key, fields = feature_message(name, value)
+    return say(key, lang, **_say_fields(fields, lang))
 
 
 @dataclass(frozen=True)
 class Reason:
-    """One feature pushing a case's risk up: its name, value, words and log-odds contribution.
+    """One feature (or group of features) pushing a risk up: its name, value and log-odds push.
 
-    ``feature`` and ``value`` are what a translation needs (the words are
-    :func:`describe_feature` of them); ``text`` is the English rendering.
+    ``key`` and ``fields`` say it in words in any language of the catalogue
+    (:meth:`say`); ``text`` is the English rendering, for notebooks and the API.
     """
 
     feature: str
     value: float
-    text: str
     contribution: float
+    key: str
+    fields: tuple[tuple[str, object], ...] = ()
+
+    def say(self, lang: str = "en") -> str:
+        """The reason in words, in ``lang`` (``pt`` or ``en``)."""
+        return say(self.key, lang, **_say_fields(dict(self.fields), lang))
+
+    @property
+    def text(self) -> str:
+        """The reason in English."""
+        return self.say("en")
 
     def __str__(self) -> str:
         return self.text  # tables and notebooks show the words
@@ -297,9 +265,10 @@ def explain_pushes(vals: np.ndarray, push: np.ndarray, names: list[str],
                 break
             column = lead[i, j]
             value = float(vals[i, column])
-            text = describe_feature(names[column], value)
-            if all(r.text != text for r in reasons):  # two glosa counts, one "no glosa"
-                reasons.append(Reason(names[column], value, text, float(grouped[i, j])))
+            key, fields = feature_message(names[column], value)
+            reason = Reason(names[column], value, float(grouped[i, j]), key, tuple(fields.items()))
+            if all(r.text != reason.text for r in reasons):  # two glosa counts, one "no glosa"
+                reasons.append(reason)
         out.append(reasons)
     return out
 

@@ -1,0 +1,104 @@
+"""Words for people, in Brazilian Portuguese (the default) or English: one catalogue, one formatter.
+
+Everything a retention lead reads — the worklist page, the column headers of
+the CSVs and workbook made for people, action words, per-case reasons — is a
+message of :data:`~churnlab.i18n.messages.MESSAGES`, looked up by key with
+:func:`say`. A message is a :meth:`str.format` template; numbers in it are
+written the reader's way (``1.234,56`` in Portuguese, ``1,234.56`` in English)
+by the same format spec. Machine files (``scores.csv``, ``network_scores.csv``,
+the HTTP API's keys) keep their English column names whatever the language.
+
+A table in Python rather than gettext/Babel: two languages, a few hundred
+short messages that the code also needs in English (reasons in notebooks),
+and a test that every key has both; no compile step, nothing to install.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+from numbers import Number
+
+import numpy as np
+import pandas as pd
+
+from churnlab.i18n.messages import MESSAGES
+
+LANGUAGES = ("pt", "en")
+"""Languages of the catalogue: ``pt`` (Brazilian Portuguese, the default for people) and ``en``."""
+DEFAULT_LANGUAGE = "pt"
+
+_SWAP = str.maketrans({",": ".", ".": ","})
+
+
+def check_language(lang: str) -> str:
+    """``lang`` if the catalogue has it, else a ``ValueError`` naming the choices."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}; choose one of {', '.join(LANGUAGES)}")
+    return lang
+
+
+class _Formatter(string.Formatter):
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        text = super().format_field(value, format_spec)
+        numeric = isinstance(value, Number) and not isinstance(value, bool)
+        return text.translate(_SWAP) if numeric and self.lang == "pt" else text
+
+
+_FORMATTERS = {lang: _Formatter(lang) for lang in LANGUAGES}
+
+
+def say(key: str, lang: str = "en", **params: object) -> str:
+    """The message ``key`` in ``lang``, its ``{fields}`` filled from ``params``.
+
+    Examples
+    --------
+    >>> say("feature.glosa_count_12m", "pt", value=3.0)
+    '3 glosa(s) nos 12 meses antes do pedido'
+    >>> say("feature.us_value", "pt", value=0.3), say("feature.us_value", "en", value=0.3)
+    ('US de R$ 0,30', 'fee unit R$ 0.30')
+    """
+    template = getattr(MESSAGES[key], check_language(lang))
+    return _FORMATTERS[lang].format(template, **params)
+
+
+def number(value: float, spec: str, lang: str) -> str:
+    """``value`` formatted by ``spec`` (e.g. ``,.2f``, ``.0%``) with the language's separators.
+
+    Examples
+    --------
+    >>> number(1234.5, ",.2f", "pt"), number(1234.5, ",.2f", "en"), number(0.253, ".0%", "pt")
+    ('1.234,50', '1,234.50', '25%')
+    """
+    return _FORMATTERS[check_language(lang)].format_field(float(value), spec)
+
+
+def money(value: float | None, lang: str, decimals: int = 2) -> str:
+    """``R$ 1.234,56`` (pt) or ``R$ 1,234.56`` (en); empty for a missing value.
+
+    Examples
+    --------
+    >>> money(14864.0, "pt"), money(-3.5, "en", decimals=0)
+    ('R$ 14.864,00', 'R$ -4')
+    """
+    if value is None or not np.isfinite(value):
+        return ""
+    return "R$ " + number(value, f",.{decimals}f", lang)
+
+
+def percent(value: float | None, lang: str, decimals: int = 0) -> str:
+    """``25%``/``2,5%`` (pt) or ``25%``/``2.5%`` (en); empty for a missing value."""
+    if value is None or not np.isfinite(value):
+        return ""
+    return number(value, f".{decimals}%", lang)
+
+
+def date(value: dt.date | pd.Timestamp | None, lang: str) -> str:
+    """``dd/mm/aaaa`` in both languages (the operator's forms write dates so); empty for none."""
+    check_language(lang)
+    if value is None or pd.isna(value):
+        return ""
+    return pd.Timestamp(value).strftime("%d/%m/%Y")

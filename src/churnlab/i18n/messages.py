@@ -1,0 +1,248 @@
+"""The message catalogue: every word churnlab shows a person, in English and Brazilian Portuguese.
+
+Keys are dotted: ``action.<label>``, ``reason.<dismissal reason>``,
+``feature.<feature>[.variant]`` (case reasons), ``network.<group>[.variant]``
+(network reasons), ``column.<column>`` (headers of files for people),
+``page.*``, ``chart.*`` and ``sheet.*``. A message is a :meth:`str.format`
+template; its number fields are written the reader's way by
+:func:`churnlab.i18n.say`. To add a language, add a field to :class:`Message`
+and fill it everywhere (a test checks no key lacks it).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Message(NamedTuple):
+    """One message in each language."""
+
+    en: str
+    pt: str
+
+
+_NO_GLOSA = Message("no glosa on record", "nenhuma glosa registrada")
+
+ACTIONS = {
+    "none": Message("No special offer", "Nenhuma oferta especial"),
+    "new_prices": Message("Offer new prices", "Oferecer novos valores"),
+    "support": Message("Offer support", "Oferecer suporte"),
+    "publicity": Message("Offer publicity in the network directory", "Oferecer divulgação no guia da rede"),
+    "training": Message("Offer training", "Oferecer treinamento"),
+    "refresher": Message("Offer a refresher course", "Oferecer reciclagem"),
+    "other": Message("Other offer", "Outra oferta"),
+}
+
+DISMISSAL_REASONS = {
+    "loss_of_contact": Message("lost contact", "perda de contato"),
+    "health_problems": Message("health problems", "problemas de saúde"),
+    "rude_beneficiary": Message("rude beneficiaries", "beneficiários mal-educados"),
+    "fees": Message("fees too low", "honorários baixos"),
+    "franchise": Message("franchise", "franquia"),
+    "technical_lead_change": Message("change of technical lead", "troca de responsável técnico"),
+    "provider_removed": Message("provider removed", "prestador descredenciado"),
+    "no_service_location": Message("no place to work", "sem local de atendimento"),
+    "glosas": Message("glosas (refused claims)", "glosas"),
+    "system_difficulties": Message("trouble with the system", "dificuldades com o sistema"),
+    "guide_release_time": Message("slow guide release", "demora na liberação de guias"),
+    "closed_business": Message("closing the practice", "encerramento das atividades"),
+    "technical_rules": Message("technical rules", "regras técnicas"),
+    "aesthetic_only": Message("aesthetic work only", "apenas estética"),
+    "retired": Message("retiring", "aposentadoria"),
+    "low_demand": Message("few patients", "baixa demanda"),
+    "central_contact_difficulty": Message("cannot reach the call centre", "dificuldade de contato com a central"),
+    "operator_support_lacking": Message("no support from the operator", "falta de apoio da operadora"),
+    "undue_charges": Message("undue charges", "cobranças indevidas"),
+    "operator_bureaucracy": Message("bureaucracy", "burocracia da operadora"),
+    "care_denied": Message("care denied", "atendimento negado"),
+    "lawsuit_threat": Message("threat of lawsuit", "ameaça de processo"),
+    "outsourced_care": Message("outsourced care", "atendimento terceirizado"),
+    "migration": Message("moving to another plan", "migração para outro convênio"),
+    "private_patients": Message("own private patients", "pacientes particulares"),
+    "studies": Message("studies", "estudos"),
+    "public_servant": Message("public servant", "servidor público"),
+    "moved_area": Message("moving away", "mudança de região"),
+    "death": Message("death", "óbito"),
+    "personal_reasons": Message("personal reasons", "motivos particulares"),
+}
+
+FEATURES = {
+    "reason": Message("first note gives the reason: {reason}", "o primeiro contato dá o motivo: {reason}"),
+    "unknown": Message("{name} not on the form", "{name} não consta no formulário"),
+    "other": Message("{name} = {value:g}", "{name} = {value:g}"),
+    "tenure_years": Message("{value:.1f} years in the network", "{value:.1f} anos na rede"),
+    "tenure_years.unknown": Message("inclusion date not on the form",
+                                    "data de inclusão não consta no formulário"),
+    "person_type_j.yes": Message("a clinic (legal entity)", "clínica (pessoa jurídica)"),
+    "person_type_j.no": Message("an individual dentist", "dentista pessoa física"),
+    "person_type_j.unknown": Message("person type (J/F) not on the form",
+                                     "tipo de pessoa (F/J) não consta no formulário"),
+    "requested_by_operator.yes": Message("the operator asked for the dismissal",
+                                         "a operadora pediu o desligamento"),
+    "requested_by_operator.no": Message("the dentist asked for the dismissal", "o dentista pediu o desligamento"),
+    "requested_by_operator.unknown": Message("who asked for the dismissal not on the form",
+                                             "quem pediu o desligamento não consta no formulário"),
+    "cro_count": Message("{value:.0f} CROs on the form", "{value:.0f} CROs no formulário"),
+    "cro_count.one": Message("a single CRO on the form", "um único CRO no formulário"),
+    "cro_count.unknown": Message("number of CROs not on the form", "número de CROs não consta no formulário"),
+    "log_lives": Message("{amount:,.0f} lives in the area", "{amount:,.0f} vidas na região"),
+    "log_lives.unknown": Message("lives in the area not on the form", "vidas na região não constam no formulário"),
+    "log_listed_cros": Message("{amount:,.0f} listed dentists in the area", "{amount:,.0f} dentistas divulgados na região"),
+    "log_listed_cros.unknown": Message("listed dentists in the area not on the form",
+                                       "dentistas divulgados na região não constam no formulário"),
+    "other_plans.yes": Message("serves other plans", "atende outros convênios"),
+    "other_plans.no": Message("serves no other plan", "não atende outros convênios"),
+    "other_plans.unknown": Message("not known whether the dentist serves other plans",
+                                   "não se sabe se atende outros convênios"),
+    "other_plans_count": Message("serves {value:.0f} other plan(s)", "atende {value:.0f} outro(s) convênio(s)"),
+    "other_plans_count.zero": Message("serves no other plan", "não atende outros convênios"),
+    "us_value": Message("fee unit R$ {value:.2f}", "US de R$ {value:.2f}"),
+    "us_value.unknown": Message("fee unit not on the form", "valor da US não consta no formulário"),
+    "no_guides.yes": Message("no guides issued lately (SEM GUIAS)", "sem guias emitidas recentemente (SEM GUIAS)"),
+    "no_guides.no": Message("has been issuing guides", "tem emitido guias"),
+    "months_since_production": Message("last production {value:.0f} months before the request",
+                                       "última produção {value:.0f} meses antes do pedido"),
+    "months_since_production.unknown": Message("date of last production unknown",
+                                               "data da última produção desconhecida"),
+    "log_last_production_value": Message("last production worth R$ {amount:,.2f}",
+                                         "última produção de R$ {amount:,.2f}"),
+    "log_last_production_value.unknown": Message("value of last production not on the form",
+                                                 "valor da última produção não consta no formulário"),
+    "glosa_count": Message("{value:.0f} glosa(s) before the request", "{value:.0f} glosa(s) antes do pedido"),
+    "glosa_count.zero": _NO_GLOSA,
+    "glosa_count_12m": Message("{value:.0f} glosa(s) in the 12 months before the request",
+                               "{value:.0f} glosa(s) nos 12 meses antes do pedido"),
+    "glosa_count_12m.zero": Message("no glosa in the 12 months before the request",
+                                    "nenhuma glosa nos 12 meses antes do pedido"),
+    "glosa_technical_share": Message("{value:.0%} of glosas technical", "{value:.0%} das glosas técnicas"),
+    "glosa_technical_share.unknown": _NO_GLOSA,
+    "glosa_distinct_codes": Message("glosas under {value:.0f} different codes",
+                                    "glosas sob {value:.0f} códigos diferentes"),
+    "glosa_distinct_codes.one": Message("glosas under a single code", "glosas sob um único código"),
+    "glosa_distinct_codes.zero": _NO_GLOSA,
+    "months_since_last_glosa": Message("last glosa {value:.0f} months before the request",
+                                       "última glosa {value:.0f} meses antes do pedido"),
+    "months_since_last_glosa.unknown": _NO_GLOSA,
+    "log_glosa_value": Message("R$ {amount:,.2f} refused in glosas", "R$ {amount:,.2f} glosados"),
+    "log_glosa_value.zero": _NO_GLOSA,
+    "note_length": Message("first note of {value:.0f} words", "primeiro registro com {value:.0f} palavras"),
+}
+
+NETWORK = {
+    "production": Message("{guides:.0f} guides a month over the last 3 months",
+                          "{guides:.0f} guias por mês nos últimos 3 meses"),
+    "production.down": Message(
+        "production down {drop:.0%} (guides, last 3 months vs the 9 before); {guides:.0f} a month now",
+        "produção {drop:.0%} menor (guias, últimos 3 meses contra os 9 anteriores); {guides:.0f} por mês agora"),
+    "months_without_guide": Message("no guide in the last {months:.0f} month(s)",
+                                    "nenhuma guia nos últimos {months:.0f} mês(es)"),
+    "months_without_guide.recent": Message("issued guides last month", "emitiu guias no último mês"),
+    "months_without_guide.never": Message("no guide in the {months:.0f} month(s) of production on file",
+                                          "nenhuma guia nos {months:.0f} mês(es) de produção registrados"),
+    "glosas": Message("{glosas_12m:.0f} glosa(s) in 12 months ({glosas_3m:.0f} in the last 3; "
+                      "{per_guide:.1%} of guides)",
+                      "{glosas_12m:.0f} glosa(s) em 12 meses ({glosas_3m:.0f} nos últimos 3; "
+                      "{per_guide:.1%} das guias)"),
+    "glosas.technical": Message("{glosas_12m:.0f} glosa(s) in 12 months ({glosas_3m:.0f} in the last 3, "
+                                "{share:.0%} technical; {per_guide:.1%} of guides)",
+                                "{glosas_12m:.0f} glosa(s) em 12 meses ({glosas_3m:.0f} nos últimos 3, "
+                                "{share:.0%} técnicas; {per_guide:.1%} das guias)"),
+    "fee_unit": Message("fee unit (US) R$ {value:.2f}", "valor da US R$ {value:.2f}"),
+    "tenure": Message("in the network for {months:.0f} month(s)", "na rede há {months:.0f} mês(es)"),
+    "earlier_cases": Message("asked to leave {count:.0f} time(s) before, the last {months:.0f} month(s) ago",
+                             "pediu desligamento {count:.0f} vez(es) antes, a última há {months:.0f} mês(es)"),
+    "earlier_cases.none": Message("never asked to leave before", "nunca pediu desligamento antes"),
+    "market": Message("market: {dentists:.0f} network dentist(s) in the city",
+                      "mercado: {dentists:.0f} dentista(s) da rede na cidade"),
+}
+
+COLUMNS = {
+    "priority": Message("Priority", "Prioridade"),
+    "source": Message("Form file", "Arquivo do formulário"),
+    "dismissal_risk": Message("Dismissal risk", "Risco de desligamento"),
+    "best_action": Message("Best action (code)", "Melhor ação (código)"),
+    "best_action_words": Message("Best action", "Melhor ação"),
+    "p_retained": Message("Chance of retention: {action}", "Chance de retenção: {action}"),
+    "uplift": Message("Retention uplift of the best action", "Aumento da chance de retenção da melhor ação"),
+    "uplift_low": Message("Uplift, lower bound", "Aumento, limite inferior"),
+    "uplift_high": Message("Uplift, upper bound", "Aumento, limite superior"),
+    "expected_gain": Message("Expected gain (R$)", "Ganho esperado (R$)"),
+    "dentist_value": Message("Dentist's value (R$)", "Valor do dentista (R$)"),
+    "reasons": Message("Top reasons", "Principais motivos"),
+    "best_action_note": Message("Note on the action", "Observação sobre a ação"),
+    "status": Message("Status", "Situação"),
+    "dentist": Message("Dentist", "Dentista"),
+    "city": Message("City", "Cidade"),
+    "uf": Message("UF", "UF"),
+    "opened_on": Message("Opened on", "Aberto em"),
+    "cro": Message("CRO", "CRO"),
+    "name": Message("Name", "Nome"),
+    "risk_30d": Message("Risk in 30 days", "Risco em 30 dias"),
+    "risk_90d": Message("Risk in 90 days", "Risco em 90 dias"),
+    "risk_180d": Message("Risk in 180 days", "Risco em 180 dias"),
+    "expected_loss": Message("Expected loss (R$)", "Perda esperada (R$)"),
+    "months_since_last_guide": Message("Months since the last guide", "Meses desde a última guia"),
+    "guides_3m": Message("Guides a month, last 3 months", "Guias por mês, últimos 3 meses"),
+    "glosas_3m": Message("Glosas, last 3 months", "Glosas, últimos 3 meses"),
+    "glosas_12m": Message("Glosas, last 12 months", "Glosas, últimos 12 meses"),
+    "tenure_months": Message("Months in the network", "Meses na rede"),
+    "earlier_cases": Message("Earlier retention cases", "Casos de retenção anteriores"),
+    "explored": Message("Explored (random offer)", "Exploração (oferta sorteada)"),
+}
+
+PAGE = {
+    "title": Message("Retention worklist", "Lista de retenção"),
+    "summary": Message(
+        "{n} open cases, ranked by the expected gain of a call (value of trying the best offer over "
+        "doing nothing special); total {total}. Made {made}.",
+        "{n} casos abertos, ordenados pelo ganho esperado de uma ligação (valor de tentar a melhor oferta "
+        "em vez de nenhuma oferta especial); total {total}. Gerada em {made}."),
+    "model_trained": Message("Model trained {when}.", "Modelo treinado em {when}."),
+    "no_open_cases": Message("No open cases: nobody to call.", "Nenhum caso aberto: ninguém para ligar."),
+    "chart_alt": Message("Cumulative expected gain against number of calls, ranking by expected gain "
+                         "compared with ranking by risk",
+                         "Ganho esperado acumulado pelo número de ligações, ordenando por ganho esperado "
+                         "e por risco"),
+    "all": Message("all", "todos"),
+    "showing": Message("showing {shown} of {total}", "mostrando {shown} de {total}"),
+    "no_name": Message("(no name)", "(sem nome)"),
+    "no_strong_signal": Message("no strong signal", "nenhum sinal forte"),
+    "city_uf": Message("City/UF", "Cidade/UF"),
+    "risk": Message("Risk", "Risco"),
+    "expected_gain": Message("Expected gain", "Ganho esperado"),
+    "network_heading": Message("Not yet asked to leave: at risk in the next 90 days",
+                               "Ainda não pediram desligamento: em risco nos próximos 90 dias"),
+    "network_summary": Message(
+        "{n} active dentists without a case, as of {as_of}, ranked by expected loss (90-day risk × "
+        "the dentist's value); the {shown} first here, all of them in the CSV beside this page.",
+        "{n} dentistas ativos sem caso aberto, em {as_of}, ordenados pela perda esperada (risco em 90 dias "
+        "× valor do dentista); os {shown} primeiros aqui, todos no CSV ao lado desta página."),
+    "risk_90d": Message("Risk (90 days)", "Risco (90 dias)"),
+    "expected_loss": Message("Expected loss", "Perda esperada"),
+    "months_without_guide": Message("Months without a guide", "Meses sem guia"),
+    "explored": Message("random offer (exploration)", "oferta sorteada (exploração)"),
+}
+
+CHART = {
+    "title": Message("What each additional call is worth", "Quanto vale cada ligação a mais"),
+    "calls": Message("number of calls", "número de ligações"),
+    "gain": Message("cumulative expected gain (R$)", "ganho esperado acumulado (R$)"),
+    "by_expected_gain": Message("by expected gain (this list)", "por ganho esperado (esta lista)"),
+    "by_dismissal_risk": Message("by dismissal risk", "por risco de desligamento"),
+    "random": Message("in random order", "em ordem aleatória"),
+}
+
+SHEETS = {
+    "open_cases": Message("Open cases", "Casos abertos"),
+    "network": Message("Not yet asked", "Ainda não pediram"),
+}
+
+MESSAGES: dict[str, Message] = {
+    f"{prefix}.{key}": message
+    for prefix, table in (
+        ("action", ACTIONS), ("reason", DISMISSAL_REASONS), ("feature", FEATURES), ("network", NETWORK),
+        ("column", COLUMNS), ("page", PAGE), ("chart", CHART), ("sheet", SHEETS),
+    )
+    for key, message in table.items()
+}  # fmt: skip
+"""Every message by its dotted key."""

@@ -386,6 +386,14 @@ def worklist(
     lang: Annotated[str, typer.Option(
         "--lang", help="Language of the page, the headers and the reasons: 'pt' (Brazilian Portuguese) "
         "or 'en'.")] = "pt",
+    store: Annotated[str | None, typer.Option(
+        "--store", envvar="CHURNLAB_STORE", help="Case store to record the offers and the folder's closed "
+        "cases in: a SQLite file path or a SQLAlchemy URL (default: $CHURNLAB_STORE; none: nothing "
+        "recorded).")] = None,
+    explore: Annotated[float, typer.Option(
+        "--explore", min=0.0, max=1.0, help="Share of open cases offered a random eligible action instead "
+        "of the best (logged with its probability; the worklist marks them), so every action stays "
+        "learnable. 0.1 is a good start.")] = 0.0,
 ) -> None:
     """Write the retention leads' worklist: open cases ranked by expected gain, with a budget chart.
 
@@ -395,16 +403,21 @@ def worklist(
 
     With ``--pseudonymize`` the page names each dentist by the same keyed
     pseudonym ``churnlab anonymize`` gives (for sharing the page beyond the
-    team that makes the calls). Exit status: 0 when every form was read, 1 when
-    some were unreadable (the worklist still lists all the others), 2 on a
-    usage or data-folder error.
+    team that makes the calls). With ``--store`` the offers are recorded as a
+    scoring run and the folder's closed cases as outcomes, for ``churnlab
+    report``. Exit status: 0 when every form was read, 1 when some were
+    unreadable (the worklist still lists all the others), 2 on a usage,
+    data-folder or case-store error.
     """
+    from churnlab.app.desk import record_desk
+    from churnlab.app.exploration import offers
     from churnlab.app.network_scoring import score_network
     from churnlab.app.spreadsheet import CSV_STYLES
     from churnlab.app.worklist import worklist_scores, write_worklist
     from churnlab.i18n import LANGUAGES, say
     from churnlab.io.network import has_network
     from churnlab.models.persistence import load_model
+    from churnlab.store import open_store
 
     if csv_style not in CSV_STYLES:
         raise _fail(f"--csv {csv_style}: choose one of {', '.join(CSV_STYLES)}")
@@ -412,7 +425,10 @@ def worklist(
         raise _fail(f"--lang {lang}: choose one of {', '.join(LANGUAGES)}")
     try:
         loaded = load_model(model)
-        scores, failures = worklist_scores(data_dir, loaded)
+        closed: list = []
+        scores, failures = worklist_scores(data_dir, loaded, closed=closed)
+        scores = offers(scores, explore)
+        recorded = record_desk(open_store(store), scores, closed, loaded, explore) if store else None
         network = score_network(data_dir, loaded) if has_network(data_dir) and loaded.network else None
         if pseudonymize:
             _pseudonymize(scores, "dentist")
@@ -433,8 +449,48 @@ def worklist(
     if network is not None:
         typer.echo(f"churnlab: {len(network)} active dentists not yet asked, by expected loss, in "
                    f"{written.with_name(written.stem + '_network.csv')}", err=True)
+    if explore:
+        typer.echo(f"churnlab: {int(scores['explored'].sum())} of {len(scores)} open cases offered a random "
+                   f"action (exploration {explore:g})" + ("" if store else
+                   "; without --store their probabilities are not recorded for the report"), err=True)
+    if recorded is not None:
+        typer.echo(f"churnlab: case store: {recorded}", err=True)
     if failures:
         raise typer.Exit(1)
+
+
+@app.command()
+def report(
+    out: Annotated[Path, typer.Option("--out", "-o", help="report.html to write (its monthly numbers go "
+                                                          "to report.csv beside it).")],
+    store: Annotated[str | None, typer.Option(
+        "--store", envvar="CHURNLAB_STORE", help="The case store: a SQLite file path or a SQLAlchemy URL "
+        "(default: $CHURNLAB_STORE).")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="'pt' (Brazilian Portuguese) or 'en'.")] = "pt",
+) -> None:
+    """Judge the recommendations recorded in the case store against what happened to the cases.
+
+    For the cases churnlab made an offer on and that have closed since:
+    retention where the offer was followed and where it was not, and the
+    doubly-robust value of offering churnlab's best action against offering
+    nothing special and against what was done, with 95 % intervals, per action
+    and per month. Exit status: 0, or 2 on a usage or case-store error.
+    """
+    from churnlab.app.report import write_report
+    from churnlab.i18n import LANGUAGES
+    from churnlab.store import open_store
+
+    if lang not in LANGUAGES:
+        raise _fail(f"--lang {lang}: choose one of {', '.join(LANGUAGES)}")
+    try:
+        result = write_report(open_store(store), out, lang=lang)
+    except ChurnlabError as exc:
+        raise _fail(str(exc)) from None
+    value = result.churnlab
+    judged = (f"churnlab's policy {value.value:.1%} [{value.low:.1%}, {value.high:.1%}] vs what was done "
+              f"{result.practice.value:.1%}") if result.closed else "nothing to judge yet"
+    typer.echo(f"churnlab: {result.closed} of {result.recommended} recommended cases closed; {judged}; "
+               f"wrote {out}", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

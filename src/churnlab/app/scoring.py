@@ -25,6 +25,7 @@ from churnlab.io.batch import form_paths, iter_forms
 from churnlab.io.folder import form_files, glosa_rejects, read_folder_glosas
 from churnlab.io.forms import parse_form
 from churnlab.io.glosas import read_glosa_csv
+from churnlab.io.keys import case_key
 from churnlab.io.records import ACTION_LABELS, RetentionCase
 from churnlab.io.text import names_a_path
 from churnlab.models.churn_model import ChurnModel
@@ -34,9 +35,12 @@ SCORE_COLUMNS = [
     "priority", "source", "dismissal_risk", "best_action",
     *[f"p_retained_{label}" for label in ACTION_LABELS],
     "uplift", "uplift_low", "uplift_high", "expected_gain", "dentist_value", "reasons",
-    "best_action_note", "status", "dentist", "city", "uf", "opened_on",
+    "best_action_note", "status", "dentist", "city", "uf", "opened_on", "case_key",
 ]  # fmt: skip
-"""Columns of a scores table, in order (contract 3's columns and context for a reader)."""
+"""Columns of a scores table, in order (contract 3's columns and context for a reader).
+
+``case_key`` (:func:`churnlab.io.keys.case_key`: the protocol number, else CRO/UF/opening
+date) names the case across runs, for the case store."""
 
 CaseInput = RetentionCase | dict | str | os.PathLike
 
@@ -70,6 +74,7 @@ def _case_context(cases: Sequence[RetentionCase], X: pd.DataFrame) -> pd.DataFra
         "city": [c.city for c in cases],
         "uf": [c.uf or c.cro_uf for c in cases],
         "opened_on": X["opened_on"].to_numpy(),
+        "case_key": [case_key(c) for c in cases],
     }, index=X.index)
 
 

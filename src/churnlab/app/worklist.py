@@ -11,10 +11,8 @@ behind the chart; notebooks plot it too. ``churnlab worklist`` runs
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import html
-import io
 import os
 from pathlib import Path
 
@@ -22,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from churnlab.app.excel import write_workbook
+from churnlab.app.pages import CSP, png_base64
 from churnlab.app.scoring import for_people, rank, score_cases
 from churnlab.app.spreadsheet import write_people_csv
 from churnlab.errors import FormParseError
@@ -29,10 +28,10 @@ from churnlab.i18n import DEFAULT_LANGUAGE, check_language, date, money, percent
 from churnlab.i18n.messages import MESSAGES
 from churnlab.io.batch import iter_forms
 from churnlab.io.folder import form_files, glosa_rejects, read_folder_glosas
-from churnlab.io.records import ACTION_LABELS, NO_ACTION, RetentionCase
+from churnlab.io.records import ACTION_LABELS, RetentionCase
 from churnlab.models.churn_model import ChurnModel
 
-ACTIONS = (NO_ACTION, *ACTION_LABELS)
+ACTIONS = ACTION_LABELS  # "none" first, then the six actions
 
 
 def action_words(lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
@@ -120,12 +119,6 @@ def budget_figure(scores: pd.DataFrame, lang: str = DEFAULT_LANGUAGE):
     return fig
 
 
-def _png_base64(fig) -> str:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None})
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
 def _text(value: object) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
@@ -148,6 +141,7 @@ td.num { text-align: right; white-space: nowrap; }
 tr[hidden] { display: none; }
 ul.reasons { margin: 0; padding-left: 1.1rem; }
 .source { color: #7b8794; font-size: .8rem; }
+.explored { color: #8d2b0b; font-size: .8rem; }
 """
 
 _JS = """
@@ -172,10 +166,6 @@ _JS = """
 })();
 """
 
-_CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
-        "script-src 'unsafe-inline'")
-
-
 def _options(values: list[str], words: dict[str, str] | None = None) -> str:
     return "".join(f'<option value="{_text(v)}">{_text((words or {}).get(v, v))}</option>'
                    for v in values)
@@ -186,8 +176,10 @@ def _row(row: pd.Series, lang: str) -> str:
     items = "".join(f"<li>{_text(r.say(lang))}</li>" for r in reasons) \
         or f"<li>{_text(say('page.no_strong_signal', lang))}</li>"
     place = ", ".join(p for p in (_text(row.get("city")), _text(row.get("uf"))) if p)
-    action = str(row["best_action"])
+    action = str(row.get("offered_action") or row["best_action"])
     words = say(f"action.{action}", lang) if action in ACTIONS else action
+    badge = f' <span class="explored">({_text(say("page.explored", lang))})</span>' \
+        if row.get("explored") is True else ""
     return (
         f'<tr data-uf="{_text(row.get("uf"))}" data-action="{_text(action)}">'
         f'<td class="num">{int(row["priority"])}</td>'
@@ -195,7 +187,7 @@ def _row(row: pd.Series, lang: str) -> str:
         f'<div class="source">{_text(row.get("source"))}</div></td>'
         f"<td>{place}</td>"
         f'<td class="num">{percent(float(row["dismissal_risk"]), lang)}</td>'
-        f"<td>{_text(words)}</td>"
+        f"<td>{_text(words)}{badge}</td>"
         f'<td class="num">{money(row["expected_gain"], lang)}</td>'
         f'<td><ul class="reasons">{items}</ul></td>'
         "</tr>"
@@ -251,7 +243,7 @@ def render_worklist(scores: pd.DataFrame, title: str | None = None, note: str | 
     parts = [
         "<!DOCTYPE html>",
         f'<html lang="{"pt-BR" if lang == "pt" else lang}"><head><meta charset="utf-8">',
-        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{_text(title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{_text(title)}</h1>",
@@ -261,8 +253,9 @@ def render_worklist(scores: pd.DataFrame, title: str | None = None, note: str | 
     if not len(table):
         parts += [f"<p>{_text(say('page.no_open_cases', lang))}</p>", *tail]
         return "\n".join(parts)
-    chart = _png_base64(budget_figure(table, lang))
+    chart = png_base64(budget_figure(table, lang))
     words = action_words(lang)
+    offered = table["offered_action"] if "offered_action" in table else table["best_action"]
     everyone = _text(say("page.all", lang))
     showing = _text(say("page.showing", lang, shown="\0", total=len(table))).replace(
         "\0", f'<b id="shown">{len(table)}</b>')
@@ -275,7 +268,7 @@ def render_worklist(scores: pd.DataFrame, title: str | None = None, note: str | 
         "</select></span>",
         f'<span><label for="filter-action">{_text(say("column.best_action_words", lang))}</label> '
         f'<select id="filter-action"><option value="">{everyone}</option>'
-        f'{_options([a for a in ACTIONS if a in set(table["best_action"])], words)}'
+        f'{_options([a for a in ACTIONS if a in set(offered)], words)}'
         "</select></span>",
         f"<span>{showing}</span>",
         "</div>",
@@ -299,6 +292,10 @@ _PEOPLE_FIRST = ("priority", "dentist", "name", "cro", "city", "uf", "opened_on"
                  "uplift_low", "uplift_high", "reasons", "best_action_note")
 
 
+_MACHINE_ONLY = ("case_key", "offer_probability", "offered_action")
+"""Columns people do not need (the case store keeps them); ``case_key`` also names the CRO."""
+
+
 def column_title(column: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """A column's header in files for people (machine files keep ``column``).
 
@@ -315,7 +312,7 @@ def column_title(column: str, lang: str = DEFAULT_LANGUAGE) -> str:
 
 def people_table(frame: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
     """Rows for people: what a lead reads first, headers and reasons in ``lang``, formula-safe cells."""
-    out = for_people(frame, lang)
+    out = for_people(frame.drop(columns=[c for c in _MACHINE_ONLY if c in frame]), lang)
     if "opened_on" in out:
         out["opened_on"] = pd.to_datetime(out["opened_on"], errors="coerce")  # dd/mm/aaaa in CSV and Excel
     order = [c for c in _PEOPLE_FIRST if c in out] + [c for c in out if c not in _PEOPLE_FIRST]
@@ -359,7 +356,8 @@ def write_worklist(scores: pd.DataFrame, out_html: str | os.PathLike[str],
     out = Path(out_html)
     out.parent.mkdir(parents=True, exist_ok=True)
     table = worklist_table(scores)
-    cases = people_table(table.assign(best_action_words=table["best_action"].map(action_words(lang))), lang)
+    offered = table["offered_action"] if "offered_action" in table else table["best_action"]
+    cases = people_table(table.assign(best_action_words=offered.map(action_words(lang))), lang)
     write_people_csv(cases, out.with_suffix(".csv"), csv_style)  # people open it in Excel
     sheets = {say("sheet.open_cases", lang): cases}
     if network is not None:
@@ -374,11 +372,12 @@ def write_worklist(scores: pd.DataFrame, out_html: str | os.PathLike[str],
     return out
 
 
-def worklist_scores(data_dir: str | os.PathLike[str],
-                    model: ChurnModel) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+def worklist_scores(data_dir: str | os.PathLike[str], model: ChurnModel,
+                    closed: list[RetentionCase] | None = None) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
     """Scores of the open cases of a data folder, and the forms that could not be read.
 
-    Only open cases (no status yet) are scored; closed ones are skipped. Bad
+    Only open cases (no status yet) are scored; closed ones are skipped, or
+    appended to ``closed`` when a list is given (for the case store). Bad
     files do not stop the run: they come back as ``(file name, reason)``.
 
     Raises
@@ -395,4 +394,6 @@ def worklist_scores(data_dir: str | os.PathLike[str],
             failures.append((path.name, result.reason))
         elif result.is_open:
             cases.append(result)
+        elif closed is not None:
+            closed.append(result)
     return rank(score_cases(cases, model, glosas)), failures

@@ -3,7 +3,7 @@
 Keys are dotted: ``action.<label>``, ``reason.<dismissal reason>``,
 ``feature.<feature>[.variant]`` (case reasons), ``network.<group>[.variant]``
 (network reasons), ``column.<column>`` (headers of files for people),
-``page.*``, ``chart.*`` and ``sheet.*``. A message is a :meth:`str.format`
+``page.*``, ``chart.*``, ``report.*`` and ``sheet.*``. A message is a :meth:`str.format`
 template; its number fields are written the reader's way by
 :func:`churnlab.i18n.say`. To add a language, add a field to :class:`Message`
 and fill it everywhere (a test checks no key lacks it).
@@ -161,7 +161,7 @@ COLUMNS = {
     "source": Message("Form file", "Arquivo do formulário"),
     "dismissal_risk": Message("Dismissal risk", "Risco de desligamento"),
     "best_action": Message("Best action (code)", "Melhor ação (código)"),
-    "best_action_words": Message("Best action", "Melhor ação"),
+    "best_action_words": Message("Suggested offer", "Oferta sugerida"),
     "p_retained": Message("Chance of retention: {action}", "Chance de retenção: {action}"),
     "uplift": Message("Retention uplift of the best action", "Aumento da chance de retenção da melhor ação"),
     "uplift_low": Message("Uplift, lower bound", "Aumento, limite inferior"),
@@ -232,6 +232,54 @@ CHART = {
     "random": Message("in random order", "em ordem aleatória"),
 }
 
+REPORT = {
+    "title": Message("Retention report: what the list offered and what happened",
+                     "Relatório de retenção: o que a lista ofereceu e o que aconteceu"),
+    "summary": Message(
+        "{recommended} cases offered an action by churnlab from {first} to {last}; {closed} of them closed "
+        "since, {open} still open. Made {made}.",
+        "{recommended} casos receberam uma oferta do churnlab de {first} a {last}; {closed} deles já foram "
+        "fechados, {open} seguem abertos. Gerado em {made}."),
+    "nothing": Message("No recommended case has closed yet: nothing to judge.",
+                       "Nenhum caso recomendado foi fechado ainda: nada a avaliar."),
+    "policies": Message("Retention by policy", "Retenção por política"),
+    "policy": Message("Policy", "Política"),
+    "retention": Message("Retention", "Retenção"),
+    "interval": Message("95% interval", "Intervalo de 95%"),
+    "cases": Message("Cases", "Casos"),
+    "churnlab": Message("Offer churnlab's best action to every case (doubly robust)",
+                        "Oferecer a todos a melhor ação do churnlab (duplamente robusto)"),
+    "no_offer": Message("Offer nothing special (doubly robust)",
+                        "Não fazer oferta especial (duplamente robusto)"),
+    "practice": Message("What was done (the analysts' decisions, observed)",
+                        "O que foi feito (decisões dos analistas, observado)"),
+    "followed": Message("Cases where the offer was followed (observed)",
+                        "Casos em que a oferta foi seguida (observado)"),
+    "not_followed": Message("Cases where it was not (observed)", "Casos em que não foi (observado)"),
+    "method": Message(
+        "The doubly-robust values estimate the retention had every case been offered that policy's "
+        "action, weighting each closed case by the probability with which its offer was drawn (logged "
+        "when it was made); they are unbiased whatever the model's own estimates are worth. Followed and "
+        "not followed are plain rates: leads choose when to follow, so they are not a causal comparison.",
+        "Os valores duplamente robustos estimam a retenção caso todos recebessem a ação daquela política, "
+        "pesando cada caso fechado pela probabilidade com que sua oferta foi sorteada (registrada no "
+        "momento da oferta); não têm viés, valham o que valerem as estimativas do próprio modelo. Seguida e "
+        "não seguida são taxas simples: quem escolhe seguir é a equipe, então não são uma comparação "
+        "causal."),
+    "no_exploration": Message(
+        "No offer was drawn at random (exploration 0): only the value of churnlab's own policy is "
+        "identified; the other lines rest on the model. Use --explore 0.1 to learn them.",
+        "Nenhuma oferta foi sorteada (exploração 0): só o valor da política do próprio churnlab é "
+        "identificado; as demais linhas dependem do modelo. Use --explore 0.1 para aprendê-las."),
+    "by_action": Message("By offered action", "Por ação oferecida"),
+    "offered": Message("Offered action", "Ação oferecida"),
+    "followed_share": Message("Offer followed", "Oferta seguida"),
+    "by_month": Message("By month of the offer", "Por mês da oferta"),
+    "month": Message("Month", "Mês"),
+    "observed": Message("observed retention", "retenção observada"),
+    "chart_churnlab": Message("churnlab's policy (doubly robust, 95%)", "política do churnlab (DR, 95%)"),
+}
+
 SHEETS = {
     "open_cases": Message("Open cases", "Casos abertos"),
     "network": Message("Not yet asked", "Ainda não pediram"),
@@ -241,7 +289,7 @@ MESSAGES: dict[str, Message] = {
     f"{prefix}.{key}": message
     for prefix, table in (
         ("action", ACTIONS), ("reason", DISMISSAL_REASONS), ("feature", FEATURES), ("network", NETWORK),
-        ("column", COLUMNS), ("page", PAGE), ("chart", CHART), ("sheet", SHEETS),
+        ("column", COLUMNS), ("page", PAGE), ("chart", CHART), ("report", REPORT), ("sheet", SHEETS),
     )
     for key, message in table.items()
 }  # fmt: skip

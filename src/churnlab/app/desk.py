@@ -1,0 +1,70 @@
+"""The retention lead's loop: record what was offered, record what happened.
+
+``churnlab worklist --store S`` calls :func:`record_desk`: the open cases'
+offers go into the case store as one scoring run, the closed cases of the
+same folder as outcomes. ``churnlab report`` reads them back
+(:mod:`churnlab.app.report`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from churnlab.features.labels import primary_action
+from churnlab.io.keys import case_key
+from churnlab.io.records import RetentionCase
+from churnlab.models.churn_model import ChurnModel
+from churnlab.store import CaseStore
+
+
+def model_identity(model: ChurnModel) -> tuple[str, str]:
+    """``(model id, version)``: a hash of the model's files, and churnlab's version with the training date."""
+    files = json.dumps(model.card.get("files", {}), sort_keys=True)
+    model_id = hashlib.sha256(files.encode()).hexdigest()[:16]
+    card = model.card
+    version = f"churnlab {card.get('churnlab_version', '?')}, trained {card.get('trained_at', '?')}"
+    return model_id, version
+
+
+def outcome_rows(cases: Sequence[RetentionCase]) -> pd.DataFrame:
+    """Closed cases (retained or dismissed) as the store records them: key, action taken, outcome, date."""
+    closed = [c for c in cases if c.status in ("retained", "dismissed")]
+    return pd.DataFrame({
+        "case_key": [case_key(c) for c in closed],
+        "action_taken": [primary_action(c) for c in closed],
+        "retained": [c.status == "retained" for c in closed],
+        "closed_on": [c.finished_on for c in closed],
+    }, columns=["case_key", "action_taken", "retained", "closed_on"])
+
+
+@dataclass(frozen=True)
+class DeskRecord:
+    """What one worklist run wrote to the case store."""
+
+    run_id: int
+    new_run: bool
+    offers: int
+    without_key: int
+    outcomes: int
+
+    def __str__(self) -> str:
+        run = f"run {self.run_id}: {self.offers} offers recorded" if self.new_run else \
+            f"these scores were recorded before (run {self.run_id}): nothing new"
+        missing = f"; {self.without_key} open case(s) without protocol or CRO/UF/date not recorded" \
+            if self.without_key else ""
+        return f"{run}{missing}; {self.outcomes} closed case(s) new or changed"
+
+
+def record_desk(store: CaseStore, offers: pd.DataFrame, closed: Sequence[RetentionCase], model: ChurnModel,
+                explore_share: float) -> DeskRecord:
+    """Record a worklist's offers (open cases) and the folder's closed cases in ``store``."""
+    model_id, version = model_identity(model)
+    run = store.record_run(offers, model_id, version, explore_share)
+    changed = store.record_outcomes(outcome_rows(closed))
+    return DeskRecord(run_id=run.run_id, new_run=run.new, offers=run.cases,
+                      without_key=int(offers["case_key"].isna().sum()), outcomes=changed)

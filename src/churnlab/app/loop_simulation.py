@@ -10,7 +10,8 @@ true P(retained | case, action) and recorded when the case closes. The report
 true value of each policy, which the generator knows:
 
 * offering churnlab's best action: ``follow · p(best) + (1 − follow) · Σ π_analysts(a) p(a)`` per case;
-* what was done: the same with the offers actually drawn.
+* what was done: the same with the offers actually drawn;
+* the analysts' own choices alone (no list): ``Σ π_analysts(a) p(a)``, for context.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class LoopSimulation:
     true_churnlab: float
     true_no_offer: float
     true_practice: float
+    true_analysts: float
 
 
 def simulate_loop(model: ChurnModel, store: CaseStore, months: int = 12, cases_per_month: int = 100,
@@ -50,7 +52,7 @@ def simulate_loop(model: ChurnModel, store: CaseStore, months: int = 12, cases_p
     """Run ``months`` of the desk into ``store`` and report, with the generator's true policy values."""
     rng = np.random.default_rng(seed)
     model_id, version = model_identity(model)
-    true_best, true_none, true_done = [], [], []
+    true_best, true_none, true_done, true_analysts = [], [], [], []
     for month in range(months):
         data = generate(cases_per_month, seed=seed * 1000 + month, open_share=1.0)
         truth = data.truth
@@ -71,6 +73,7 @@ def simulate_loop(model: ChurnModel, store: CaseStore, months: int = 12, cases_p
         true_best.append(follow * p[rows, best] + (1 - follow) * analysts)
         true_none.append(follow * p[:, column["none"]] + (1 - follow) * analysts)
         true_done.append(follow * p[rows, offered] + (1 - follow) * analysts)
+        true_analysts.append(analysts)
         closed = [case.model_copy(update={
             "status": "retained" if kept else "dismissed", "actions": [] if a == "none" else [a],
             "finished_on": run_at.date() + dt.timedelta(days=60)})
@@ -79,7 +82,8 @@ def simulate_loop(model: ChurnModel, store: CaseStore, months: int = 12, cases_p
     report = loop_report(store.decisions())
     return LoopSimulation(report=report, true_churnlab=float(np.concatenate(true_best).mean()),
                           true_no_offer=float(np.concatenate(true_none).mean()),
-                          true_practice=float(np.concatenate(true_done).mean()))
+                          true_practice=float(np.concatenate(true_done).mean()),
+                          true_analysts=float(np.concatenate(true_analysts).mean()))
 
 
 def coverage_table(simulations: list[LoopSimulation]) -> pd.DataFrame:

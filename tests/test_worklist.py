@@ -324,3 +324,19 @@ def test_page_in_headless_chromium(page, open_scores, tmp_path):
     print(f"worklist screenshot: {shot}")
     assert requests == [page.as_uri()], requests  # the page itself and nothing else
     assert errors == []
+
+
+def test_workbook_beside_the_page_speaks_its_language_and_formats_cells(page):
+    from openpyxl import load_workbook
+
+    from churnlab.app.excel import DATE_FORMAT, MONEY_FORMAT, PERCENT_FORMAT
+
+    lang = _lang(page)
+    book = load_workbook(page.with_suffix(".xlsx"))
+    sheet = book[say("sheet.open_cases", lang)]
+    header = [cell.value for cell in sheet[1]]
+    row = {name: cell for name, cell in zip(header, sheet[2], strict=True)}
+    assert row[say("column.expected_gain", lang)].number_format == MONEY_FORMAT
+    assert row[say("column.dismissal_risk", lang)].number_format == PERCENT_FORMAT
+    assert row[say("column.opened_on", lang)].number_format == DATE_FORMAT
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref

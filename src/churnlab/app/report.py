@@ -98,13 +98,16 @@ def render_report(report: LoopReport, decisions: pd.DataFrame, lang: str = DEFAU
         parts.append(f'<p class="warn">{_cell(say("report.no_exploration", lang))}</p>')
     words = action_words(lang)
     header = "".join(f"<th>{_cell(say(k, lang))}</th>" for k in
-                     ("report.offered", "report.cases", "report.followed_share", "report.retention"))
+                     ("report.offered", "report.cases", "report.followed_share", "report.retention",
+                      "report.if_offered_to_all", "report.interval"))
     parts += [
         f"<h2>{_cell(say('report.by_action', lang))}</h2>",
         f"<table id=by-action><thead><tr>{header}</tr></thead><tbody>",
         *(f"<tr><td>{_cell(words.get(a, a))}</td><td class=num>{int(r.cases)}</td>"
           f"<td class=num>{percent(r.followed, lang)}</td>"
-          f"<td class=num>{percent(r.retention, lang, 1)}</td></tr>"
+          f"<td class=num>{percent(r.retention, lang, 1)}</td>"
+          f"<td class=num>{percent(r.if_offered_to_all, lang, 1)}</td>"
+          f"<td class=num>{percent(r.low, lang, 1)} – {percent(r.high, lang, 1)}</td></tr>"
           for a, r in report.by_action.iterrows()),
         "</tbody></table>",
         f"<h2>{_cell(say('report.by_month', lang))}</h2>",

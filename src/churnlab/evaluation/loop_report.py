@@ -17,7 +17,8 @@ outcome), :func:`loop_report` measures
   is identified;
 * what was actually done (the observed retention rate: the analysts'
   decisions, informed by the list);
-* the same per offered action and per month of scoring.
+* per offered action: cases, share followed, retention, and the doubly-robust
+  retention had it been offered to every case; per month of scoring.
 """
 
 from __future__ import annotations
@@ -107,6 +108,9 @@ def loop_report(decisions: pd.DataFrame) -> LoopReport:
         .agg(cases=("retained", "size"), followed=("followed", "mean"), retention=("retained", "mean"))
         .reindex([a for a in ACTION_LABELS if a in set(closed["offered_action"])])
     )
+    for action in by_action.index:  # the value of offering it to every case: identified by exploration
+        value = _dr(closed, np.full(len(closed), action, dtype=object), action)
+        by_action.loc[action, ["if_offered_to_all", "low", "high"]] = [value.value, value.low, value.high]
     month = pd.to_datetime(closed["run_at"], utc=True).dt.tz_localize(None).dt.to_period("M")
     by_month = pd.DataFrame([_month_row(str(m), group) for m, group in closed.groupby(month, sort=True)],
                             columns=["month", "cases", "retention", "churnlab_value", "churnlab_low",

@@ -274,6 +274,8 @@ REPORT = {
     "by_action": Message("By offered action", "Por ação oferecida"),
     "offered": Message("Offered action", "Ação oferecida"),
     "followed_share": Message("Offer followed", "Oferta seguida"),
+    "if_offered_to_all": Message("Retention if offered to every case (doubly robust)",
+                                 "Retenção se oferecida a todos (duplamente robusto)"),
     "by_month": Message("By month of the offer", "Por mês da oferta"),
     "month": Message("Month", "Mês"),
     "observed": Message("observed retention", "retenção observada"),

@@ -28,8 +28,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 import churnlab as cl
-from churnlab.evaluation import plots, truth
 from churnlab.app.training import train_model
+from churnlab.evaluation import plots, truth
 from churnlab.evaluation.metrics import compare_scores
 from churnlab.evaluation.off_policy import evaluate_policy, uplift_calibration
 from churnlab.features.labels import case_table

@@ -350,3 +350,59 @@ def test_boosted_s_learner_draws_threshold_effects():
 
     assert share("s_hgb") > share("s") + 0.05  # measured: 0.79 vs 0.71
     assert share("t_hgb") > share("t") + 0.1  # measured: 0.81 vs 0.63
+
+
+# --- pluggable base learners ----------------------------------------------------------------
+
+
+def _custom_learners():
+    from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestClassifier
+    from sklearn.neighbors import KNeighborsClassifier
+
+    return {
+        "t with k-nearest neighbours (no sample weights)": dict(
+            learner="t", outcome_learner=KNeighborsClassifier(50)),
+        "s with a random forest": dict(
+            learner="s", outcome_learner=RandomForestClassifier(100, min_samples_leaf=20, random_state=0)),
+        "dr with boosted effect regressions": dict(
+            learner="dr", effect_learner=HistGradientBoostingRegressor(max_iter=50, random_state=0)),
+    }
+
+
+@pytest.mark.parametrize("name", list(_custom_learners()))
+def test_any_scikit_learn_base_learner_plugs_in(world, fresh, name):
+    X, actions, retained, _ = world
+    Xn, p_true = fresh
+    params = _custom_learners()[name]
+    rec = ActionRecommender(economics=FREE_ACTIONS, random_state=0, **params).fit(X, actions, retained)
+    assert clone(rec).get_params()[next(k for k in params if k != "learner")] is not None
+    v_rec, v_none = true_policy_value(rec.recommend(Xn), p_true), p_true["none"].mean()
+    assert (v_rec - v_none) / (p_true.max(axis=1).mean() - v_none) > 0.85
+
+
+def test_a_base_learner_must_predict_probabilities(world):
+    from sklearn.linear_model import LinearRegression
+
+    X, actions, retained, _ = world
+    with pytest.raises(ValueError, match="outcome_learner"):
+        ActionRecommender(learner="t", outcome_learner=LinearRegression()).fit(X, actions, retained)
+
+
+def test_model_files_keep_to_the_allow_list_with_custom_learners(world, tmp_path):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from churnlab.errors import ModelFileError
+    from churnlab.models.churn_model import ChurnModel
+    from churnlab.models.persistence import load_model, save_model
+
+    X, actions, retained, _ = world
+    bundled = load_model()
+    allowed = ActionRecommender(learner="t", outcome_learner=HistGradientBoostingClassifier(max_iter=20),
+                                random_state=0).fit(X, actions, retained)
+    save_model(ChurnModel(bundled.tagger, bundled.risk, allowed, bundled.card), tmp_path / "ok")
+    assert load_model(tmp_path / "ok").recommender.outcome_learner.max_iter == 20
+    foreign = ActionRecommender(learner="t", outcome_learner=KNeighborsClassifier(20))
+    foreign.fit(X, actions, retained)
+    with pytest.raises(ModelFileError, match="KNeighborsClassifier"):
+        save_model(ChurnModel(bundled.tagger, bundled.risk, foreign, bundled.card), tmp_path / "no")

@@ -54,7 +54,8 @@ class SingleCaseScorer:
         # The logistic S- and T-learners' point estimates; uplift intervals (n_bootstrap) and the
         # other learners take the batch path.
         self.learner = rec.learner_
-        self.supported = self.learner in ("s", "t") and not getattr(rec, "bootstrap_models_", None)
+        self.supported = (self.learner in ("s", "t") and not getattr(rec, "bootstrap_models_", None)
+                          and getattr(rec, "outcome_learner", None) is None)
         if self.supported:
             self.rec_names = list(rec.feature_names_in_)
             self.rec_z = _impute_scale(*(rec.preprocess_.named_steps[k] for k in ("impute", "scale")))

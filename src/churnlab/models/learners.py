@@ -7,12 +7,14 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression, Ridge, RidgeCV
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.validation import has_fit_parameter
 from threadpoolctl import threadpool_limits
 
 from churnlab.io.records import ACTION_LABELS
@@ -93,7 +95,11 @@ def _fit_per_action(Z, codes, y, supported: np.ndarray, make: Callable[[], objec
         Zj = np.vstack([Z[rows], centre, centre])
         yj = np.concatenate([y[rows], [0, 1]])
         weight = np.concatenate([np.ones(rows.sum()), [0.5, 0.5]])
-        models.append(make().fit(Zj, yj, sample_weight=weight))
+        model = make()
+        if has_fit_parameter(model, "sample_weight"):
+            models.append(model.fit(Zj, yj, sample_weight=weight))
+        else:  # a base learner without weights takes the two pseudo-cases whole
+            models.append(model.fit(Zj, yj))
     return models
 
 
@@ -122,6 +128,16 @@ def _fit_t_hgb(Z, codes, y, supported: np.ndarray, random_state) -> list:
     return _fit_per_action(Z, codes, y, supported, lambda: HistGradientBoostingClassifier(
         learning_rate=0.05, max_iter=100, max_leaf_nodes=7, min_samples_leaf=50,
         l2_regularization=5.0, early_stopping=False, random_state=random_state))
+
+
+def _fit_s_with(Z, codes, y, estimator) -> object:
+    """An S-learner of any classifier: a clone fitted on the features and the action one-hot."""
+    return clone(estimator).fit(_hgb_design(Z, codes), y)
+
+
+def _fit_t_with(Z, codes, y, supported: np.ndarray, estimator) -> list:
+    """A T-learner of any classifier: a clone per action."""
+    return _fit_per_action(Z, codes, y, supported, lambda: clone(estimator))
 
 
 def _predict_s_hgb(model, Z, modifiers: np.ndarray | None = None) -> np.ndarray:
@@ -226,12 +242,15 @@ def _dr_pseudo_outcomes(Z, codes, y, C: float, propensity_C: float, clip: float,
 
 
 def _fit_dr(Z, codes, y, C, propensity_C, clip, cv, alpha, random_state, supported,
-            modifiers) -> list:
+            modifiers, effect_learner=None) -> list:
+    """The DR-learner: one regression of the pseudo-outcomes per action (ridge, or ``effect_learner``)."""
     gamma = _dr_pseudo_outcomes(Z, codes, y, C, propensity_C, clip, cv, random_state, modifiers)
 
-    def ridge():
+    def regression():
+        if effect_learner is not None:
+            return clone(effect_learner)
         return RidgeCV(alphas=_ALPHA_GRID) if alpha == "auto" else Ridge(alpha=alpha)
-    return [ridge().fit(Z[:, modifiers], gamma[:, j]) if supported[j] else None
+    return [regression().fit(Z[:, modifiers], gamma[:, j]) if supported[j] else None
             for j in range(_N_ACTIONS)]
 
 

@@ -66,7 +66,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.pipeline import Pipeline
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from churnlab.io.records import ACTION_LABELS, NO_ACTION
@@ -85,8 +85,10 @@ from churnlab.models.learners import (
     _fit_propensity_z,
     _fit_s,
     _fit_s_hgb,
+    _fit_s_with,
     _fit_t,
     _fit_t_hgb,
+    _fit_t_with,
     _folds,
     _frame,
     _one_blas_thread,
@@ -143,6 +145,16 @@ class ActionRecommender(BaseEstimator):
         An action tried in fewer training cases has no estimate: its column of
         :meth:`predict_effects` is NaN, :meth:`recommend` never picks it, and
         ``fit`` warns. ``none`` must reach it (gains are measured against it).
+    outcome_learner : classifier or None
+        Any scikit-learn classifier with ``predict_proba`` to use instead of the
+        logistic regression in the ``"s"`` learner (one clone on the features and
+        the action one-hot) and the ``"t"`` learner (one clone per action), also
+        when ``"auto"`` compares them. ``C`` then applies to the DR-learner's
+        nuisance model only. A model folder saves only types on churnlab's
+        allow-list (``save_model`` names any other).
+    effect_learner : regressor or None
+        Any scikit-learn regressor to use instead of ridge regression for the
+        ``"dr"`` learner's pseudo-outcome regressions (one clone per action).
 
     Attributes
     ----------
@@ -201,6 +213,8 @@ class ActionRecommender(BaseEstimator):
         "min_action_cases": [Interval(Integral, 1, None, closed="left")],
         "n_bootstrap": [Interval(Integral, 0, None, closed="left")],
         "min_confidence": [Interval(Real, 0.5, 1, closed="neither"), None],
+        "outcome_learner": [HasMethods(["fit", "predict_proba"]), None],
+        "effect_learner": [HasMethods(["fit", "predict"]), None],
     }
 
     def __init__(self, learner: str = "auto", economics: Economics | None = None,
@@ -208,7 +222,8 @@ class ActionRecommender(BaseEstimator):
                  effect_modifiers: str | Sequence[str] = "reasons",
                  C: float | str = "auto", propensity_C: float | str = "auto",
                  alpha: float | str = "auto", min_action_cases: int = 10,
-                 n_bootstrap: int = 0, min_confidence: float | None = None) -> None:
+                 n_bootstrap: int = 0, min_confidence: float | None = None,
+                 outcome_learner=None, effect_learner=None) -> None:
         self.learner = learner
         self.economics = economics
         self.clip = clip
@@ -221,6 +236,8 @@ class ActionRecommender(BaseEstimator):
         self.min_action_cases = min_action_cases
         self.n_bootstrap = n_bootstrap
         self.min_confidence = min_confidence
+        self.outcome_learner = outcome_learner
+        self.effect_learner = effect_learner
 
     # -- fitting --
 
@@ -326,20 +343,26 @@ class ActionRecommender(BaseEstimator):
         return self
 
     def _fit_learner(self, learner: str, Z, codes, y):
+        custom = self.outcome_learner
         if learner == "s":
-            return _fit_s(Z, codes, y, self.C_["s"], self.modifiers_)
+            return _fit_s(Z, codes, y, self.C_["s"], self.modifiers_) if custom is None \
+                else _fit_s_with(Z, codes, y, custom)
         if learner == "t":
-            return _fit_t(Z, codes, y, self.C_["t"], self.supported_)
+            return _fit_t(Z, codes, y, self.C_["t"], self.supported_) if custom is None \
+                else _fit_t_with(Z, codes, y, self.supported_, custom)
         if learner == "s_hgb":
             return _fit_s_hgb(Z, codes, y, self.random_state)
         if learner == "t_hgb":
             return _fit_t_hgb(Z, codes, y, self.supported_, self.random_state)
         return _fit_dr(Z, codes, y, self.C_["s"], self.propensity_C_, self.clip, self.cv,
-                       self.alpha, self.random_state, self.supported_, self.modifiers_)
+                       self.alpha, self.random_state, self.supported_, self.modifiers_,
+                       self.effect_learner)
 
     def _predict_learner(self, learner: str, models, Z) -> np.ndarray:
         if learner in ("t", "t_hgb"):
             p = _predict_t(models, Z)
+        elif learner == "s" and self.outcome_learner is not None:
+            p = _predict_s_hgb(models, Z)  # the one-hot design of any S-learner but the logistic one
         else:
             p = {"s": _predict_s, "dr": _predict_dr, "s_hgb": _predict_s_hgb}[learner](
                 models, Z, self.modifiers_)

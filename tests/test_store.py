@@ -123,6 +123,8 @@ def test_a_store_that_cannot_be_opened_is_a_clear_error_without_the_password(tmp
     with pytest.raises(DataError, match=r"case store postgresql\+psycopg://u:\*\*\*@127.0.0.1:1/x") as error:
         open_store("postgresql+psycopg://u:s3cret@127.0.0.1:1/x")
     assert "s3cret" not in str(error.value)
+    with pytest.raises(DataError, match="mysql is not supported; use SQLite"):
+        open_store("mysql://u:p@h/db")
     (tmp_path / "not_a_db").write_text("hello, I am text", encoding="utf-8")
     with pytest.raises(DataError, match="cannot open it"):
         open_store(tmp_path / "not_a_db")

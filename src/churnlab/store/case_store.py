@@ -60,10 +60,11 @@ class CaseStore:
         is_sqlite = url.startswith("sqlite")
         if is_sqlite:
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        self.engine = sa.create_engine(url, connect_args={"timeout": 30} if is_sqlite else {})
-        if self.engine.dialect.name not in _UPSERTS:
-            raise DataError(f"case store {_safe_url(url)}: {self.engine.dialect.name} is not supported; "
+        backend = sa.engine.make_url(url).get_backend_name()
+        if backend not in _UPSERTS:
+            raise DataError(f"case store {_safe_url(url)}: {backend} is not supported; "
                             "use SQLite (a file path) or PostgreSQL (postgresql+psycopg://...)")
+        self.engine = sa.create_engine(url, connect_args={"timeout": 30} if is_sqlite else {})
         if is_sqlite:
             sa.event.listen(self.engine, "connect", _sqlite_connect)
             sa.event.listen(self.engine, "begin", _sqlite_begin)

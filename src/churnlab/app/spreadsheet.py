@@ -72,7 +72,8 @@ def write_people_csv(frame: pd.DataFrame, path, style: str = "plain") -> None:
     """
     if style not in CSV_STYLES:
         raise ValueError(f"unknown CSV style {style!r}; choose one of {', '.join(CSV_STYLES)}")
-    frame = frame.round(4)  # people read 0.2799, not 0.2799310241276904
+    numbers = frame.select_dtypes("number").columns
+    frame = frame.assign(**{c: frame[c].round(4) for c in numbers})  # 0.2799, not 0.2799310241276904
     if style == "plain":
         frame.to_csv(path, index=False, date_format="%d/%m/%Y")
     else:

@@ -82,3 +82,19 @@ def test_a_year_of_the_loop_the_report_covers_the_true_policy_value(tmp_path):
     assert report.practice.low <= sim.true_practice <= report.practice.high
     assert report.churnlab.high - report.churnlab.low < 0.08
     assert len(report.by_month) == 12
+
+
+def test_batch_scoring_records_the_same_run_as_the_worklist(folder, tmp_path):
+    store = tmp_path / "store.db"
+    scored = runner.invoke(app, ["score", str(folder), "--out", str(tmp_path / "s.csv"),
+                                 "--store", str(store), "--explore", "0.2"])
+    assert scored.exit_code == 0, scored.output
+    assert re.search(r"case store: run 1: \d+ offers recorded; \d+ closed case\(s\)", scored.output)
+    scores = pd.read_csv(tmp_path / "s.csv")
+    open_rows = scores["status"] == "open"
+    assert scores.loc[open_rows, "offered_action"].notna().all()
+    assert scores.loc[~open_rows, "offered_action"].isna().all()
+    listed = runner.invoke(app, ["worklist", str(folder), "--out", str(tmp_path / "w.html"),
+                                 "--store", str(store), "--explore", "0.2"])
+    assert "recorded before (run 1): nothing new" in listed.output  # same model, cases and offers
+    assert len(open_store(store).decisions()) == open_rows.sum()

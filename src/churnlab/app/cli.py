@@ -261,23 +261,41 @@ def score(
     jobs: Annotated[
         int | None, typer.Option("--jobs", "-j", min=1, help="Parsing processes (default: all cores).")
     ] = None,
+    store: Annotated[str | None, typer.Option(
+        "--store", envvar="CHURNLAB_STORE", help="Case store to record the open cases' offers and the "
+        "closed cases' outcomes in: a SQLite file path or a SQLAlchemy URL (default: "
+        "$CHURNLAB_STORE).")] = None,
+    explore: Annotated[float, typer.Option(
+        "--explore", min=0.0, max=1.0, help="Share of open cases offered a random eligible action "
+        "(columns offered_action, explored, offer_probability).")] = 0.0,
 ) -> None:
     """Score every form, closed or open, into a CSV ordered by priority for the retention team.
 
-    Exit status: 0 when every form was scored, 1 when some were rejected (the
-    scores file still holds all the others), 2 on a usage or data-folder error.
+    The open cases get ``offered_action``, ``explored`` and ``offer_probability``
+    (the best action unless ``--explore`` drew another); with ``--store`` they
+    are recorded as a scoring run and the closed cases as outcomes, for
+    ``churnlab report``. Exit status: 0 when every form was scored, 1 when some
+    were rejected (the scores file still holds all the others), 2 on a usage,
+    data-folder or case-store error.
     """
+    from churnlab.app.desk import record_desk
     from churnlab.app.scoring import score_folder
     from churnlab.models.persistence import load_model
+    from churnlab.store import open_store
 
     if out.is_dir():
         raise _fail(f"--out {out}: is a folder; give the scores file, e.g. {out / 'scores.csv'}")
     try:
         loaded = load_model(model)
-        summary = score_folder(data_dir, loaded, out, rejects=rejects, progress=True, jobs=jobs)
+        target = open_store(store) if store else None  # a bad store fails before the long run
+        summary = score_folder(data_dir, loaded, out, rejects=rejects, progress=True, jobs=jobs,
+                               explore=explore)
+        recorded = record_desk(target, summary.scores, summary.outcomes, loaded, explore) if target else None
     except ChurnlabError as exc:
         raise _fail(str(exc)) from None
     typer.echo(f"churnlab: {summary}", err=True)
+    if recorded is not None:
+        typer.echo(f"churnlab: case store: {recorded}", err=True)
     if summary.rejected:
         raise typer.Exit(1)
 
@@ -409,7 +427,7 @@ def worklist(
     unreadable (the worklist still lists all the others), 2 on a usage,
     data-folder or case-store error.
     """
-    from churnlab.app.desk import record_desk
+    from churnlab.app.desk import outcome_rows, record_desk
     from churnlab.app.exploration import offers
     from churnlab.app.network_scoring import score_network
     from churnlab.app.spreadsheet import CSV_STYLES
@@ -428,7 +446,8 @@ def worklist(
         closed: list = []
         scores, failures = worklist_scores(data_dir, loaded, closed=closed)
         scores = offers(scores, explore)
-        recorded = record_desk(open_store(store), scores, closed, loaded, explore) if store else None
+        recorded = record_desk(open_store(store), scores, outcome_rows(closed), loaded, explore) \
+            if store else None
         network = score_network(data_dir, loaded) if has_network(data_dir) and loaded.network else None
         if pseudonymize:
             _pseudonymize(scores, "dentist")

@@ -1,8 +1,8 @@
 """The retention lead's loop: record what was offered, record what happened.
 
-``churnlab worklist --store S`` calls :func:`record_desk`: the open cases'
-offers go into the case store as one scoring run, the closed cases of the
-same folder as outcomes. ``churnlab report`` reads them back
+``churnlab worklist --store S`` and ``churnlab score --store S`` call
+:func:`record_desk`: the open cases' offers go into the case store as one
+scoring run, the closed cases of the same folder as outcomes. ``churnlab report`` reads them back
 (:mod:`churnlab.app.report`).
 """
 
@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -19,7 +20,9 @@ from churnlab.features.labels import primary_action
 from churnlab.io.keys import case_key
 from churnlab.io.records import RetentionCase
 from churnlab.models.churn_model import ChurnModel
-from churnlab.store import CaseStore
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) is imported only by those who record
+    from churnlab.store import CaseStore
 
 
 def model_identity(model: ChurnModel) -> tuple[str, str]:
@@ -60,11 +63,12 @@ class DeskRecord:
         return f"{run}{missing}; {self.outcomes} closed case(s) new or changed"
 
 
-def record_desk(store: CaseStore, offers: pd.DataFrame, closed: Sequence[RetentionCase], model: ChurnModel,
+def record_desk(store: CaseStore, offers: pd.DataFrame, closed: pd.DataFrame, model: ChurnModel,
                 explore_share: float) -> DeskRecord:
-    """Record a worklist's offers (open cases) and the folder's closed cases in ``store``."""
+    """Record a run's offers (its open cases) and the closed cases (:func:`outcome_rows`) in ``store``."""
     model_id, version = model_identity(model)
+    offers = offers[offers["status"] == "open"] if "status" in offers else offers
     run = store.record_run(offers, model_id, version, explore_share)
-    changed = store.record_outcomes(outcome_rows(closed))
+    changed = store.record_outcomes(closed)
     return DeskRecord(run_id=run.run_id, new_run=run.new, offers=run.cases,
                       without_key=int(offers["case_key"].isna().sum()), outcomes=changed)

@@ -13,11 +13,13 @@ from __future__ import annotations
 import csv
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from churnlab.app.desk import outcome_rows
+from churnlab.app.exploration import offers
 from churnlab.app.spreadsheet import safe_frame, safe_rows
 from churnlab.errors import FormParseError
 from churnlab.features.cases import GlosaHistory
@@ -150,13 +152,15 @@ def score(
 
 @dataclass
 class BatchSummary:
-    """What a batch scoring run did."""
+    """What a batch scoring run did; ``scores`` and ``outcomes`` (closed cases) for the case store."""
 
     scored: int
     rejected: int
     open_cases: int
     out: Path
     rejects: Path | None
+    scores: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    outcomes: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
 
     def __str__(self) -> str:
         text = f"scored {self.scored} forms ({self.open_cases} open) into {self.out}"
@@ -178,12 +182,13 @@ def _chunks(results: Iterator, size: int) -> Iterator[list]:
 
 def score_folder(data_dir: str | os.PathLike[str], model: ChurnModel, out: str | os.PathLike[str],
                  rejects: str | os.PathLike[str] | None = None, chunk_size: int = 2000,
-                 progress: bool = False, jobs: int | None = None) -> BatchSummary:
+                 progress: bool = False, jobs: int | None = None, explore: float = 0.0) -> BatchSummary:
     """Score every form of ``DATA_DIR/forms`` into ``out`` (CSV), listing bad files in ``rejects``.
 
     Forms are parsed (by ``jobs`` processes; all cores when None) and scored
     ``chunk_size`` at a time; bad files go to the rejects CSV (``file;reason``)
-    and the run goes on.
+    and the run goes on. Open cases get an offer
+    (:func:`churnlab.app.exploration.offers`, exploring a share ``explore``).
     """
     data_dir, out = Path(data_dir), Path(out)
     paths = form_files(data_dir)
@@ -195,12 +200,17 @@ def score_folder(data_dir: str | os.PathLike[str], model: ChurnModel, out: str |
         from tqdm.auto import tqdm
 
         results = tqdm(results, total=len(paths), desc="scoring forms", unit="form")
-    parts, rejected = [], glosa_rejects(glosa_frame)
+    parts, closed, rejected = [], [], glosa_rejects(glosa_frame)
     for chunk in _chunks(results, chunk_size):
         cases = [r for _, r in chunk if isinstance(r, RetentionCase)]
         rejected += [(p.name, r.reason) for p, r in chunk if isinstance(r, FormParseError)]
         parts.append(score_cases(cases, model, glosas))
+        closed.append(outcome_rows(cases))
     scores = rank(pd.concat(parts, ignore_index=True)) if parts else pd.DataFrame(columns=SCORE_COLUMNS)
+    scores = offers(scores, explore)
+    closed_rows = scores["status"] != "open"  # a closed case is offered nothing
+    scores.loc[closed_rows, "offered_action"] = None
+    scores.loc[closed_rows, "offer_probability"] = float("nan")
     out.parent.mkdir(parents=True, exist_ok=True)
     for_people(scores).to_csv(out, index=False)  # people open it in Excel
     if rejected:
@@ -211,4 +221,6 @@ def score_folder(data_dir: str | os.PathLike[str], model: ChurnModel, out: str |
     elif rejects_path.exists():
         rejects_path.unlink()
     open_cases = int((scores["status"] == "open").sum()) if len(scores) else 0
-    return BatchSummary(len(scores), len(rejected), open_cases, out, rejects_path if rejected else None)
+    outcomes = pd.concat(closed, ignore_index=True) if closed else outcome_rows([])
+    return BatchSummary(len(scores), len(rejected), open_cases, out, rejects_path if rejected else None,
+                        scores=scores, outcomes=outcomes)

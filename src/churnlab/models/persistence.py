@@ -66,6 +66,10 @@ ALLOWED_TYPES: frozenset[str] = frozenset({
     "sklearn._loss.loss.HalfBinomialLoss", "sklearn._loss._loss.CyHalfBinomialLoss",
     "sklearn._loss.link.LogitLink", "sklearn._loss.link.Interval",
     "sklearn.preprocessing._label.LabelEncoder", "numpy.random._generator.Generator", "numpy.uint64",
+    # the boosted X-learner's effect regressions (x_hgb)
+    "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingRegressor",
+    "sklearn._loss.loss.HalfSquaredError", "sklearn._loss._loss.CyHalfSquaredError",
+    "sklearn._loss.link.IdentityLink",
 })  # fmt: skip
 """Every type (and function) a churnlab model file may hold, fully qualified.
 

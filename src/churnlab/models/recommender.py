@@ -89,6 +89,7 @@ from churnlab.models.learners import (
     _fit_t,
     _fit_t_hgb,
     _fit_t_with,
+    _fit_x_hgb,
     _folds,
     _frame,
     _one_blas_thread,
@@ -96,6 +97,7 @@ from churnlab.models.learners import (
     _predict_s,
     _predict_s_hgb,
     _predict_t,
+    _predict_x_hgb,
     _preprocessor,
     _propensities_z,
     _tune_C,
@@ -113,7 +115,7 @@ class ActionRecommender(BaseEstimator):
 
     Parameters
     ----------
-    learner : {"auto", "s", "t", "dr", "s_hgb", "t_hgb"}
+    learner : {"auto", "s", "t", "dr", "s_hgb", "t_hgb", "x_hgb"}
         Meta-learner (see the module docstring); ``"auto"`` picks the one with
         the best cross-validated DR policy value.
     economics : Economics or None
@@ -354,6 +356,8 @@ class ActionRecommender(BaseEstimator):
             return _fit_s_hgb(Z, codes, y, self.random_state)
         if learner == "t_hgb":
             return _fit_t_hgb(Z, codes, y, self.supported_, self.random_state)
+        if learner == "x_hgb":
+            return _fit_x_hgb(Z, codes, y, self.supported_, self.propensity_C_, self.random_state)
         return _fit_dr(Z, codes, y, self.C_["s"], self.propensity_C_, self.clip, self.cv,
                        self.alpha, self.random_state, self.supported_, self.modifiers_,
                        self.effect_learner)
@@ -364,8 +368,9 @@ class ActionRecommender(BaseEstimator):
         elif learner == "s" and self.outcome_learner is not None:
             p = _predict_s_hgb(models, Z)  # the one-hot design of any S-learner but the logistic one
         else:
-            p = {"s": _predict_s, "dr": _predict_dr, "s_hgb": _predict_s_hgb}[learner](
-                models, Z, self.modifiers_)
+            predict = {"s": _predict_s, "dr": _predict_dr, "s_hgb": _predict_s_hgb,
+                       "x_hgb": _predict_x_hgb}[learner]
+            p = predict(models, Z, self.modifiers_)
         p[:, ~self.supported_] = np.nan
         return p
 

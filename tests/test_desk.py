@@ -81,6 +81,8 @@ def test_a_year_of_the_loop_the_report_covers_the_true_policy_value(tmp_path):
     assert report.churnlab.low <= sim.true_churnlab <= report.churnlab.high
     assert report.practice.low <= sim.true_practice <= report.practice.high
     assert report.churnlab.high - report.churnlab.low < 0.08
+    assert report.churnlab_reais.low <= sim.true_churnlab_reais <= report.churnlab_reais.high
+    assert report.practice_reais.low <= sim.true_practice_reais <= report.practice_reais.high
     assert len(report.by_month) == 12
 
 

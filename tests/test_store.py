@@ -49,7 +49,7 @@ def _offers(keys: list[str], share: float = 0.0, best: str = "support") -> pd.Da
 
 def test_a_new_store_is_migrated_to_the_tables_of_the_code(url):
     store = open_store(url)
-    assert store.revision() == "0001"
+    assert store.revision() == "0002"
     with store.engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), metadata) == []
     open_store(url)  # opening again migrates nothing and loses nothing
@@ -128,3 +128,31 @@ def test_a_store_that_cannot_be_opened_is_a_clear_error_without_the_password(tmp
     (tmp_path / "not_a_db").write_text("hello, I am text", encoding="utf-8")
     with pytest.raises(DataError, match="cannot open it"):
         open_store(tmp_path / "not_a_db")
+
+
+def test_a_store_of_the_first_schema_is_migrated_keeping_its_rows(url):
+    from alembic import command
+    from alembic.config import Config
+
+    from churnlab.store.case_store import _MIGRATIONS
+
+    engine = sa.create_engine(url)
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    with engine.begin() as connection:  # a store as the first churnlab to have one left it
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        connection.execute(sa.text(
+            "INSERT INTO scoring_runs (fingerprint, run_at, model_id, model_version, explore_share, "
+            "n_cases) VALUES ('f', '2025-01-01', 'm', 'v', 0, 1)"))
+        connection.execute(sa.text(
+            "INSERT INTO recommendations (run_id, case_key, best_action, offered_action, "
+            "offer_probability, explored) VALUES (1, 'old', 'none', 'none', 1, false)"))
+    engine.dispose()
+    store = open_store(url)
+    assert store.revision() == "0002"
+    decisions = store.decisions()
+    assert decisions["case_key"].tolist() == ["old"] and decisions["dentist_value"].isna().all()
+    costs = {f"cost_{a}": 10.0 for a in ACTION_LABELS}
+    store.record_run(_offers(["new"]).assign(dentist_value=5000.0, **costs), "m2", "v2")
+    assert store.decisions().set_index("case_key").loc["new", "dentist_value"] == 5000.0

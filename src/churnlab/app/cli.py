@@ -506,8 +506,11 @@ def report(
     except ChurnlabError as exc:
         raise _fail(str(exc)) from None
     value = result.churnlab
+    reais = result.churnlab_reais
+    in_reais = (f"; in R$ per case {reais.value:,.0f} [{reais.low:,.0f}, {reais.high:,.0f}] vs "
+                f"{result.practice_reais.value:,.0f}") if reais.n else ""
     judged = (f"churnlab's policy {value.value:.1%} [{value.low:.1%}, {value.high:.1%}] vs what was done "
-              f"{result.practice.value:.1%}") if result.closed else "nothing to judge yet"
+              f"{result.practice.value:.1%}{in_reais}") if result.closed else "nothing to judge yet"
     typer.echo(f"churnlab: {result.closed} of {result.recommended} recommended cases closed; {judged}; "
                f"wrote {out}", err=True)
 

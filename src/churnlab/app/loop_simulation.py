@@ -11,7 +11,8 @@ true value of each policy, which the generator knows:
 
 * offering churnlab's best action: ``follow · p(best) + (1 − follow) · Σ π_analysts(a) p(a)`` per case;
 * what was done: the same with the offers actually drawn;
-* the analysts' own choices alone (no list): ``Σ π_analysts(a) p(a)``, for context.
+* the analysts' own choices alone (no list): ``Σ π_analysts(a) p(a)``, for context;
+* the first three in R$ too, with p(a) · the dentist's value − the action's cost in place of p(a).
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ class LoopSimulation:
     true_no_offer: float
     true_practice: float
     true_analysts: float
+    true_churnlab_reais: float
+    true_no_offer_reais: float
+    true_practice_reais: float
 
 
 def simulate_loop(model: ChurnModel, store: CaseStore, months: int = 12, cases_per_month: int = 100,
@@ -53,6 +57,7 @@ def simulate_loop(model: ChurnModel, store: CaseStore, months: int = 12, cases_p
     rng = np.random.default_rng(seed)
     model_id, version = model_identity(model)
     true_best, true_none, true_done, true_analysts = [], [], [], []
+    reais: dict[str, list] = {"best": [], "none": [], "done": []}
     for month in range(months):
         data = generate(cases_per_month, seed=seed * 1000 + month, open_share=1.0)
         truth = data.truth
@@ -74,6 +79,12 @@ def simulate_loop(model: ChurnModel, store: CaseStore, months: int = 12, cases_p
         true_none.append(follow * p[:, column["none"]] + (1 - follow) * analysts)
         true_done.append(follow * p[rows, offered] + (1 - follow) * analysts)
         true_analysts.append(analysts)
+        values = p * scored["dentist_value"].to_numpy(dtype=float)[:, None] \
+            - scored[[f"cost_{a}" for a in ACTION_LABELS]].to_numpy(dtype=float)
+        analysts_reais = (truth[_PI].to_numpy(dtype=float) * values).sum(axis=1)
+        for name, chosen in (("best", values[rows, best]), ("none", values[:, 0]),
+                             ("done", values[rows, offered])):
+            reais[name].append(follow * chosen + (1 - follow) * analysts_reais)
         closed = [case.model_copy(update={
             "status": "retained" if kept else "dismissed", "actions": [] if a == "none" else [a],
             "finished_on": run_at.date() + dt.timedelta(days=60)})
@@ -83,14 +94,20 @@ def simulate_loop(model: ChurnModel, store: CaseStore, months: int = 12, cases_p
     return LoopSimulation(report=report, true_churnlab=float(np.concatenate(true_best).mean()),
                           true_no_offer=float(np.concatenate(true_none).mean()),
                           true_practice=float(np.concatenate(true_done).mean()),
-                          true_analysts=float(np.concatenate(true_analysts).mean()))
+                          true_analysts=float(np.concatenate(true_analysts).mean()),
+                          true_churnlab_reais=float(np.concatenate(reais["best"]).mean()),
+                          true_no_offer_reais=float(np.concatenate(reais["none"]).mean()),
+                          true_practice_reais=float(np.concatenate(reais["done"]).mean()))
 
 
 def coverage_table(simulations: list[LoopSimulation]) -> pd.DataFrame:
     """Per policy: how often the report's 95 % interval held the truth, mean error and width."""
     rows = []
     policies = (("churnlab", "churnlab", "true_churnlab"), ("no offer", "no_offer", "true_no_offer"),
-                ("what was done", "practice", "true_practice"))
+                ("what was done", "practice", "true_practice"),
+                ("churnlab, R$", "churnlab_reais", "true_churnlab_reais"),
+                ("no offer, R$", "no_offer_reais", "true_no_offer_reais"),
+                ("what was done, R$", "practice_reais", "true_practice_reais"))
     for name, estimate, truth in policies:
         values = [getattr(s.report, estimate) for s in simulations]
         truths = np.array([getattr(s, truth) for s in simulations])

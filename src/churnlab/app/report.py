@@ -19,7 +19,7 @@ import pandas as pd
 from churnlab.app.pages import CSP, png_base64
 from churnlab.app.worklist import action_words
 from churnlab.evaluation.loop_report import LoopReport, loop_report
-from churnlab.i18n import DEFAULT_LANGUAGE, check_language, date, percent, say
+from churnlab.i18n import DEFAULT_LANGUAGE, check_language, date, money, percent, say
 from churnlab.models.policy_value import PolicyValue
 from churnlab.store import CaseStore
 
@@ -34,11 +34,15 @@ def _cell(value: object) -> str:
     return html.escape(str(value))
 
 
-def _policy_row(label: str, value: PolicyValue, lang: str) -> str:
+def _policy_row(label: str, value: PolicyValue, lang: str, reais: PolicyValue | None = None) -> str:
     interval = "" if not np.isfinite(value.low) else \
         f"{percent(value.low, lang, 1)} – {percent(value.high, lang, 1)}"
+    in_reais = "<td></td><td></td>"
+    if reais is not None and np.isfinite(reais.value):
+        in_reais = (f"<td class=num>{money(reais.value, lang, 0)}</td>"
+                    f"<td class=num>{money(reais.low, lang, 0)} – {money(reais.high, lang, 0)}</td>")
     return (f"<tr><td>{_cell(label)}</td><td class=num>{percent(value.value, lang, 1)}</td>"
-            f"<td class=num>{interval}</td><td class=num>{value.n}</td></tr>")
+            f"<td class=num>{interval}</td>{in_reais}<td class=num>{value.n}</td></tr>")
 
 
 def _month_figure(by_month: pd.DataFrame, lang: str):
@@ -82,13 +86,14 @@ def render_report(report: LoopReport, decisions: pd.DataFrame, lang: str = DEFAU
         parts += [f"<p>{_cell(say('report.nothing', lang))}</p>", "</body></html>"]
         return "\n".join(parts)
     header = "".join(f"<th>{_cell(say(k, lang))}</th>" for k in
-                     ("report.policy", "report.retention", "report.interval", "report.cases"))
+                     ("report.policy", "report.retention", "report.interval", "report.reais",
+                      "report.interval", "report.cases"))
     parts += [
         f"<h2>{_cell(say('report.policies', lang))}</h2>",
         f"<table id=policies><thead><tr>{header}</tr></thead><tbody>",
-        _policy_row(say("report.churnlab", lang), report.churnlab, lang),
-        _policy_row(say("report.no_offer", lang), report.no_offer, lang),
-        _policy_row(say("report.practice", lang), report.practice, lang),
+        _policy_row(say("report.churnlab", lang), report.churnlab, lang, report.churnlab_reais),
+        _policy_row(say("report.no_offer", lang), report.no_offer, lang, report.no_offer_reais),
+        _policy_row(say("report.practice", lang), report.practice, lang, report.practice_reais),
         _policy_row(say("report.followed", lang), report.followed, lang),
         _policy_row(say("report.not_followed", lang), report.not_followed, lang),
         "</tbody></table>",

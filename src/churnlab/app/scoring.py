@@ -38,11 +38,13 @@ SCORE_COLUMNS = [
     *[f"p_retained_{label}" for label in ACTION_LABELS],
     "uplift", "uplift_low", "uplift_high", "expected_gain", "dentist_value", "reasons",
     "best_action_note", "status", "dentist", "city", "uf", "opened_on", "case_key",
+    *[f"cost_{label}" for label in ACTION_LABELS],
 ]  # fmt: skip
 """Columns of a scores table, in order (contract 3's columns and context for a reader).
 
 ``case_key`` (:func:`churnlab.io.keys.case_key`: the protocol number, else CRO/UF/opening
-date) names the case across runs, for the case store."""
+date) names the case across runs, for the case store; ``cost_<action>`` is what each action
+would cost for this dentist under the model's economics (R$), for judging the loop in R$."""
 
 CaseInput = RetentionCase | dict | str | os.PathLike
 
@@ -69,7 +71,8 @@ def _as_cases(items: CaseInput | Iterable[CaseInput]) -> list[RetentionCase]:
     return cases
 
 
-def _case_context(cases: Sequence[RetentionCase], X: pd.DataFrame) -> pd.DataFrame:
+def _case_context(cases: Sequence[RetentionCase], X: pd.DataFrame, model: ChurnModel) -> pd.DataFrame:
+    costs = model.economics.action_costs_for(X)[list(ACTION_LABELS)].add_prefix("cost_")
     return pd.DataFrame({
         "status": [c.status or ("open" if c.is_open else "unknown") for c in cases],
         "dentist": [c.dentist_name for c in cases],
@@ -77,7 +80,7 @@ def _case_context(cases: Sequence[RetentionCase], X: pd.DataFrame) -> pd.DataFra
         "uf": [c.uf or c.cro_uf for c in cases],
         "opened_on": X["opened_on"].to_numpy(),
         "case_key": [case_key(c) for c in cases],
-    }, index=X.index)
+    }, index=X.index).join(costs.set_axis(X.index))
 
 
 def for_people(scores: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
@@ -116,7 +119,7 @@ def score_cases(cases: Sequence[RetentionCase], model: ChurnModel,
         return pd.DataFrame(columns=SCORE_COLUMNS[1:])
     by_position = [case.model_copy(update={"source": f"#{i}"}) for i, case in enumerate(cases)]
     X = model.features(by_position, glosas)
-    out = model.score_features(X).join(_case_context(cases, X))
+    out = model.score_features(X).join(_case_context(cases, X, model))
     out.insert(0, "source", [case.source for case in cases])
     return out.reset_index(drop=True)
 

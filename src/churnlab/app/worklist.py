@@ -292,7 +292,7 @@ _PEOPLE_FIRST = ("priority", "dentist", "name", "cro", "city", "uf", "opened_on"
                  "uplift_low", "uplift_high", "reasons", "best_action_note")
 
 
-_MACHINE_ONLY = ("case_key", "offer_probability", "offered_action")
+_MACHINE_ONLY = ("case_key", "offer_probability", "offered_action", *(f"cost_{a}" for a in ACTIONS))
 """Columns people do not need (the case store keeps them); ``case_key`` also names the CRO."""
 
 

@@ -32,6 +32,7 @@ from churnlab.io.records import ACTION_LABELS
 from churnlab.models.policy_value import PolicyValue, dr_value, mean_interval
 
 EFFECTS = [f"p_retained_{a}" for a in ACTION_LABELS]
+COSTS = [f"cost_{a}" for a in ACTION_LABELS]
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,9 @@ class LoopReport:
     practice: PolicyValue
     by_action: pd.DataFrame
     by_month: pd.DataFrame
+    churnlab_reais: PolicyValue
+    no_offer_reais: PolicyValue
+    practice_reais: PolicyValue
 
 
 def offer_propensities(decisions: pd.DataFrame) -> pd.DataFrame:
@@ -69,13 +73,42 @@ def _rate(method: str, outcomes: pd.Series) -> PolicyValue:
     return PolicyValue(method, *mean_interval(values), len(values))
 
 
-def _dr(closed: pd.DataFrame, target: np.ndarray, name: str) -> PolicyValue:
+def _dr(closed: pd.DataFrame, target: np.ndarray, name: str, reais: bool = False) -> PolicyValue:
+    """DR value of offering ``target``: in retention, or with ``reais`` in R$ per case.
+
+    In R$ the reward is the dentist's value if retained minus the cost of the
+    action actually taken, and the outcome model p_a · value − cost_a; rows
+    recorded without value and costs (before migration 0002) are left out.
+    """
+    if reais:
+        known = closed[["dentist_value", *COSTS]].notna().all(axis=1) if "dentist_value" in closed else \
+            pd.Series(False, index=closed.index)
+        target, closed = np.asarray(target)[known.to_numpy()], closed[known]
     if not len(closed):
         return PolicyValue(name, float("nan"), float("nan"), float("nan"), 0)
     outcomes = closed[EFFECTS].set_axis(list(ACTION_LABELS), axis=1).fillna(0.0)
-    value = dr_value(closed["offered_action"].to_numpy(), closed["retained"].astype(float).to_numpy(), target,
-                     offer_propensities(closed), outcomes, clip=1e-9)
-    return PolicyValue(name, value.value, value.low, value.high, value.n)
+    rewards = closed["retained"].astype(float).to_numpy()
+    if reais:
+        value = closed["dentist_value"].to_numpy(dtype=float)
+        costs = closed[COSTS].set_axis(list(ACTION_LABELS), axis=1)
+        outcomes = outcomes.mul(value, axis=0) - costs
+        taken = costs.columns.get_indexer(closed["action_taken"])
+        rewards = rewards * value - costs.to_numpy(dtype=float)[np.arange(len(closed)), taken]
+    estimate = dr_value(closed["offered_action"].to_numpy(), rewards, target, offer_propensities(closed),
+                        outcomes, clip=1e-9)
+    return PolicyValue(name, estimate.value, estimate.low, estimate.high, estimate.n)
+
+
+def _done_reais(closed: pd.DataFrame) -> PolicyValue:
+    """The observed R$ per case of what was done (value if retained minus the cost of the action taken)."""
+    if "dentist_value" not in closed:
+        return _rate("what was done, R$", pd.Series([], dtype=float))
+    known = closed[closed[["dentist_value", *COSTS]].notna().all(axis=1)]
+    costs = known[COSTS].to_numpy(dtype=float)
+    taken = pd.Index(COSTS).get_indexer("cost_" + known["action_taken"].astype(str))
+    rewards = known["retained"].to_numpy(dtype=float) * known["dentist_value"].to_numpy(dtype=float) \
+        - costs[np.arange(len(known)), taken]
+    return _rate("what was done, R$", pd.Series(rewards))
 
 
 def _month_row(month: str, group: pd.DataFrame) -> dict:
@@ -125,4 +158,8 @@ def loop_report(decisions: pd.DataFrame) -> LoopReport:
         practice=_rate("what was done", closed["retained"]),
         by_action=by_action,
         by_month=by_month,
+        churnlab_reais=_dr(closed, best, "DR: offer churnlab's best action, R$", reais=True),
+        no_offer_reais=_dr(closed, np.full(len(closed), "none", dtype=object), "DR: offer nothing, R$",
+                           reais=True),
+        practice_reais=_done_reais(closed),
     )

@@ -246,6 +246,7 @@ REPORT = {
     "policy": Message("Policy", "Política"),
     "retention": Message("Retention", "Retenção"),
     "interval": Message("95% interval", "Intervalo de 95%"),
+    "reais": Message("R$ per case (value kept − cost)", "R$ por caso (valor mantido − custo)"),
     "cases": Message("Cases", "Casos"),
     "churnlab": Message("Offer churnlab's best action to every case (doubly robust)",
                         "Oferecer a todos a melhor ação do churnlab (duplamente robusto)"),
@@ -260,12 +261,15 @@ REPORT = {
         "The doubly-robust values estimate the retention had every case been offered that policy's "
         "action, weighting each closed case by the probability with which its offer was drawn (logged "
         "when it was made); they are unbiased whatever the model's own estimates are worth. Followed and "
-        "not followed are plain rates: leads choose when to follow, so they are not a causal comparison.",
+        "not followed are plain rates: leads choose when to follow, so they are not a causal comparison. "
+        "R$ per case is the dentist's value when retained minus the cost of the action taken: what "
+        "churnlab's recommendations maximise.",
         "Os valores duplamente robustos estimam a retenção caso todos recebessem a ação daquela política, "
         "pesando cada caso fechado pela probabilidade com que sua oferta foi sorteada (registrada no "
         "momento da oferta); não têm viés, valham o que valerem as estimativas do próprio modelo. Seguida e "
         "não seguida são taxas simples: quem escolhe seguir é a equipe, então não são uma comparação "
-        "causal."),
+        "causal. R$ por caso é o valor do dentista quando mantido menos o custo da ação tomada: o que "
+        "as recomendações do churnlab maximizam."),
     "no_exploration": Message(
         "No offer was drawn at random (exploration 0): only the value of churnlab's own policy is "
         "identified; the other lines rest on the model. Use --explore 0.1 to learn them.",

@@ -216,7 +216,8 @@ def _recommendation_rows(rows: pd.DataFrame, run_id: int) -> list[dict]:
             "dismissal_risk": _number(row.get("dismissal_risk")),
             "expected_gain": _number(row.get("expected_gain")),
         }  # fmt: skip
-        record.update({name: _number(row.get(name)) for name in schema.EFFECT_COLUMNS})
+        record.update({name: _number(row.get(name))
+                       for name in (*schema.EFFECT_COLUMNS, "dentist_value", *schema.COST_COLUMNS)})
         out.append(record)
     return out
 

@@ -13,6 +13,7 @@ from churnlab.io.records import ACTION_LABELS
 
 ACTIONS = ACTION_LABELS  # "none" first, then the six actions
 EFFECT_COLUMNS = tuple(f"p_retained_{action}" for action in ACTIONS)
+COST_COLUMNS = tuple(f"cost_{action}" for action in ACTIONS)
 
 metadata = sa.MetaData()
 
@@ -40,8 +41,11 @@ recommendations = sa.Table(
     sa.Column("dismissal_risk", sa.Float),
     sa.Column("expected_gain", sa.Float),
     *(sa.Column(name, sa.Float) for name in EFFECT_COLUMNS),
+    sa.Column("dentist_value", sa.Float),  # from migration 0002: what keeping the dentist is worth
+    *(sa.Column(name, sa.Float) for name in COST_COLUMNS),
 )  # fmt: skip
-"""One row per open case and run: the model's effects, its best action and what was offered."""
+"""One row per open case and run: the model's effects, its best action, what was offered, and
+(from migration 0002) the dentist's value and each action's cost in R$."""
 
 outcomes = sa.Table(
     "outcomes", metadata,

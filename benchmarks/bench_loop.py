@@ -50,6 +50,8 @@ def main() -> None:
     print(f"true retention: offering churnlab's best {mean('true_churnlab'):.4f}, offering nothing special "
           f"{mean('true_no_offer'):.4f}, what was done {mean('true_practice'):.4f}, the analysts' own "
           f"choices alone {mean('true_analysts'):.4f}")
+    print(f"true R$ per case: offering churnlab's best {mean('true_churnlab_reais'):,.0f}, offering nothing "
+          f"special {mean('true_no_offer_reais'):,.0f}, what was done {mean('true_practice_reais'):,.0f}")
     print(coverage_table(simulations).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
 
 

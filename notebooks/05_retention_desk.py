@@ -43,11 +43,14 @@ print(f"{report.recommended} cases offered, {report.closed} closed; {len(store.r
 #
 # The doubly-robust value weights each closed case by the probability with
 # which its offer was drawn — recorded when it was made — so it is unbiased
-# whatever the model's own estimates are worth.
+# whatever the model's own estimates are worth. In retention and in R$ per
+# case (the dentist's value when kept minus the cost of the action taken).
 
 # %%
 for estimate, truth in ((report.churnlab, year.true_churnlab), (report.no_offer, year.true_no_offer),
-                        (report.practice, year.true_practice)):
+                        (report.practice, year.true_practice),
+                        (report.churnlab_reais, year.true_churnlab_reais),
+                        (report.practice_reais, year.true_practice_reais)):
     print(f"{estimate}   truth {truth:.4f}")
 print(f"followed: {report.followed}\nnot followed: {report.not_followed}")
 

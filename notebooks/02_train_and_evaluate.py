@@ -38,7 +38,7 @@ from churnlab.synthetic.generator import generate
 from churnlab.synthetic.writer import write_dataset
 
 workdir = Path(tempfile.mkdtemp())
-data = generate(3000, seed=2024, open_share=0.25)
+data = generate(2000, seed=2024, open_share=0.25)
 folder = write_dataset(data, workdir / "synthetic", seed=2024)
 model = train_model(folder, random_state=0)
 print(model.card["data"])

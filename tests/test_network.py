@@ -315,7 +315,7 @@ def _mutate(text: str, edits) -> str:
     return text
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(roster_edits=EDITS, production_edits=EDITS)
 def test_damaged_network_files_never_give_a_traceback(tmp_path_factory, roster_edits, production_edits):
     data = tmp_path_factory.mktemp("damaged")

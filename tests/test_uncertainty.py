@@ -33,14 +33,19 @@ def test_intervals_cover_the_true_uplift_and_are_saved_safely(learner):
     assert skops_types(sio.dumps(rec)) <= ALLOWED_TYPES
 
 
-def test_the_s_learners_shrinkage_is_outside_its_intervals():
-    """Known limit: the bootstrap measures variance, not the penalised S-learner's shrinkage."""
+def test_the_model_error_widens_intervals_over_the_s_learners_shrinkage():
+    """The bootstrap alone measures variance: the penalised S-learner's shrinkage (0.3 → ~0.21) lies
+    outside it. The cross-fitted model error (what resampling cannot see) brings the truth inside."""
     X, actions, retained, true_uplift = _world(3000, 0.3, 1)
     rec = ActionRecommender(learner="s", n_bootstrap=20, random_state=0).fit(X, actions, retained)
-    low, high = rec.predict_uplift_interval(X, level=0.9)
     fees = X["p_reason_fees"].to_numpy() == 1
-    assert high["new_prices"][fees].mean() < 0.3  # the effect (0.3) is shrunk to ~0.21
+    low, high = rec.predict_uplift_interval(X, level=0.9)
+    assert ((low["new_prices"] <= 0.3) & (0.3 <= high["new_prices"]))[fees].mean() > 0.9
     assert ((low["new_prices"] <= 0) & (0 <= high["new_prices"]))[~fees].mean() > 0.9
+    assert rec.model_error_[0] == 0 and (rec.model_error_[1:] >= 0).all()
+    rec.model_error_ = None  # the percentile bootstrap alone
+    _, high = rec.predict_uplift_interval(X, level=0.9)
+    assert high["new_prices"][fees].mean() < 0.3
 
 
 def test_min_confidence_recommends_only_what_the_evidence_supports():

@@ -342,7 +342,38 @@ class ActionRecommender(BaseEstimator):
             raise ValueError(f"min_confidence needs uplift intervals: set n_bootstrap >= {MIN_BOOTSTRAP}")
         self.bootstrap_models_ = [self._fit_learner(self.learner_, Z[i], codes[i], y[i])
                                   for i in bootstrap_samples(codes, self.n_bootstrap, self.random_state)]
+        self.model_error_ = self._model_error(Z, codes, y) if self.bootstrap_models_ else None
         return self
+
+    def _model_error(self, Z, codes, y) -> np.ndarray:
+        """Per label, the sd of the uplift's error that resampling cannot see (bias, misspecification).
+
+        Cross-fitted: on each held-out fold, the squared distance between the
+        learner's uplift and the doubly-robust pseudo-outcome's, minus that
+        pseudo-outcome's own noise (the squared outcome residual over the squared
+        propensity, for the cases that got the action or ``none``), averaged;
+        what is left is the learner's mean squared error against the truth.
+        """
+        labels = np.array(ACTION_LABELS, dtype=object)
+        excess = np.full((len(y), _N_ACTIONS), np.nan)
+        for train, test in _folds(codes, self.cv, self.random_state):
+            fitted = self._fit_learner(self.learner_, Z[train], codes[train], y[train])
+            uplift = self._predict_learner(self.learner_, fitted, Z[test])
+            logistic = _fit_s(Z[train], codes[train], y[train], self.C_["s"], self.modifiers_)
+            boosted = _fit_s_hgb(Z[train], codes[train], y[train], self.random_state)
+            q = (_predict_s(logistic, Z[test], self.modifiers_) + _predict_s_hgb(boosted, Z[test])) / 2
+            pi = np.maximum(_propensities_z(_fit_propensity_z(Z[train], codes[train], self.propensity_C_),
+                                            Z[test]), self.clip)
+            gamma = dr_scores(labels[codes[test]], y[test], _frame(pi, None), _frame(q, None),
+                              clip=self.clip).to_numpy()
+            rows = np.arange(len(test))
+            got = codes[test]
+            noise = (y[test] - q[rows, got]) ** 2 / pi[rows, got] ** 2
+            for j in range(1, _N_ACTIONS):
+                distance = (gamma[:, j] - gamma[:, 0] - (uplift[:, j] - uplift[:, 0])) ** 2
+                excess[test, j] = distance - noise * ((got == j) | (got == 0))
+        error = np.sqrt(np.maximum(np.nanmean(excess[:, 1:], axis=0), 0.0))
+        return np.concatenate([[0.0], np.where(self.supported_[1:], error, np.nan)])
 
     def _fit_learner(self, learner: str, Z, codes, y):
         custom = self.outcome_learner
@@ -462,7 +493,8 @@ class ActionRecommender(BaseEstimator):
             raise ValueError("no uplift intervals: fit with n_bootstrap >= "
                              f"{MIN_BOOTSTRAP} (e.g. ActionRecommender(n_bootstrap=30))")
         draws = np.stack([self._predict_learner(self.learner_, m, Z) for m in self.bootstrap_models_])
-        low, high = uplift_interval(draws, level or self.min_confidence or 0.9)
+        low, high = uplift_interval(draws, level or self.min_confidence or 0.9,
+                                   getattr(self, "model_error_", None))
         return _frame(low, X.index), _frame(high, X.index)
 
     def confident_actions(self, X) -> np.ndarray:

@@ -261,13 +261,8 @@ def score(
     jobs: Annotated[
         int | None, typer.Option("--jobs", "-j", min=1, help="Parsing processes (default: all cores).")
     ] = None,
-    store: Annotated[str | None, typer.Option(
-        "--store", envvar="CHURNLAB_STORE", help="Case store to record the open cases' offers and the "
-        "closed cases' outcomes in: a SQLite file path or a SQLAlchemy URL (default: "
-        "$CHURNLAB_STORE).")] = None,
-    explore: Annotated[float, typer.Option(
-        "--explore", min=0.0, max=1.0, help="Share of open cases offered a random eligible action "
-        "(columns offered_action, explored, offer_probability).")] = 0.0,
+    store: _RecordIn = None,
+    explore: _Explore = 0.0,
 ) -> None:
     """Score every form, closed or open, into a CSV ordered by priority for the retention team.
 
@@ -301,6 +296,14 @@ def score(
 
 
 _MODEL_DIR_HELP = "Model folder (default: the bundled models/default)."
+_RecordIn = Annotated[str | None, typer.Option(
+    "--store", envvar="CHURNLAB_STORE", help="Case store to record the open cases' offers and the folder's "
+    "closed cases in: a SQLite file path or a SQLAlchemy URL (default: $CHURNLAB_STORE; none: nothing "
+    "recorded).")]
+_Explore = Annotated[float, typer.Option(
+    "--explore", min=0.0, max=1.0, help="Share of open cases offered a random eligible action instead of "
+    "the best (logged with its probability; marked in the worklist and in scores.csv's explored), so "
+    "every action stays learnable. 0.1 is a good start.")]
 
 
 def _pseudonymize(table, column: str) -> None:
@@ -404,14 +407,8 @@ def worklist(
     lang: Annotated[str, typer.Option(
         "--lang", help="Language of the page, the headers and the reasons: 'pt' (Brazilian Portuguese) "
         "or 'en'.")] = "pt",
-    store: Annotated[str | None, typer.Option(
-        "--store", envvar="CHURNLAB_STORE", help="Case store to record the offers and the folder's closed "
-        "cases in: a SQLite file path or a SQLAlchemy URL (default: $CHURNLAB_STORE; none: nothing "
-        "recorded).")] = None,
-    explore: Annotated[float, typer.Option(
-        "--explore", min=0.0, max=1.0, help="Share of open cases offered a random eligible action instead "
-        "of the best (logged with its probability; the worklist marks them), so every action stays "
-        "learnable. 0.1 is a good start.")] = 0.0,
+    store: _RecordIn = None,
+    explore: _Explore = 0.0,
 ) -> None:
     """Write the retention leads' worklist: open cases ranked by expected gain, with a budget chart.
 

@@ -103,7 +103,8 @@ class CaseStore:
         ``offers`` has ``case_key``, ``best_action``, ``offered_action``,
         ``offer_probability``, ``explored`` and the ``p_retained_<action>``
         effects (:func:`churnlab.app.exploration.offers`), optionally
-        ``opened_on``, ``dismissal_risk``, ``expected_gain``.
+        ``opened_on``, ``dismissal_risk``, ``expected_gain``, ``dentist_value``
+        and the ``cost_<action>`` columns (for the report in R$).
         """
         rows = offers[offers["case_key"].notna()].drop_duplicates("case_key")
         fingerprint = _fingerprint(rows, model_id)

@@ -315,6 +315,8 @@ def people_table(frame: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> pd.DataFr
     out = for_people(frame.drop(columns=[c for c in _MACHINE_ONLY if c in frame]), lang)
     if "opened_on" in out:
         out["opened_on"] = pd.to_datetime(out["opened_on"], errors="coerce")  # dd/mm/aaaa in CSV and Excel
+    if "status" in out:
+        out["status"] = [say(f"status.{v}", lang) if f"status.{v}" in MESSAGES else v for v in out["status"]]
     order = [c for c in _PEOPLE_FIRST if c in out] + [c for c in out if c not in _PEOPLE_FIRST]
     return out[order].rename(columns=lambda c: column_title(c, lang))
 

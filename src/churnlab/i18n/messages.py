@@ -3,7 +3,7 @@
 Keys are dotted: ``action.<label>``, ``reason.<dismissal reason>``,
 ``feature.<feature>[.variant]`` (case reasons), ``network.<group>[.variant]``
 (network reasons), ``column.<column>`` (headers of files for people),
-``page.*``, ``chart.*``, ``report.*`` and ``sheet.*``. A message is a :meth:`str.format`
+``page.*``, ``chart.*``, ``report.*``, ``status.*`` and ``sheet.*``. A message is a :meth:`str.format`
 template; its number fields are written the reader's way by
 :func:`churnlab.i18n.say`. To add a language, add a field to :class:`Message`
 and fill it everywhere (a test checks no key lacks it).
@@ -286,6 +286,14 @@ REPORT = {
     "chart_churnlab": Message("churnlab's policy (doubly robust, 95%)", "política do churnlab (DR, 95%)"),
 }
 
+STATUSES = {
+    "open": Message("open", "aberto"),
+    "retained": Message("retained", "retido"),
+    "dismissed": Message("dismissed", "desligado"),
+    "not_retention": Message("not a retention case", "não é caso de retenção"),
+    "unknown": Message("status unreadable", "situação ilegível"),
+}
+
 SHEETS = {
     "open_cases": Message("Open cases", "Casos abertos"),
     "network": Message("Not yet asked", "Ainda não pediram"),
@@ -295,7 +303,7 @@ MESSAGES: dict[str, Message] = {
     f"{prefix}.{key}": message
     for prefix, table in (
         ("action", ACTIONS), ("reason", DISMISSAL_REASONS), ("feature", FEATURES), ("network", NETWORK),
-        ("column", COLUMNS), ("page", PAGE), ("chart", CHART), ("report", REPORT), ("sheet", SHEETS),
+        ("column", COLUMNS), ("page", PAGE), ("chart", CHART), ("report", REPORT), ("status", STATUSES), ("sheet", SHEETS),
     )
     for key, message in table.items()
 }  # fmt: skip

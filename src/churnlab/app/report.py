@@ -9,14 +9,13 @@ the network) in Portuguese or English.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from churnlab.app.pages import CSP, png_base64
+from churnlab.app.pages import headings, page_head, png_base64, text
 from churnlab.app.worklist import action_words
 from churnlab.evaluation.loop_report import LoopReport, loop_report
 from churnlab.i18n import DEFAULT_LANGUAGE, check_language, date, money, percent, say
@@ -30,10 +29,6 @@ def store_report(store: CaseStore) -> tuple[LoopReport, pd.DataFrame]:
     return loop_report(decisions), decisions
 
 
-def _cell(value: object) -> str:
-    return html.escape(str(value))
-
-
 def _policy_row(label: str, value: PolicyValue, lang: str, reais: PolicyValue | None = None) -> str:
     interval = "" if not np.isfinite(value.low) else \
         f"{percent(value.low, lang, 1)} – {percent(value.high, lang, 1)}"
@@ -41,7 +36,7 @@ def _policy_row(label: str, value: PolicyValue, lang: str, reais: PolicyValue | 
     if reais is not None and np.isfinite(reais.value):
         in_reais = (f"<td class=num>{money(reais.value, lang, 0)}</td>"
                     f"<td class=num>{money(reais.low, lang, 0)} – {money(reais.high, lang, 0)}</td>")
-    return (f"<tr><td>{_cell(label)}</td><td class=num>{percent(value.value, lang, 1)}</td>"
+    return (f"<tr><td>{text(label)}</td><td class=num>{percent(value.value, lang, 1)}</td>"
             f"<td class=num>{interval}</td>{in_reais}<td class=num>{value.n}</td></tr>")
 
 
@@ -75,21 +70,16 @@ def render_report(report: LoopReport, decisions: pd.DataFrame, lang: str = DEFAU
                   open=report.recommended - report.closed, first=first, last=last,
                   made=dt.datetime.now().strftime("%d/%m/%Y %H:%M"))
     parts = [
-        "<!DOCTYPE html>",
-        f'<html lang="{"pt-BR" if lang == "pt" else lang}"><head><meta charset="utf-8">',
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
-        f"<title>{_cell(title)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>{_cell(title)}</h1>",
-        f'<p class="meta">{_cell(summary)}</p>',
+        *page_head(title, _CSS, lang),
+        f'<p class="meta">{text(summary)}</p>',
     ]
     if not report.closed:
-        parts += [f"<p>{_cell(say('report.nothing', lang))}</p>", "</body></html>"]
+        parts += [f"<p>{text(say('report.nothing', lang))}</p>", "</body></html>"]
         return "\n".join(parts)
-    header = "".join(f"<th>{_cell(say(k, lang))}</th>" for k in
-                     ("report.policy", "report.retention", "report.interval", "report.reais",
-                      "report.interval", "report.cases"))
+    header = headings("report.policy", "report.retention", "report.interval", "report.reais",
+                      "report.interval", "report.cases", lang=lang)
     parts += [
-        f"<h2>{_cell(say('report.policies', lang))}</h2>",
+        f"<h2>{text(say('report.policies', lang))}</h2>",
         f"<table id=policies><thead><tr>{header}</tr></thead><tbody>",
         _policy_row(say("report.churnlab", lang), report.churnlab, lang, report.churnlab_reais),
         _policy_row(say("report.no_offer", lang), report.no_offer, lang, report.no_offer_reais),
@@ -97,26 +87,25 @@ def render_report(report: LoopReport, decisions: pd.DataFrame, lang: str = DEFAU
         _policy_row(say("report.followed", lang), report.followed, lang),
         _policy_row(say("report.not_followed", lang), report.not_followed, lang),
         "</tbody></table>",
-        f'<p class="note">{_cell(say("report.method", lang))}</p>',
+        f'<p class="note">{text(say("report.method", lang))}</p>',
     ]
     if not (decisions["explore_share"] > 0).any():
-        parts.append(f'<p class="warn">{_cell(say("report.no_exploration", lang))}</p>')
+        parts.append(f'<p class="warn">{text(say("report.no_exploration", lang))}</p>')
     words = action_words(lang)
-    header = "".join(f"<th>{_cell(say(k, lang))}</th>" for k in
-                     ("report.offered", "report.cases", "report.followed_share", "report.retention",
-                      "report.if_offered_to_all", "report.interval"))
+    header = headings("report.offered", "report.cases", "report.followed_share", "report.retention",
+                      "report.if_offered_to_all", "report.interval", lang=lang)
     parts += [
-        f"<h2>{_cell(say('report.by_action', lang))}</h2>",
+        f"<h2>{text(say('report.by_action', lang))}</h2>",
         f"<table id=by-action><thead><tr>{header}</tr></thead><tbody>",
-        *(f"<tr><td>{_cell(words.get(a, a))}</td><td class=num>{int(r.cases)}</td>"
+        *(f"<tr><td>{text(words.get(a, a))}</td><td class=num>{int(r.cases)}</td>"
           f"<td class=num>{percent(r.followed, lang)}</td>"
           f"<td class=num>{percent(r.retention, lang, 1)}</td>"
           f"<td class=num>{percent(r.if_offered_to_all, lang, 1)}</td>"
           f"<td class=num>{percent(r.low, lang, 1)} – {percent(r.high, lang, 1)}</td></tr>"
           for a, r in report.by_action.iterrows()),
         "</tbody></table>",
-        f"<h2>{_cell(say('report.by_month', lang))}</h2>",
-        f'<div class="chart"><img alt="{_cell(say("report.by_month", lang))}" '
+        f"<h2>{text(say('report.by_month', lang))}</h2>",
+        f'<div class="chart"><img alt="{text(say("report.by_month", lang))}" '
         f'src="data:image/png;base64,{png_base64(_month_figure(report.by_month, lang))}"></div>',
         "</body></html>",
     ]

@@ -12,7 +12,6 @@ behind the chart; notebooks plot it too. ``churnlab worklist`` runs
 from __future__ import annotations
 
 import datetime as dt
-import html
 import os
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from churnlab.app.excel import write_workbook
-from churnlab.app.pages import CSP, png_base64
+from churnlab.app.pages import headings, page_head, png_base64, text
 from churnlab.app.scoring import for_people, rank, score_cases
 from churnlab.app.spreadsheet import write_people_csv
 from churnlab.errors import FormParseError
@@ -119,12 +118,6 @@ def budget_figure(scores: pd.DataFrame, lang: str = DEFAULT_LANGUAGE):
     return fig
 
 
-def _text(value: object) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    return html.escape(str(value))
-
-
 _CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 1.5rem;
        color: #1f2933; }
@@ -167,27 +160,27 @@ _JS = """
 """
 
 def _options(values: list[str], words: dict[str, str] | None = None) -> str:
-    return "".join(f'<option value="{_text(v)}">{_text((words or {}).get(v, v))}</option>'
+    return "".join(f'<option value="{text(v)}">{text((words or {}).get(v, v))}</option>'
                    for v in values)
 
 
 def _row(row: pd.Series, lang: str) -> str:
     reasons = row.get("reasons") if isinstance(row.get("reasons"), list) else []
-    items = "".join(f"<li>{_text(r.say(lang))}</li>" for r in reasons) \
-        or f"<li>{_text(say('page.no_strong_signal', lang))}</li>"
-    place = ", ".join(p for p in (_text(row.get("city")), _text(row.get("uf"))) if p)
+    items = "".join(f"<li>{text(r.say(lang))}</li>" for r in reasons) \
+        or f"<li>{text(say('page.no_strong_signal', lang))}</li>"
+    place = ", ".join(p for p in (text(row.get("city")), text(row.get("uf"))) if p)
     action = str(row.get("offered_action") or row["best_action"])
     words = say(f"action.{action}", lang) if action in ACTIONS else action
-    badge = f' <span class="explored">({_text(say("page.explored", lang))})</span>' \
+    badge = f' <span class="explored">({text(say("page.explored", lang))})</span>' \
         if row.get("explored") is True else ""
     return (
-        f'<tr data-uf="{_text(row.get("uf"))}" data-action="{_text(action)}">'
+        f'<tr data-uf="{text(row.get("uf"))}" data-action="{text(action)}">'
         f'<td class="num">{int(row["priority"])}</td>'
-        f'<td>{_text(row.get("dentist")) or _text(say("page.no_name", lang))}'
-        f'<div class="source">{_text(row.get("source"))}</div></td>'
+        f'<td>{text(row.get("dentist")) or text(say("page.no_name", lang))}'
+        f'<div class="source">{text(row.get("source"))}</div></td>'
         f"<td>{place}</td>"
         f'<td class="num">{percent(float(row["dismissal_risk"]), lang)}</td>'
-        f"<td>{_text(words)}{badge}</td>"
+        f"<td>{text(words)}{badge}</td>"
         f'<td class="num">{money(row["expected_gain"], lang)}</td>'
         f'<td><ul class="reasons">{items}</ul></td>'
         "</tr>"
@@ -202,28 +195,24 @@ def _reason_words(reasons: object, lang: str) -> str:
     return "; ".join(r.say(lang) for r in reasons) if isinstance(reasons, list) else str(reasons)
 
 
-def _headings(*keys: str, lang: str) -> str:
-    return "".join(f"<th>{_text(say(key, lang))}</th>" for key in keys)
-
-
 def _network_section(network: pd.DataFrame, lang: str) -> list[str]:
     """The second list: active dentists with no case yet, by expected loss over 90 days."""
     top = network.head(NETWORK_ROWS)
     rows = [
-        f"<tr><td>{int(r['priority'])}</td><td>{_text(r['name'])}</td>"
-        f"<td>{_text(r['city'])}/{_text(r['uf'])}</td><td>{percent(r['risk_90d'], lang)}</td>"
-        f"<td>{money(r['expected_loss'], lang)}</td><td>{_text(r['months_since_last_guide'])}</td>"
-        f"<td>{_text(_reason_words(r['reasons'], lang))}</td></tr>"
+        f"<tr><td>{int(r['priority'])}</td><td>{text(r['name'])}</td>"
+        f"<td>{text(r['city'])}/{text(r['uf'])}</td><td>{percent(r['risk_90d'], lang)}</td>"
+        f"<td>{money(r['expected_loss'], lang)}</td><td>{text(r['months_since_last_guide'])}</td>"
+        f"<td>{text(_reason_words(r['reasons'], lang))}</td></tr>"
         for _, r in top.iterrows()
     ]
     as_of = network.attrs.get("as_of")
     summary = say("page.network_summary", lang, n=len(network), shown=len(top),
                   as_of=date(as_of, lang) if as_of is not None else "")
     return [
-        f"<h2>{_text(say('page.network_heading', lang))}</h2>",
-        f'<p class="meta">{_text(summary)}</p>',
+        f"<h2>{text(say('page.network_heading', lang))}</h2>",
+        f'<p class="meta">{text(summary)}</p>',
         '<table id="network"><thead><tr><th>#</th>'
-        + _headings("column.dentist", "page.city_uf", "page.risk_90d", "page.expected_loss",
+        + headings("column.dentist", "page.city_uf", "page.risk_90d", "page.expected_loss",
                     "page.months_without_guide", "column.reasons", lang=lang)
         + "</tr></thead><tbody>",
         *rows,
@@ -241,39 +230,34 @@ def render_worklist(scores: pd.DataFrame, title: str | None = None, note: str | 
     made = dt.datetime.now().strftime("%d/%m/%Y %H:%M")
     total = money(table["expected_gain"].sum() if len(table) else 0.0, lang)
     parts = [
-        "<!DOCTYPE html>",
-        f'<html lang="{"pt-BR" if lang == "pt" else lang}"><head><meta charset="utf-8">',
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{_text(title)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>{_text(title)}</h1>",
-        f'<p class="meta">{_text(say("page.summary", lang, n=len(table), total=total, made=made))}'
-        + (f" {_text(note)}" if note else "") + "</p>",
+        *page_head(title, _CSS, lang),
+        f'<p class="meta">{text(say("page.summary", lang, n=len(table), total=total, made=made))}'
+        + (f" {text(note)}" if note else "") + "</p>",
     ]
     if not len(table):
-        parts += [f"<p>{_text(say('page.no_open_cases', lang))}</p>", *tail]
+        parts += [f"<p>{text(say('page.no_open_cases', lang))}</p>", *tail]
         return "\n".join(parts)
     chart = png_base64(budget_figure(table, lang))
     words = action_words(lang)
     offered = table["offered_action"] if "offered_action" in table else table["best_action"]
-    everyone = _text(say("page.all", lang))
-    showing = _text(say("page.showing", lang, shown="\0", total=len(table))).replace(
+    everyone = text(say("page.all", lang))
+    showing = text(say("page.showing", lang, shown="\0", total=len(table))).replace(
         "\0", f'<b id="shown">{len(table)}</b>')
     parts += [
-        f'<div class="chart"><img alt="{_text(say("page.chart_alt", lang))}" '
+        f'<div class="chart"><img alt="{text(say("page.chart_alt", lang))}" '
         f'src="data:image/png;base64,{chart}"></div>',
         '<div class="filters">',
         '<span><label for="filter-uf">UF</label> <select id="filter-uf">'
         f'<option value="">{everyone}</option>{_options(sorted(table["uf"].dropna().unique()))}'
         "</select></span>",
-        f'<span><label for="filter-action">{_text(say("column.best_action_words", lang))}</label> '
+        f'<span><label for="filter-action">{text(say("column.best_action_words", lang))}</label> '
         f'<select id="filter-action"><option value="">{everyone}</option>'
         f'{_options([a for a in ACTIONS if a in set(offered)], words)}'
         "</select></span>",
         f"<span>{showing}</span>",
         "</div>",
         '<table id="worklist"><thead><tr><th>#</th>'
-        + _headings("column.dentist", "page.city_uf", "page.risk", "column.best_action_words",
+        + headings("column.dentist", "page.city_uf", "page.risk", "column.best_action_words",
                     "page.expected_gain", "column.reasons", lang=lang)
         + "</tr></thead><tbody>",
         *(_row(row, lang) for _, row in table.iterrows()),

@@ -67,6 +67,10 @@ def test_report_without_a_store_is_a_usage_error(tmp_path, monkeypatch):
     monkeypatch.delenv("CHURNLAB_STORE", raising=False)
     result = runner.invoke(app, ["report", "--out", str(tmp_path / "r.html")])
     assert result.exit_code == 2 and "no case store" in result.output
+    typo = tmp_path / "no_such" / "store.db"
+    result = runner.invoke(app, ["report", "--store", str(typo), "--out", str(tmp_path / "r.html")])
+    assert result.exit_code == 2 and f"no case store at {typo}" in result.output
+    assert not typo.parent.exists()  # a typo does not leave an empty store behind
 
 
 def test_a_year_of_the_loop_the_report_covers_the_true_policy_value(tmp_path):

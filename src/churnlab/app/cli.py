@@ -499,7 +499,7 @@ def report(
     if lang not in LANGUAGES:
         raise _fail(f"--lang {lang}: choose one of {', '.join(LANGUAGES)}")
     try:
-        result = write_report(open_store(store), out, lang=lang)
+        result = write_report(open_store(store, create=False), out, lang=lang)
     except ChurnlabError as exc:
         raise _fail(str(exc)) from None
     value = result.churnlab

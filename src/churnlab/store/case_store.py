@@ -231,19 +231,26 @@ def _fingerprint(rows: pd.DataFrame, model_id: str) -> str:
     return hashlib.sha256(f"{model_id}\n{text}".encode()).hexdigest()
 
 
-def open_store(target: str | os.PathLike[str] | None = None) -> CaseStore:
+def open_store(target: str | os.PathLike[str] | None = None, create: bool = True) -> CaseStore:
     """The case store at ``target`` (a file path for SQLite or a SQLAlchemy URL), else ``$CHURNLAB_STORE``.
+
+    With ``create=False`` a SQLite file that does not exist is an error rather
+    than a new, empty store (a reader's typo must not look like "nothing yet").
 
     Raises
     ------
     DataError
-        No target given and ``CHURNLAB_STORE`` unset, or the store cannot be
-        opened or migrated (the message names the URL without its password).
+        No target given and ``CHURNLAB_STORE`` unset, no such file (with
+        ``create=False``), or the store cannot be opened or migrated (the
+        message names the URL without its password).
     """
     target = target or os.environ.get("CHURNLAB_STORE")
     if not target:
         raise DataError("no case store: give --store PATH_OR_URL or set CHURNLAB_STORE")
     url = _url(target)
+    if not create and url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        raise DataError(f"no case store at {url.removeprefix('sqlite:///')}: record one first with "
+                        "churnlab worklist (or score) --store")
     try:
         return CaseStore(url)
     except (SQLAlchemyError, OSError, ImportError) as exc:

@@ -115,6 +115,16 @@ def test_known_effects_are_recovered(world, fresh, learner):
     assert (v_rec - v_none) / (p_true.max(axis=1).mean() - v_none) > 0.85
 
 
+def test_s_mix_is_the_mean_of_the_logistic_and_boosted_s_learners(world, fresh):
+    X, actions, retained, _ = world
+    Xn, _ = fresh
+    effects = {learner: ActionRecommender(learner=learner, random_state=0).fit(X, actions, retained)
+               .predict_effects(Xn) for learner in ("s", "s_hgb", "s_mix")}
+    mean = (effects["s"] + effects["s_hgb"]) / 2
+    np.testing.assert_allclose(effects["s_mix"].to_numpy(), mean.to_numpy(), atol=1e-12)
+    assert not np.allclose(effects["s"].to_numpy(), effects["s_hgb"].to_numpy(), atol=0.01)
+
+
 def test_effects_frame_shape_and_propensities(world, fresh):
     X, actions, retained, _ = world
     Xn, _ = fresh

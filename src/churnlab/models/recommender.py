@@ -17,6 +17,11 @@ indicators, then scaling):
     action × effect-modifier interactions (by default the stated-reason
     probabilities ``p_reason_*``: which action helps depends on why the
     dentist wants to leave); effects come from switching the indicators.
+``"s_mix"``
+    The mean of the probabilities of the logistic S-learner and of ``"s_hgb"``
+    (the same S-learner of gradient-boosted trees, the action as a feature): it
+    fits linear and region-shaped effects alike, and is never far from the
+    better of the two where a small cross-validation cannot rank them.
 ``"t"`` (T-learner; ``"t_hgb"`` with gradient-boosted trees, chosen explicitly)
     One logistic regression per action on every feature, fitted on the cases
     where that action was tried.
@@ -36,8 +41,8 @@ other folds and recommends on the held-out fold, and that policy's value is
 estimated by DR on the held-out cases (R$ per case under ``economics``; one
 common outcome model per fold keeps the comparison paired). A candidate less
 than one paired standard error behind the best counts as a tie, and ties go
-to the first of :data:`LEARNERS` (s, t, dr: pooled and least variable
-first). The table is kept in ``cv_results_``; the choice is refitted on all
+to the first of :data:`LEARNERS` (s, s_mix, t, dr: pooled and least
+variable first). The table is kept in ``cv_results_``; the choice is refitted on all
 cases.
 
 Measured on the synthetic generator (tuned on seeds 11–15, reported on fresh
@@ -115,7 +120,7 @@ class ActionRecommender(BaseEstimator):
 
     Parameters
     ----------
-    learner : {"auto", "s", "t", "dr", "s_hgb", "t_hgb", "x_hgb"}
+    learner : {"auto", "s", "s_mix", "t", "dr", "s_hgb", "t_hgb", "x_hgb"}
         Meta-learner (see the module docstring); ``"auto"`` picks the one with
         the best cross-validated DR policy value.
     economics : Economics or None
@@ -182,8 +187,8 @@ class ActionRecommender(BaseEstimator):
     models_ : object
         The fitted learner: a ``LogisticRegression`` (``"s"``), or a list with
         one ``LogisticRegression`` (``"t"``) or ridge regression (``"dr"``) per
-        label, ``None`` for labels without an estimate. Plain scikit-learn
-        objects, so skops can save them.
+        label, ``None`` for labels without an estimate; ``"s_mix"`` keeps a dict
+        of its two S-learners. Plain scikit-learn objects, so skops can save them.
 
     Examples
     --------
@@ -383,6 +388,8 @@ class ActionRecommender(BaseEstimator):
         if learner == "t":
             return _fit_t(Z, codes, y, self.C_["t"], self.supported_) if custom is None \
                 else _fit_t_with(Z, codes, y, self.supported_, custom)
+        if learner == "s_mix":
+            return {"s": self._fit_learner("s", Z, codes, y), "s_hgb": self._fit_learner("s_hgb", Z, codes, y)}
         if learner == "s_hgb":
             return _fit_s_hgb(Z, codes, y, self.random_state)
         if learner == "t_hgb":
@@ -394,6 +401,8 @@ class ActionRecommender(BaseEstimator):
                        self.effect_learner)
 
     def _predict_learner(self, learner: str, models, Z) -> np.ndarray:
+        if learner == "s_mix":
+            return (self._predict_learner("s", models["s"], Z) + self._predict_learner("s_hgb", models["s_hgb"], Z)) / 2
         if learner in ("t", "t_hgb"):
             p = _predict_t(models, Z)
         elif learner == "s" and self.outcome_learner is not None:
@@ -413,24 +422,27 @@ class ActionRecommender(BaseEstimator):
         costs = economics.action_costs_for(X)[list(ACTION_LABELS)].to_numpy()
         rewards = y * value - costs[np.arange(len(y)), codes]
         terms = {name: np.empty(len(y)) for name in (*AUTO_LEARNERS, NO_ACTION)}
-        seconds = dict.fromkeys(AUTO_LEARNERS, 0.0)
+        seconds = dict.fromkeys((*AUTO_LEARNERS, "s", "s_hgb"), 0.0)
         for train, test in _folds(codes, self.cv, self.random_state):
             Xt = X.iloc[test]
             pi = _propensities_z(_fit_propensity_z(Z[train], codes[train], self.propensity_C_),
                                  Z[test])
             fitted = {}
-            for name in AUTO_LEARNERS:
+            for name in ("s", "s_hgb", *AUTO_LEARNERS):
+                if name in fitted or name == "s_mix":
+                    continue
                 start = time.perf_counter()
                 fitted[name] = self._fit_learner(name, Z[train], codes[train], y[train])
                 seconds[name] += time.perf_counter() - start
+            fitted["s_mix"] = {"s": fitted["s"], "s_hgb": fitted["s_hgb"]}  # its parts, fitted once
+            seconds["s_mix"] = seconds["s"] + seconds["s_hgb"]
             # A common outcome model for every candidate's DR estimate keeps the comparison
             # paired; DR stays unbiased whatever model it is, and the better it fits the
             # narrower the comparison. The mean of this fold's logistic and boosted S-learners
             # fits linear and region-shaped effects alike (the logistic one alone left a boosted
             # candidate that was truly far ahead within one standard error on small data).
             q_eval = economics.expected_values(_frame(
-                (self._predict_learner("s", fitted["s"], Z[test])
-                 + self._predict_learner("s_hgb", fitted["s_hgb"], Z[test])) / 2, Xt.index), Xt)
+                self._predict_learner("s_mix", fitted["s_mix"], Z[test]), Xt.index), Xt)
             gamma = dr_scores(labels[codes[test]], rewards[test], _frame(pi, Xt.index),
                               q_eval.fillna(0.0), clip=self.clip).to_numpy()
             rows = np.arange(len(test))

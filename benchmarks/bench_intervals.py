@@ -46,7 +46,7 @@ def main() -> None:
     truth = data.truth.loc[is_open]
     p_true = truth[[f"p_retained_{a}" for a in ACTION_LABELS]].to_numpy()
     rows = []
-    for learner in ("s", "t", "dr"):
+    for learner in ("s", "s_mix", "t", "dr"):
         start = time.perf_counter()
         rec = ActionRecommender(learner=learner, economics=FREE_ACTIONS, n_bootstrap=args.bootstrap,
                                 random_state=0)

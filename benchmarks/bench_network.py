@@ -8,6 +8,10 @@ forms are passed as parsed records: parsing them is the case pipeline's
 benchmark, ``bench_parse.py``), reports peak memory, and backtests the model
 (trained on what was known at month 26, judged on the 90 days after) against
 the generator's true risk and the days-without-a-guide rules.
+
+``--ceiling`` also fits the same model given the generator's latent
+engagement (``SyntheticNetwork.engagement``, which no file holds) at every
+snapshot: how much of the gap to the truth is information the files lack.
 """
 
 from __future__ import annotations
@@ -18,16 +22,18 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+from sklearn.metrics import roc_auc_score
 
 from churnlab.app.network_scoring import score_network
 from churnlab.evaluation.network_backtest import backtest
-from churnlab.features.network import network_snapshots
-from churnlab.io.network import dentist_keys, read_network
+from churnlab.features.network import FEATURES, as_known_on, network_features, network_snapshots, next_event
+from churnlab.io.network import Network, dentist_keys, read_network
 from churnlab.models.churn_model import ChurnModel
 from churnlab.models.network_risk import NetworkRiskModel
 from churnlab.models.persistence import load_model
-from churnlab.synthetic.network import generate_network, write_network
+from churnlab.synthetic.network import SyntheticNetwork, generate_network, write_network
 
 TRUTH_MONTH = 26  # March 2024: the backtest's cutoff
 
@@ -41,6 +47,8 @@ def main() -> None:
     parser.add_argument("--dentists", type=int, default=50_000)
     parser.add_argument("--months", type=int, default=36)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--ceiling", action="store_true",
+                        help="also fit the model given the latent engagement (the files' information limit)")
     args = parser.parse_args()
 
     start = time.perf_counter()
@@ -84,6 +92,46 @@ def main() -> None:
     print(f"backtest from {metrics.attrs['cutoff']}: {metrics.attrs['dentists']:,} dentists, "
           f"{metrics.attrs['events']:,} asked to leave or left within 90 days")
     print(metrics.round(3).to_string())
+    if args.ceiling:
+        ceiling(network, net, cutoff, true_risk)
+
+
+class _WithLatent(NetworkRiskModel):
+    """The network model reading, besides its features, the generator's latent state."""
+
+    def _names(self) -> list[str]:
+        return [*FEATURES, "latent_engagement", "latent_fading"]
+
+
+def _with_latent(X: pd.DataFrame, net: SyntheticNetwork) -> pd.DataFrame:
+    latent = net.engagement.set_index(dentist_keys(net.engagement["cro"], net.engagement["uf"]))
+    rows = latent.index.get_indexer(X["key"])
+    columns = latent.columns.get_indexer(X["as_of"])
+    levels = latent.iloc[:, 3:].to_numpy(dtype=float)
+    fading = latent["fading_from"].to_numpy()[rows] <= X["as_of"].to_numpy()
+    return X.assign(latent_engagement=levels[rows, columns - 3], latent_fading=fading.astype(float))
+
+
+def ceiling(network: Network, net: SyntheticNetwork, cutoff: pd.Timestamp, true_risk) -> None:
+    """AUC on the backtest's 90 days of the model with and without the latent state, and of the truth."""
+    X_train, y_train = network_snapshots(as_known_on(network, cutoff), horizon_days=0)
+    X = network_features(network, cutoff)
+    X = X.assign(as_of=cutoff, key=X.index)
+    outcome = next_event(network, X.index, cutoff)
+    left = ((outcome["event"] == 1) & (outcome["duration"] <= 90)).to_numpy()
+    truth = true_risk(X.index, cutoff).to_numpy()
+    known = ~np.isnan(truth)
+    aucs = {"truth (generator)": roc_auc_score(left[known], truth[known])}
+    for name, model, frame in (
+        ("churnlab network model (the files)", NetworkRiskModel(random_state=0), lambda f: f),
+        ("the same + latent engagement", _WithLatent(random_state=0), lambda f: _with_latent(f, net)),
+    ):
+        model.fit(frame(X_train), y_train)
+        risk = model.predict_risk(frame(X), [90]).iloc[:, 0].to_numpy()
+        aucs[name] = roc_auc_score(left[known], risk[known])
+    print("ceiling (AUC, same dentists and 90 days):")
+    for name, auc in aucs.items():
+        print(f"  {name}: {auc:.4f}")
 
 
 if __name__ == "__main__":

@@ -89,6 +89,14 @@ class SyntheticNetwork:
         each month end in ``truth_months`` and at the last one.
     end : pandas.Timestamp
         The last day simulated (the end of the last month).
+    engagement : pandas.DataFrame
+        The latent state no file shows: ``cro``, ``uf``, ``fading_from`` (the month
+        end from which the dentist's engagement fades, the first one if it faded
+        before the data began, NaT if never), then one
+        column per month end (a Timestamp) with the engagement at that date
+        (NaN before the dentist joined). For measuring how much of the gap to
+        the truth is information the files do not hold
+        (``benchmarks/bench_network.py --ceiling``).
     """
 
     roster: pd.DataFrame
@@ -98,6 +106,7 @@ class SyntheticNetwork:
     case_truth: pd.DataFrame
     truth: pd.DataFrame
     end: pd.Timestamp
+    engagement: pd.DataFrame
 
 
 def _month_end(m: int) -> pd.Timestamp:
@@ -328,7 +337,22 @@ def generate_network(
         case_truth=pd.DataFrame(case_truths).reset_index(drop=True),
         truth=pd.concat(truths, ignore_index=True),
         end=end,
+        engagement=_engagement(net),
     )
+
+
+def _engagement(net: _Network) -> pd.DataFrame:
+    """The latent engagement at every month end simulated, and when fading began (see the class)."""
+    months = sorted(net.levels)
+    levels = np.column_stack([net.levels[m] for m in months])
+    levels[np.asarray(months)[None, :] < net.entry[:, None]] = np.nan
+    onset = net.fade_onset
+    fading = pd.Series([_month_end(max(int(m), 0)) if m < 10**6 else pd.NaT for m in onset])
+    frame = pd.DataFrame(levels, columns=[_month_end(m) for m in months])
+    frame.insert(0, "fading_from", fading)
+    frame.insert(0, "uf", net.uf)
+    frame.insert(0, "cro", net.cro)
+    return frame
 
 
 def _open_cases(

@@ -190,6 +190,28 @@ def test_backtest_beats_the_days_without_a_guide_rule(network, folder):
     assert model["AUC"] <= metrics.loc["truth (generator)", "AUC"] + 0.05  # the truth is the ceiling
 
 
+def test_the_generator_keeps_the_latent_engagement_it_simulated():
+    net = generate_network(600, seed=3, months=24)
+    latent = net.engagement
+    months = [c for c in latent.columns if isinstance(c, pd.Timestamp)]
+    assert list(latent.columns[:3]) == ["cro", "uf", "fading_from"] and len(months) == 24
+    assert len(latent) == len(net.roster)
+    # NaN before a dentist joined, a number from then on
+    joined = pd.to_datetime(net.roster["Data inclusão"], dayfirst=True).to_numpy()
+    before = latent[months].isna().to_numpy()
+    assert (before == (np.array(months, dtype="datetime64[ns]")[None, :] < joined[:, None])).all()
+    # those fading lose engagement afterwards; the others wander around where they were
+    end = months[-1]
+    fading = latent["fading_from"].notna() & (latent["fading_from"] <= months[0])
+    change = latent[end] - latent[months[0]]
+    assert change[fading].mean() < change[~fading].mean() - 1.5  # -0.12 a month for 23 months
+    # and production follows it: the month's guides rise with the engagement
+    production = net.production.assign(key=dentist_keys(net.production["cro"], net.production["uf"]))
+    last = production.loc[production["month"] == end + pd.offsets.MonthBegin(-1)].set_index("key")["guides"]
+    level = latent.set_index(dentist_keys(latent["cro"], latent["uf"]))[end].reindex(last.index)
+    assert np.corrcoef(level, np.log(last))[0, 1] > 0.2
+
+
 def test_truncated_concordance_counts_pairs():
     # dentist 0 leaves on day 10, 1 on day 50, 2 never (followed 90 days)
     duration, event = np.array([10, 50, 90]), np.array([1, 1, 0])

@@ -370,8 +370,11 @@ class ActionRecommender(BaseEstimator):
         for train, test in _folds(codes, self.cv, self.random_state):
             fitted = self._fit_learner(self.learner_, Z[train], codes[train], y[train])
             uplift = self._predict_learner(self.learner_, fitted, Z[test])
-            logistic = _fit_s(Z[train], codes[train], y[train], self.C_["s"], self.modifiers_)
-            boosted = _fit_s_hgb(Z[train], codes[train], y[train], self.random_state)
+            if self.learner_ == "s_mix" and self.outcome_learner is None:  # q's parts: fitted just now
+                logistic, boosted = fitted["s"], fitted["s_hgb"]
+            else:
+                logistic = _fit_s(Z[train], codes[train], y[train], self.C_["s"], self.modifiers_)
+                boosted = _fit_s_hgb(Z[train], codes[train], y[train], self.random_state)
             q_logistic = _predict_s(logistic, Z[test], self.modifiers_)
             q_boosted = _predict_s_hgb(boosted, Z[test])
             q = (q_logistic + q_boosted) / 2

@@ -22,13 +22,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from churnlab.app.network_scoring import score_network
 from churnlab.evaluation.network_backtest import backtest
-from churnlab.features.network import FEATURES, as_known_on, network_features, network_snapshots, next_event
+from churnlab.features.network import FEATURES, as_known_on, network_features, network_snapshots
 from churnlab.io.network import Network, dentist_keys, read_network
 from churnlab.models.churn_model import ChurnModel
 from churnlab.models.network_risk import NetworkRiskModel
@@ -88,12 +87,12 @@ def main() -> None:
         return truth.loc[truth["as_of"] == cutoff].set_index("key")["true_risk_90d"].reindex(keys)
 
     cutoff = pd.Timestamp("2022-01-01") + pd.offsets.MonthBegin(TRUTH_MONTH) + pd.offsets.MonthEnd(0)
-    metrics, _ = backtest(network, cutoff=cutoff, truth=true_risk)
+    metrics, scores = backtest(network, cutoff=cutoff, truth=true_risk)
     print(f"backtest from {metrics.attrs['cutoff']}: {metrics.attrs['dentists']:,} dentists, "
           f"{metrics.attrs['events']:,} asked to leave or left within 90 days")
     print(metrics.round(3).to_string())
     if args.ceiling:
-        ceiling(network, net, cutoff, true_risk)
+        ceiling(network, net, cutoff, scores)
 
 
 class _WithLatent(NetworkRiskModel):
@@ -105,33 +104,26 @@ class _WithLatent(NetworkRiskModel):
 
 def _with_latent(X: pd.DataFrame, net: SyntheticNetwork) -> pd.DataFrame:
     latent = net.engagement.set_index(dentist_keys(net.engagement["cro"], net.engagement["uf"]))
+    months = pd.Index([c for c in latent.columns if isinstance(c, pd.Timestamp)])
     rows = latent.index.get_indexer(X["key"])
-    columns = latent.columns.get_indexer(X["as_of"])
-    levels = latent.iloc[:, 3:].to_numpy(dtype=float)
+    levels = latent[months].to_numpy(dtype=float)[rows, months.get_indexer(X["as_of"])]
     fading = latent["fading_from"].to_numpy()[rows] <= X["as_of"].to_numpy()
-    return X.assign(latent_engagement=levels[rows, columns - 3], latent_fading=fading.astype(float))
+    return X.assign(latent_engagement=levels, latent_fading=fading.astype(float))
 
 
-def ceiling(network: Network, net: SyntheticNetwork, cutoff: pd.Timestamp, true_risk) -> None:
-    """AUC on the backtest's 90 days of the model with and without the latent state, and of the truth."""
+def ceiling(network: Network, net: SyntheticNetwork, cutoff: pd.Timestamp, scores: pd.DataFrame) -> None:
+    """The backtest's AUCs of the model and the truth beside the same model given the latent state."""
     X_train, y_train = network_snapshots(as_known_on(network, cutoff), horizon_days=0)
-    X = network_features(network, cutoff)
+    X = network_features(network, cutoff).loc[scores.index]
     X = X.assign(as_of=cutoff, key=X.index)
-    outcome = next_event(network, X.index, cutoff)
-    left = ((outcome["event"] == 1) & (outcome["duration"] <= 90)).to_numpy()
-    truth = true_risk(X.index, cutoff).to_numpy()
-    known = ~np.isnan(truth)
-    aucs = {"truth (generator)": roc_auc_score(left[known], truth[known])}
-    for name, model, frame in (
-        ("churnlab network model (the files)", NetworkRiskModel(random_state=0), lambda f: f),
-        ("the same + latent engagement", _WithLatent(random_state=0), lambda f: _with_latent(f, net)),
-    ):
-        model.fit(frame(X_train), y_train)
-        risk = model.predict_risk(frame(X), [90]).iloc[:, 0].to_numpy()
-        aucs[name] = roc_auc_score(left[known], risk[known])
+    model = _WithLatent(random_state=0).fit(_with_latent(X_train, net), y_train)
+    scores = scores.assign(latent=model.predict_risk(_with_latent(X, net), [90]).iloc[:, 0].to_numpy())
+    known = scores["truth (generator)"].notna()
     print("ceiling (AUC, same dentists and 90 days):")
-    for name, auc in aucs.items():
-        print(f"  {name}: {auc:.4f}")
+    for column, name in (("truth (generator)", "truth (generator)"),
+                         ("churnlab network model", "churnlab network model (the files)"),
+                         ("latent", "the same + latent engagement")):
+        print(f"  {name}: {roc_auc_score(scores.loc[known, 'left_within'], scores.loc[known, column]):.4f}")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ the learner shares across resamples, so the recommender widens it by its
 cross-fitted model error (:meth:`ActionRecommender._model_error`, the error
 resampling cannot see); ``tests/test_uncertainty.py`` and
 ``benchmarks/bench_intervals.py`` measure the coverage of the true uplift on
-simulated data.
+simulated data, and that the lower end, which ``min_confidence`` reads, holds at
+the nominal one-sided level for the S-learner, whose misses lie above.
 """
 
 from __future__ import annotations

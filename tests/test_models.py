@@ -134,6 +134,18 @@ def test_tagger_vocabulary_keeps_no_digits_or_first_names():
     assert not [term for term in vocabulary if any(ch.isdigit() for ch in term) or "fernanda" in term]
 
 
+def test_tagger_vocabulary_keeps_no_surnames():
+    """Surnames are in no bundled list: the anonymiser's name detection (after a title, after a
+    first name) must keep them out of the vocabulary that the model file saves."""
+    notes = ["Dra Fernanda Quintanilha liga por causa das glosas", "o Dr. Bezerra reclama das glosas",
+             "vai se aposentar, disse a Sra. Albuquerque", "aposentadoria: Marcos Vasconcelos Tavares"] * 3
+    tagger = ReasonTagger(min_df=1).fit(notes, ["glosas", "glosas", "retired", "retired"] * 3)
+    vocabulary = tagger.pipeline_.named_steps["words"].vocabulary_
+    assert "glosas" in vocabulary and "aposentar" in vocabulary
+    surnames = ("quintanilha", "bezerra", "albuquerque", "vasconcelos", "tavares")
+    assert not [term for term in vocabulary if any(name in term for name in surnames)]
+
+
 def test_implausible_production_is_capped_in_the_economics():
     econ = Economics()
     production = [2000.0, econ.production_cap, 999_999_999_999.99]

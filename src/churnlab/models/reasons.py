@@ -30,13 +30,16 @@ from churnlab.io.glosas import text_before_mentions
 from churnlab.io.names import first_names
 from churnlab.io.records import DISMISSAL_REASONS
 from churnlab.io.text import fold
+from churnlab.privacy.anonymize import mask_people
 
 REASON_COLUMNS = [f"p_reason_{key}" for key in DISMISSAL_REASONS]
 """Columns :meth:`ReasonTagger.transform` returns, one per dismissal reason."""
 
 
 def _notes(notes: Iterable[str | None]) -> list[str]:
-    return [fold(text_before_mentions(n or "")) for n in notes]
+    """The text the tagger reads: people masked (their names must not reach the saved
+    vocabulary), glosa listings cut, accents and case folded."""
+    return [fold(text_before_mentions(mask_people(n or ""))) for n in notes]
 
 
 class ReasonTagger(TransformerMixin, BaseEstimator):
@@ -75,8 +78,8 @@ class ReasonTagger(TransformerMixin, BaseEstimator):
         self.random_state = random_state
 
     def _pipeline(self) -> Pipeline:
-        # Letters only and no first names: the fitted vocabulary is saved in the model
-        # file, which must hold no phone number, document or person's name from the notes.
+        # Letters only and no first names (beside the masking in _notes): the fitted vocabulary
+        # is saved in the model file, which must hold no phone number, document or person's name.
         words = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), min_df=self.min_df,
                                 sublinear_tf=True, strip_accents="unicode",
                                 token_pattern=r"(?u)\b[^\W\d_]{2,}\b",
@@ -87,6 +90,9 @@ class ReasonTagger(TransformerMixin, BaseEstimator):
 
     def fit(self, notes: Sequence[str | None], reasons: Sequence[str]) -> ReasonTagger:
         """Learn from notes and the reason ticked at the end of each case (one per note)."""
+        return self._fit_read(_notes(notes), reasons)
+
+    def _fit_read(self, read: list[str], reasons: Sequence[str]) -> ReasonTagger:
         reasons = np.asarray(reasons, dtype=object)
         unknown = sorted(set(reasons) - set(DISMISSAL_REASONS))
         if unknown:
@@ -96,7 +102,7 @@ class ReasonTagger(TransformerMixin, BaseEstimator):
         with warnings.catch_warnings():
             # Thirty reasons over a few dozen notes is expected here, not a regression problem.
             warnings.filterwarnings("ignore", message="The number of unique classes is greater")
-            self.pipeline_ = self._pipeline().fit(_notes(notes), reasons)
+            self.pipeline_ = self._pipeline().fit(read, reasons)
         # The words dropped as too rare are exactly the ones that name people: the model
         # file must not keep them (scikit-learn keeps them only for introspection).
         self.pipeline_.named_steps["words"].stop_words_ = None
@@ -105,8 +111,11 @@ class ReasonTagger(TransformerMixin, BaseEstimator):
 
     def transform(self, notes: Sequence[str | None]) -> pd.DataFrame:
         """One row per note, one ``p_reason_<key>`` column per dismissal reason."""
+        return self._transform_read(_notes(notes))
+
+    def _transform_read(self, read: list[str]) -> pd.DataFrame:
         check_is_fitted(self, "pipeline_")
-        proba = self.pipeline_.predict_proba(_notes(notes)).astype(float)
+        proba = self.pipeline_.predict_proba(read).astype(float)
         out = pd.DataFrame(0.0, index=range(len(proba)), columns=REASON_COLUMNS)
         out[[f"p_reason_{c}" for c in self.classes_]] = proba
         return out
@@ -118,17 +127,17 @@ class ReasonTagger(TransformerMixin, BaseEstimator):
         Features of training rows must not come from a tagger that saw their own
         label, or the downstream model would trust the tagger too much.
         """
-        notes = list(notes)
+        read = _notes(notes)  # once, not once per fold
         reasons = np.asarray(reasons, dtype=object)
-        out = pd.DataFrame(0.0, index=range(len(notes)), columns=REASON_COLUMNS)
+        out = pd.DataFrame(0.0, index=range(len(read)), columns=REASON_COLUMNS)
         counts = pd.Series(reasons).value_counts()
         splits = max(2, min(n_splits, int(counts.max())))
         folds = StratifiedKFold(splits, shuffle=True, random_state=random_state)
         rare = np.isin(reasons, counts[counts < splits].index)
         strata = np.where(rare, "_rare", reasons)
-        for train, test in folds.split(notes, strata):
+        for train, test in folds.split(read, strata):
             fold_tagger = ReasonTagger(C=self.C, min_df=self.min_df, random_state=self.random_state)
-            fold_tagger.fit([notes[i] for i in train], reasons[train])
-            out.iloc[test] = fold_tagger.transform([notes[i] for i in test]).to_numpy()
-        self.fit(notes, reasons)
+            fold_tagger._fit_read([read[i] for i in train], reasons[train])
+            out.iloc[test] = fold_tagger._transform_read([read[i] for i in test]).to_numpy()
+        self._fit_read(read, reasons)
         return out

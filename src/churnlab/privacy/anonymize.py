@@ -423,6 +423,34 @@ def anonymize_text(
     return plan.render()
 
 
+class _Blank(Pseudonymizer):
+    """Not a pseudonymiser: every value it is given becomes empty (see :func:`mask_people`)."""
+
+    def __init__(self) -> None:  # no key: nothing is derived
+        pass
+
+    def cpf(self, number: str) -> str:
+        return ""
+
+    cnpj = phone = protocol = name = cpf
+
+
+def mask_people(text: str) -> str:
+    """``text`` with every person :func:`anonymize_text` finds removed, not pseudonymised.
+
+    For text that trains a model whose file keeps words (the reason tagger's
+    vocabulary): names after a title or a first name, documents, phones and
+    protocols leave no token, not even a keyed one.
+
+    >>> mask_people("Dra Fernanda Quintanilha ligou do (71) 98765-4321 pelas glosas")
+    'Dra  ligou do  pelas glosas'
+    """
+    return anonymize_text(text, _BLANK)
+
+
+_BLANK = _Blank()
+
+
 # --- forms, records and files --------------------------------------------------------------
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
 
 import churnlab as cl
 from churnlab.app.scoring import score_cases
+from churnlab.features.labels import case_table
 from churnlab.models.fast_scoring import SingleCaseScorer
+from churnlab.models.recommender import ActionRecommender
 from conftest import REPO
 
 NUMBERS = ["dismissal_risk", "uplift", "expected_gain", "dentist_value",
@@ -29,10 +32,27 @@ def model():
     return cl.load_model()
 
 
-def test_single_case_path_equals_the_batch_path(model):
-    cases = list(cl.read_forms(REPO / "data" / "sample" / "forms"))
+@pytest.fixture(scope="module")
+def sample_cases():
+    return list(cl.read_forms(REPO / "data" / "sample" / "forms"))
+
+
+@pytest.fixture(scope="module", params=["s", "t", "s_mix"])
+def each_learner(request, model, sample_cases):
+    """The bundled model with its recommender refitted as each learner the fast path reads."""
+    table = case_table(sample_cases)
+    closed = table["closed"].to_numpy()
+    X = model.features([case for case, keep in zip(sample_cases, closed, strict=True) if keep])
+    recommender = ActionRecommender(learner=request.param, economics=model.economics, random_state=0)
+    recommender.fit(X, table.loc[closed, "action"], 1 - table.loc[closed, "dismissed"].astype(int))
+    return dataclasses.replace(model, recommender=recommender)
+
+
+def test_single_case_path_equals_the_batch_path(each_learner, sample_cases):
+    model, cases = each_learner, sample_cases
     batch = score_cases(cases, model).to_dict("records")
     fast = SingleCaseScorer(model)
+    assert fast.supported, model.recommender.learner_
     for case, expected in zip(cases, batch, strict=True):
         got = fast.score(case)
         for name in NUMBERS:
@@ -50,3 +70,21 @@ def test_a_case_with_nothing_on_it(model):
     got = SingleCaseScorer(model).score(case)
     assert math.isclose(got["dismissal_risk"], expected["dismissal_risk"], rel_tol=1e-9)
     assert _same_reasons(got["reasons"], expected["reasons"])
+
+
+def test_the_boosted_trees_walked_in_numpy_give_scikit_learns_probabilities():
+    """s_mix's boosted half on the single-case path: the same numbers as predict_proba, missing
+    values (learned to go left or right) included."""
+    import numpy as np
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from churnlab.models.fast_scoring import _Trees
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2000, 5))
+    y = (X[:, 0] + np.where(np.isnan(X[:, 1]), 2.0, X[:, 1]) + rng.normal(size=2000) > 0).astype(int)
+    X[rng.random(2000) < 0.2, 1] = np.nan
+    model = HistGradientBoostingClassifier(max_iter=50, random_state=0).fit(X, y)
+    trees = _Trees.of(model)
+    assert np.array_equal(trees.predict_proba(X), model.predict_proba(X)[:, 1])
+    assert np.array_equal(trees.predict_proba(X[:1]), model.predict_proba(X[:1])[:, 1])

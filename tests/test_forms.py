@@ -409,3 +409,14 @@ def test_same_file_name_in_two_folders_keeps_both(tmp_path, text_001):
 def test_a_missing_file_is_not_read_as_text():
     with pytest.raises(FormParseError, match=r"^data/typo\.txt: no such file$"):
         cl.parse_form("data/typo.txt")
+
+
+
+def test_a_box_label_with_a_typo_reads_as_its_option():
+    """Found by the damaged-forms fuzz test: "naoo" matched "nao", whose value is False, and the
+    falsy value sent the lookup on to a key that does not exist (KeyError)."""
+    from churnlab.io.forms import _VOCABULARIES, _match_box
+
+    for name, table in _VOCABULARIES.items():
+        for label, value in table.items():
+            assert _match_box(label + label[-1], name) == value, (name, label)

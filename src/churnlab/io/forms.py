@@ -70,8 +70,8 @@ def _match_box(label: str, vocabulary: str) -> str | None:
     close = difflib.get_close_matches(label, candidates, n=1, cutoff=0.8)
     if not close:
         return None
-    best = close[0]
-    return table.get(best) or table["ofertado " + best]
+    best = close[0]  # a key, or an action key without its "ofertado " (a value may be False: "nao")
+    return table[best] if best in table else table["ofertado " + best]
 
 
 _VOCABULARIES: dict[str, dict[str, object]] = {

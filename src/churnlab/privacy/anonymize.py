@@ -439,11 +439,8 @@ class _Blank(Pseudonymizer):
 
 
 def mask_people(text: str) -> str:
-    """``text`` with every person :func:`anonymize_text` finds removed, not pseudonymised.
-
-    For text that trains a model whose file keeps words (the reason tagger's
-    vocabulary): names after a title or a first name, documents, phones and
-    protocols leave no token, not even a keyed one.
+    """``text`` with what :func:`anonymize_text` finds removed, not pseudonymised: for text
+    whose words a model file keeps (the reason tagger's vocabulary), so no token is left.
 
     >>> mask_people("Dra Fernanda Quintanilha ligou do (71) 98765-4321 pelas glosas")
     'Dra  ligou do  pelas glosas'

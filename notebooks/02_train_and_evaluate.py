@@ -28,19 +28,13 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 import churnlab as cl
-from churnlab.app.training import train_model
-from churnlab.evaluation import plots, truth
-from churnlab.evaluation.metrics import compare_scores
-from churnlab.evaluation.off_policy import evaluate_policy, uplift_calibration
-from churnlab.features.labels import case_table
-from churnlab.io.folder import load_data_dir
-from churnlab.synthetic.generator import generate
-from churnlab.synthetic.writer import write_dataset
+import churnlab.evaluation as ev
+from churnlab.synthetic import generate, write_dataset
 
 workdir = Path(tempfile.mkdtemp())
 data = generate(2000, seed=2024, open_share=0.25)
 folder = write_dataset(data, workdir / "synthetic", seed=2024)
-model = train_model(folder, random_state=0)
+model = cl.train_model(folder, random_state=0)
 print(model.card["data"])
 
 # %% [markdown]
@@ -56,7 +50,7 @@ pd.DataFrame(model.card["risk_holdout_metrics"]).T
 # `truth.csv` keeps them, with the true risk.
 
 # %%
-loaded = load_data_dir(folder)
+loaded = cl.load_data_dir(folder)
 cases = list(loaded.forms)
 open_cases = [c for c in cases if c.status is None]
 X = model.features(open_cases, loaded.glosas)
@@ -66,12 +60,12 @@ scores = {
     "churnlab": model.risk.predict_proba(X)[:, 1],
     "Bayes limit": t["dismissal_risk"].to_numpy(),
 }
-compare_scores(y, scores).round(3)
+ev.compare_scores(y, scores).round(3)
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-plots.roc_plot(y, scores, ax=axes[0])
-plots.calibration_plot(y, scores, ax=axes[1])
+ev.roc_plot(y, scores, ax=axes[0])
+ev.calibration_plot(y, scores, ax=axes[1])
 fig.tight_layout()
 
 # %% [markdown]
@@ -82,13 +76,13 @@ fig.tight_layout()
 
 # %%
 effects = model.recommender.predict_effects(X)
-true = truth.true_effects(t)
+true = ev.true_effects(t)
 curves = {
-    action: truth.uplift_curve((effects[action] - effects["none"]).to_numpy(),
-                               (true[action] - true["none"]).to_numpy())
+    action: ev.uplift_curve((effects[action] - effects["none"]).to_numpy(),
+                            (true[action] - true["none"]).to_numpy())
     for action in cl.ACTIONS
 }
-plots.uplift_plot(curves);
+ev.uplift_plot(curves);
 
 # %% [markdown]
 # ## Policy value: recommended vs historical vs oracle
@@ -98,11 +92,11 @@ plots.uplift_plot(curves);
 
 # %%
 recommended = model.recommender.recommend(X)
-money = truth.policy_values(t, {"churnlab": recommended}, X, model.economics)
-retention = truth.policy_values(t, {"churnlab": effects.idxmax(axis=1).to_numpy()})
+money = ev.policy_values(t, {"churnlab": recommended}, X, model.economics)
+retention = ev.policy_values(t, {"churnlab": effects.idxmax(axis=1).to_numpy()})
 fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-plots.policy_plot(money["value"], ax=axes[0], unit="R$ per case")
-plots.policy_plot(retention["value"], ax=axes[1], unit="retention rate")
+ev.policy_plot(money["value"], ax=axes[0], unit="R$ per case")
+ev.policy_plot(retention["value"], ax=axes[1], unit="retention rate")
 fig.tight_layout()
 money.round(2)
 
@@ -118,10 +112,10 @@ money.round(2)
 # %%
 closed = [c for c in cases if c.status in ("retained", "dismissed")]
 Xc = model.features(closed, loaded.glosas)
-table = case_table(closed)
-ope = evaluate_policy(model.recommender, Xc, table["action"].to_numpy(),
-                      (table["dismissed"] == 0).astype(int).to_numpy(),
-                      units="retention", cv=3, random_state=0)
+table = cl.case_table(closed)
+ope = ev.evaluate_policy(model.recommender, Xc, table["action"].to_numpy(),
+                         (table["dismissed"] == 0).astype(int).to_numpy(),
+                         units="retention", cv=3, random_state=0)
 ope[["dr", "dr_low", "dr_high", "ipw", "ipw_low", "ipw_high"]].round(3)
 
 # %% [markdown]
@@ -133,8 +127,8 @@ ope[["dr", "dr_low", "dr_high", "ipw", "ipw_low", "ipw_high"]].round(3)
 # a lead can trust "a bigger predicted uplift is a bigger real one".
 
 # %%
-calibration = uplift_calibration(model.recommender, Xc, table["action"].to_numpy(),
-                                 (table["dismissed"] == 0).astype(int).to_numpy(),
-                                 cv=3, random_state=0)
-plots.uplift_calibration_plot(calibration)
+calibration = ev.uplift_calibration(model.recommender, Xc, table["action"].to_numpy(),
+                                    (table["dismissed"] == 0).astype(int).to_numpy(),
+                                    cv=3, random_state=0)
+ev.uplift_calibration_plot(calibration)
 calibration.round(3)

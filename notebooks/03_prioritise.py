@@ -24,12 +24,10 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 
 import churnlab as cl
-from churnlab.app.scoring import rank
-from churnlab.app.worklist import budget_curve, write_worklist
 
 DATA = Path("..") / "data" / "sample"
 scores = cl.score(DATA / "forms", glosas=DATA / "glosas.csv")
-open_cases = rank(scores[scores["status"] == "open"])  # this morning's calls, numbered from 1
+open_cases = cl.rank(scores[scores["status"] == "open"])  # this morning's calls, numbered from 1
 print(f"{len(scores)} forms scored, {len(open_cases)} open")
 
 # %% [markdown]
@@ -52,7 +50,7 @@ open_cases[["priority", "dentist", "city", "uf", "dismissal_risk", "best_action"
 # %%
 fig, ax = plt.subplots(figsize=(7, 4))
 for order in ("expected_gain", "dismissal_risk"):
-    curve = budget_curve(open_cases, order_by=order)
+    curve = cl.budget_curve(open_cases, order_by=order)
     ax.plot(curve.index, curve.to_numpy(), label=f"ranked by {order}")
 ax.set(xlabel="calls made", ylabel="expected gain (R$)", title="Budget curve")
 ax.legend();
@@ -70,5 +68,5 @@ open_cases["best_action"].value_counts()
 # filters by state and action, as `churnlab worklist` writes it.
 
 # %%
-page = write_worklist(open_cases, Path(tempfile.mkdtemp()) / "worklist.html")
+page = cl.write_worklist(open_cases, Path(tempfile.mkdtemp()) / "worklist.html")
 print(page, page.stat().st_size, "bytes")

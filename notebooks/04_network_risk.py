@@ -14,9 +14,10 @@
 # %% [markdown]
 # # 04 · Network risk: every dentist, before they ask to leave
 #
-# The bundled sample also describes its network (contract 4): `roster.csv`,
+# The bundled sample also describes its network: `roster.csv`,
 # `production.csv`, the glosa export and the forms, whose first contact is the
-# day a dentist asked to leave. Here: read it, score every active dentist with
+# day a dentist asked to leave (the files are described in 'Network files',
+# docs/concepts/contracts/network-files.md). Here: read it, score every active dentist with
 # the bundled model's network model, look at who is at risk and why, and
 # backtest the model against the loyalty tool's days-without-a-guide rules.
 
@@ -26,8 +27,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 
 import churnlab as cl
-from churnlab.evaluation.network_backtest import backtest
-from churnlab.evaluation.plots import capture_plot, survival_plot
+from churnlab.evaluation import backtest, capture_plot, survival_plot
 
 DATA = Path("..") / "data" / "sample"
 network = cl.read_network(DATA)

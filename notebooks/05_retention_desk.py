@@ -28,13 +28,11 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from churnlab.app.loop_simulation import simulate_loop
-from churnlab.app.report import render_report
-from churnlab.models.persistence import load_model
-from churnlab.store import open_store
+import churnlab as cl
 
-store = open_store(Path(tempfile.mkdtemp()) / "desk.db")  # a SQLite file; a PostgreSQL URL works alike
-year = simulate_loop(load_model(), store, months=12, cases_per_month=100, explore=0.1, follow=0.8, seed=7)
+store = cl.open_store(Path(tempfile.mkdtemp()) / "desk.db")  # a SQLite file; a PostgreSQL URL works alike
+year = cl.simulate_loop(cl.load_model(), store, months=12, cases_per_month=100,
+                        explore=0.1, follow=0.8, seed=7)
 report = year.report
 print(f"{report.recommended} cases offered, {report.closed} closed; {len(store.runs())} runs recorded")
 
@@ -82,5 +80,5 @@ plt.tight_layout()
 
 # %%
 page = Path(tempfile.mkdtemp()) / "report.html"
-page.write_text(render_report(report, store.decisions(), lang="pt"), encoding="utf-8")
+page.write_text(cl.render_report(report, store.decisions(), lang="pt"), encoding="utf-8")
 print(f"wrote {page} ({page.stat().st_size // 1024} kB)")

@@ -1,13 +1,28 @@
 """churnlab: dismissal risk and retention actions for a dental health-plan network.
 
-The public API: reading forms (:func:`parse_form`, :func:`read_forms`), glosa
-histories (:func:`read_glosa_csv`, :func:`glosa_kind`), features
-(:func:`build_features`), the models (:class:`DismissalRiskModel`,
-:class:`ActionRecommender`, :class:`ReasonTagger`), training
-(:func:`train_model`), scoring (:func:`score`, :func:`load_model`), the
-economics of an action (:class:`Economics`) and the network (contract 4:
-:func:`read_network`, :func:`network_features`, :class:`NetworkRiskModel`,
-:func:`score_network`).
+The public API, as a data scientist uses it (``import churnlab as cl``):
+
+- reading: forms (:func:`parse_form`, :func:`read_forms`), glosa histories
+  (:func:`read_glosa_csv`, :func:`glosa_kind`) and a whole data folder
+  (:func:`load_data_dir`);
+- features and labels: :func:`build_features`, :func:`case_table`;
+- the models: :class:`DismissalRiskModel`, :class:`ActionRecommender`,
+  :class:`ReasonTagger`, the economics of an action (:class:`Economics`) and
+  the fitted bundle :class:`ChurnModel`;
+- training and scoring: :func:`train_model`, :func:`load_model`,
+  :func:`score`, :func:`rank`, the worklist (:func:`write_worklist`,
+  :func:`budget_curve`);
+- the network ('Network files' in the docs,
+  docs/concepts/contracts/network-files.md): :func:`read_network`,
+  :func:`network_features`, :class:`NetworkRiskModel`, :func:`score_network`;
+- the case store and its report: :func:`open_store`, :class:`CaseStore`,
+  :func:`store_report`, :func:`render_report`, :func:`simulate_loop`;
+- errors: :class:`ChurnlabError` and its kinds.
+
+Two public subpackages hold the rest: :mod:`churnlab.evaluation` (measuring
+models and policies, off-policy estimates, plots) and :mod:`churnlab.synthetic`
+(the generator, whose data come with their truth). Every other module path is
+internal and may change between releases.
 
 The package reads as its stages: ``io`` (forms, glosa exports, data folders)
 → ``features`` → ``models`` → ``evaluation`` → ``app`` (scoring, training,
@@ -19,9 +34,13 @@ so ``import churnlab`` and ``churnlab --help`` stay fast.
 from __future__ import annotations
 
 import importlib
+from importlib import metadata
 from typing import TYPE_CHECKING
 
-__version__ = "0.2.0"
+try:  # pyproject.toml's version is the one source; installing records it
+    __version__ = metadata.version("churnlab")
+except metadata.PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"
 
 _EXPORTS: dict[str, str] = {
     "ACTIONS": "churnlab.io.records",
@@ -37,26 +56,36 @@ _EXPORTS: dict[str, str] = {
     "read_forms": "churnlab.io.batch",
     "glosa_kind": "churnlab.io.glosas",
     "read_glosa_csv": "churnlab.io.glosas",
+    "load_data_dir": "churnlab.io.folder",
     "build_features": "churnlab.features.cases",
+    "case_table": "churnlab.features.labels",
     "ReasonTagger": "churnlab.models.reasons",
     "DismissalRiskModel": "churnlab.models.risk",
     "ActionRecommender": "churnlab.models.recommender",
     "Economics": "churnlab.models.economics",
     "ChurnModel": "churnlab.models.churn_model",
     "load_model": "churnlab.models.persistence",
-    "evaluate_policy": "churnlab.evaluation.off_policy",
     "train_model": "churnlab.app.training",
     "score": "churnlab.app.scoring",
+    "rank": "churnlab.app.scoring",
+    "budget_curve": "churnlab.app.worklist",
+    "write_worklist": "churnlab.app.worklist",
     "read_network": "churnlab.io.network",
     "network_features": "churnlab.features.network",
     "NetworkRiskModel": "churnlab.models.network_risk",
     "score_network": "churnlab.app.network_scoring",
+    "CaseStore": "churnlab.store",
+    "open_store": "churnlab.store",
+    "store_report": "churnlab.app.report",
+    "render_report": "churnlab.app.report",
+    "simulate_loop": "churnlab.app.loop_simulation",
 }
 
 __all__ = [
     "ACTIONS",
     "ACTION_LABELS",
     "ActionRecommender",
+    "CaseStore",
     "ChurnModel",
     "ChurnlabError",
     "DISMISSAL_REASONS",
@@ -69,18 +98,26 @@ __all__ = [
     "NetworkRiskModel",
     "ReasonTagger",
     "RetentionCase",
+    "budget_curve",
     "build_features",
-    "evaluate_policy",
+    "case_table",
     "glosa_kind",
+    "load_data_dir",
     "load_model",
     "network_features",
+    "open_store",
     "parse_form",
+    "rank",
     "read_forms",
     "read_glosa_csv",
     "read_network",
+    "render_report",
     "score",
     "score_network",
+    "simulate_loop",
+    "store_report",
     "train_model",
+    "write_worklist",
 ]
 
 
@@ -99,14 +136,18 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
+    from churnlab.app.loop_simulation import simulate_loop
     from churnlab.app.network_scoring import score_network
-    from churnlab.app.scoring import score
+    from churnlab.app.report import render_report, store_report
+    from churnlab.app.scoring import rank, score
     from churnlab.app.training import train_model
+    from churnlab.app.worklist import budget_curve, write_worklist
     from churnlab.errors import ChurnlabError, DataError, FormParseError, ModelFileError
-    from churnlab.evaluation.off_policy import evaluate_policy
     from churnlab.features.cases import build_features
+    from churnlab.features.labels import case_table
     from churnlab.features.network import network_features
     from churnlab.io.batch import FormBatch, read_forms
+    from churnlab.io.folder import load_data_dir
     from churnlab.io.forms import parse_form
     from churnlab.io.glosas import glosa_kind, read_glosa_csv
     from churnlab.io.network import read_network
@@ -118,3 +159,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from churnlab.models.reasons import ReasonTagger
     from churnlab.models.recommender import ActionRecommender
     from churnlab.models.risk import DismissalRiskModel
+    from churnlab.store import CaseStore, open_store

@@ -1,1 +1,49 @@
-"""synthetic"""
+"""The generator: synthetic forms, glosas and networks whose true probabilities are known.
+
+Only two real case records exist, so models are trained and judged on
+generated data too; every assumption is stated in the generator's modules and
+none was estimated from real data. Public (``from churnlab.synthetic import ...``):
+
+- retention cases: :func:`generate` simulates them, :func:`write_dataset`
+  writes a data folder ('Batch CLI' in the docs,
+  docs/concepts/contracts/batch-cli.md) with ``truth.csv`` beside it;
+- a network: :func:`generate_network` simulates dentists month by month,
+  :func:`write_network` writes its files ('Network files',
+  docs/concepts/contracts/network-files.md) with ``network_truth.csv``.
+
+The modules inside this package are internal.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+_EXPORTS: dict[str, str] = {
+    "generate": "churnlab.synthetic.generator",
+    "write_dataset": "churnlab.synthetic.writer",
+    "generate_network": "churnlab.synthetic.network",
+    "write_network": "churnlab.synthetic.network",
+}
+
+__all__ = ["generate", "generate_network", "write_dataset", "write_network"]
+
+
+def __getattr__(name: str):
+    """Import a public name from its module on first use (PEP 562)."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'churnlab.synthetic' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
+    from churnlab.synthetic.generator import generate
+    from churnlab.synthetic.network import generate_network, write_network
+    from churnlab.synthetic.writer import write_dataset

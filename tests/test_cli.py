@@ -29,7 +29,7 @@ def trained(tmp_path_factory):
     return data, model
 
 
-def test_parse_prints_contract_1_json_lines(tmp_path):
+def test_parse_prints_parsed_record_json_lines(tmp_path):
     (tmp_path / "bad.txt").write_text("not a form", encoding="utf-8")
     result = runner.invoke(app, ["parse", str(CASE_RECORDS), str(tmp_path / "bad.txt")])
     assert result.exit_code == 1

@@ -14,7 +14,7 @@ from conftest import case_record, seed_form
 
 D = dt.date
 
-# Contract-1 fields of the markdown export case record that hold no personal data, exactly as the form says.
+# Parsed-record fields of the markdown case record that hold no personal data, exactly as the form says.
 SEED_001 = {
     "cro_count": 2,
     "operator": "ODONTOLIFE",

@@ -1,4 +1,4 @@
-"""The network (contract 4): reading roster and production, features as of a date, the model, the command."""
+"""The network files: reading roster and production, features as of a date, the model, the command."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def _cli(*args: str):
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory) -> Path:
-    """A generated network of 400 dentists over 36 months, written as contract-4 files."""
+    """A generated network of 400 dentists over 36 months, written as the network files."""
     out = tmp_path_factory.mktemp("network")
     write_network(generate_network(400, seed=5, truth_months=(26,)), out, layouts=("plain", "markdown"))
     return out
@@ -145,7 +145,7 @@ def test_later_production_and_glosas_do_not_move_a_row(network):
     pd.testing.assert_frame_equal(before, network_features(changed, as_of))
 
 
-def test_active_dentists_are_those_of_contract_4(network):
+def test_active_dentists_are_those_the_network_files_page_defines(network):
     as_of = pd.Timestamp("2024-06-30")
     X = network_features(network, as_of)
     roster = network.roster.loc[X.index]
@@ -223,7 +223,7 @@ def test_truncated_concordance_counts_pairs():
 # --- the command and the API -----------------------------------------------------------------
 
 
-def test_network_command_writes_contract_4_scores(folder, model_dir, tmp_path):
+def test_network_command_writes_network_scores_as_documented(folder, model_dir, tmp_path):
     out = tmp_path / "network_scores.csv"
     result = _cli("network", str(folder), "--model", str(model_dir), "--as-of", "2024-10-15",
                   "--out", str(out))

@@ -1,4 +1,4 @@
-"""Contract-1 records of the bundled sample stay what they were before the redesign.
+"""Parsed records of the bundled sample stay what they were before the redesign.
 
 The digest below was recorded from the records ``churnlab parse data/sample/forms``
 printed before the package was split into subpackages (commit 942e6b1). Keys
@@ -27,7 +27,7 @@ SAMPLE_DIGEST = "dcfce563fe14d361b1d688f5e1f7bea5fd21686ee7909925b0f4dffb372b58c
 
 
 def test_sample_records_are_unchanged():
-    # the 400 case forms; the network's forms (net_*) came later, with the network (contract 4)
+    # the 400 case forms; the network's forms (net_*) came later, with the network files
     batch = cl.read_forms(sorted((REPO / "data" / "sample" / "forms").glob("case_*")))
     assert len(batch) == 400 and not batch.failures
     digest = hashlib.sha256()

@@ -17,7 +17,8 @@ class FormParseError(ChurnlabError):
     reason : str
         What is wrong and, where possible, how to fix it.
     field : str, optional
-        The contract-1 field concerned, when the problem is one field.
+        The field concerned (a key of 'Parsed record',
+        docs/concepts/contracts/parsed-record.md), when the problem is one field.
     """
 
     def __init__(self, source: str, reason: str, field: str | None = None) -> None:

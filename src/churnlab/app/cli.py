@@ -326,7 +326,9 @@ def network(
     pseudonymize: Annotated[bool, typer.Option(
         "--pseudonymize", help="Name dentists by keyed pseudonyms (key from CHURNLAB_ANON_KEY).")] = False,
 ) -> None:
-    """Score every active dentist's risk of asking to leave within 30/90/180 days (contract 4).
+    """Score every active dentist's risk of asking to leave within 30/90/180 days.
+
+    The files it reads: 'Network files' (docs/concepts/contracts/network-files.md).
 
     Rows are ordered by expected loss (90-day risk × the dentist's value).
     Exit status: 0 when every row of the files was read, 1 when some were

@@ -1,4 +1,6 @@
-"""Score the whole network (contract 4): who is likely to ask to leave, before they do.
+"""Score the whole network: who is likely to ask to leave, before they do.
+
+The files read and written: 'Network files' (docs/concepts/contracts/network-files.md).
 
 :func:`score_network` is what ``churnlab network`` runs and notebooks call:
 every dentist active on the as-of date, with ``risk_30d``/``risk_90d``/
@@ -31,7 +33,8 @@ NETWORK_SCORE_COLUMNS = [
     "expected_loss", "reasons", "months_since_last_guide", "guides_3m", "glosas_3m", "glosas_12m",
     "tenure_months", "earlier_cases",
 ]  # fmt: skip
-"""Columns of ``network_scores.csv``, in order (contract 4's ``cro``, ``uf``, ``risk_90d`` and context)."""
+"""Columns of ``network_scores.csv``, in order (``cro``, ``uf``, ``risk_90d`` as 'Network files' states,
+and context)."""
 
 
 def _as_of(value: str | pd.Timestamp | None, network: Network) -> pd.Timestamp:

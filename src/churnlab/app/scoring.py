@@ -40,7 +40,8 @@ SCORE_COLUMNS = [
     "best_action_note", "status", "dentist", "city", "uf", "opened_on", "case_key",
     *[f"cost_{label}" for label in ACTION_LABELS],
 ]  # fmt: skip
-"""Columns of a scores table, in order (contract 3's columns and context for a reader).
+"""Columns of a scores table, in order (those of 'Batch CLI', docs/concepts/contracts/batch-cli.md,
+and context for a reader).
 
 ``case_key`` (:func:`churnlab.io.keys.case_key`: the protocol number, else CRO/UF/opening
 date) names the case across runs, for the case store; ``cost_<action>`` is what each action
@@ -50,7 +51,7 @@ CaseInput = RetentionCase | dict | str | os.PathLike
 
 
 def _as_cases(items: CaseInput | Iterable[CaseInput]) -> list[RetentionCase]:
-    """Cases from records, contract-1 dicts, form texts, files or folders."""
+    """Cases from records, parsed-record dicts, form texts, files or folders."""
     if isinstance(items, (RetentionCase, dict, str, os.PathLike)):
         items = [items]
     cases: list[RetentionCase] = []
@@ -135,7 +136,8 @@ def score(
     ----------
     forms_or_records
         A form's text, a file or folder of forms, a :class:`RetentionCase`, a
-        contract-1 dict, or a list of any of these.
+        parsed-record dict ('Parsed record', docs/concepts/contracts/parsed-record.md),
+        or a list of any of these.
     model : ChurnModel or path, optional
         A loaded model or a model folder; the bundled ``models/default`` when None.
     glosas : DataFrame or path, optional

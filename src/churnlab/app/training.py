@@ -5,7 +5,7 @@ glosa export, build features as of each case's opening, measure the risk model
 on a held-out quarter of the closed cases against baselines, then fit the
 reason tagger, the risk model and the action recommender on all closed cases.
 Open and ``not_retention`` cases are not used for fitting. When the folder
-also has the network files (contract 4), the network model is backtested and
+also has the network files (docs/concepts/contracts/network-files.md), the network model is backtested and
 fitted too.
 """
 
@@ -65,7 +65,7 @@ def holdout_report(X: pd.DataFrame, y: np.ndarray, random_state: int | None = 0,
 def train_model(data_dir: str | os.PathLike[str], *, economics: Economics | None = None,
                 random_state: int | None = 0, progress: bool = False, n_bootstrap: int = 0,
                 min_confidence: float | None = None) -> ChurnModel:
-    """Fit every model on the closed cases of a data folder (contract 3).
+    """Fit every model on the closed cases of a data folder (docs/concepts/contracts/batch-cli.md).
 
     ``n_bootstrap`` and ``min_confidence`` go to the :class:`ActionRecommender`:
     uplift intervals from that many refits, and recommending an action only

@@ -10,7 +10,8 @@ checks that a row is the same with or without the data after it.
 
 A dentist is *active* on a date when included on or before it, not yet
 left (``Data desligamento`` after it, no case ended in dismissal on or
-before it) and without a retention case open on it (contract 4).
+before it) and without a retention case open on it ('Network files',
+docs/concepts/contracts/network-files.md).
 """
 
 from __future__ import annotations

@@ -81,7 +81,7 @@ class FormBatch(list):
         self.failures: list[FormParseError] = list(failures)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per parsed form, contract-1 keys as columns."""
+        """One row per parsed form, the parsed record's keys as columns."""
         import pandas as pd
 
         return pd.DataFrame([case.to_json_dict() for case in self])

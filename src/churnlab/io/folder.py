@@ -1,4 +1,4 @@
-"""From a data folder (contract 3) to the tables models learn from.
+"""From a data folder ('Batch CLI', docs/concepts/contracts/batch-cli.md) to the tables models learn from.
 
 A data folder holds ``forms/`` (retention forms, any supported layout) and,
 optionally, ``glosas.csv`` (the operator's glosa export). :func:`load_data_dir`

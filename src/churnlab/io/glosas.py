@@ -3,7 +3,7 @@
 Glosa histories reach churnlab two ways: written by analysts inside the notes
 of a retention form (``FEV/23 1273027 - 20/1 Descrição: 3040 - GLOSA TECNICA
 ... 3040 rx enviados sem condições de analise``) and as the operator's export
-``glosas.csv`` (contract 3). Both become frames with the same columns
+``glosas.csv`` (docs/concepts/contracts/batch-cli.md). Both become frames with the same columns
 (:data:`COLUMNS`) so they can be concatenated and turned into features.
 
 Each code is tagged ``technical`` (clinical audit) or ``administrative``
@@ -35,7 +35,7 @@ from churnlab.io.text import fold
 HEADER: tuple[str, ...] = (
     "CRO", "UF", "Guia", "Competência", "Data", "Código", "Descrição", "Valor glosado",
 )  # fmt: skip
-"""The header row of the operator's glosa export (contract 3), in order."""
+"""The header row of the operator's glosa export ('Batch CLI' in the docs), in order."""
 
 COLUMNS: tuple[str, ...] = (
     "cro", "uf", "guide", "competence", "date", "code", "description", "value", "kind",
@@ -341,7 +341,7 @@ def _cleaned(table: Table, column: str, collapse: bool = False) -> pd.Series:
 def read_glosa_csv(
     path: str | os.PathLike[str], errors: Literal["raise", "collect"] = "raise"
 ) -> pd.DataFrame:
-    """Read the operator's glosa export (contract 3).
+    """Read the operator's glosa export ('Batch CLI', docs/concepts/contracts/batch-cli.md).
 
     The file is UTF-8 (a BOM is accepted), ``;``-separated, with decimal
     commas, dates ``dd/mm/yyyy``, competences ``MM/YYYY`` and the header

@@ -1,4 +1,6 @@
-"""The network (contract 4): the roster of credentialed dentists, their monthly production, their cases.
+"""The network: the roster of credentialed dentists, their monthly production, their cases.
+
+The files are stated in 'Network files' (docs/concepts/contracts/network-files.md).
 
 A data folder may describe the whole network beside the retention forms:
 ``roster.csv`` (one row per dentist ever credentialed) and ``production.csv``
@@ -34,7 +36,7 @@ ROSTER_HEADER: dict[str, str] = {
     "cro": "CRO", "uf": "UF", "name": "Nome", "city": "Cidade", "person_type": "Tipo",
     "included_on": "Data inclusão", "left_on": "Data desligamento", "us_value": "Moeda",
 }  # fmt: skip
-"""Columns of ``roster.csv`` and the header each is read from (contract 4), in order."""
+"""Columns of ``roster.csv`` and the header each is read from, in order."""
 
 ROSTER_OPTIONAL: dict[str, str] = {
     "lives": "nº de vidas", "listed_cros": "nº CRO(S) únicos divulgados",
@@ -45,7 +47,7 @@ ROSTER_OPTIONAL: dict[str, str] = {
 PRODUCTION_HEADER: dict[str, str] = {
     "cro": "CRO", "uf": "UF", "month": "Competência", "guides": "Guias", "value": "Valor",
 }  # fmt: skip
-"""Columns of ``production.csv`` and their headers (contract 4)."""
+"""Columns of ``production.csv`` and their headers."""
 
 _UF = re.compile(r"[A-Z]{2}")
 _MAX_GUIDES = 100_000  # a month's guides for one CRO; more is a typo
@@ -76,7 +78,7 @@ def dentist_keys(cro: pd.Series, uf: pd.Series) -> pd.Series:
 
 @dataclass
 class Network:
-    """A network read from a data folder (contract 4).
+    """A network read from a data folder ('Network files' in the docs).
 
     Attributes
     ----------
@@ -381,7 +383,8 @@ def read_network(
     for name in ("roster.csv", "production.csv"):
         if not (folder / name).is_file():
             raise DataError(
-                f"{folder}: no {name}; the network needs roster.csv and production.csv (contract 4)"
+                f"{folder}: no {name}; the network needs roster.csv and production.csv "
+                "(see 'Network files', docs/concepts/contracts/network-files.md)"
             )
     roster, roster_rejects, warnings = read_roster(folder / "roster.csv")
     production, production_rejects, more = read_production(folder / "production.csv")

@@ -1,6 +1,7 @@
-"""Typed records: the parsed retention case (contract 1) and its parts.
+"""Typed records: the parsed retention case and its parts.
 
-The vocabularies map the form's box labels to the stable keys of contract 1.
+The record's keys are stated in 'Parsed record' (docs/concepts/contracts/parsed-record.md);
+the vocabularies map the form's box labels to those stable keys.
 Labels are matched folded (no accents, lower case) and by prefix-tolerant
 patterns, because real forms misspell them ("Grossoeiro", "Régras").
 """
@@ -13,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 ACTIONS: tuple[str, ...] = ("new_prices", "support", "publicity", "training", "refresher", "other")
-"""Retention actions of contract 1, in the form's order."""
+"""Retention actions of a parsed record, in the form's order."""
 
 NO_ACTION = "none"
 ACTION_LABELS: tuple[str, ...] = (NO_ACTION, *ACTIONS)
@@ -86,10 +87,10 @@ class GlosaEvent(BaseModel):
 
 
 class RetentionCase(BaseModel):
-    """A parsed "Formulário - Processo de Retenção" (contract 1).
+    """A parsed "Formulário - Processo de Retenção".
 
-    Field names are the JSON keys of contract 1; ``signatories`` (names signed
-    at the foot of the form) is an addition the anonymiser relies on.
+    Field names are the JSON keys of 'Parsed record' (docs/concepts/contracts/parsed-record.md);
+    ``signatories`` (names signed at the foot of the form) is an addition the anonymiser relies on.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -161,5 +162,5 @@ class RetentionCase(BaseModel):
         return self.status is None and not self.status_unreadable
 
     def to_json_dict(self) -> dict:
-        """The record as contract-1 JSON values (ISO dates, sorted sets, ``null``)."""
+        """The record as its JSON values (ISO dates, sorted sets, ``null``)."""
         return self.model_dump(mode="json")

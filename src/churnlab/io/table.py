@@ -1,6 +1,6 @@
 """Column-at-a-time reading of the operator's ``;``-separated exports.
 
-The network files (contract 4) run to millions of rows, so they are read by
+The network files (docs/concepts/contracts/network-files.md) run to millions of rows, so they are read by
 pandas' C parser as text and each column is converted with vectorised string
 operations; a Python function runs once per *distinct* spelling only (dates,
 competences), never per row. Every cell that does not convert becomes a

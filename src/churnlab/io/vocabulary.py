@@ -1,4 +1,4 @@
-"""Vocabularies of the retention form: box labels, their contract-1 keys, the box glyphs."""
+"""Vocabularies of the retention form: box labels, their parsed-record keys, the box glyphs."""
 
 from __future__ import annotations
 

@@ -29,7 +29,7 @@ class ChurnModel:
     recommender: ActionRecommender
     card: dict = field(default_factory=dict)
     network: NetworkRiskModel | None = None
-    """The network model (contract 4), when the training folder had the network files."""
+    """The network model, when the training folder had the network files ('Network files' in the docs)."""
 
     @property
     def economics(self) -> Economics:
@@ -42,7 +42,7 @@ class ChurnModel:
         return add_reason_probabilities(build_features(cases, glosas), cases, self.tagger)
 
     def score_features(self, X: pd.DataFrame, top_reasons: int = 3) -> pd.DataFrame:
-        """Contract-3 score columns for a feature frame (same index), unordered.
+        """Score columns ('Batch CLI' in the docs) for a feature frame (same index), unordered.
 
         ``reasons`` holds, per row, a list of :class:`~churnlab.models.risk.Reason`
         (feature, value, words, log-odds push); files for people show their words.

@@ -98,7 +98,7 @@ class NetworkRiskModel(ClassifierMixin, BaseEstimator):
         """Fit on snapshot rows ``X`` and their outcomes ``y`` (``duration``, ``event``)."""
         self._validate_params()
         if 90 not in self.horizons:
-            raise ValueError(f"horizons must include 90 (the contract's risk_90d), got {self.horizons}")
+            raise ValueError(f"horizons must include 90 (network_scores.csv's risk_90d), got {self.horizons}")
         for fitted in ("unseen_features_", "feature_names_in_"):
             if hasattr(self, fitted):
                 delattr(self, fitted)  # a refit decides afresh

@@ -96,7 +96,8 @@ class ReasonTagger(TransformerMixin, BaseEstimator):
         reasons = np.asarray(reasons, dtype=object)
         unknown = sorted(set(reasons) - set(DISMISSAL_REASONS))
         if unknown:
-            raise ValueError(f"unknown dismissal reasons {unknown}; expected keys of contract 1")
+            raise ValueError(f"unknown dismissal reasons {unknown}; expected the keys of 'Parsed record' "
+                             "(docs/concepts/contracts/parsed-record.md)")
         if len(set(reasons)) < 2:
             raise ValueError("ReasonTagger needs notes of at least two different reasons")
         with warnings.catch_warnings():

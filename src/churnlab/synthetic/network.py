@@ -1,4 +1,6 @@
-"""A synthetic network (contract 4): dentists month by month, with the true risk of each.
+"""A synthetic network: dentists month by month, with the true risk of each.
+
+Its files are those of 'Network files' (docs/concepts/contracts/network-files.md).
 
 The network model must be judged against the best any model could do, so the
 generator simulates a network whose monthly hazard of asking to leave is
@@ -70,7 +72,7 @@ _MC_DRAWS = 400
 
 @dataclass
 class SyntheticNetwork:
-    """A generated network: the contract-4 tables, the cases, and the true risks.
+    """A generated network: the tables of 'Network files', the cases, and the true risks.
 
     Attributes
     ----------
@@ -475,7 +477,7 @@ def write_network(
     seed: int = 0,
     layouts: tuple[str, ...] = ("plain", "markdown", "docx"),
 ) -> Path:
-    """Write a contract-4 data folder: ``roster.csv``, ``production.csv``, ``glosas.csv``, ``forms/``.
+    """Write the network files: ``roster.csv``, ``production.csv``, ``glosas.csv``, ``forms/``.
 
     ``truth.csv`` holds the cases' truth (as :func:`~churnlab.synthetic.writer.write_dataset`
     writes it) and ``network_truth.csv`` the true 90-day risks.

@@ -1,4 +1,7 @@
-"""Writing a synthetic data folder (contract 3): forms in every layout, glosas.csv, truth.csv."""
+"""Writing a synthetic data folder: forms in every layout, glosas.csv, truth.csv.
+
+The folder is the one described in 'Batch CLI' (docs/concepts/contracts/batch-cli.md).
+"""
 
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ def write_dataset(
     seed: int = 0,
     docx_share: float = 0.03,
 ) -> Path:
-    """Write a contract-3 data folder: ``forms/``, ``glosas.csv`` and ``truth.csv``.
+    """Write a data folder ('Batch CLI' in the docs): ``forms/``, ``glosas.csv`` and ``truth.csv``.
 
     Each form is rendered in a layout drawn from ``layouts`` (``docx`` for
     about ``docx_share`` of them, each with one of Word's box controls or a mix

@@ -43,7 +43,7 @@ class TextItem(BaseModel):
 
 
 class RecordItem(BaseModel):
-    """A form already parsed into a contract-1 record (what `churnlab parse` prints)."""
+    """A form already parsed into a record (what `churnlab parse` prints; see 'Parsed record' in the docs)."""
 
     model_config = ConfigDict(extra="forbid")
 

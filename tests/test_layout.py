@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 import venv
 from pathlib import Path
 
@@ -53,7 +54,12 @@ def test_public_api_names_resolve():
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git for a clean copy")
 def test_wheel_installs_and_scores_with_the_bundled_model(tmp_path):
-    """A non-editable install, run from another folder, scores a copy of data/sample."""
+    """A non-editable install, run from another folder, scores a copy of data/sample.
+
+    It reports pyproject.toml's version (the one source). PYTHONPATH is dropped
+    for the venv's commands, so they cannot import the source tree instead.
+    """
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     wheels = tmp_path / "wheels"
     subprocess.run([sys.executable, "-m", "pip", "wheel", str(REPO), "--no-deps", "--no-build-isolation",
                     "-q", "-w", str(wheels)], check=True, cwd=tmp_path)
@@ -62,14 +68,17 @@ def test_wheel_installs_and_scores_with_the_bundled_model(tmp_path):
     venv.create(env_dir, system_site_packages=True, with_pip=True)
     bin_dir = env_dir / ("Scripts" if os.name == "nt" else "bin")
     subprocess.run([str(bin_dir / "python"), "-m", "pip", "install", "-q", "--no-deps", str(wheel)],
-                   check=True, cwd=tmp_path)
+                   check=True, cwd=tmp_path, env=env)
     data = tmp_path / "elsewhere" / "sample"
     shutil.copytree(REPO / "data" / "sample", data)
-    where = subprocess.run([str(bin_dir / "python"), "-c", "import churnlab; print(churnlab.__file__)"],
-                           capture_output=True, text=True, check=True, cwd=tmp_path).stdout
+    where, version = subprocess.run(
+        [str(bin_dir / "python"), "-c", "import churnlab; print(churnlab.__file__, churnlab.__version__)"],
+        capture_output=True, text=True, check=True, cwd=tmp_path, env=env).stdout.rsplit(maxsplit=1)
     assert str(env_dir) in where, "the test must run the installed wheel, not the source tree"
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    assert version == pyproject["project"]["version"]
     result = subprocess.run([str(bin_dir / "churnlab"), "score", str(data), "--out", "scores.csv"],
-                            capture_output=True, text=True, cwd=tmp_path)
+                            capture_output=True, text=True, cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
     lines = (tmp_path / "scores.csv").read_text(encoding="utf-8").splitlines()
     assert len(lines) == 1 + 469

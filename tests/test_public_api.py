@@ -180,7 +180,7 @@ def test_no_version_literal_in_the_package():
 
 def test_no_contract_numbers_left():
     """Users never see the design document: 'contract 3' means nothing, 'Batch CLI' (its page) does."""
-    pattern = re.compile(r"contracts?[- ][1-4]", re.IGNORECASE)
+    pattern = re.compile(r"contra(ct|to)s?[- ][1-4]", re.IGNORECASE)
     files = [*(REPO / "src").rglob("*.py"), *(REPO / "notebooks").glob("*.py"),
              *(REPO / "notebooks").glob("*.ipynb")]
     hits = [f"{p.relative_to(REPO)}:{n}" for p in files

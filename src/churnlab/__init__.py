@@ -34,13 +34,7 @@ so ``import churnlab`` and ``churnlab --help`` stay fast.
 from __future__ import annotations
 
 import importlib
-from importlib import metadata
 from typing import TYPE_CHECKING
-
-try:  # pyproject.toml's version is the one source; installing records it
-    __version__ = metadata.version("churnlab")
-except metadata.PackageNotFoundError:  # a source tree that was never installed
-    __version__ = "0+unknown"
 
 _EXPORTS: dict[str, str] = {
     "ACTIONS": "churnlab.io.records",
@@ -121,8 +115,21 @@ __all__ = [
 ]
 
 
+def _version() -> str:
+    """The installed churnlab's version: pyproject.toml's, as installing recorded it."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("churnlab")
+    except metadata.PackageNotFoundError:  # a source tree that was never installed
+        return "0+unknown"
+
+
 def __getattr__(name: str):
-    """Import a public name from its module on first use (PEP 562)."""
+    """Import a public name from its module on first use (PEP 562); ``__version__`` likewise."""
+    if name == "__version__":
+        value = globals()[name] = _version()
+        return value
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'churnlab' has no attribute {name!r}")
@@ -132,10 +139,12 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+    return sorted({*globals(), *_EXPORTS, "__version__"})
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
+    __version__: str
+
     from churnlab.app.loop_simulation import simulate_loop
     from churnlab.app.network_scoring import score_network
     from churnlab.app.report import render_report, store_report

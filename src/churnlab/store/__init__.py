@@ -10,6 +10,8 @@ SQLite through SQLAlchemy by default (a file, nothing to install); any
 SQLAlchemy URL (``postgresql+psycopg://...``) for a team. The schema is
 versioned by Alembic migrations (``churnlab/store/migrations``), applied when
 a store is opened.
+
+Users reach it as :func:`churnlab.open_store` and :class:`churnlab.CaseStore`.
 """
 
 from churnlab.store.case_store import CaseStore, RunRecord, open_store

@@ -29,9 +29,10 @@ SUBPACKAGES = {"evaluation", "synthetic"}
 
 
 def _readme_blocks() -> list[tuple[str, str]]:
+    """The README's Python blocks as one program: they run in one namespace (test_readme.py)."""
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.DOTALL)
-    return [(f"README.md, python block {i + 1}", block) for i, block in enumerate(blocks)]
+    return [("README.md python blocks", "\n".join(blocks))] if blocks else []
 
 
 def _notebooks() -> list[tuple[str, str]]:

@@ -62,7 +62,8 @@ def test_readme_commands_run_in_order(tmp_path):
     path, so the code under test runs and nothing is installed.
     """
     shutil.copytree(REPO / "data", tmp_path / "data")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")])}
+    path = [str(REPO / "src"), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
     for command in readme_commands():
         args = [sys.executable, "-m", "churnlab.app.cli", *shlex.split(command)[1:]]
         done = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)

@@ -1,7 +1,7 @@
 # The two set-up commands of the README: `make demo` (main job on the bundled data) and `make test`.
 PYTHON ?= python3
 
-.PHONY: install install-runtime demo model test bench
+.PHONY: install install-runtime demo model test bench docs
 
 install:
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
@@ -27,3 +27,12 @@ bench: install
 	$(PYTHON) benchmarks/bench_models.py --speed
 	$(PYTHON) benchmarks/bench_service.py
 	$(PYTHON) benchmarks/bench_network.py
+
+# The docs site into build/site, warnings as errors. Installs the `docs` extra's packages (by name,
+# from pyproject.toml) only when missing; churnlab itself is read from src/, never reinstalled.
+# CHURNLAB_DOCS_EXECUTE=false renders the notebooks without running them (a quick preview).
+docs:
+	$(PYTHON) -c "import mkdocs, material, mkdocstrings_handlers.python, mkdocs_jupyter" 2>/dev/null || \
+	  $(PYTHON) -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['docs'], sep='\\n')" \
+	  | $(PYTHON) -m pip install --quiet --disable-pip-version-check -r /dev/stdin
+	PYTHONPATH="$(CURDIR)/src$${PYTHONPATH:+:$$PYTHONPATH}" NO_MKDOCS_2_WARNING=1 $(PYTHON) -m mkdocs build --strict

@@ -34,7 +34,6 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -42,7 +41,7 @@ from churnlab.errors import ChurnlabError
 from churnlab.io.brazil import is_valid_cnpj, is_valid_cpf
 from churnlab.io.names import first_names
 from churnlab.io.records import RetentionCase
-from churnlab.io.text import fold
+from churnlab.io.text import fold, fold_chars
 from churnlab.privacy.pseudonymizer import Pseudonymizer, _name_key
 
 # --- word lists ----------------------------------------------------------------------------
@@ -121,17 +120,6 @@ _PLACE_WORDS = frozenset(
 # --- finding what to replace ---------------------------------------------------------------
 
 
-def _fold_chars(text: str) -> str:
-    """Lower-case and strip accents one character at a time (same length as ``text``)."""
-    return "".join(map(_fold_char, text))
-
-
-@functools.lru_cache(maxsize=4096)
-def _fold_char(ch: str) -> str:
-    base = unicodedata.normalize("NFD", ch)[0].lower()
-    return base if len(base) == 1 else ch
-
-
 _WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
 _NAME_GAP = r"[\s.'’\-]{1,3}"
 _TITLE = re.compile(
@@ -195,7 +183,7 @@ def _given_name_patterns(names: tuple[str, ...]) -> tuple[re.Pattern[str], froze
     """A pattern for the full names (on folded text) and the set of name tokens."""
     alternatives, tokens = [], set()
     for name in sorted(names, key=len, reverse=True):
-        words = [_fold_chars(w) for w in _WORD.findall(name)]
+        words = [fold_chars(w) for w in _WORD.findall(name)]
         if not words:
             continue
         alternatives.append(_NAME_GAP.join(re.escape(w) for w in words))
@@ -369,7 +357,7 @@ def anonymize_text(
             for m in re.finditer(re.escape(value.strip()), text):
                 plan.add(m.start(), m.end(), m.group())
     if tokens:  # folding costs half the time of a short note: only when there are names to find
-        for m in pattern.finditer(_fold_chars(text)):
+        for m in pattern.finditer(fold_chars(text)):
             plan.add(m.start(), m.end(), pseudonymizer.name(text[m.start() : m.end()]))
     words = _Words(text)
     if tokens:

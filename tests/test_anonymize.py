@@ -418,10 +418,10 @@ def test_parser_and_anonymiser_fold_every_bmp_character_alike():
     name key, a form label and a name pattern cannot disagree on a character
     (they once did on ~630: ``º``, ``ª``, ``²``...)."""
     from churnlab.io import text
-    from churnlab.privacy import anonymize, pseudonymizer
+    from churnlab.privacy import finders, pseudonymizer
 
-    assert anonymize.fold_chars is text.fold_chars
-    assert pseudonymizer.fold is anonymize.fold is text.fold
+    assert finders.fold_chars is text.fold_chars
+    assert pseudonymizer.fold is finders.fold is text.fold
     every = "".join(chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000)
     folded = text.fold_chars(every)
     assert len(folded) == len(every)  # positions in folded text are positions in the text

@@ -12,7 +12,6 @@ import json
 import re
 import sys
 from collections import Counter
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -306,14 +305,6 @@ _Explore = Annotated[float, typer.Option(
     "every action stays learnable. 0.1 is a good start.")]
 
 
-def _pseudonymize(table, column: str) -> None:
-    """Replace the names in ``table[column]`` by keyed pseudonyms (key from CHURNLAB_ANON_KEY)."""
-    from churnlab.privacy.pseudonymizer import Pseudonymizer
-
-    pseudonymizer = Pseudonymizer.from_env()
-    table[column] = [pseudonymizer.name(n) if isinstance(n, str) and n.strip() else n for n in table[column]]
-
-
 @app.command()
 def network(
     data_dir: Annotated[Path, typer.Argument(help="Data folder: roster.csv, production.csv, optionally "
@@ -336,13 +327,14 @@ def network(
     from churnlab.app.network_scoring import score_network
     from churnlab.app.scoring import for_people
     from churnlab.models.persistence import load_model
+    from churnlab.privacy.pseudonymizer import Pseudonymizer
 
     if out.is_dir():
         raise _fail(f"--out {out}: is a folder; give the scores file, e.g. {out / 'network_scores.csv'}")
     try:
         scores = score_network(data_dir, load_model(model), as_of=as_of)
         if pseudonymize:
-            _pseudonymize(scores, "name")
+            scores["name"] = Pseudonymizer.from_env().names(scores["name"])
     except ChurnlabError as exc:
         raise _fail(str(exc)) from None
     for_people(scores).to_csv(out, index=False, encoding="utf-8")
@@ -424,13 +416,9 @@ def worklist(
     unreadable (the worklist still lists all the others), 2 on a usage,
     data-folder or case-store error.
     """
-    from churnlab.app.desk import outcome_rows, record_desk
-    from churnlab.app.exploration import offers
-    from churnlab.app.network_scoring import score_network
     from churnlab.app.spreadsheet import CSV_STYLES
-    from churnlab.app.worklist import worklist_scores, write_worklist
-    from churnlab.i18n import LANGUAGES, say
-    from churnlab.io.network import has_network
+    from churnlab.app.worklist import make_worklist
+    from churnlab.i18n import LANGUAGES
     from churnlab.models.persistence import load_model
     from churnlab.store import open_store
 
@@ -440,38 +428,27 @@ def worklist(
         raise _fail(f"--lang {lang}: choose one of {', '.join(LANGUAGES)}")
     try:
         loaded = load_model(model)
-        closed: list = []
-        scores, failures = worklist_scores(data_dir, loaded, closed=closed)
-        scores = offers(scores, explore)
-        recorded = record_desk(open_store(store), scores, outcome_rows(closed), loaded, explore) \
-            if store else None
-        network = score_network(data_dir, loaded) if has_network(data_dir) and loaded.network else None
-        if pseudonymize:
-            _pseudonymize(scores, "dentist")
-            if network is not None:
-                _pseudonymize(network, "name")
+        target = open_store(store) if store else None
+        run = make_worklist(data_dir, loaded, out, explore=explore, store=target, pseudonymize=pseudonymize,
+                            title=title, csv_style=csv_style, lang=lang)
     except ChurnlabError as exc:
         raise _fail(str(exc)) from None
-    trained = loaded.card.get("trained_at")
-    when = datetime.fromisoformat(trained).strftime("%d/%m/%Y %H:%M") if trained else None
-    note = say("page.model_trained", lang, when=when) if when else None
-    written = write_worklist(scores, out, title=title, note=note, network=network, csv_style=csv_style,
-                             lang=lang)
-    for name, reason in failures:
+    written, scores = run.out, run.scores
+    for name, reason in run.failures:
         typer.echo(f"churnlab: skipped {name}: {reason}", err=True)
     also = "" if written.suffix.lower() == ".csv" else \
         f", {written.with_suffix('.csv')} and {written.with_suffix('.xlsx')}"
     typer.echo(f"churnlab: {len(scores)} open cases listed in {written}{also}", err=True)
-    if network is not None:
-        typer.echo(f"churnlab: {len(network)} active dentists not yet asked, by expected loss, in "
+    if run.network is not None:
+        typer.echo(f"churnlab: {len(run.network)} active dentists not yet asked, by expected loss, in "
                    f"{written.with_name(written.stem + '_network.csv')}", err=True)
     if explore:
         typer.echo(f"churnlab: {int(scores['explored'].sum())} of {len(scores)} open cases offered a random "
                    f"action (exploration {explore:g})" + ("" if store else
                    "; without --store their probabilities are not recorded for the report"), err=True)
-    if recorded is not None:
-        typer.echo(f"churnlab: case store: {recorded}", err=True)
-    if failures:
+    if run.recorded is not None:
+        typer.echo(f"churnlab: case store: {run.recorded}", err=True)
+    if run.failures:
         raise typer.Exit(1)
 
 

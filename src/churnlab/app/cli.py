@@ -9,9 +9,7 @@ stderr, the traceback with ``churnlab --debug ...``).
 from __future__ import annotations
 
 import json
-import re
 import sys
-from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
@@ -97,6 +95,8 @@ def parse(
     ] = False,
 ) -> None:
     """Print one JSON object per form (JSON Lines); report unreadable files and warnings on stderr."""
+    from churnlab.app.parse_summary import ParseSummary
+
     pseudonymizer = None
     if anonymize:
         from churnlab.privacy.anonymize import anonymize_case
@@ -106,17 +106,13 @@ def parse(
             pseudonymizer = Pseudonymizer.from_env()
         except ChurnlabError as exc:
             raise _fail(str(exc)) from None
-    failed, parsed = Counter(), Counter()
-    warned: Counter[str] = Counter()
+    tally = ParseSummary()
     for _, result in iter_forms(form_paths(paths)):
-        if isinstance(result, ChurnlabError):
-            failed[_kind(result.reason, result.field, quoted_values=True)] += 1
-            if not summary:
-                typer.echo(f"churnlab: {result}", err=True)
-            continue
-        parsed["with warnings" if result.warnings else "clean"] += 1
-        warned.update(_kind(w) for w in set(result.warnings))
+        tally.add(result)
         if summary:
+            continue
+        if isinstance(result, ChurnlabError):
+            typer.echo(f"churnlab: {result}", err=True)
             continue
         for warning in result.warnings:
             typer.echo(f"churnlab: {result.source}: warning: {warning}", err=True)
@@ -124,24 +120,10 @@ def parse(
             result = anonymize_case(result, pseudonymizer)
         sys.stdout.write(json.dumps(result.to_json_dict(), ensure_ascii=False) + "\n")
     if summary:
-        total = sum(parsed.values())
-        typer.echo(f"parsed   {total:>7}  ({parsed['with warnings']} with warnings)")
-        typer.echo(f"refused  {sum(failed.values()):>7}")
-        for reason, n in failed.most_common():
-            typer.echo(f"  {n:>7}  {reason}")
-        typer.echo("warnings (forms)")
-        for warning, n in warned.most_common():
-            typer.echo(f"  {n:>7}  {warning}")
-    if failed:
+        for line in tally.lines():
+            typer.echo(line)
+    if tally.refused:
         raise typer.Exit(1)
-
-
-def _kind(message: str, field: str | None = None, quoted_values: bool = False) -> str:
-    """A refusal reason or warning with its numbers (and quoted values) masked, to count alike."""
-    if quoted_values:  # a parser's reason quotes what it read: a value, not a label
-        message = re.sub(r"'[^']*'", "'…'", message)
-    masked = re.sub(r"\d[\d.,]*", "N", message)
-    return f"field {field!r}: {masked}" if field else masked
 
 
 @app.command()

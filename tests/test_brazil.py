@@ -1,6 +1,8 @@
 """Brazilian number, money, date, competence and document parsers."""
 
 import datetime as dt
+import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -115,3 +117,47 @@ def test_documents_found_with_or_without_punctuation(base):
     cpf = base + brazil.cpf_check_digits(base)
     dotted = f"{cpf[:3]}.{cpf[3:6]}.{cpf[6:9]}-{cpf[9:]}"
     assert brazil.find_documents(f"CPF: {dotted} e {cpf}") == [cpf, cpf]
+
+
+# --- person type: one reader for forms and rosters --------------------------------------------
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+# One table for every path that reads a ``Tipo``: (cell, person type or None when refused).
+PERSON_TYPES = [
+    ("F", "F"), ("j", "J"), ("PF", "F"), ("pj", "J"), ("P.F.", "F"), ("P. J.", "J"),
+    ("Física", "F"), ("FISICA", "F"), ("fis", "F"), ("Jurídica", "J"), ("JUR", "J"),
+    ("pessoa física", "F"), ("PESSOA FÍSICA", "F"), ("Pessoa Jurídica", "J"),
+    ("X", None), ("PX", None), ("FJ", None), ("pessoa", None), ("fisicamente", None),
+    ("Jurídica LTDA", None), ("1", None),
+]
+
+
+@pytest.mark.parametrize(("cell", "expected"), PERSON_TYPES)
+def test_forms_and_rosters_read_a_person_type_alike(cell, expected, tmp_path):
+    from churnlab.errors import FormParseError
+    from churnlab.io.forms import parse_form
+    from churnlab.io.network import read_roster
+
+    form = (SAMPLE / "forms" / "case_00010.txt").read_text(encoding="utf-8")
+    assert "  Tipo  J  " in form
+    form = form.replace("  Tipo  J  ", f"  Tipo  {cell}  ")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("CRO;UF;Nome;Cidade;Tipo;Data inclusão;Data desligamento;Moeda\n"
+                      f"1;SP;A;X;{cell};01/03/2019;;0,30\n", encoding="utf-8")
+    frame, rejects, _ = read_roster(roster)
+    if expected is None:
+        reason = f"{cell!r} is not a person type (F or J"
+        with pytest.raises(ValueError, match=re.escape(reason)):
+            brazil.parse_person_type(cell)
+        with pytest.raises(FormParseError, match=r"field 'person_type': " + re.escape(reason)):
+            parse_form(form, source="x.txt")
+        assert [(r["column"], r["reason"][: len(reason)]) for r in rejects] == [("Tipo", reason)]
+    else:
+        assert brazil.parse_person_type(cell) == expected
+        assert parse_form(form, source="x.txt").person_type == expected
+        assert not rejects and frame["person_type"].tolist() == [expected]
+
+
+def test_an_empty_person_type_is_unknown():
+    assert brazil.parse_person_type(None) is None and brazil.parse_person_type("  ") is None

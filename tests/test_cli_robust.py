@@ -109,6 +109,18 @@ def test_parse_summary_counts_parsed_refused_and_warned(tmp_path):
     assert re.search(r"1\s+section 'Setor responsável' absent", result.stdout)
 
 
+def test_parse_summary_is_the_library_count(tmp_path):
+    """``churnlab parse --summary`` prints what :func:`summarize_forms` counts, for a notebook too."""
+    from churnlab.app.parse_summary import summarize_forms
+
+    shutil.copytree(CASE_RECORDS, tmp_path / "f")
+    (tmp_path / "f" / "bad.txt").write_text("hello", encoding="utf-8")
+    summary = summarize_forms([tmp_path / "f"])
+    assert summary.parsed == len(list(CASE_RECORDS.iterdir())) and sum(summary.refused.values()) == 1
+    result = _invoke("parse", tmp_path / "f", "--summary")
+    assert result.stdout.splitlines() == summary.lines()
+
+
 def test_parse_prints_warnings_with_the_file_name(tmp_path):
     text = next(CASE_RECORDS.glob("001_*")).read_text(encoding="utf-8")
     (tmp_path / "cut.md").write_text(text[: text.index("## Setor responsável")], encoding="utf-8")

@@ -17,7 +17,15 @@ from typer.testing import CliRunner
 from _models import SAMPLE, sample_model
 from churnlab.app.cli import app
 from churnlab.app.scoring import score
-from churnlab.app.worklist import action_words, budget_curve, worklist_scores, worklist_table, write_worklist
+from churnlab.app.worklist import (
+    action_words,
+    budget_curve,
+    column_title,
+    make_worklist,
+    worklist_scores,
+    worklist_table,
+    write_worklist,
+)
 from churnlab.i18n import percent, say
 from churnlab.models.risk import Reason
 
@@ -253,6 +261,42 @@ def test_cli_worklist_csv_only_and_clean_exit(small_data, tmp_path, cli_model):
     assert result.exit_code == 0, result.output
     assert out.is_file() and not out.with_suffix(".html").exists()
     assert cli_model == [None]
+
+
+def test_score_and_worklist_offer_the_same_actions(small_data, tmp_path, cli_model):
+    """One folder scorer draws the offers for both commands: same folder, same share, same offers."""
+    for args in (["score", "--out", str(tmp_path / "scores.csv")],
+                 ["worklist", "--out", str(tmp_path / "w.csv"), "--lang", "en"]):
+        result = CliRunner().invoke(app, [*args, str(small_data), "--explore", "0.5"])
+        assert result.exit_code == 1, result.output  # zz_broken.txt
+    scores = pd.read_csv(tmp_path / "scores.csv")
+    opened = scores[scores["status"] == "open"]
+    listed = pd.read_csv(tmp_path / "w.csv")
+    assert opened["explored"].any() and not opened["explored"].all()
+    assert listed[column_title("explored", "en")].tolist() == opened["explored"].tolist()
+    offered = opened["offered_action"].map(action_words("en"))
+    assert listed[column_title("best_action_words", "en")].tolist() == offered.tolist()
+    assert scores.loc[scores["status"] != "open", "offered_action"].isna().all()
+
+
+def test_the_worklist_is_a_library_call_that_leaves_its_inputs_alone(small_data, model, tmp_path):
+    with pytest.raises(TypeError):  # it once filled a list its caller passed (closed=...)
+        worklist_scores(small_data, model, closed=[])
+    card = dict(model.card)
+    run = make_worklist(small_data, model, tmp_path / "w.csv", explore=0.3, lang="en")
+    assert model.card == card
+    scores, failures = worklist_scores(small_data, model, explore=0.3)
+    pd.testing.assert_frame_equal(run.scores, scores)
+    assert run.failures == failures and run.network is None and run.recorded is None
+    assert len(pd.read_csv(run.out)) == len(scores)
+
+
+def test_a_pseudonymised_worklist_leaves_the_scores_alone(small_data, model, tmp_path, monkeypatch):
+    monkeypatch.setenv("CHURNLAB_ANON_KEY", "a test key, not a secret, 32 bytes long")
+    run = make_worklist(small_data, model, tmp_path / "w.csv", pseudonymize=True, lang="en")
+    assert run.scores["dentist"].str.startswith("Pessoa ").all()
+    plain, _ = worklist_scores(small_data, model)
+    assert not plain["dentist"].str.startswith("Pessoa ").any()
 
 
 def test_cli_worklist_without_forms_is_a_usage_error(tmp_path, cli_model):

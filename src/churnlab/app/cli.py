@@ -9,10 +9,7 @@ stderr, the traceback with ``churnlab --debug ...``).
 from __future__ import annotations
 
 import json
-import re
 import sys
-from collections import Counter
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -98,6 +95,8 @@ def parse(
     ] = False,
 ) -> None:
     """Print one JSON object per form (JSON Lines); report unreadable files and warnings on stderr."""
+    from churnlab.app.parse_summary import ParseSummary
+
     pseudonymizer = None
     if anonymize:
         from churnlab.privacy.anonymize import anonymize_case
@@ -107,17 +106,13 @@ def parse(
             pseudonymizer = Pseudonymizer.from_env()
         except ChurnlabError as exc:
             raise _fail(str(exc)) from None
-    failed, parsed = Counter(), Counter()
-    warned: Counter[str] = Counter()
+    tally = ParseSummary()
     for _, result in iter_forms(form_paths(paths)):
-        if isinstance(result, ChurnlabError):
-            failed[_kind(result.reason, result.field, quoted_values=True)] += 1
-            if not summary:
-                typer.echo(f"churnlab: {result}", err=True)
-            continue
-        parsed["with warnings" if result.warnings else "clean"] += 1
-        warned.update(_kind(w) for w in set(result.warnings))
+        tally.add(result)
         if summary:
+            continue
+        if isinstance(result, ChurnlabError):
+            typer.echo(f"churnlab: {result}", err=True)
             continue
         for warning in result.warnings:
             typer.echo(f"churnlab: {result.source}: warning: {warning}", err=True)
@@ -125,24 +120,10 @@ def parse(
             result = anonymize_case(result, pseudonymizer)
         sys.stdout.write(json.dumps(result.to_json_dict(), ensure_ascii=False) + "\n")
     if summary:
-        total = sum(parsed.values())
-        typer.echo(f"parsed   {total:>7}  ({parsed['with warnings']} with warnings)")
-        typer.echo(f"refused  {sum(failed.values()):>7}")
-        for reason, n in failed.most_common():
-            typer.echo(f"  {n:>7}  {reason}")
-        typer.echo("warnings (forms)")
-        for warning, n in warned.most_common():
-            typer.echo(f"  {n:>7}  {warning}")
-    if failed:
+        for line in tally.lines():
+            typer.echo(line)
+    if tally.refused:
         raise typer.Exit(1)
-
-
-def _kind(message: str, field: str | None = None, quoted_values: bool = False) -> str:
-    """A refusal reason or warning with its numbers (and quoted values) masked, to count alike."""
-    if quoted_values:  # a parser's reason quotes what it read: a value, not a label
-        message = re.sub(r"'[^']*'", "'…'", message)
-    masked = re.sub(r"\d[\d.,]*", "N", message)
-    return f"field {field!r}: {masked}" if field else masked
 
 
 @app.command()
@@ -306,14 +287,6 @@ _Explore = Annotated[float, typer.Option(
     "every action stays learnable. 0.1 is a good start.")]
 
 
-def _pseudonymize(table, column: str) -> None:
-    """Replace the names in ``table[column]`` by keyed pseudonyms (key from CHURNLAB_ANON_KEY)."""
-    from churnlab.privacy.pseudonymizer import Pseudonymizer
-
-    pseudonymizer = Pseudonymizer.from_env()
-    table[column] = [pseudonymizer.name(n) if isinstance(n, str) and n.strip() else n for n in table[column]]
-
-
 @app.command()
 def network(
     data_dir: Annotated[Path, typer.Argument(help="Data folder: roster.csv, production.csv, optionally "
@@ -338,13 +311,14 @@ def network(
     from churnlab.app.network_scoring import score_network
     from churnlab.app.scoring import for_people
     from churnlab.models.persistence import load_model
+    from churnlab.privacy.pseudonymizer import Pseudonymizer
 
     if out.is_dir():
         raise _fail(f"--out {out}: is a folder; give the scores file, e.g. {out / 'network_scores.csv'}")
     try:
         scores = score_network(data_dir, load_model(model), as_of=as_of)
         if pseudonymize:
-            _pseudonymize(scores, "name")
+            scores["name"] = Pseudonymizer.from_env().names(scores["name"])
     except ChurnlabError as exc:
         raise _fail(str(exc)) from None
     for_people(scores).to_csv(out, index=False, encoding="utf-8")
@@ -426,13 +400,9 @@ def worklist(
     unreadable (the worklist still lists all the others), 2 on a usage,
     data-folder or case-store error.
     """
-    from churnlab.app.desk import outcome_rows, record_desk
-    from churnlab.app.exploration import offers
-    from churnlab.app.network_scoring import score_network
     from churnlab.app.spreadsheet import CSV_STYLES
-    from churnlab.app.worklist import worklist_scores, write_worklist
-    from churnlab.i18n import LANGUAGES, say
-    from churnlab.io.network import has_network
+    from churnlab.app.worklist import make_worklist
+    from churnlab.i18n import LANGUAGES
     from churnlab.models.persistence import load_model
     from churnlab.store import open_store
 
@@ -442,38 +412,27 @@ def worklist(
         raise _fail(f"--lang {lang}: choose one of {', '.join(LANGUAGES)}")
     try:
         loaded = load_model(model)
-        closed: list = []
-        scores, failures = worklist_scores(data_dir, loaded, closed=closed)
-        scores = offers(scores, explore)
-        recorded = record_desk(open_store(store), scores, outcome_rows(closed), loaded, explore) \
-            if store else None
-        network = score_network(data_dir, loaded) if has_network(data_dir) and loaded.network else None
-        if pseudonymize:
-            _pseudonymize(scores, "dentist")
-            if network is not None:
-                _pseudonymize(network, "name")
+        target = open_store(store) if store else None
+        run = make_worklist(data_dir, loaded, out, explore=explore, store=target, pseudonymize=pseudonymize,
+                            title=title, csv_style=csv_style, lang=lang)
     except ChurnlabError as exc:
         raise _fail(str(exc)) from None
-    trained = loaded.card.get("trained_at")
-    when = datetime.fromisoformat(trained).strftime("%d/%m/%Y %H:%M") if trained else None
-    note = say("page.model_trained", lang, when=when) if when else None
-    written = write_worklist(scores, out, title=title, note=note, network=network, csv_style=csv_style,
-                             lang=lang)
-    for name, reason in failures:
+    written, scores = run.out, run.scores
+    for name, reason in run.failures:
         typer.echo(f"churnlab: skipped {name}: {reason}", err=True)
     also = "" if written.suffix.lower() == ".csv" else \
         f", {written.with_suffix('.csv')} and {written.with_suffix('.xlsx')}"
     typer.echo(f"churnlab: {len(scores)} open cases listed in {written}{also}", err=True)
-    if network is not None:
-        typer.echo(f"churnlab: {len(network)} active dentists not yet asked, by expected loss, in "
+    if run.network is not None:
+        typer.echo(f"churnlab: {len(run.network)} active dentists not yet asked, by expected loss, in "
                    f"{written.with_name(written.stem + '_network.csv')}", err=True)
     if explore:
         typer.echo(f"churnlab: {int(scores['explored'].sum())} of {len(scores)} open cases offered a random "
                    f"action (exploration {explore:g})" + ("" if store else
                    "; without --store their probabilities are not recorded for the report"), err=True)
-    if recorded is not None:
-        typer.echo(f"churnlab: case store: {recorded}", err=True)
-    if failures:
+    if run.recorded is not None:
+        typer.echo(f"churnlab: case store: {run.recorded}", err=True)
+    if run.failures:
         raise typer.Exit(1)
 
 

@@ -3,9 +3,10 @@
 :func:`score` is the one scoring function; the CLI (``churnlab score``), the
 HTTP service and the notebooks call it. Rows come out ordered by priority for
 the retention team: highest expected gain of trying the best action first
-(what a call is worth), then highest risk. :func:`score_folder` runs it over
-a data folder in chunks, so 100,000 forms never sit in memory as parsed
-records: only their score rows do.
+(what a call is worth), then highest risk. :func:`score_data_folder` runs it
+over a data folder in chunks, so 100,000 forms never sit in memory as parsed
+records: only their score rows do; ``churnlab score`` (:func:`score_folder`)
+and ``churnlab worklist`` both go through it.
 """
 
 from __future__ import annotations
@@ -185,21 +186,51 @@ def _chunks(results: Iterator, size: int) -> Iterator[list]:
         yield chunk
 
 
-def score_folder(data_dir: str | os.PathLike[str], model: ChurnModel, out: str | os.PathLike[str],
-                 rejects: str | os.PathLike[str] | None = None, chunk_size: int = 2000,
-                 progress: bool = False, jobs: int | None = None, explore: float = 0.0) -> BatchSummary:
-    """Score every form of ``DATA_DIR/forms`` into ``out`` (CSV), listing bad files in ``rejects``.
+@dataclass
+class FolderScores:
+    """A data folder scored (:func:`score_data_folder`), for ``churnlab score`` and ``churnlab worklist``."""
+
+    scores: pd.DataFrame
+    """Every readable form's row, ranked (:data:`SCORE_COLUMNS`), the open cases with their offer."""
+    outcomes: pd.DataFrame
+    """The closed cases (:func:`churnlab.app.desk.outcome_rows`), for the case store."""
+    rejected: list[tuple[str, str]]
+    """``(file name, reason)`` for each form or glosa row that could not be read."""
+
+    def open_cases(self) -> pd.DataFrame:
+        """The open cases' rows, ranked among themselves (the worklist's rows)."""
+        return rank(self.scores[self.scores["status"] == "open"], keep_other_columns=True)
+
+
+def _offer_open_cases(scores: pd.DataFrame, explore: float) -> pd.DataFrame:
+    """``scores`` with an offer (:func:`~churnlab.app.exploration.offers`) per open case; none when closed."""
+    scores = offers(scores, explore)
+    closed_rows = scores["status"] != "open"
+    scores.loc[closed_rows, "offered_action"] = None
+    scores.loc[closed_rows, "offer_probability"] = float("nan")
+    return scores
+
+
+def score_data_folder(data_dir: str | os.PathLike[str], model: ChurnModel, *, explore: float = 0.0,
+                      jobs: int | None = None, chunk_size: int = 2000,
+                      progress: bool = False) -> FolderScores:
+    """Score every form of ``DATA_DIR/forms`` (and ``DATA_DIR/glosas.csv``): the one folder scorer.
 
     Forms are parsed (by ``jobs`` processes; all cores when None) and scored
-    ``chunk_size`` at a time; bad files go to the rejects CSV (``file;reason``)
-    and the run goes on. Open cases get an offer
-    (:func:`churnlab.app.exploration.offers`, exploring a share ``explore``).
+    ``chunk_size`` at a time, so 100,000 forms never sit in memory as parsed
+    records. Bad files are listed, not fatal. Open cases get an offer
+    (:func:`churnlab.app.exploration.offers`, exploring a share ``explore``):
+    here and only here, so ``churnlab score`` and ``churnlab worklist`` offer
+    the same actions on the same folder.
+
+    Raises
+    ------
+    DataError
+        No ``forms/`` folder, or no form in it; an unreadable ``glosas.csv``.
     """
-    data_dir, out = Path(data_dir), Path(out)
     paths = form_files(data_dir)
     glosa_frame = read_folder_glosas(data_dir)
     glosas = GlosaHistory.from_frame(glosa_frame)
-    rejects_path = Path(rejects) if rejects else out.with_name(out.stem + "_rejects.csv")
     results = iter_forms(paths, jobs=jobs or os.cpu_count() or 1, window=chunk_size)
     if progress:
         from tqdm.auto import tqdm
@@ -212,10 +243,24 @@ def score_folder(data_dir: str | os.PathLike[str], model: ChurnModel, out: str |
         parts.append(score_cases(cases, model, glosas))
         closed.append(outcome_rows(cases))
     scores = rank(pd.concat(parts, ignore_index=True)) if parts else pd.DataFrame(columns=SCORE_COLUMNS)
-    scores = offers(scores, explore)
-    closed_rows = scores["status"] != "open"  # a closed case is offered nothing
-    scores.loc[closed_rows, "offered_action"] = None
-    scores.loc[closed_rows, "offer_probability"] = float("nan")
+    outcomes = pd.concat(closed, ignore_index=True) if closed else outcome_rows([])
+    return FolderScores(_offer_open_cases(scores, explore), outcomes, rejected)
+
+
+def score_folder(data_dir: str | os.PathLike[str], model: ChurnModel, out: str | os.PathLike[str],
+                 rejects: str | os.PathLike[str] | None = None, chunk_size: int = 2000,
+                 progress: bool = False, jobs: int | None = None, explore: float = 0.0) -> BatchSummary:
+    """Score every form of ``DATA_DIR/forms`` into ``out`` (CSV), listing bad files in ``rejects``.
+
+    :func:`score_data_folder` scores; this writes its rows for people (the
+    rejects CSV is ``file;reason``, by default ``OUT_rejects.csv``, removed
+    when a run has none).
+    """
+    out = Path(out)
+    rejects_path = Path(rejects) if rejects else out.with_name(out.stem + "_rejects.csv")
+    scored = score_data_folder(data_dir, model, explore=explore, jobs=jobs, chunk_size=chunk_size,
+                               progress=progress)
+    scores, rejected = scored.scores, scored.rejected
     out.parent.mkdir(parents=True, exist_ok=True)
     for_people(scores).to_csv(out, index=False)  # people open it in Excel
     if rejected:
@@ -226,6 +271,5 @@ def score_folder(data_dir: str | os.PathLike[str], model: ChurnModel, out: str |
     elif rejects_path.exists():
         rejects_path.unlink()
     open_cases = int((scores["status"] == "open").sum()) if len(scores) else 0
-    outcomes = pd.concat(closed, ignore_index=True) if closed else outcome_rows([])
     return BatchSummary(len(scores), len(rejected), open_cases, out, rejects_path if rejected else None,
-                        scores=scores, outcomes=outcomes)
+                        scores=scores, outcomes=scored.outcomes)

@@ -5,30 +5,37 @@ into a self-contained HTML page (inline CSS and JavaScript, the budget chart
 embedded as a PNG: it loads nothing from the network and opens from a file
 or an e-mail attachment) and a CSV beside it. :func:`budget_curve` is the
 cumulative expected gain of working down a list in a given order, the numbers
-behind the chart; notebooks plot it too. ``churnlab worklist`` runs
-:func:`worklist_scores` and :func:`write_worklist`.
+behind the chart; notebooks plot it too. :func:`make_worklist` does what
+``churnlab worklist`` does: score a data folder's open cases
+(:func:`worklist_scores`), record them, add the network list and write.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from churnlab.app.desk import DeskRecord, record_desk
 from churnlab.app.excel import write_workbook
+from churnlab.app.network_scoring import score_network
 from churnlab.app.pages import headings, page_head, png_base64, text
-from churnlab.app.scoring import for_people, rank, score_cases
+from churnlab.app.scoring import for_people, rank, score_data_folder
 from churnlab.app.spreadsheet import write_people_csv
-from churnlab.errors import FormParseError
 from churnlab.i18n import DEFAULT_LANGUAGE, check_language, date, money, percent, say
 from churnlab.i18n.messages import MESSAGES
-from churnlab.io.batch import iter_forms
-from churnlab.io.folder import form_files, glosa_rejects, read_folder_glosas
-from churnlab.io.records import ACTION_LABELS, RetentionCase
+from churnlab.io.network import has_network
+from churnlab.io.records import ACTION_LABELS
 from churnlab.models.churn_model import ChurnModel
+from churnlab.privacy.pseudonymizer import Pseudonymizer
+
+if TYPE_CHECKING:
+    from churnlab.store.case_store import CaseStore
 
 ACTIONS = ACTION_LABELS  # "none" first, then the six actions
 
@@ -358,28 +365,79 @@ def write_worklist(scores: pd.DataFrame, out_html: str | os.PathLike[str],
     return out
 
 
-def worklist_scores(data_dir: str | os.PathLike[str], model: ChurnModel,
-                    closed: list[RetentionCase] | None = None) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
-    """Scores of the open cases of a data folder, and the forms that could not be read.
+def worklist_scores(data_dir: str | os.PathLike[str], model: ChurnModel, explore: float = 0.0,
+                    jobs: int | None = None) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    """Scores of the open cases of a data folder, with their offers, and the files that could not be read.
 
-    Only open cases (no status yet) are scored; closed ones are skipped, or
-    appended to ``closed`` when a list is given (for the case store). Bad
-    files do not stop the run: they come back as ``(file name, reason)``.
+    The folder is scored by :func:`churnlab.app.scoring.score_data_folder`, the
+    scorer of ``churnlab score`` too, so both offer the same actions (exploring
+    a share ``explore``). Bad files do not stop the run: they come back as
+    ``(file name, reason)``.
 
     Raises
     ------
     DataError
         No ``forms/`` folder, or no form in it.
     """
-    paths = form_files(data_dir)
-    glosas = read_folder_glosas(data_dir)
-    cases: list[RetentionCase] = []
-    failures: list[tuple[str, str]] = glosa_rejects(glosas)
-    for path, result in iter_forms(paths):
-        if isinstance(result, FormParseError):
-            failures.append((path.name, result.reason))
-        elif result.is_open:
-            cases.append(result)
-        elif closed is not None:
-            closed.append(result)
-    return rank(score_cases(cases, model, glosas)), failures
+    scored = score_data_folder(data_dir, model, explore=explore, jobs=jobs)
+    return scored.open_cases(), scored.rejected
+
+
+@dataclass
+class WorklistRun:
+    """What :func:`make_worklist` did: the files written and what they list."""
+
+    out: Path
+    """The page (or the CSV alone), as :func:`write_worklist` returns it."""
+    scores: pd.DataFrame
+    """The open cases listed, with their offers (``explored`` for the drawn ones)."""
+    network: pd.DataFrame | None
+    """The active dentists not yet asked (:func:`~churnlab.app.network_scoring.score_network`), if any."""
+    failures: list[tuple[str, str]]
+    """``(file name, reason)`` for each form or glosa row that could not be read."""
+    recorded: DeskRecord | None
+    """What went into the case store, when one was given."""
+
+
+def model_note(model: ChurnModel, lang: str = DEFAULT_LANGUAGE) -> str | None:
+    """The page's line under the title: when the model was trained (None when its card does not say)."""
+    trained = model.card.get("trained_at")
+    if not trained:
+        return None
+    return say("page.model_trained", lang, when=dt.datetime.fromisoformat(trained).strftime("%d/%m/%Y %H:%M"))
+
+
+def make_worklist(data_dir: str | os.PathLike[str], model: ChurnModel, out: str | os.PathLike[str], *,
+                  explore: float = 0.0, store: CaseStore | None = None, pseudonymize: bool = False,
+                  title: str | None = None, csv_style: str = "plain", lang: str = DEFAULT_LANGUAGE,
+                  jobs: int | None = None) -> WorklistRun:
+    """Score a data folder's open cases and write their worklist: what ``churnlab worklist`` does.
+
+    The steps: score the folder (:func:`worklist_scores`, offers included);
+    record the offers and the closed cases in ``store`` when given
+    (:func:`~churnlab.app.desk.record_desk`); score the network when the
+    folder has its files and the model a network model; name dentists by keyed
+    pseudonyms when ``pseudonymize`` (key from ``CHURNLAB_ANON_KEY``: the store
+    keeps the real names, only the files written are pseudonymised); write the
+    page, CSV and workbook (:func:`write_worklist`).
+
+    Raises
+    ------
+    DataError
+        No ``forms/`` folder or no form in it, or unreadable network files.
+    AnonymizationKeyError
+        ``pseudonymize`` without a key in the environment.
+    """
+    check_language(lang)
+    scored = score_data_folder(data_dir, model, explore=explore, jobs=jobs)
+    scores = scored.open_cases()
+    recorded = record_desk(store, scores, scored.outcomes, model, explore) if store is not None else None
+    network = score_network(data_dir, model) if has_network(data_dir) and model.network else None
+    if pseudonymize:
+        pseudonymizer = Pseudonymizer.from_env()
+        scores = scores.assign(dentist=pseudonymizer.names(scores["dentist"]))
+        if network is not None:
+            network = network.assign(name=pseudonymizer.names(network["name"]))
+    written = write_worklist(scores, out, title=title, note=model_note(model, lang), network=network,
+                             csv_style=csv_style, lang=lang)
+    return WorklistRun(written, scores, network, scored.rejected, recorded)

@@ -143,6 +143,31 @@ def parse_days(text: str | None) -> int | None:
     return int(match[1])
 
 
+# "F", "PF", "P.F.", "Física", "Pessoa física", "J", "PJ", "Jurídica", "pessoa jurídica"...
+_PERSON_TYPE_RE = re.compile(r"^(?:p(?:essoa)?\s*)?(?:(f)(?:is(?:ic[ao])?)?|(j)(?:ur(?:idic[ao])?)?)$")
+
+
+def parse_person_type(text: str | None) -> str | None:
+    """Parse a form's or a roster's ``Tipo``: ``"F"`` (pessoa física) or ``"J"`` (jurídica).
+
+    The one reader of the person type, for forms and rosters alike. It accepts
+    ``F``/``J``, ``PF``/``PJ`` (with or without dots or spaces), ``física``/
+    ``jurídica`` (also ``fis``/``jur``) with or without ``pessoa``, in any case
+    and with or without accents.
+
+    Examples
+    --------
+    >>> parse_person_type("Pessoa Jurídica"), parse_person_type("p.f."), parse_person_type(" ")
+    ('J', 'F', None)
+    """
+    if _empty(text):
+        return None
+    match = _PERSON_TYPE_RE.match(re.sub(r"[\s.\-]+", " ", fold(text)).strip())
+    if not match:
+        raise ValueError(f"{text!r} is not a person type (F or J: PF/PJ, pessoa física/jurídica)")
+    return (match[1] or match[2]).upper()
+
+
 # --- writing values the Brazilian way (the inverse of the parsers) ----------------
 
 

@@ -424,17 +424,6 @@ def _documents(state: _State) -> tuple[str | None, str | None]:
     return cnpj, cpf
 
 
-def _person_type(value: str | None) -> str | None:
-    if not value:
-        return None
-    folded = fold(value)
-    if folded in ("j", "pj") or folded.startswith("jur"):
-        return "J"
-    if folded in ("f", "pf") or folded.startswith("fis"):
-        return "F"
-    return value.strip().upper()
-
-
 def _text_or_none(value: str | None) -> str | None:
     value = clean(value)
     return value if value and re.search(r"\w", value) else None
@@ -476,7 +465,7 @@ def _record(state: _State) -> RetentionCase:
         cnpj=cnpj,
         cpf=cpf,
         included_on=_convert(state, "included_on", brazil.parse_date_br),
-        person_type=_person_type(state.values.get("person_type")),
+        person_type=_convert(state, "person_type", brazil.parse_person_type),
         requested_by=text(state.values.get("requested_by")),
         protocol_number=text(state.values.get("protocol_number")),
         protocol_opened_on=_convert(state, "protocol_opened_on", brazil.parse_date_br),

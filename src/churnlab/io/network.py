@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from churnlab.errors import DataError
-from churnlab.io.brazil import parse_competence, parse_date_br
+from churnlab.io.brazil import parse_competence, parse_date_br, parse_person_type
 from churnlab.io.records import PLAUSIBLE_RANGES, PLAUSIBLE_YEARS, RetentionCase
 from churnlab.io.table import Reject, Table, read_table
 
@@ -197,17 +197,6 @@ def _dates(table: Table, column: str) -> pd.Series:
     return table.mapped(column, _date_in_range, dates=True)
 
 
-def _person_type(text: str) -> str | None:
-    folded = text.strip().upper()
-    if not folded:
-        return None
-    if folded[0] in "FJ" and (len(folded) == 1 or folded.startswith(("FÍS", "FIS", "JUR"))):
-        return folded[0]
-    if folded in ("PF", "PJ"):
-        return folded[1]
-    raise ValueError(f"{text!r} is not a person type (F or J)")
-
-
 def _yes_no(text: str) -> float:
     folded = text.strip().lower()
     if not folded:
@@ -242,7 +231,7 @@ def read_roster(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, list[Reject
             "city": table.stripped("city"),
         }
     )
-    frame["person_type"] = table.mapped("person_type", _person_type)
+    frame["person_type"] = table.mapped("person_type", parse_person_type)
     frame["included_on"] = _dates(table, "included_on")
     frame["left_on"] = _dates(table, "left_on")
     frame["us_value"] = table.decimals("us_value", *PLAUSIBLE_RANGES["us_value"])

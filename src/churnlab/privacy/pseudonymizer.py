@@ -254,6 +254,16 @@ class Pseudonymizer:
         code = self._keyed("name", key, [_CODE_LETTERS] + [_CODE_ALPHABET] * 5)
         return f"{NAME_PREFIX} {code}"
 
+    def names(self, values: Iterable[object]) -> list[object]:
+        """Each name of ``values`` pseudonymised (:meth:`name`); blanks and missing values kept.
+
+        For a table's column of names, e.g. a worklist's dentists.
+
+        >>> Pseudonymizer(b"an example key, not a real one").names(["Maria Moreira", None, " "])
+        ['Pessoa H9G0WD', None, ' ']
+        """
+        return [self.name(v) if isinstance(v, str) and v.strip() else v for v in values]
+
     # -- phones and protocols --
 
     def phone(self, text: str) -> str:

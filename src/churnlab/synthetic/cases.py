@@ -99,13 +99,20 @@ def _build_cases(
     action: np.ndarray,
     status: np.ndarray,
 ) -> list[RetentionCase]:
+    """The retention-case records of the drawn dentists ``d``, their glosas, actions and outcomes.
+
+    Each case is drawn in the same order of random draws, step by step:
+    documents, the first contact (with a glosa listing in its note, sometimes),
+    what happened up to closing (closed cases only), the form's header, then a
+    few header fields left empty as in real forms.
+    """
     n = len(action)
     analysts = [_name(np.random.default_rng(1000 + i), bool(i % 3)) for i in range(_ANALYSTS)]
-    supervisors = [_name(np.random.default_rng(2000 + i), bool(i % 2), upper=False)
-                   for i in range(4)]  # fmt: skip
+    supervisors = tuple(_name(np.random.default_rng(2000 + i), bool(i % 2), upper=False)
+                        for i in range(4))  # fmt: skip
     before = glosas.loc[~glosas["_after"].to_numpy()]
     starts = np.searchsorted(before["_case"].to_numpy(), np.arange(n + 1))
-    columns = {c: before[c].to_numpy(dtype=object)
+    history = {c: before[c].to_numpy(dtype=object)
                for c in ("competence", "guide", "code", "description", "kind")}  # fmt: skip
     ops = _choice(rng, tuple(o for o, _ in _OPERATORS), n, [w for _, w in _OPERATORS])
     reqs = _choice(rng, tuple(r for r, _ in _REQUESTED), n, [w for _, w in _REQUESTED])
@@ -113,126 +120,163 @@ def _build_cases(
     cases = []
     for i in range(n):
         female = rng.random() < 0.6
-        is_j = bool(d["is_j"][i])
-        reason = str(d["reason"][i])
-        uf = str(d["uf"][i])
-        ddd = _STATES[uf][2]
         start: dt.date = start_dates[i]
-        not_ret = bool(d["not_retention"][i])
-        is_open = bool(d["is_open"][i])
-        # documents
-        cpf = cnpj = None
-        if not is_j or rng.random() < 0.5:
-            base = f"{rng.integers(0, 10**9):09d}"
-            cpf = base + cpf_check_digits(base)
-        if is_j:
-            base = f"{rng.integers(10**7, 10**8):08d}0001"
-            cnpj = base + cnpj_check_digits(base)
-        # production
-        months = int(d["months_since"][i])
-        if months < 0:
-            last_prod, last_value = "SEM GUIAS", 0.0
-        else:
-            prod = (np.datetime64(start, "M") - months).astype(object)
-            last_prod, last_value = f"{prod.month:02d}/{prod.year}", float(d["last_value"][i])
-        # first note, maybe with a glosa listing
-        note1 = _first_note(rng, reason, female, is_j, not_ret)
-        events: list[GlosaEvent] = []
-        n_history = int(starts[i + 1] - starts[i])
-        p_list = 0.5 if reason in ("glosas", "technical_rules") else 0.06
-        if n_history and not not_ret and rng.random() < p_list:
-            k = min(n_history, int(rng.integers(1, 5)))
-            rows = starts[i] + np.sort(rng.choice(n_history, k, replace=False))
-            intro = _pick(rng, ("Feito levantamento das glosas desde o credenciamento.",
-                                "Glosas identificadas:", "Levantamento de glosas:"))  # fmt: skip
-            listing, events = _glosa_listing(rng, columns, rows)
-            note1 = f"{note1} {intro} {listing}"
-        contacts = [Contact(n=1, date=start, note=note1)]
-        fields: dict[str, object] = {}
-        if not is_open:
-            st = str(status[i])
-            primary = ACTION_LABELS[int(action[i])]
-            ticked = [] if primary == NO_ACTION else [primary]
-            if primary not in (NO_ACTION, "other") and rng.random() < 0.125:
-                later = ACTIONS[ACTIONS.index(primary) + 1 :]
-                ticked.append(_pick(rng, later))
-            k = int(rng.choice([2, 3, 4, 5], p=[0.3, 0.3, 0.22, 0.18])) if not not_ret else 2
-            day = start
-            for c in range(2, k + 1):
-                day = day + dt.timedelta(days=int(rng.integers(0, 16)))
-                if c == k:
-                    subj = _subject(female)
-                    note = _pick(rng, _OUTCOMES[st])
-                    note = note.format(subj=subj, Subj=subj[0].upper() + subj[1:])
-                elif c == 2 and k > 2 and rng.random() < 0.5:
-                    note = _pick(rng, _FOLLOW_UPS).format(phone=_phone(rng, ddd))
-                else:
-                    note = " ".join(_pick(rng, _OFFERS[a]) for a in (ticked or [NO_ACTION]))
-                contacts.append(Contact(n=c, date=day, note=_typos(note, rng, 0.25)))
-            reasons = []
-            if st == "dismissed":
-                reasons = [reason]
-                if reason in _SECOND_REASON and rng.random() < 0.15:
-                    reasons.append(_SECOND_REASON[reason])
-            sectors = []
-            if reason in _SECTOR_OF and not not_ret and rng.random() < 0.35:
-                sectors = [_SECTOR_OF[reason]]
-            fields = dict(
-                finished_on=day,
-                days_to_finish=(day - start).days,
-                status=st,
-                actions=sorted(ticked),
-                action_note=(" ".join(_pick(rng, _OFFERS[a]) for a in ticked)
-                             if ticked and rng.random() < 0.6 else None),
-                dismissal_reasons=sorted(reasons),
-                protocol_needed=[True, False, None][int(rng.choice(3, p=[0.2, 0.6, 0.2]))],
-                general_note=(_typos(_pick(rng, _OUTCOMES[st]).format(
-                    subj="o profissional", Subj="O profissional"), rng, 0.2)
-                    if rng.random() < 0.4 else None),
-                responsible_sectors=sorted(sectors),
-                signatories=[_pick(rng, tuple(supervisors))]
-                + ([_pick(rng, tuple(supervisors))] if rng.random() < 0.3 else []),
-            )  # fmt: skip
-            if fields["signatories"][0] == fields["signatories"][-1]:
-                fields["signatories"] = fields["signatories"][:1]
-        other = bool(d["other_plans"][i])
-        n_plans = int(rng.integers(1, 4))
-        plan_names = ", ".join(rng.choice(_PLANS, n_plans, replace=False)) if other else None
-        protocol = f"SAD{rng.integers(10**11, 10**12)}"
-        record = dict(
-            source=f"case_{i + 1:05d}",
-            collaborator=analysts[int(rng.integers(0, _ANALYSTS))],
-            cro_count=int(d["cro_count"][i]),
-            operator=_OPERATORS[int(ops[i])][0],
-            cro=str(d["cro"][i]),
-            cro_uf=str(d["cro_uf"][i]),
-            dentist_name=_name(rng, female),
-            cnpj=cnpj,
-            cpf=cpf,
-            included_on=start - dt.timedelta(days=int(d["tenure_days"][i])),
-            person_type="J" if is_j else "F",
-            requested_by=_REQUESTED[int(reqs[i])][0],
-            protocol_number=protocol,
-            protocol_opened_on=start - dt.timedelta(days=int(rng.integers(0, 3))),
-            city=_pick(rng, _STATES[uf][3]),
-            uf=uf,
-            lives=int(d["lives"][i]),
-            listed_cros=int(d["listed"][i]),
-            other_plans=other,
-            other_plans_names=plan_names,
-            us_value=float(d["us_value"][i]),
-            last_production=last_prod,
-            last_production_value=last_value,
-            started_on=start,
-            contacts=contacts,
-            glosas=events,
-        )
-        # empty fields, as in real forms (never the identifiers or the first contact)
-        for key in ("city", "protocol_number", "other_plans_names", "requested_by",
-                    "listed_cros", "included_on", "cro_count", "person_type",
-                    "protocol_opened_on", "collaborator", "other_plans"):  # fmt: skip
-            if rng.random() < 0.03:
-                record[key] = None
+        cpf, cnpj = _documents(rng, bool(d["is_j"][i]))
+        first, events = _first_contact(rng, d, i, start, female, history, range(starts[i], starts[i + 1]))
+        contacts, fields = [first], {}
+        if not d["is_open"][i]:
+            later, fields = _closing(rng, d, i, start, female, str(status[i]), int(action[i]), supervisors)
+            contacts += later
+        record = _header(rng, d, i, start, female, analysts, _OPERATORS[int(ops[i])][0],
+                         _REQUESTED[int(reqs[i])][0])
+        record.update(source=f"case_{i + 1:05d}", cnpj=cnpj, cpf=cpf, contacts=contacts, glosas=events)
+        _leave_some_empty(rng, record)
         record.update(fields)
         cases.append(RetentionCase(**record))
     return cases
+
+
+def _documents(rng: np.random.Generator, is_j: bool) -> tuple[str | None, str | None]:
+    """(CPF, CNPJ) with valid check digits: a CPF for every individual and half the companies."""
+    cpf = cnpj = None
+    if not is_j or rng.random() < 0.5:
+        base = f"{rng.integers(0, 10**9):09d}"
+        cpf = base + cpf_check_digits(base)
+    if is_j:
+        base = f"{rng.integers(10**7, 10**8):08d}0001"
+        cnpj = base + cnpj_check_digits(base)
+    return cpf, cnpj
+
+
+def _first_contact(rng: np.random.Generator, d: dict[str, np.ndarray], i: int, start: dt.date, female: bool,
+                   history: dict[str, np.ndarray], rows: range) -> tuple[Contact, list[GlosaEvent]]:
+    """The first contact, on the case's start: the dentist's reason, and now and then a listing of
+    the glosas before the case (``rows`` of ``history``), mostly when glosas are the reason."""
+    reason, not_retention = str(d["reason"][i]), bool(d["not_retention"][i])
+    note = _first_note(rng, reason, female, bool(d["is_j"][i]), not_retention)
+    events: list[GlosaEvent] = []
+    p_list = 0.5 if reason in ("glosas", "technical_rules") else 0.06
+    if len(rows) and not not_retention and rng.random() < p_list:
+        k = min(len(rows), int(rng.integers(1, 5)))
+        listed = rows.start + np.sort(rng.choice(len(rows), k, replace=False))
+        intro = _pick(rng, ("Feito levantamento das glosas desde o credenciamento.",
+                            "Glosas identificadas:", "Levantamento de glosas:"))  # fmt: skip
+        listing, events = _glosa_listing(rng, history, listed)
+        note = f"{note} {intro} {listing}"
+    return Contact(n=1, date=start, note=note), events
+
+
+def _ticked_actions(rng: np.random.Generator, primary: str) -> list[str]:
+    """The action boxes ticked: the primary action, and now and then a later one besides."""
+    ticked = [] if primary == NO_ACTION else [primary]
+    if primary not in (NO_ACTION, "other") and rng.random() < 0.125:
+        later = ACTIONS[ACTIONS.index(primary) + 1 :]
+        ticked.append(_pick(rng, later))
+    return ticked
+
+
+def _later_contacts(rng: np.random.Generator, start: dt.date, k: int, outcome: str, female: bool,
+                    ticked: list[str], ddd: str) -> list[Contact]:
+    """Contacts 2 to ``k``, days apart: a follow-up or the offers made, the last one the outcome."""
+    contacts, day = [], start
+    for c in range(2, k + 1):
+        day = day + dt.timedelta(days=int(rng.integers(0, 16)))
+        if c == k:
+            subj = _subject(female)
+            note = _pick(rng, _OUTCOMES[outcome])
+            note = note.format(subj=subj, Subj=subj[0].upper() + subj[1:])
+        elif c == 2 and k > 2 and rng.random() < 0.5:
+            note = _pick(rng, _FOLLOW_UPS).format(phone=_phone(rng, ddd))
+        else:
+            note = " ".join(_pick(rng, _OFFERS[a]) for a in (ticked or [NO_ACTION]))
+        contacts.append(Contact(n=c, date=day, note=_typos(note, rng, 0.25)))
+    return contacts
+
+
+def _closing(rng: np.random.Generator, d: dict[str, np.ndarray], i: int, start: dt.date, female: bool,
+             outcome: str, action: int, supervisors: tuple[str, ...]) -> tuple[list[Contact], dict]:
+    """A closed case's later contacts and its closing fields: status, actions ticked, reasons,
+    sectors, notes and signatories (information recorded after the case opened)."""
+    reason, not_retention = str(d["reason"][i]), bool(d["not_retention"][i])
+    ticked = _ticked_actions(rng, ACTION_LABELS[action])
+    k = int(rng.choice([2, 3, 4, 5], p=[0.3, 0.3, 0.22, 0.18])) if not not_retention else 2
+    contacts = _later_contacts(rng, start, k, outcome, female, ticked, _STATES[str(d["uf"][i])][2])
+    day = contacts[-1].date if contacts else start
+    reasons = []
+    if outcome == "dismissed":
+        reasons = [reason]
+        if reason in _SECOND_REASON and rng.random() < 0.15:
+            reasons.append(_SECOND_REASON[reason])
+    sectors = []
+    if reason in _SECTOR_OF and not not_retention and rng.random() < 0.35:
+        sectors = [_SECTOR_OF[reason]]
+    fields = dict(
+        finished_on=day,
+        days_to_finish=(day - start).days,
+        status=outcome,
+        actions=sorted(ticked),
+        action_note=(" ".join(_pick(rng, _OFFERS[a]) for a in ticked)
+                     if ticked and rng.random() < 0.6 else None),
+        dismissal_reasons=sorted(reasons),
+        protocol_needed=[True, False, None][int(rng.choice(3, p=[0.2, 0.6, 0.2]))],
+        general_note=(_typos(_pick(rng, _OUTCOMES[outcome]).format(
+            subj="o profissional", Subj="O profissional"), rng, 0.2)
+            if rng.random() < 0.4 else None),
+        responsible_sectors=sorted(sectors),
+        signatories=[_pick(rng, supervisors)]
+        + ([_pick(rng, supervisors)] if rng.random() < 0.3 else []),
+    )  # fmt: skip
+    if fields["signatories"][0] == fields["signatories"][-1]:
+        fields["signatories"] = fields["signatories"][:1]
+    return contacts, fields
+
+
+def _last_production(start: dt.date, months_since: int, value: float) -> tuple[str, float]:
+    """The form's last production: its month (``MM/YYYY``, ``months_since`` before the start) and value."""
+    if months_since < 0:
+        return "SEM GUIAS", 0.0
+    month = (np.datetime64(start, "M") - months_since).astype(object)
+    return f"{month.month:02d}/{month.year}", float(value)
+
+
+def _header(rng: np.random.Generator, d: dict[str, np.ndarray], i: int, start: dt.date, female: bool,
+            analysts: list[str], operator: str, requested_by: str) -> dict[str, object]:
+    """The form's header fields: who, which operator, the dentist, the protocol, the network facts."""
+    other = bool(d["other_plans"][i])
+    n_plans = int(rng.integers(1, 4))
+    plan_names = ", ".join(rng.choice(_PLANS, n_plans, replace=False)) if other else None
+    protocol = f"SAD{rng.integers(10**11, 10**12)}"
+    uf = str(d["uf"][i])
+    last_production, last_value = _last_production(start, int(d["months_since"][i]), d["last_value"][i])
+    return dict(
+        collaborator=analysts[int(rng.integers(0, _ANALYSTS))],
+        cro_count=int(d["cro_count"][i]),
+        operator=operator,
+        cro=str(d["cro"][i]),
+        cro_uf=str(d["cro_uf"][i]),
+        dentist_name=_name(rng, female),
+        included_on=start - dt.timedelta(days=int(d["tenure_days"][i])),
+        person_type="J" if d["is_j"][i] else "F",
+        requested_by=requested_by,
+        protocol_number=protocol,
+        protocol_opened_on=start - dt.timedelta(days=int(rng.integers(0, 3))),
+        city=_pick(rng, _STATES[uf][3]),
+        uf=uf,
+        lives=int(d["lives"][i]),
+        listed_cros=int(d["listed"][i]),
+        other_plans=other,
+        other_plans_names=plan_names,
+        us_value=float(d["us_value"][i]),
+        last_production=last_production,
+        last_production_value=last_value,
+        started_on=start,
+    )
+
+
+def _leave_some_empty(rng: np.random.Generator, record: dict[str, object]) -> None:
+    """Empty a few header fields, as real forms do (never the identifiers or the first contact)."""
+    for key in ("city", "protocol_number", "other_plans_names", "requested_by",
+                "listed_cros", "included_on", "cro_count", "person_type",
+                "protocol_opened_on", "collaborator", "other_plans"):  # fmt: skip
+        if rng.random() < 0.03:
+            record[key] = None

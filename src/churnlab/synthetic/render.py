@@ -353,42 +353,57 @@ def render_markdown(
     >>> "0,35\\tSEM GUIAS\\tR\\\\$ -\\t" in text
     True
     """
-    pad = "  " if extra_spaces else ""
+    md = _Markdown(extra_spaces)
+    lines = ["", "", f"# {TITLE}", "", "", ""]
+    lines += _md_header(case, md, shift_documents)
+    lines += _md_contacts(case, md)
+    lines += _md_actions(case, md)
+    lines += _md_dismissal_reasons(case, md, _misspelt("markdown", misspell))
+    lines += _md_closing(case, md)
+    return _finish(lines, crlf)
 
-    def cells(*values: object, width: int = 6) -> str:
-        texts = [_text(v) + (pad if _text(v) else "") for v in values]
+
+class _Markdown:
+    """How the markdown export writes cells, boxes and box grids (``extra_spaces`` pads values)."""
+
+    def __init__(self, extra_spaces: bool) -> None:
+        self.pad = "  " if extra_spaces else ""
+
+    def cells(self, *values: object, width: int = 6) -> str:
+        """A tab-separated row of ``width`` cells, values padded, missing cells empty."""
+        texts = [_text(v) + (self.pad if _text(v) else "") for v in values]
         texts += [""] * (width - len(texts))
         return "\t".join(texts)
 
+    @staticmethod
     def box(on: bool) -> str:
         return BOX_ON_MD if on else BOX_OFF_MD
 
-    def md_table(header: str, rule: str, rows: list[list[str]], closing: bool = False) -> list[str]:
+    @staticmethod
+    def table(header: str, rule: str, rows: list[list[str]], closing: bool = False) -> list[str]:
+        """A markdown table of box cells, as the export writes it (a closing rule for some grids)."""
         out = [header, rule]
         out += ["| " + " | ".join(r) + " |" for r in rows]
         if closing:
             out.append(rule)
         return out
 
-    contacts = _contacts_by_n(case)
-    actions = set(case.actions)
-    reasons = set(case.dismissal_reasons)
-    sectors = set(case.responsible_sectors)
-    misspelt = _misspelt("markdown", misspell)
 
-    if shift_documents:
-        if case.cnpj and case.cpf:
-            doc_row = cells(None, case.cnpj, None, None, case.cpf)
-        elif case.cnpj:
-            doc_row = cells(None, case.cnpj)
-        else:
-            doc_row = cells(case.cpf)
-    else:
-        doc_row = cells(case.cnpj, case.cpf)
+def _md_documents(case: RetentionCase, md: _Markdown, shift_documents: bool) -> str:
+    """The CNPJ/CPF value row; shifted, the CNPJ sits under CPF and the CPF a column further (seed 001)."""
+    if not shift_documents:
+        return md.cells(case.cnpj, case.cpf)
+    if case.cnpj and case.cpf:
+        return md.cells(None, case.cnpj, None, None, case.cpf)
+    if case.cnpj:
+        return md.cells(None, case.cnpj)
+    return md.cells(case.cpf)
 
-    other = case.other_plans
-    lines = ["", "", f"# {TITLE}", "", "", ""]
-    lines += [
+
+def _md_header(case: RetentionCase, md: _Markdown, shift_documents: bool) -> list[str]:
+    """The header fields: label rows with their value rows below, from Colaborador to Tempo finalização."""
+    cells, box, pad, other = md.cells, md.box, md.pad, case.other_plans
+    return [
         "\t".join([
             "Colaborador", _text(case.collaborator) + pad, "", "", "Qtd CRO(s)",
             format_int_br(case.cro_count) + pad,
@@ -396,7 +411,7 @@ def render_markdown(
         cells("Operadora", "CRO", "UF", "Nome dentista"),
         cells(case.operator, case.cro, case.cro_uf, case.dentist_name),
         "CNPJ\tCPF\t\t\t5º contato\tData",
-        doc_row,
+        _md_documents(case, md, shift_documents),
         "\t".join([
             "Data inclusão", format_date_br(case.included_on) + pad, "Tipo", "Demandado por?",
             "Nº do protocolo", "Dt. abertura protocolo",
@@ -417,46 +432,64 @@ def render_markdown(
         cells("Data inicio", "Data final", "Tempo finalização"),
         cells(case.started_on, case.finished_on, format_days(case.days_to_finish)),
     ]  # fmt: skip
+
+
+def _md_contacts(case: RetentionCase, md: _Markdown) -> list[str]:
+    """Contacts 1 to 4 in the table (label, date and note rows); the fifth after it, under ``## Obs.:``."""
+    contacts = _contacts_by_n(case)
+    lines = []
     for n in range(1, 5):
         date, note = contacts.get(n, ("", ""))
-        lines += [cells(f"{n}º contato", "Data", date), cells("Obs.:"), cells(note)]
+        lines += [md.cells(f"{n}º contato", "Data", date), md.cells("Obs.:"), md.cells(note)]
     date5, note5 = contacts.get(5, ("", ""))
-    lines += ["", f"5º contato Data {date5}".rstrip() + pad, "", "## Obs.:", "", note5, ""]
+    return lines + ["", f"5º contato Data {date5}".rstrip() + md.pad, "", "## Obs.:", "", note5, ""]
 
-    lines += ["## Ação Retenção", ""]
-    lines += md_table(
+
+def _md_actions(case: RetentionCase, md: _Markdown) -> list[str]:
+    """``## Ação Retenção``: the action boxes, the form's fixed note, then the analyst's note."""
+    actions = set(case.actions)
+    lines = ["## Ação Retenção", ""]
+    lines += md.table(
         "- |   |  |  |", "|---|--|--|",
-        [[f"{box(key in actions)} {label}" for key, label in r] for r in _ACTION_ROWS_MD],
+        [[f"{md.box(key in actions)} {label}" for key, label in r] for r in _ACTION_ROWS_MD],
     )  # fmt: skip
     lines += ["", _ACTION_NOTE_MD_DEFAULT, ""]
     if case.action_note:
         lines += [case.action_note, ""]
+    return lines
 
-    lines += ["## Motivo desligamento", ""]
+
+def _md_dismissal_reasons(case: RetentionCase, md: _Markdown, misspelt: set[str]) -> list[str]:
+    """``## Motivo desligamento``: the reason grid, three boxes a row, labels spelt as ``misspelt`` says."""
+    reasons = set(case.dismissal_reasons)
     grid = []
     for grid_row in _REASON_ROWS:
-        row = [f"{box(key in reasons)} {_reason_label(key, good, bad, misspelt)}"
+        row = [f"{md.box(key in reasons)} {_reason_label(key, good, bad, misspelt)}"
                for key, good, bad in grid_row]  # fmt: skip
         grid.append(row + [""] * (3 - len(row)))
-    lines += md_table("- |  |   |  |", "|--|---|--|", grid)
-    lines += ["", "## Necessário abertura de protocolo", ""]
-    need = case.protocol_needed
-    lines += md_table(
+    return ["## Motivo desligamento", "", *md.table("- |  |   |  |", "|--|---|--|", grid)]
+
+
+def _md_closing(case: RetentionCase, md: _Markdown) -> list[str]:
+    """The end of the form: protocol needed, general note, responsible sectors, signatories."""
+    need, sectors = case.protocol_needed, set(case.responsible_sectors)
+    lines = ["", "## Necessário abertura de protocolo", ""]
+    lines += md.table(
         "- |                              |                              |",
         "|------------------------------|------------------------------|",
-        [[f"{box(need is True)} SIM", f"{box(need is False)} NÃO"]],
+        [[f"{md.box(need is True)} SIM", f"{md.box(need is False)} NÃO"]],
         closing=True,
     )
     lines += ["", "## Obs. Geral", "", case.general_note or "", "", "## Setor responsável", ""]
-    lines += md_table(
+    lines += md.table(
         "- |                              |   |  |                                    |",
         "|------------------------------|---|--|------------------------------------|",
-        [[f"{box(key in sectors)} {label}" for key, label in _SECTORS_MD]],
+        [[f"{md.box(key in sectors)} {label}" for key, label in _SECTORS_MD]],
         closing=True,
     )
     for name in case.signatories:
         lines += ["", name]
-    return _finish(lines, crlf)
+    return lines
 
 
 # --- docx ----------------------------------------------------------------------

@@ -1,7 +1,7 @@
 # The two set-up commands of the README: `make demo` (main job on the bundled data) and `make test`.
 PYTHON ?= python3
 
-.PHONY: install install-runtime demo model test bench
+.PHONY: install install-runtime demo model test bench lint
 
 install:
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
@@ -27,3 +27,16 @@ bench: install
 	$(PYTHON) benchmarks/bench_models.py --speed
 	$(PYTHON) benchmarks/bench_service.py
 	$(PYTHON) benchmarks/bench_network.py
+
+# The static checks (after `make install`): lint, formatting, types (mypy reads [tool.mypy] in
+# pyproject.toml) and the layers contract. Every check runs even when one fails, so one run shows
+# everything to fix; the target fails if any did.
+LINT_PATHS = src tests benchmarks notebooks
+
+lint:
+	@status=0; \
+	$(PYTHON) -m ruff check $(LINT_PATHS) || status=1; \
+	$(PYTHON) -m ruff format --check $(LINT_PATHS) || status=1; \
+	$(PYTHON) -m mypy || status=1; \
+	lint-imports || status=1; \
+	exit $$status

@@ -20,8 +20,12 @@ REPO = Path(__file__).resolve().parents[1]
 
 def _overrides(flag: str) -> set[str]:
     config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mypy"]
-    return {module for section in config["overrides"] if section.get(flag)
-            for module in ([section["module"]] if isinstance(section["module"], str) else section["module"])}
+    return {
+        module
+        for section in config["overrides"]
+        if section.get(flag)
+        for module in ([section["module"]] if isinstance(section["module"], str) else section["module"])
+    }
 
 
 def test_the_strict_modules_are_those_of_the_public_api():
@@ -39,6 +43,7 @@ def test_mypy_passes():
 def test_ruff_check_passes():
     pytest.importorskip("ruff")
     paths = ["src", "tests", "benchmarks", "notebooks"]
-    result = subprocess.run([sys.executable, "-m", "ruff", "check", *paths], capture_output=True, text=True,
-                            cwd=REPO)
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", *paths], capture_output=True, text=True, cwd=REPO
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-1000:]

@@ -1,7 +1,7 @@
 # The two set-up commands of the README: `make demo` (main job on the bundled data) and `make test`.
 PYTHON ?= python3
 
-.PHONY: install install-runtime demo model test bench docs
+.PHONY: install install-runtime demo model test bench docs lint
 
 install:
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
@@ -36,3 +36,16 @@ docs:
 	  $(PYTHON) -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['docs'], sep='\\n')" \
 	  | $(PYTHON) -m pip install --quiet --disable-pip-version-check -r /dev/stdin
 	PYTHONPATH="$(CURDIR)/src$${PYTHONPATH:+:$$PYTHONPATH}" NO_MKDOCS_2_WARNING=1 $(PYTHON) -m mkdocs build --strict
+
+# The static checks (after `make install`): lint, formatting, types (mypy reads [tool.mypy] in
+# pyproject.toml) and the layers contract. Every check runs even when one fails, so one run shows
+# everything to fix; the target fails if any did.
+LINT_PATHS = src tests benchmarks notebooks
+
+lint:
+	@status=0; \
+	$(PYTHON) -m ruff check $(LINT_PATHS) || status=1; \
+	$(PYTHON) -m ruff format --check $(LINT_PATHS) || status=1; \
+	$(PYTHON) -m mypy || status=1; \
+	lint-imports || status=1; \
+	exit $$status

@@ -357,7 +357,9 @@ def test_write_uses_the_export_format(tmp_path):
 @pytest.mark.parametrize(
     ("change", "message"),
     [({"competence": "02/2023"}, "data row 1: competence '02/2023' is not YYYY-MM"),
-     ({"value": float("inf")}, "data row 1: value inf is not a finite amount")],
+     ({"value": float("inf")}, "data row 1: value inf is not a finite amount"),
+     ({"value": pd.Timestamp("2023-01-20")},
+      "data row 1: value 2023-01-20 00:00:00 is a date, not an amount")],
 )  # fmt: skip
 def test_write_refuses_bad_values(tmp_path, change, message):
     df = glosa_events_frame(parse_glosa_mentions(SEED_NOTE), cro="1", uf="BA").head(1)

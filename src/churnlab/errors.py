@@ -28,7 +28,7 @@ class FormParseError(ChurnlabError):
         where = f"{source}: field {field!r}: " if field else f"{source}: "
         super().__init__(where + reason)
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[FormParseError], tuple[str, str, str | None]]:
         # Rebuilt from its parts, so errors cross process boundaries (parallel parsing).
         return type(self), (self.source, self.reason, self.field)
 

@@ -47,7 +47,7 @@ def write_workbook(sheets: dict[str, pd.DataFrame], path: str | os.PathLike[str]
     from openpyxl.utils import get_column_letter
 
     book = Workbook()
-    book.remove(book.active)
+    book.remove(book.worksheets[0])  # a new workbook comes with one empty sheet: ours replace it
     for title, frame in sheets.items():
         sheet = book.create_sheet(title=title[:31])  # Excel's limit on sheet names
         columns = list(frame.columns)

@@ -57,7 +57,7 @@ def simulate_loop(model: ChurnModel, store: CaseStore, months: int = 12, cases_p
     rng = np.random.default_rng(seed)
     model_id, version = model_identity(model)
     true_best, true_none, true_done, true_analysts = [], [], [], []
-    reais: dict[str, list] = {"best": [], "none": [], "done": []}
+    reais: dict[str, list[np.ndarray]] = {"best": [], "none": [], "done": []}
     for month in range(months):
         data = generate(cases_per_month, seed=seed * 1000 + month, open_share=1.0)
         truth = data.truth

@@ -10,6 +10,7 @@ stay numbers.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 
@@ -56,7 +57,7 @@ CSV_STYLES = ("plain", "excel-br")
 Brazilian locale opens as columns and numbers)."""
 
 
-def write_people_csv(frame: pd.DataFrame, path, style: str = "plain") -> None:
+def write_people_csv(frame: pd.DataFrame, path: str | os.PathLike[str], style: str = "plain") -> None:
     """Write ``frame`` (already :func:`safe_frame`'d text) as a CSV in one of :data:`CSV_STYLES`.
 
     Dates are written ``dd/mm/aaaa`` and numbers to 4 decimals in both styles.

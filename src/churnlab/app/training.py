@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections import Counter
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,8 +28,9 @@ from churnlab.evaluation.network_backtest import backtest
 from churnlab.features.cases import NUMERIC_FEATURES
 from churnlab.features.labels import case_table
 from churnlab.features.network import network_snapshots
-from churnlab.io.folder import glosa_rejects, load_data_dir
+from churnlab.io.folder import DataFolder, glosa_rejects, load_data_dir
 from churnlab.io.network import has_network, read_network
+from churnlab.io.records import RetentionCase
 from churnlab.models.churn_model import ChurnModel
 from churnlab.models.economics import Economics
 from churnlab.models.network_risk import NetworkRiskModel
@@ -123,7 +125,8 @@ def train_model(data_dir: str | os.PathLike[str], *, economics: Economics | None
     return ChurnModel(tagger, risk, recommender, card, network=network_model)
 
 
-def _network(folder, cases: list, random_state: int | None) -> tuple[NetworkRiskModel | None, dict | None]:
+def _network(folder: DataFolder, cases: list[RetentionCase],
+             random_state: int | None) -> tuple[NetworkRiskModel | None, dict[str, Any] | None]:
     """The network model and its card section, when the folder has roster.csv and production.csv.
 
     Measured first by a backtest (fit on what was known 90 days before the
@@ -143,7 +146,7 @@ def _network(folder, cases: list, random_state: int | None) -> tuple[NetworkRisk
         return None, {"not_trained": f"the network has {events} dentist(s) who asked to leave or left; the "
                                      f"network model needs at least {MIN_PER_OUTCOME}",
                       "problems": [redact(line) for line in network.problems()]}
-    section: dict = {"dentists": len(network.roster), "production_rows": len(network.production),
+    section: dict[str, Any] = {"dentists": len(network.roster), "production_rows": len(network.production),
                      "snapshots": len(X), "dentists_with_event": events, "data_end": str(network.end.date())}
     try:
         metrics, _ = backtest(network, model=NetworkRiskModel(random_state=random_state))
@@ -157,7 +160,7 @@ def _network(folder, cases: list, random_state: int | None) -> tuple[NetworkRisk
     return model, section
 
 
-def _check_trainable(folder, table: pd.DataFrame, y: np.ndarray) -> None:
+def _check_trainable(folder: DataFolder, table: pd.DataFrame, y: np.ndarray) -> None:
     """Refuse, with counts and the commonest reasons, a folder the models cannot learn from."""
     failures = folder.forms.failures
     if not len(table):
@@ -177,8 +180,8 @@ def _check_trainable(folder, table: pd.DataFrame, y: np.ndarray) -> None:
                         "outcome (retained and dismissed) to measure the risk model on held-out cases")
 
 
-def _recommender_summary(recommender: ActionRecommender) -> dict:
-    summary = {"learner": recommender.learner_, "n_bootstrap": recommender.n_bootstrap,
+def _recommender_summary(recommender: ActionRecommender) -> dict[str, Any]:
+    summary: dict[str, Any] = {"learner": recommender.learner_, "n_bootstrap": recommender.n_bootstrap,
                "min_confidence": recommender.min_confidence}
     if recommender.cv_results_ is not None:
         table = pd.DataFrame(recommender.cv_results_)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -178,7 +178,8 @@ GLOSA_FEATURES = ("glosa_count", "glosa_count_12m", "glosa_technical_share", "gl
 class _Glosa:
     """One glosa item as a feature sees it: when it was known, and what it was."""
 
-    key: tuple  # (guide, code, competence): the same item from a note and the CSV counts once
+    # (guide, code, competence): the same item from a note and the CSV counts once
+    key: tuple[Hashable, Hashable, str | None]
     time: dt.date | None
     technical: bool
     code: str | None
@@ -214,16 +215,18 @@ def _exported_glosas(glosas: pd.DataFrame | None) -> dict[str, list[_Glosa]]:
 
 def _glosa_row(events: list[_Glosa], opened: dt.date | None) -> dict[str, float]:
     """Glosa history of one case: only items known before the case opened count."""
-    seen, known = set(), []
+    seen: set[tuple[Hashable, Hashable, str | None]] = set()
+    known: list[_Glosa] = []
+    ages: list[float] = []  # months between each known item and the opening
     for event in events:
         if event.key in seen or opened is None or event.time is None or event.time >= opened:
             continue
         seen.add(event.key)
         known.append(event)
+        ages.append((opened - event.time).days / 30.4375)
     if not known:
         return dict.fromkeys(GLOSA_FEATURES, 0.0) | {
             "glosa_technical_share": np.nan, "months_since_last_glosa": np.nan}
-    ages = [(opened - e.time).days / 30.4375 for e in known]
     return {
         "glosa_count": float(len(known)),
         "glosa_count_12m": float(sum(age <= 12 for age in ages)),

@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # pandas is imported only when a frame is asked for
     import pandas as pd
 
 
-def form_paths(folder_or_paths: str | os.PathLike[str] | Iterable) -> list[Path]:
+def form_paths(folder_or_paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> list[Path]:
     """Expand folders (recursively, sorted) and plain paths into a list of files to read."""
     items = [folder_or_paths] if isinstance(folder_or_paths, (str, os.PathLike)) else folder_or_paths
     paths: list[Path] = []
@@ -69,7 +69,7 @@ def iter_forms(paths: Iterable[Path], jobs: int = 1,
             yield from zip([path for path, _ in part], results, strict=True)
 
 
-class FormBatch(list):
+class FormBatch(list[RetentionCase]):
     """The forms read from a batch: a list of :class:`RetentionCase`, plus ``failures``.
 
     ``failures`` holds one :class:`FormParseError` per file that could not be
@@ -90,7 +90,9 @@ class FormBatch(list):
         return f"FormBatch({len(self)} forms, {len(self.failures)} failures)"
 
 
-def read_forms(folder_or_paths: str | os.PathLike[str] | Iterable, progress: bool = False) -> FormBatch:
+def read_forms(
+    folder_or_paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]], progress: bool = False
+) -> FormBatch:
     """Parse every form in a folder (or a list of paths), keeping going past bad files.
 
     Returns a :class:`FormBatch`: the parsed cases in file order and, in
@@ -99,7 +101,7 @@ def read_forms(folder_or_paths: str | os.PathLike[str] | Iterable, progress: boo
     """
     batch = FormBatch()
     paths = form_paths(folder_or_paths)
-    results = iter_forms(paths)
+    results: Iterable[tuple[Path, RetentionCase | FormParseError]] = iter_forms(paths)
     if progress:
         from tqdm.auto import tqdm
 

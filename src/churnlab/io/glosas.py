@@ -15,13 +15,14 @@ Each code is tagged ``technical`` (clinical audit) or ``administrative``
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import functools
 import math
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from importlib import resources
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,9 @@ from churnlab.io.brazil import format_date_br, parse_competence, parse_date_br
 from churnlab.io.records import PLAUSIBLE_YEARS, GlosaEvent
 from churnlab.io.table import Table, read_table
 from churnlab.io.text import fold
+
+if TYPE_CHECKING:
+    from pandas.api.extensions import ExtensionDtype
 
 HEADER: tuple[str, ...] = (
     "CRO", "UF", "Guia", "Competência", "Data", "Código", "Descrição", "Valor glosado",
@@ -44,6 +48,10 @@ COLUMNS: tuple[str, ...] = (
 
 _TEXT_COLUMNS = ("cro", "uf", "guide", "competence", "code", "description", "kind")
 _STR_DTYPE = pd.Series([""]).dtype  # pandas' default string dtype ("str" since pandas 3)
+_DTYPES: dict[str, str | np.dtype[Any] | ExtensionDtype] = {
+    **dict.fromkeys(_TEXT_COLUMNS, _STR_DTYPE), "date": "datetime64[ns]", "value": "float64",
+}
+"""Each column's dtype, so frames from notes and from CSV files agree, even when empty."""
 _HEADER_OF_COLUMN = dict(zip(COLUMNS[:-1], HEADER, strict=True))
 _COLUMN_OF_HEADER = {fold(name): column for column, name in _HEADER_OF_COLUMN.items()}
 
@@ -267,11 +275,10 @@ def _is_code_echo(token: str, code: str) -> bool:
 # --- frames -----------------------------------------------------------------
 
 
-def _frame(records: list[dict[str, object]]) -> pd.DataFrame:
+def _frame(records: Sequence[Mapping[str, object]]) -> pd.DataFrame:
     """Records keyed by :data:`COLUMNS` as a frame with stable dtypes, even when empty."""
     frame = pd.DataFrame({column: [r[column] for r in records] for column in COLUMNS})
-    dtypes: dict[str, object] = {column: _STR_DTYPE for column in _TEXT_COLUMNS}
-    return frame.astype({**dtypes, "date": "datetime64[ns]", "value": "float64"})
+    return frame.astype(_DTYPES)
 
 
 def glosa_events_frame(
@@ -320,7 +327,7 @@ def glosa_events_frame(
 # --- the operator's CSV export ---------------------------------------------------
 
 
-def _glosa_date(text: str):
+def _glosa_date(text: str) -> dt.date | None:
     """A row's date, refused outside :data:`PLAUSIBLE_YEARS` (``01/01/1500`` is a typo, not history)."""
     date = parse_date_br(text)
     first, last = PLAUSIBLE_YEARS
@@ -417,14 +424,17 @@ def read_glosa_csv(
     codes, uniques = pd.factorize(frame["code"])
     kinds = np.array([glosa_kind(code) for code in uniques] + ["unknown"], dtype=object)
     frame["kind"] = kinds[codes]
-    dtypes: dict[str, object] = {column: _STR_DTYPE for column in _TEXT_COLUMNS}
-    frame = frame[list(COLUMNS)].astype({**dtypes, "date": "datetime64[ns]", "value": "float64"})
+    frame = frame[list(COLUMNS)].astype(_DTYPES)
     frame.attrs["rejects"] = rejects
     return frame
 
 
-def _format_competence(value: object) -> str:
-    if _missing(value):
+_Cell = str | float | dt.date | None
+"""A glosa frame's cell as ``itertuples`` gives it; None, NaN and NaT are missing."""
+
+
+def _format_competence(value: _Cell) -> str:
+    if pd.isna(value):
         return ""
     match = re.fullmatch(r"(\d{4})-(\d{2})", str(value))
     if not match:
@@ -432,29 +442,27 @@ def _format_competence(value: object) -> str:
     return f"{match[2]}/{match[1]}"
 
 
-def _format_date(value: object) -> str:
-    return "" if _missing(value) else format_date_br(pd.Timestamp(value).date())
+def _format_date(value: _Cell) -> str:
+    return "" if pd.isna(value) else format_date_br(pd.Timestamp(value).date())
 
 
-def _format_value(value: object) -> str:
-    if _missing(value):
+def _format_value(value: _Cell) -> str:
+    if pd.isna(value):
         return ""
-    number = float(value)  # type: ignore[arg-type]
+    if isinstance(value, dt.date):
+        raise ValueError(f"value {value} is a date, not an amount")
+    number = float(value)
     if not math.isfinite(number):
         raise ValueError(f"value {number} is not a finite amount")
     # Shortest positional form, so reading it back gives the same float.
     return np.format_float_positional(number, trim="-").replace(".", ",")
 
 
-def _format_text(value: object) -> str:
-    return "" if _missing(value) else str(value)
+def _format_text(value: _Cell) -> str:
+    return "" if pd.isna(value) else str(value)
 
 
-def _missing(value: object) -> bool:
-    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
-
-
-_FIELD_FORMATTERS: dict[str, Callable[[object], str]] = {
+_FIELD_FORMATTERS: dict[str, Callable[[_Cell], str]] = {
     "cro": _format_text,
     "uf": _format_text,
     "guide": _format_text,

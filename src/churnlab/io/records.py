@@ -9,7 +9,7 @@ patterns, because real forms misspell them ("Grossoeiro", "Régras").
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -161,6 +161,6 @@ class RetentionCase(BaseModel):
         """An open case: no status ticked, and the status boxes were readable."""
         return self.status is None and not self.status_unreadable
 
-    def to_json_dict(self) -> dict:
-        """The record as its JSON values (ISO dates, sorted sets, ``null``)."""
+    def to_json_dict(self) -> dict[str, Any]:
+        """The record as JSON values (ISO dates, sorted sets, ``null``)."""
         return self.model_dump(mode="json")

@@ -252,7 +252,9 @@ def read_table(
     return table
 
 
-def _read_arrow(path: str | os.PathLike[str], width: int, per_line: np.ndarray):
+def _read_arrow(
+    path: str | os.PathLike[str], width: int, per_line: np.ndarray
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, dict[int, int], list[Reject]] | None:
     """Every row through pyarrow's multithreaded CSV reader, or None to take the exact path.
 
     Rows whose field count differs from the header's are set aside by line
@@ -283,8 +285,8 @@ def _read_arrow(path: str | os.PathLike[str], width: int, per_line: np.ndarray):
     if arrow.num_rows != int(good.sum()):
         return None
     frame = arrow.to_pandas(types_mapper={pa.string(): _TEXT}.get)
-    odd = dict(zip(numbers[~good].tolist(), per_line[~good].tolist(), strict=True))
-    rejects = []
+    odd: dict[int, int] = dict(zip(numbers[~good].tolist(), per_line[~good].tolist(), strict=True))
+    rejects: list[Reject] = []
     if odd:
         with open(path, encoding="utf-8-sig", newline="") as handle:
             for number, line in enumerate(handle, start=1):
@@ -299,7 +301,9 @@ def _read_arrow(path: str | os.PathLike[str], width: int, per_line: np.ndarray):
     return frame, numbers[good], per_line[good], odd, rejects
 
 
-def _read_pandas(path: str | os.PathLike[str], width: int, what: str, per_line: np.ndarray):
+def _read_pandas(
+    path: str | os.PathLike[str], width: int, what: str, per_line: np.ndarray
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, dict[int, int]]:
     """Every row through pandas' C parser, with exact line numbers (quoted line breaks included)."""
     try:
         with warnings.catch_warnings(record=True) as caught:

@@ -7,12 +7,15 @@ import hashlib
 import os
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -21,7 +24,8 @@ from churnlab.errors import DataError
 from churnlab.store import schema
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
-_UPSERTS = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
+_UPSERTS: dict[str, Callable[[sa.Table], sqlite.Insert | postgresql.Insert]] = {
+    "sqlite": sqlite_insert, "postgresql": postgresql_insert}
 """Databases the store runs on: those with ``INSERT ... ON CONFLICT`` in SQLAlchemy."""
 
 
@@ -113,7 +117,8 @@ class CaseStore:
                "n_cases": len(rows)}
         try:
             with self.engine.begin() as connection:
-                run_id = connection.execute(sa.insert(schema.runs).values(**run)).inserted_primary_key[0]
+                # an INSERT without RETURNING on a table with a primary key: the key is always there
+                run_id = connection.execute(sa.insert(schema.runs).values(**run)).inserted_primary_key[0]  # type: ignore[index]
                 if len(rows):
                     connection.execute(sa.insert(schema.recommendations), _recommendation_rows(rows, run_id))
         except IntegrityError:  # the same scores were recorded before (or by a writer alongside)
@@ -179,7 +184,7 @@ class CaseStore:
             return pd.read_sql(query, connection)
 
 
-def _sqlite_connect(connection, _record) -> None:
+def _sqlite_connect(connection: sqlite3.Connection, _record: object) -> None:
     connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (below): DDL becomes transactional
     cursor = connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -192,22 +197,22 @@ def _sqlite_connect(connection, _record) -> None:
     cursor.close()
 
 
-def _sqlite_begin(connection) -> None:
+def _sqlite_begin(connection: sa.Connection) -> None:
     immediate = connection.get_execution_options().get("sqlite_immediate")
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def _date(value: object) -> dt.date | None:
+def _date(value: dt.date | str | float | None) -> dt.date | None:
     if value is None or (isinstance(value, float) and np.isnan(value)) or pd.isna(value):
         return None
     return pd.Timestamp(value).date()
 
 
-def _number(value: object) -> float | None:
+def _number(value: float | str | None) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
-def _recommendation_rows(rows: pd.DataFrame, run_id: int) -> list[dict]:
+def _recommendation_rows(rows: pd.DataFrame, run_id: int) -> list[dict[str, Any]]:
     out = []
     for row in rows.to_dict("records"):
         record = {

@@ -362,7 +362,8 @@ def _draw_outcomes(
     return action, retained, status
 
 
-def _truth_frame(d, p, pi, action, retained, status) -> pd.DataFrame:
+def _truth_frame(d: dict[str, np.ndarray], p: np.ndarray, pi: np.ndarray, action: np.ndarray,
+                 retained: np.ndarray, status: np.ndarray) -> pd.DataFrame:
     not_ret = d["not_retention"]
     p = p.copy()
     p[not_ret] = 1.0

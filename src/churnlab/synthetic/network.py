@@ -143,7 +143,8 @@ class _Network:
             [
                 first - tenure,
                 np.array(
-                    [np.datetime64(_month_end(m).date(), "D") - rng.integers(0, 28) for m in entry_month],
+                    [np.datetime64(_month_end(m).date(), "D") - rng.integers(0, 28)
+                     for m in entry_month.tolist()],
                     dtype="datetime64[D]",
                 ),
             ]
@@ -275,8 +276,12 @@ def generate_network(
         raise ValueError("need at least one dentist and four months")
     rng = np.random.default_rng(seed)
     net = _Network(rng, n_dentists, months)
-    production, glosa_rows, cases, case_truths, left_on = [], [], [], [], {}
-    truths = []
+    production: list[tuple[int, np.ndarray, np.ndarray]] = []
+    glosa_rows: list[tuple[int, np.ndarray, np.ndarray]] = []
+    cases: list[RetentionCase] = []
+    case_truths: list[pd.Series] = []
+    left_on: dict[int, np.datetime64] = {}
+    truths: list[pd.DataFrame] = []
     for m in range(months):
         net.active |= net.entry == m
         present = net.active & ~net.left
@@ -312,7 +317,7 @@ def generate_network(
         days = rng.integers(0, (_month_end(m + 1) - _month_end(m)).days, net.size)
         when = np.datetime64(_month_end(m).date(), "D") + 1 + days
         asks = event & (rng.random(net.size) < 0.8)
-        for i in np.flatnonzero(event & ~asks):
+        for i in np.flatnonzero(event & ~asks).tolist():
             left_on[i] = when[i]
             net.left[i] = True
         idx = np.flatnonzero(asks)
@@ -321,7 +326,7 @@ def generate_network(
             for i, case, truth in batch:
                 cases.append(case)
                 case_truths.append(truth)
-                if case.status is None:
+                if case.status is None or case.finished_on is None:  # still open: no more events
                     net.busy_until[i] = 10**6
                 elif case.status == "dismissed":
                     left_on[i] = np.datetime64(case.finished_on, "D")
@@ -396,7 +401,7 @@ def _roster(net: _Network, left_on: dict[int, np.datetime64], rng: np.random.Gen
     idx = np.flatnonzero(present)
     names = [_name(np.random.default_rng(i + 7), bool(i % 2), upper=False) for i in idx]
     cities = [_STATES[uf][3][int(rng.integers(0, len(_STATES[uf][3])))] for uf in net.uf[idx]]
-    left = [pd.Timestamp(left_on[i]) if i in left_on else pd.NaT for i in idx]
+    left = [pd.Timestamp(left_on[i]) if i in left_on else pd.NaT for i in idx.tolist()]
     return pd.DataFrame({
         "CRO": net.cro[idx], "UF": net.uf[idx], "Nome": names, "Cidade": cities,
         "Tipo": np.where(net.is_j[idx], "J", "F"), "Data inclusão": pd.to_datetime(net.included_on[idx]),

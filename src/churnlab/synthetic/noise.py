@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -28,7 +29,8 @@ def _expected_sigmoid(eta: np.ndarray, sd: float, nodes: int = 32) -> np.ndarray
     return values @ w / np.sqrt(np.pi)
 
 
-def _choice(rng: np.random.Generator, items: tuple, size: int, weights=None) -> np.ndarray:
+def _choice(rng: np.random.Generator, items: Sequence[object], size: int,
+            weights: Sequence[float] | None = None) -> np.ndarray:
     p = None if weights is None else np.asarray(weights, float) / np.sum(weights)
     return rng.choice(len(items), size=size, p=p)
 

@@ -260,8 +260,8 @@ def _plain_lines(
                         (case.protocol_needed is False, "Não")]))  # fmt: skip
     lines += ["", "Obs. Geral", f" {case.general_note}" if case.general_note else "", ""]
     lines.append("Setor responsável" + tail)
-    for grid_row in _SECTORS_PLAIN:
-        lines.append(boxes([(key in sectors, label) for key, label in grid_row]))
+    for sector_row in _SECTORS_PLAIN:
+        lines.append(boxes([(key in sectors, label) for key, label in sector_row]))
     for name in case.signatories:
         lines += ["", name]
     return lines

@@ -15,6 +15,10 @@ from __future__ import annotations
 
 import re
 from itertools import count
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # python-docx is imported only when a .docx is written
+    from docx.text.paragraph import Paragraph
 
 BOX_KINDS: tuple[str, ...] = ("text", "legacy", "content_control", "symbol")
 
@@ -46,14 +50,15 @@ def _box_xml(kind: str, ticked: bool) -> list[str]:
     raise ValueError(f"unknown box kind {kind!r}; expected one of {BOX_KINDS}")
 
 
-def write_box_line(paragraph, line: str, kind: str) -> None:
+def write_box_line(paragraph: Paragraph, line: str, kind: str) -> None:
     """Fill a python-docx paragraph with ``line``, its ``☐``/``☒`` boxes written as ``kind``."""
     from docx.oxml import parse_xml
 
-    if kind == "text" or not _BOX.search(line):
+    first = _BOX.search(line)
+    if kind == "text" or first is None:
         paragraph.add_run(line)
         return
-    start = _BOX.search(line).start()
+    start = first.start()
     if start:
         paragraph.add_run(line[:start])
     for glyph, label in _BOX.findall(line[start:]):

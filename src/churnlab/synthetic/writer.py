@@ -73,7 +73,7 @@ def write_dataset(
         raise ValueError(f"layouts must be among {sorted(_EXTENSIONS)}, got {layouts!r}")
     rng = np.random.default_rng(seed)
     # Word's box controls drawn from their own stream, so the text forms stay as before.
-    box_rng = np.random.default_rng(rng.bit_generator.seed_seq.spawn(1)[0])
+    box_rng = rng.spawn(1)[0]
     out = Path(out_dir)
     forms = out / "forms"
     forms.mkdir(parents=True, exist_ok=True)
@@ -91,7 +91,8 @@ def write_dataset(
             "misspell": [None, True, False][int(rng.integers(0, 3))],
         }
         if layout == "docx":
-            kinds = [*BOX_KINDS, {"status": "legacy", "actions": "content_control", "other": "symbol"}]
+            mixed = {"status": "legacy", "actions": "content_control", "other": "symbol"}
+            kinds: list[str | dict[str, str]] = [*BOX_KINDS, mixed]
             render_docx(case, forms / name, boxes=kinds[int(box_rng.integers(0, len(kinds)))], **noise)
             continue
         noise["crlf"] = bool(rng.random() < 0.1)

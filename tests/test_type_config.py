@@ -1,0 +1,49 @@
+"""The static checks the test suite (and so CI) runs: mypy, as configured in pyproject.toml, and ruff.
+
+``make lint`` runs the same tools plus ``ruff format --check``, which joins
+them after the code base's formatting pass (#22).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from churnlab import _EXPORTS
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _overrides(flag: str) -> set[str]:
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mypy"]
+    return {
+        module
+        for section in config["overrides"]
+        if section.get(flag)
+        for module in ([section["module"]] if isinstance(section["module"], str) else section["module"])
+    }
+
+
+def test_the_strict_modules_are_those_of_the_public_api():
+    """A name added to ``churnlab.__all__`` from a new module brings that module under the strict flags."""
+    assert _overrides("disallow_untyped_defs") == set(_EXPORTS.values())
+
+
+def test_mypy_passes():
+    """The package type-checks (about half a minute from a cold cache)."""
+    pytest.importorskip("mypy")
+    result = subprocess.run([sys.executable, "-m", "mypy"], capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-1000:]
+
+
+def test_ruff_check_passes():
+    pytest.importorskip("ruff")
+    paths = ["src", "tests", "benchmarks", "notebooks"]
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", *paths], capture_output=True, text=True, cwd=REPO
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-1000:]

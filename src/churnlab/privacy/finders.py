@@ -156,7 +156,8 @@ class ReplacementPlan:
 @functools.lru_cache(maxsize=256)
 def _given_name_patterns(names: tuple[str, ...]) -> tuple[re.Pattern[str], frozenset[str]]:
     """A pattern for the full names (on folded text) and the set of name tokens."""
-    alternatives, tokens = [], set()
+    alternatives: list[str] = []
+    tokens: set[str] = set()
     for name in sorted(names, key=len, reverse=True):
         words = [fold_chars(w) for w in _WORD.findall(name)]
         if not words:

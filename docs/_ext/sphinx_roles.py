@@ -17,7 +17,7 @@ from typing import Any
 
 import griffe
 
-NAMESPACES = ("churnlab",)
+NAMESPACES = ("churnlab", "churnlab.evaluation", "churnlab.synthetic")
 """The public namespaces whose ``__all__`` the reference pages document (``::: churnlab.NAME``)."""
 
 ROLE = re.compile(r":(?:py:)?(?:func|class|meth|attr|mod|data|obj|exc|const):`(~?)([^`<>]+?)`")

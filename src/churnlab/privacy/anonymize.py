@@ -46,7 +46,7 @@ from churnlab.privacy.finders import (
     replace_protocols,
     replace_titled_names,
 )
-from churnlab.privacy.pseudonymizer import Pseudonymizer, _name_key
+from churnlab.privacy.pseudonymizer import Pseudonymizer, name_key
 
 # --- free text ---------------------------------------------------------------------------
 
@@ -218,7 +218,7 @@ def anonymize_case(case: RetentionCase, pseudonymizer: Pseudonymizer) -> Retenti
         return None if value is None else anonymize_text(value, pseudonymizer, names, protocols)
 
     def name(value: str | None) -> str | None:
-        return pseudonymizer.name(value) if value and _name_key(value) else value
+        return pseudonymizer.name(value) if value and name_key(value) else value
 
     update = {
         "collaborator": name(case.collaborator),

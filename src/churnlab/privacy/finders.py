@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from churnlab.io.brazil import is_valid_cnpj, is_valid_cpf
 from churnlab.io.names import first_names
 from churnlab.io.text import fold, fold_chars
-from churnlab.privacy.pseudonymizer import Pseudonymizer, _name_key
+from churnlab.privacy.pseudonymizer import Pseudonymizer, name_key
 
 # --- word lists ----------------------------------------------------------------------------
 
@@ -164,7 +164,7 @@ def _given_name_patterns(names: tuple[str, ...]) -> tuple[re.Pattern[str], froze
             continue
         alternatives.append(_NAME_GAP.join(re.escape(w) for w in words))
         for word in words:
-            key = _name_key(word)
+            key = name_key(word)
             parts = [key, *key.split()] if " " in key else [key]
             tokens.update(
                 p for p in parts if len(p) >= 3 and p not in _PARTICLES and p not in _FORM_WORDS
@@ -191,7 +191,7 @@ class TextWords:
 
     def __init__(self, text: str) -> None:
         self.matches = list(_WORD.finditer(text))
-        self.keys = [_name_key(m.group()) for m in self.matches]
+        self.keys = [name_key(m.group()) for m in self.matches]
         self.starts = [m.start() for m in self.matches]
         self.text = text
 
@@ -291,7 +291,7 @@ def replace_given_names(plan: ReplacementPlan, words: TextWords, pseudonymizer: 
     text = plan.text
     pattern, tokens = _given_name_patterns(names)
     for value in keep:
-        if value and value.strip() and not set(_name_key(value).split()) & tokens:
+        if value and value.strip() and not set(name_key(value).split()) & tokens:
             for m in re.finditer(re.escape(value.strip()), text):
                 plan.add(m.start(), m.end(), m.group())
     if not tokens:  # folding costs half the time of a short note: only when there are names to find

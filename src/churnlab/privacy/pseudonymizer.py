@@ -47,7 +47,7 @@ def _reshape(template: str, chars: str) -> str:
     return "".join(next(it) if ch.isalnum() else ch for ch in template)
 
 
-def _name_key(text: str) -> str:
+def name_key(text: str) -> str:
     """Normalise a name: folded case and accents, letters only, single spaces."""
     return " ".join(re.findall(r"[^\W\d_]+", fold(text)))
 
@@ -248,7 +248,7 @@ class Pseudonymizer:
         >>> p.name("MARIA  MOREIRA") == p.name("Maria Moreira") != p.name("Maria")
         True
         """
-        key = _name_key(text)
+        key = name_key(text)
         if not key:
             raise ValueError(f"{text!r} is not a name: it has no letters")
         code = self._keyed("name", key, [_CODE_LETTERS] + [_CODE_ALPHABET] * 5)

@@ -25,14 +25,14 @@ PROPENSITY_FLOOR = 0.03
 NOISE_SD = 1.1
 """Standard deviation of the unobserved resolve ``u`` on the logit scale."""
 
-_CLOSED_WINDOW = (dt.date(2022, 1, 3), dt.date(2024, 9, 30))
-_OPEN_WINDOW = (dt.date(2024, 10, 1), dt.date(2024, 12, 20))
+CLOSED_WINDOW = (dt.date(2022, 1, 3), dt.date(2024, 9, 30))
+OPEN_WINDOW = (dt.date(2024, 10, 1), dt.date(2024, 12, 20))
 _UNKEEPABLE = ("retired", "moved_area", "death", "closed_business")
 
 # --- reason model --------------------------------------------------------------------
 
 # reason: (share, alpha = baseline retention logit under no action)
-_REASONS: dict[str, tuple[float, float]] = {
+REASONS: dict[str, tuple[float, float]] = {
     "loss_of_contact": (3.0, -1.0), "health_problems": (3.0, -1.2),
     "rude_beneficiary": (1.5, 0.2), "fees": (14.0, -0.3), "franchise": (1.0, -0.5),
     "technical_lead_change": (1.5, 0.2), "provider_removed": (1.0, -1.6),
@@ -47,10 +47,10 @@ _REASONS: dict[str, tuple[float, float]] = {
     "public_servant": (1.0, -1.3), "moved_area": (4.0, -3.2), "death": (0.4, -5.0),
     "personal_reasons": (5.0, -0.8),
 }  # fmt: skip
-assert tuple(_REASONS) == DISMISSAL_REASONS
+assert tuple(REASONS) == DISMISSAL_REASONS
 
 # Effects on the retention logit, by action and reason (missing = 0: no help).
-_EFFECTS: dict[str, dict[str, float]] = {
+EFFECTS: dict[str, dict[str, float]] = {
     "new_prices": {"fees": 1.6, "glosas": 0.6, "undue_charges": 0.8, "franchise": 0.4,
                    "low_demand": 0.4, "private_patients": 0.6, "migration": 0.5},
     "support": {"guide_release_time": 1.6, "system_difficulties": 1.3,
@@ -68,7 +68,7 @@ _EFFECTS: dict[str, dict[str, float]] = {
 
 # Historical policy: base logit per action plus a bonus when the reason is one the
 # analysts associated with that action.
-_POLICY: dict[str, tuple[float, dict[str, float]]] = {
+POLICY: dict[str, tuple[float, dict[str, float]]] = {
     NO_ACTION: (0.4, {**dict.fromkeys(_UNKEEPABLE, 2.2), "loss_of_contact": 1.5,
                       "health_problems": 0.8, "personal_reasons": 0.6,
                       "provider_removed": 1.0}),

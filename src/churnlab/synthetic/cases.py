@@ -17,25 +17,25 @@ from churnlab.io.records import (
     RetentionCase,
 )
 from churnlab.io.text import fold
-from churnlab.synthetic.noise import _choice, _name, _phone, _pick, _typos
+from churnlab.synthetic.noise import choice, pick, random_name, random_phone, with_typos
 from churnlab.synthetic.vocabulary import (
-    _ANALYSTS,
-    _CLOSINGS,
-    _FOLLOW_UPS,
-    _GLOSA_DETAILS_ADMIN,
-    _GLOSA_DETAILS_TECH,
-    _NOT_RETENTION_FIRST,
-    _OFFERS,
-    _OPENINGS,
-    _OPERATORS,
-    _OUTCOMES,
-    _PLANS,
-    _REASON_TEXT,
-    _REQUESTED,
-    _SECOND_REASON,
-    _SECTOR_OF,
-    _STATES,
-    _VERBS,
+    ANALYSTS,
+    CLOSINGS,
+    FOLLOW_UPS,
+    GLOSA_DETAILS_ADMIN,
+    GLOSA_DETAILS_TECH,
+    NOT_RETENTION_FIRST,
+    OFFERS,
+    OPENINGS,
+    OPERATORS,
+    OUTCOMES,
+    PLANS,
+    REASON_TEXT,
+    REQUESTED,
+    SECOND_REASON,
+    SECTOR_OF,
+    STATES,
+    VERBS,
 )
 
 # --- text and records -------------------------------------------------------------------
@@ -55,10 +55,10 @@ def _glosa_listing(
             comp = f"{month:02d}/{year}"
         service = dt.date(year, month, 1) - dt.timedelta(days=int(rng.integers(1, 40)))
         description = fold(columns["description"][i]).upper()
-        details = _GLOSA_DETAILS_TECH if columns["kind"][i] == "technical" else _GLOSA_DETAILS_ADMIN
-        detail = _pick(rng, details) + "."
+        details = GLOSA_DETAILS_TECH if columns["kind"][i] == "technical" else GLOSA_DETAILS_ADMIN
+        detail = pick(rng, details) + "."
         echo = code if rng.random() < 0.85 else code[1:]
-        label = _pick(rng, ("Descrição:", "Descrição:", "Desc.", "Descricao:"))
+        label = pick(rng, ("Descrição:", "Descrição:", "Desc.", "Descricao:"))
         parts.append(
             f"{comp} {guide} - {service.day}/{service.month} {label} {code} - "
             f"{description} {echo} {detail}"
@@ -72,27 +72,27 @@ def _first_note(
     rng: np.random.Generator, reason: str, female: bool, is_j: bool, not_retention: bool
 ) -> str:
     if not_retention:
-        return _typos(_pick(rng, _NOT_RETENTION_FIRST), rng, 0.3)
-    phrase = _pick(rng, _REASON_TEXT[reason])
+        return with_typos(pick(rng, NOT_RETENTION_FIRST), rng, 0.3)
+    phrase = pick(rng, REASON_TEXT[reason])
     if phrase.startswith("!"):
         body = phrase[1:] + "."
     else:
-        subject = _pick(rng, ("Dra" if female else "Dr", "Dra." if female else "Dr.",
+        subject = pick(rng, ("Dra" if female else "Dr", "Dra." if female else "Dr.",
                               "a profissional" if female else "o profissional",
                               "a clínica" if is_j else "o consultório"))  # fmt: skip
-        body = f"{subject} {_pick(rng, _VERBS)} {phrase}."
-    opening = _pick(rng, _OPENINGS)
+        body = f"{subject} {pick(rng, VERBS)} {phrase}."
+    opening = pick(rng, OPENINGS)
     if not opening or opening.endswith("R."):
         body = body[0].upper() + body[1:]
-    text = " ".join(x for x in (opening, body, _pick(rng, _CLOSINGS)) if x)
-    return _typos(text, rng, 0.35)
+    text = " ".join(x for x in (opening, body, pick(rng, CLOSINGS)) if x)
+    return with_typos(text, rng, 0.35)
 
 
 def _subject(female: bool) -> str:
     return "a Dra" if female else "o Dr"
 
 
-def _build_cases(
+def build_cases(
     rng: np.random.Generator,
     d: dict[str, np.ndarray],
     glosas: pd.DataFrame,
@@ -107,15 +107,15 @@ def _build_cases(
     few header fields left empty as in real forms.
     """
     n = len(action)
-    analysts = [_name(np.random.default_rng(1000 + i), bool(i % 3)) for i in range(_ANALYSTS)]
-    supervisors = tuple(_name(np.random.default_rng(2000 + i), bool(i % 2), upper=False)
+    analysts = [random_name(np.random.default_rng(1000 + i), bool(i % 3)) for i in range(ANALYSTS)]
+    supervisors = tuple(random_name(np.random.default_rng(2000 + i), bool(i % 2), upper=False)
                         for i in range(4))  # fmt: skip
     before = glosas.loc[~glosas["_after"].to_numpy()]
     starts = np.searchsorted(before["_case"].to_numpy(), np.arange(n + 1))
     history = {c: before[c].to_numpy(dtype=object)
                for c in ("competence", "guide", "code", "description", "kind")}  # fmt: skip
-    ops = _choice(rng, tuple(o for o, _ in _OPERATORS), n, [w for _, w in _OPERATORS])
-    reqs = _choice(rng, tuple(r for r, _ in _REQUESTED), n, [w for _, w in _REQUESTED])
+    ops = choice(rng, tuple(o for o, _ in OPERATORS), n, [w for _, w in OPERATORS])
+    reqs = choice(rng, tuple(r for r, _ in REQUESTED), n, [w for _, w in REQUESTED])
     start_dates = d["start"].astype(object)
     cases = []
     for i in range(n):
@@ -127,8 +127,8 @@ def _build_cases(
         if not d["is_open"][i]:
             later, fields = _closing(rng, d, i, start, female, str(status[i]), int(action[i]), supervisors)
             contacts += later
-        record = _header(rng, d, i, start, female, analysts, _OPERATORS[int(ops[i])][0],
-                         _REQUESTED[int(reqs[i])][0])
+        record = _header(rng, d, i, start, female, analysts, OPERATORS[int(ops[i])][0],
+                         REQUESTED[int(reqs[i])][0])
         record.update(source=f"case_{i + 1:05d}", cnpj=cnpj, cpf=cpf, contacts=contacts, glosas=events)
         _leave_some_empty(rng, record)
         record.update(fields)
@@ -159,7 +159,7 @@ def _first_contact(rng: np.random.Generator, d: dict[str, np.ndarray], i: int, s
     if len(rows) and not not_retention and rng.random() < p_list:
         k = min(len(rows), int(rng.integers(1, 5)))
         listed = rows.start + np.sort(rng.choice(len(rows), k, replace=False))
-        intro = _pick(rng, ("Feito levantamento das glosas desde o credenciamento.",
+        intro = pick(rng, ("Feito levantamento das glosas desde o credenciamento.",
                             "Glosas identificadas:", "Levantamento de glosas:"))  # fmt: skip
         listing, events = _glosa_listing(rng, history, listed)
         note = f"{note} {intro} {listing}"
@@ -171,7 +171,7 @@ def _ticked_actions(rng: np.random.Generator, primary: str) -> list[str]:
     ticked = [] if primary == NO_ACTION else [primary]
     if primary not in (NO_ACTION, "other") and rng.random() < 0.125:
         later = ACTIONS[ACTIONS.index(primary) + 1 :]
-        ticked.append(_pick(rng, later))
+        ticked.append(pick(rng, later))
     return ticked
 
 
@@ -183,13 +183,13 @@ def _later_contacts(rng: np.random.Generator, start: dt.date, k: int, outcome: s
         day = day + dt.timedelta(days=int(rng.integers(0, 16)))
         if c == k:
             subj = _subject(female)
-            note = _pick(rng, _OUTCOMES[outcome])
+            note = pick(rng, OUTCOMES[outcome])
             note = note.format(subj=subj, Subj=subj[0].upper() + subj[1:])
         elif c == 2 and k > 2 and rng.random() < 0.5:
-            note = _pick(rng, _FOLLOW_UPS).format(phone=_phone(rng, ddd))
+            note = pick(rng, FOLLOW_UPS).format(phone=random_phone(rng, ddd))
         else:
-            note = " ".join(_pick(rng, _OFFERS[a]) for a in (ticked or [NO_ACTION]))
-        contacts.append(Contact(n=c, date=day, note=_typos(note, rng, 0.25)))
+            note = " ".join(pick(rng, OFFERS[a]) for a in (ticked or [NO_ACTION]))
+        contacts.append(Contact(n=c, date=day, note=with_typos(note, rng, 0.25)))
     return contacts
 
 
@@ -200,31 +200,31 @@ def _closing(rng: np.random.Generator, d: dict[str, np.ndarray], i: int, start: 
     reason, not_retention = str(d["reason"][i]), bool(d["not_retention"][i])
     ticked = _ticked_actions(rng, ACTION_LABELS[action])
     k = int(rng.choice([2, 3, 4, 5], p=[0.3, 0.3, 0.22, 0.18])) if not not_retention else 2
-    contacts = _later_contacts(rng, start, k, outcome, female, ticked, _STATES[str(d["uf"][i])][2])
+    contacts = _later_contacts(rng, start, k, outcome, female, ticked, STATES[str(d["uf"][i])][2])
     day = contacts[-1].date if contacts else start
     reasons = []
     if outcome == "dismissed":
         reasons = [reason]
-        if reason in _SECOND_REASON and rng.random() < 0.15:
-            reasons.append(_SECOND_REASON[reason])
+        if reason in SECOND_REASON and rng.random() < 0.15:
+            reasons.append(SECOND_REASON[reason])
     sectors = []
-    if reason in _SECTOR_OF and not not_retention and rng.random() < 0.35:
-        sectors = [_SECTOR_OF[reason]]
+    if reason in SECTOR_OF and not not_retention and rng.random() < 0.35:
+        sectors = [SECTOR_OF[reason]]
     fields = dict(
         finished_on=day,
         days_to_finish=(day - start).days,
         status=outcome,
         actions=sorted(ticked),
-        action_note=(" ".join(_pick(rng, _OFFERS[a]) for a in ticked)
+        action_note=(" ".join(pick(rng, OFFERS[a]) for a in ticked)
                      if ticked and rng.random() < 0.6 else None),
         dismissal_reasons=sorted(reasons),
         protocol_needed=[True, False, None][int(rng.choice(3, p=[0.2, 0.6, 0.2]))],
-        general_note=(_typos(_pick(rng, _OUTCOMES[outcome]).format(
+        general_note=(with_typos(pick(rng, OUTCOMES[outcome]).format(
             subj="o profissional", Subj="O profissional"), rng, 0.2)
             if rng.random() < 0.4 else None),
         responsible_sectors=sorted(sectors),
-        signatories=[_pick(rng, supervisors)]
-        + ([_pick(rng, supervisors)] if rng.random() < 0.3 else []),
+        signatories=[pick(rng, supervisors)]
+        + ([pick(rng, supervisors)] if rng.random() < 0.3 else []),
     )  # fmt: skip
     if fields["signatories"][0] == fields["signatories"][-1]:
         fields["signatories"] = fields["signatories"][:1]
@@ -244,23 +244,23 @@ def _header(rng: np.random.Generator, d: dict[str, np.ndarray], i: int, start: d
     """The form's header fields: who, which operator, the dentist, the protocol, the network facts."""
     other = bool(d["other_plans"][i])
     n_plans = int(rng.integers(1, 4))
-    plan_names = ", ".join(rng.choice(_PLANS, n_plans, replace=False)) if other else None
+    plan_names = ", ".join(rng.choice(PLANS, n_plans, replace=False)) if other else None
     protocol = f"SAD{rng.integers(10**11, 10**12)}"
     uf = str(d["uf"][i])
     last_production, last_value = _last_production(start, int(d["months_since"][i]), d["last_value"][i])
     return dict(
-        collaborator=analysts[int(rng.integers(0, _ANALYSTS))],
+        collaborator=analysts[int(rng.integers(0, ANALYSTS))],
         cro_count=int(d["cro_count"][i]),
         operator=operator,
         cro=str(d["cro"][i]),
         cro_uf=str(d["cro_uf"][i]),
-        dentist_name=_name(rng, female),
+        dentist_name=random_name(rng, female),
         included_on=start - dt.timedelta(days=int(d["tenure_days"][i])),
         person_type="J" if d["is_j"][i] else "F",
         requested_by=requested_by,
         protocol_number=protocol,
         protocol_opened_on=start - dt.timedelta(days=int(rng.integers(0, 3))),
-        city=_pick(rng, _STATES[uf][3]),
+        city=pick(rng, STATES[uf][3]),
         uf=uf,
         lives=int(d["lives"][i]),
         listed_cros=int(d["listed"][i]),

@@ -79,18 +79,18 @@ from churnlab.io.records import (
     RetentionCase,
 )
 from churnlab.synthetic.assumptions import (
-    _CLOSED_WINDOW,
-    _EFFECTS,
-    _OPEN_WINDOW,
-    _POLICY,
-    _REASONS,
+    CLOSED_WINDOW,
+    EFFECTS,
     NOISE_SD,
+    OPEN_WINDOW,
+    POLICY,
     PROPENSITY_FLOOR,
+    REASONS,
     TRUTH_COLUMNS,
 )
-from churnlab.synthetic.cases import _build_cases
-from churnlab.synthetic.noise import _choice, _dates, _expected_sigmoid, _month_index, _sigmoid, _z
-from churnlab.synthetic.vocabulary import _STATES
+from churnlab.synthetic.cases import build_cases
+from churnlab.synthetic.noise import choice, expected_sigmoid, month_index, random_dates, sigmoid, standardise
+from churnlab.synthetic.vocabulary import STATES
 
 # --- result ------------------------------------------------------------------------------
 
@@ -169,14 +169,14 @@ def generate(n_cases: int, seed: int, open_share: float = 0.2,
     glosas, d["glosas_before"], d["tech_share"] = _draw_glosas(rng, d)
     p, pi = _outcome_and_policy(d)
     action, retained, status = _draw_outcomes(rng, d, p, pi)
-    cases = _build_cases(rng, d, glosas, action, status)
+    cases = build_cases(rng, d, glosas, action, status)
     truth = _truth_frame(d, p, pi, action, retained, status)
     return SyntheticData(cases=cases, glosas=glosas[list(GLOSA_FRAME_COLUMNS)], truth=truth)
 
 
 def _draw_dentists(rng: np.random.Generator, n: int, open_share: float) -> dict[str, np.ndarray]:
-    states = tuple(_STATES)
-    uf_i = _choice(rng, states, n, [v[0] for v in _STATES.values()])
+    states = tuple(STATES)
+    uf_i = choice(rng, states, n, [v[0] for v in STATES.values()])
     uf = np.array(states)[uf_i]
     cro_uf = uf.copy()
     moved = rng.random(n) < 0.04
@@ -184,16 +184,17 @@ def _draw_dentists(rng: np.random.Generator, n: int, open_share: float) -> dict[
     # unique CRO numbers (one case per dentist)
     cro = rng.choice(np.arange(1000, 1000 + max(90_000, 3 * n)), size=n, replace=False)
     is_open = rng.random(n) < open_share
-    closed_start, open_start = _dates(rng, _CLOSED_WINDOW, n), _dates(rng, _OPEN_WINDOW, n)
+    closed_start, open_start = random_dates(rng, CLOSED_WINDOW, n), random_dates(rng, OPEN_WINDOW, n)
     start = np.where(is_open, open_start, closed_start).astype("datetime64[D]")
     tenure_days = np.clip(np.exp(rng.normal(np.log(3 * 365), 0.9, n)), 45, 25 * 365).astype(int)
     is_j = rng.random(n) < 0.4
     log_lives = rng.normal(np.log(2500), 1.0, n)
     lives = np.clip(np.round(np.exp(log_lives)), 30, 90_000).astype(int)
     listed = np.maximum(1, np.round(lives / np.exp(rng.normal(np.log(15), 0.45, n)))).astype(int)
-    us_shift = np.array([_STATES[s][1] for s in uf])
+    us_shift = np.array([STATES[s][1] for s in uf])
     us_value = np.round(np.clip(rng.normal(0.36 + us_shift, 0.06, n), 0.18, 0.65), 2)
-    no_guides = rng.random(n) < _sigmoid(-1.9 - 0.8 * _z(np.log(tenure_days)) - 0.3 * _z(log_lives))
+    no_guides_logit = -1.9 - 0.8 * standardise(np.log(tenure_days)) - 0.3 * standardise(log_lives)
+    no_guides = rng.random(n) < sigmoid(no_guides_logit)
     months_since = np.where(no_guides, -1, np.minimum(rng.geometric(0.35, n) - 1, 24))
     last_value = np.where(no_guides, 0.0, np.round(np.exp(rng.normal(np.log(650), 0.9, n)), 2))
     glosa_propensity = rng.normal(0, 1, n)
@@ -205,8 +206,8 @@ def _draw_dentists(rng: np.random.Generator, n: int, open_share: float) -> dict[
         "glosa_propensity": glosa_propensity, "cro_count": np.where(
             is_j, 1 + np.minimum(rng.poisson(1.2, n), 8), 1 + (rng.random(n) < 0.1)),
         "other_plans": rng.random(n) < 0.65,
-        "zl": _z(log_lives), "zt": _z(np.log(tenure_days)), "zu": (us_value - 0.36) / 0.06,
-        "zdemand": _z(np.log(lives / listed)),
+        "zl": standardise(log_lives), "zt": standardise(np.log(tenure_days)), "zu": (us_value - 0.36) / 0.06,
+        "zdemand": standardise(np.log(lives / listed)),
     }  # fmt: skip
 
 
@@ -226,7 +227,7 @@ def _override(d: dict[str, np.ndarray], given: dict[str, np.ndarray]) -> None:
 def _draw_reasons(rng: np.random.Generator, d: dict[str, np.ndarray]) -> np.ndarray:
     n = len(d["uf"])
     idx = {r: i for i, r in enumerate(DISMISSAL_REASONS)}
-    logits = np.tile(np.log([_REASONS[r][0] for r in DISMISSAL_REASONS]), (n, 1))
+    logits = np.tile(np.log([REASONS[r][0] for r in DISMISSAL_REASONS]), (n, 1))
     logits[:, idx["fees"]] += -0.5 * d["zu"]
     logits[:, idx["undue_charges"]] += -0.2 * d["zu"]
     logits[:, idx["glosas"]] += 0.9 * d["glosa_propensity"]
@@ -250,13 +251,13 @@ def _draw_glosas(
     glosa_reason = np.isin(d["reason"], ("glosas", "technical_rules"))
     rate = np.exp(-1.6 + 0.6 * d["glosa_propensity"] + 0.3 * d["zl"] + 1.1 * glosa_reason)
     rate = rate * np.where(d["no_guides"], 0.15, 1.0)
-    p_tech = _sigmoid(-0.7 + 0.7 * d["glosa_propensity"] + 1.4 * glosa_reason)
+    p_tech = sigmoid(-0.7 + 0.7 * d["glosa_propensity"] + 1.4 * glosa_reason)
     n_before = np.minimum(rng.poisson(rate * 24), 80)
     n_after = np.minimum(rng.poisson(rate * 6 * 0.6), 30)
     case = np.concatenate([np.repeat(np.arange(n), n_before), np.repeat(np.arange(n), n_after)])
     after = np.concatenate([np.zeros(n_before.sum(), bool), np.ones(n_after.sum(), bool)])
     m = len(case)
-    open_month = _month_index(d["start"])[case]
+    open_month = month_index(d["start"])[case]
     offset = np.where(after, rng.integers(0, 6, m), -rng.integers(2, 25, m))
     comp_month = open_month + offset
     comp_start = comp_month.astype("datetime64[M]").astype("datetime64[D]")
@@ -301,18 +302,18 @@ def _outcome_and_policy(d: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarra
     """True ``P(retained | x, a)`` and policy ``pi(a | x)``, ``(n, 7)`` in ACTION_LABELS order."""
     reason = d["reason"]
     n = len(reason)
-    alpha = np.array([_REASONS[r][1] for r in reason])
+    alpha = np.array([REASONS[r][1] for r in reason])
     recent = (d["months_since"] >= 0) & (d["months_since"] <= 2)
     base = (
         0.45 + alpha + 0.4 * d["zl"] + 0.3 * d["zt"] - 0.6 * d["no_guides"] + 0.3 * recent
         - 0.3 * d["other_plans"] + 0.2 * d["is_j"]
-        - 0.15 * _z(np.log1p(d["glosas_before"]))
+        - 0.15 * standardise(np.log1p(d["glosas_before"]))
     )  # fmt: skip
     eta = np.empty((n, len(ACTION_LABELS)))
     eta[:, 0] = base
 
     def table(action: str) -> np.ndarray:
-        return np.array([_EFFECTS[action].get(r, 0.0) for r in reason])
+        return np.array([EFFECTS[action].get(r, 0.0) for r in reason])
 
     low_prod = d["no_guides"] | (d["last_value"] < 250)
     econ = np.isin(reason, ("fees", "low_demand"))
@@ -328,11 +329,11 @@ def _outcome_and_policy(d: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarra
     }  # fmt: skip
     for j, action in enumerate(ACTIONS, start=1):
         eta[:, j] = base + effects[action]
-    p = _expected_sigmoid(eta, NOISE_SD)
+    p = expected_sigmoid(eta, NOISE_SD)
 
     logits = np.empty_like(eta)
     for j, label in enumerate(ACTION_LABELS):
-        intercept, bonus = _POLICY[label]
+        intercept, bonus = POLICY[label]
         logits[:, j] = intercept + np.array([bonus.get(r, 0.0) for r in reason])
     logits[:, 1] += 0.6 * d["zl"] + 0.4 * d["is_j"]  # big dentists get new prices
     logits[:, 3] += -0.4 * d["zl"]  # small ones get publicity
@@ -351,7 +352,7 @@ def _draw_outcomes(
     cum = pi.cumsum(axis=1)
     action = np.minimum((rng.random((n, 1)) > cum).sum(axis=1), len(ACTION_LABELS) - 1)
     u = rng.normal(0, NOISE_SD, n)
-    retained = rng.random(n) < _sigmoid(d["eta"][np.arange(n), action] + u)
+    retained = rng.random(n) < sigmoid(d["eta"][np.arange(n), action] + u)
     not_retention = ~d["is_open"] & (rng.random(n) < 0.03)
     status = np.where(retained, "retained", "dismissed").astype(object)
     status[not_retention] = "not_retention"

@@ -53,8 +53,8 @@ import pandas as pd
 from churnlab.io.brazil import format_date_br, format_decimal_br
 from churnlab.io.glosas import COLUMNS as GLOSA_FRAME_COLUMNS
 from churnlab.io.records import RetentionCase
-from churnlab.synthetic.noise import _choice, _name, _sigmoid
-from churnlab.synthetic.vocabulary import _STATES
+from churnlab.synthetic.noise import choice, random_name, sigmoid
+from churnlab.synthetic.vocabulary import STATES
 
 FIRST_MONTH = pd.Timestamp("2022-01-01")
 AUDIT_MONTHS, FREEZE_MONTH = (14, 15, 16), 20
@@ -123,11 +123,11 @@ class _Network:
         entrants = rng.binomial(n, 0.008, months)
         self.size = n + int(entrants.sum())
         size = self.size
-        states = tuple(_STATES)
-        self.uf = np.array(states)[_choice(rng, states, size, [v[0] for v in _STATES.values()])]
+        states = tuple(STATES)
+        self.uf = np.array(states)[choice(rng, states, size, [v[0] for v in STATES.values()])]
         self.cro = rng.choice(np.arange(1000, 1000 + max(90_000, 3 * size)), size, replace=False).astype(str)
         self.is_j = rng.random(size) < 0.4
-        shift = np.array([_STATES[s][1] for s in self.uf])
+        shift = np.array([STATES[s][1] for s in self.uf])
         self.us_value = np.round(np.clip(rng.normal(0.36 + shift, 0.06), 0.18, 0.65), 2)
         self.lives = np.clip(np.round(np.exp(rng.normal(np.log(2500), 1.0, size))), 30, 90_000).astype(int)
         self.listed = np.maximum(1, np.round(self.lives / np.exp(rng.normal(np.log(15), 0.45, size)))).astype(
@@ -154,7 +154,7 @@ class _Network:
         self.per_guide = np.exp(rng.normal(np.log(55), 0.3, size)) * self.us_value / 0.36
         self.glosa_propensity = rng.normal(0, 1, size)
         self.q = 0.02 * np.exp(0.6 * self.glosa_propensity)
-        self.tech_share = _sigmoid(-0.7 + 0.7 * self.glosa_propensity)
+        self.tech_share = sigmoid(-0.7 + 0.7 * self.glosa_propensity)
         self.fade_onset = np.where(rng.random(size) < 0.25, rng.integers(-12, months, size), 10**6)
         self.audit_ufs = rng.choice(states, 2, replace=False)
         # state
@@ -244,7 +244,7 @@ class _Network:
             tech3 = tech[month - 2] + tech[month - 1] + tech[month]
             admin3 = admin[month - 2] + admin[month - 1] + admin[month]
             no_guides2 = (guides[month - 1] == 0) & (guides[month] == 0)
-            survive *= 1 - _sigmoid(self.logit(month, level, tech3, admin3, no_guides2, idx))
+            survive *= 1 - sigmoid(self.logit(month, level, tech3, admin3, no_guides2, idx))
             level = self.step_level(month + 1, level, rng, idx)
             guides[month + 1], drawn_tech, drawn_admin = self.draw_month(month + 1, level, rng, idx)
             if month + 2 not in tech:
@@ -312,7 +312,7 @@ def generate_network(
         # events in month m + 1, from the state at the end of m
         at_risk = net.at_risk(m)
         tech3, admin3, no_guides2 = net.recent(m)
-        hazard = _sigmoid(net.logit(m, net.level, tech3, admin3, no_guides2))
+        hazard = sigmoid(net.logit(m, net.level, tech3, admin3, no_guides2))
         event = at_risk & (rng.random(net.size) < hazard)
         days = rng.integers(0, (_month_end(m + 1) - _month_end(m)).days, net.size)
         when = np.datetime64(_month_end(m).date(), "D") + 1 + days
@@ -399,8 +399,8 @@ def _open_cases(
 def _roster(net: _Network, left_on: dict[int, np.datetime64], rng: np.random.Generator) -> pd.DataFrame:
     present = net.active | net.left
     idx = np.flatnonzero(present)
-    names = [_name(np.random.default_rng(i + 7), bool(i % 2), upper=False) for i in idx]
-    cities = [_STATES[uf][3][int(rng.integers(0, len(_STATES[uf][3])))] for uf in net.uf[idx]]
+    names = [random_name(np.random.default_rng(i + 7), bool(i % 2), upper=False) for i in idx]
+    cities = [STATES[uf][3][int(rng.integers(0, len(STATES[uf][3])))] for uf in net.uf[idx]]
     left = [pd.Timestamp(left_on[i]) if i in left_on else pd.NaT for i in idx.tolist()]
     return pd.DataFrame({
         "CRO": net.cro[idx], "UF": net.uf[idx], "Nome": names, "Cidade": cities,

@@ -8,43 +8,43 @@ from collections.abc import Sequence
 import numpy as np
 
 from churnlab.io.text import fold
-from churnlab.synthetic.vocabulary import _FIRST_F, _FIRST_M, _LAST, _PARTICLES
+from churnlab.synthetic.vocabulary import FIRST_NAMES_F, FIRST_NAMES_M, LAST_NAMES, PARTICLES
 
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
+def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def _z(x: np.ndarray) -> np.ndarray:
+def standardise(x: np.ndarray) -> np.ndarray:
     sd = x.std()
     return (x - x.mean()) / (sd if sd > 0 else 1.0)
 
 
-def _expected_sigmoid(eta: np.ndarray, sd: float, nodes: int = 32) -> np.ndarray:
+def expected_sigmoid(eta: np.ndarray, sd: float, nodes: int = 32) -> np.ndarray:
     """``E[sigmoid(eta + u)]`` for ``u ~ N(0, sd²)`` by Gauss–Hermite quadrature."""
     x, w = np.polynomial.hermite.hermgauss(nodes)
-    values = _sigmoid(eta[..., None] + np.sqrt(2.0) * sd * x)
+    values = sigmoid(eta[..., None] + np.sqrt(2.0) * sd * x)
     return values @ w / np.sqrt(np.pi)
 
 
-def _choice(rng: np.random.Generator, items: Sequence[object], size: int,
+def choice(rng: np.random.Generator, items: Sequence[object], size: int,
             weights: Sequence[float] | None = None) -> np.ndarray:
     p = None if weights is None else np.asarray(weights, float) / np.sum(weights)
     return rng.choice(len(items), size=size, p=p)
 
 
-def _dates(rng: np.random.Generator, window: tuple[dt.date, dt.date], size: int) -> np.ndarray:
+def random_dates(rng: np.random.Generator, window: tuple[dt.date, dt.date], size: int) -> np.ndarray:
     lo, hi = (np.datetime64(d, "D") for d in window)
     return lo + rng.integers(0, int((hi - lo).astype(int)) + 1, size=size)
 
 
-def _month_index(days: np.ndarray) -> np.ndarray:
+def month_index(days: np.ndarray) -> np.ndarray:
     return days.astype("datetime64[M]").astype(int)  # months since 1970-01
 
 
-def _typos(text: str, rng: np.random.Generator, rate: float) -> str:
+def with_typos(text: str, rng: np.random.Generator, rate: float) -> str:
     """Misspell a few words the way hurried analysts do (swap, drop, accents lost)."""
     if rng.random() >= rate:
         return text
@@ -69,23 +69,23 @@ def _typos(text: str, rng: np.random.Generator, rate: float) -> str:
     return " ".join(words)
 
 
-def _pick(rng: np.random.Generator, options: tuple[str, ...]) -> str:
+def pick(rng: np.random.Generator, options: tuple[str, ...]) -> str:
     return options[int(rng.integers(0, len(options)))]
 
 
-def _phone(rng: np.random.Generator, ddd: int) -> str:
+def random_phone(rng: np.random.Generator, ddd: int) -> str:
     return f"({ddd}) 9{rng.integers(1000, 10000)}-{rng.integers(0, 10000):04d}"
 
 
-def _name(rng: np.random.Generator, female: bool, upper: bool = True) -> str:
-    first = _pick(rng, _FIRST_F if female else _FIRST_M)
+def random_name(rng: np.random.Generator, female: bool, upper: bool = True) -> str:
+    first = pick(rng, FIRST_NAMES_F if female else FIRST_NAMES_M)
     parts = [first]
     if rng.random() < 0.35:
-        parts.append(_pick(rng, _FIRST_F if female else _FIRST_M))
+        parts.append(pick(rng, FIRST_NAMES_F if female else FIRST_NAMES_M))
     if rng.random() < 0.4:
-        parts.append(_pick(rng, _PARTICLES))
-    parts.append(_pick(rng, _LAST))
+        parts.append(pick(rng, PARTICLES))
+    parts.append(pick(rng, LAST_NAMES))
     if rng.random() < 0.6:
-        parts.append(_pick(rng, _LAST))
+        parts.append(pick(rng, LAST_NAMES))
     name = " ".join(dict.fromkeys(parts))
     return name if upper else name.title().replace(" Da ", " da ").replace(" De ", " de ")

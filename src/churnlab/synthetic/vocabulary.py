@@ -9,27 +9,27 @@ from churnlab.io.records import (
 
 # --- vocabularies for the forms ------------------------------------------------------
 
-_FIRST_F = (
+FIRST_NAMES_F = (
     "ANA", "MARIA", "JULIANA", "FERNANDA", "CAMILA", "PATRÍCIA", "ALINE", "CARLA", "BEATRIZ",
     "LARISSA", "RENATA", "VANESSA", "TATIANA", "PRISCILA", "MARIANA", "GABRIELA", "LETÍCIA",
     "DANIELA", "LUCIANA", "CRISTINA", "ISABELA", "RAQUEL", "SIMONE", "ADRIANA", "NATÁLIA",
 )  # fmt: skip
-_FIRST_M = (
+FIRST_NAMES_M = (
     "JOÃO", "JOSÉ", "CARLOS", "PAULO", "PEDRO", "LUCAS", "RAFAEL", "MARCELO", "RODRIGO",
     "FELIPE", "GUSTAVO", "THIAGO", "ANDRÉ", "FÁBIO", "RICARDO", "EDUARDO", "LEONARDO",
     "DIEGO", "MÁRCIO", "VINÍCIUS", "SÉRGIO", "HENRIQUE", "ROBERTO", "DANIEL", "MATEUS",
 )  # fmt: skip
-_LAST = (
+LAST_NAMES = (
     "SILVA", "SANTOS", "OLIVEIRA", "SOUZA", "RODRIGUES", "FERREIRA", "ALVES", "PEREIRA",
     "LIMA", "GOMES", "COSTA", "RIBEIRO", "MARTINS", "CARVALHO", "ALMEIDA", "LOPES", "SOARES",
     "FERNANDES", "VIEIRA", "BARBOSA", "ROCHA", "DIAS", "NASCIMENTO", "ANDRADE", "MOREIRA",
     "NUNES", "MARQUES", "MACHADO", "MENDES", "FREITAS", "CARDOSO", "RAMOS", "GONÇALVES",
     "SANTANA", "TEIXEIRA", "ARAÚJO", "PINTO", "CORREIA", "CAVALCANTI", "MONTEIRO",
 )  # fmt: skip
-_PARTICLES = ("DA", "DE", "DOS", "DAS")
+PARTICLES = ("DA", "DE", "DOS", "DAS")
 
 # state: (weight, US-value shift, area code, cities)
-_STATES: dict[str, tuple[float, float, int, tuple[str, ...]]] = {
+STATES: dict[str, tuple[float, float, int, tuple[str, ...]]] = {
     "BA": (18, -0.02, 71, ("SALVADOR", "FEIRA DE SANTANA", "VITÓRIA DA CONQUISTA", "CAMAÇARI",
                            "ITABUNA", "LAURO DE FREITAS")),
     "SP": (20, 0.04, 11, ("SÃO PAULO", "CAMPINAS", "SANTOS", "RIBEIRÃO PRETO", "SOROCABA",
@@ -43,13 +43,13 @@ _STATES: dict[str, tuple[float, float, int, tuple[str, ...]]] = {
     "RS": (6, 0.02, 51, ("PORTO ALEGRE", "CAXIAS DO SUL", "PELOTAS")),
     "SE": (6, -0.04, 79, ("ARACAJU", "NOSSA SENHORA DO SOCORRO", "LAGARTO")),
 }  # fmt: skip
-_OPERATORS = (("ODONTOVIDA", 0.6), ("SORRIDENTE SAÚDE", 0.3), ("DENTALPLENA", 0.1))
-_PLANS = ("ODONTOSUL", "DENTALMAIS", "SORRISO PLENO", "ORALCARE", "BOCA SAUDÁVEL",
+OPERATORS = (("ODONTOVIDA", 0.6), ("SORRIDENTE SAÚDE", 0.3), ("DENTALPLENA", 0.1))
+PLANS = ("ODONTOSUL", "DENTALMAIS", "SORRISO PLENO", "ORALCARE", "BOCA SAUDÁVEL",
           "UNIDENTE", "ODONTOCENTER", "PRIMEDENT")  # fmt: skip
-_REQUESTED = (("Prestador", 0.55), ("Operadora", 0.35), ("Credenciamento", 0.10))
-_ANALYSTS = 14
+REQUESTED = (("Prestador", 0.55), ("Operadora", 0.35), ("Credenciamento", 0.10))
+ANALYSTS = 14
 
-_REASON_TEXT: dict[str, tuple[str, ...]] = {
+REASON_TEXT: dict[str, tuple[str, ...]] = {
     "loss_of_contact": ("!Tentativas de contato sem sucesso, o telefone não atende",
                         "!Profissional não responde as mensagens enviadas",
                         "!Não foi possível falar com o profissional pelos canais cadastrados"),
@@ -120,22 +120,22 @@ _REASON_TEXT: dict[str, tuple[str, ...]] = {
     "personal_reasons": ("solicita o desligamento por motivos particulares",
                          "não quis informar o motivo, apenas motivos pessoais"),
 }  # fmt: skip
-assert tuple(_REASON_TEXT) == DISMISSAL_REASONS
+assert tuple(REASON_TEXT) == DISMISSAL_REASONS
 
-_OPENINGS = ("Realizado contato com profissional,", "Em contato via WhatsApp,", "Boa tarde,",
+OPENINGS = ("Realizado contato com profissional,", "Em contato via WhatsApp,", "Boa tarde,",
              "Bom dia,", "Em ligação,", "Em retorno ao e-mail,", "Qual o motivo da solicitação? R.",
              "Contato telefônico realizado,", "")  # fmt: skip
-_VERBS = ("informa que", "relata que", "alega que", "diz que", "explica que")
-_CLOSINGS = ("Solicita o descredenciamento.", "Aguardando retorno.",
+VERBS = ("informa que", "relata que", "alega que", "diz que", "explica que")
+CLOSINGS = ("Solicita o descredenciamento.", "Aguardando retorno.",
              "Deseja o desligamento da rede.", "Mantém a solicitação.", "", "")  # fmt: skip
-_FOLLOW_UPS = (
+FOLLOW_UPS = (
     "Encaminhada mensagem através do WhatsApp e e-mail questionando o motivo da solicitação. "
     "Aguardando retorno.",
     "Enviado whatsapp {phone}. Aguardando retorno.",
     "Sem retorno, reenviada mensagem via WhatsApp.",
     "Realizada nova tentativa de contato por telefone {phone}, sem sucesso.",
 )
-_OFFERS = {
+OFFERS = {
     NO_ACTION: ("Reforçada a importância da parceria e solicitado que reconsidere.",
                 "Explicado o processo de descredenciamento e o prazo dos pacientes."),
     "new_prices": ("Ofertado reajuste na tabela de valores.",
@@ -153,7 +153,7 @@ _OFFERS = {
     "other": ("Ofertada reunião com a gestão da rede.",
               "Ofertado período de teste com agenda reduzida."),
 }  # fmt: skip
-_OUTCOMES = {
+OUTCOMES = {
     "retained": ("Em retorno, {subj} aceita permanecer na rede.",
                  "{Subj} confirma que vai continuar atendendo pelo plano.",
                  "{Subj} aceita o período de teste e permanece credenciado(a).",
@@ -165,28 +165,28 @@ _OUTCOMES = {
     "not_retention": ("Profissional informa que não deseja sair da rede. Não se trata de retenção.",
                       "Confirmado com o profissional que foi apenas atualização cadastral."),
 }  # fmt: skip
-_NOT_RETENTION_FIRST = (
+NOT_RETENTION_FIRST = (
     "Profissional solicitou atualização de dados cadastrais.",
     "Solicitação de alteração de endereço de atendimento, não de desligamento.",
     "Em contato, profissional informa que abriu a solicitação por engano.",
 )
-_GLOSA_DETAILS_TECH = (
+GLOSA_DETAILS_TECH = (
     "rx enviados sem condições de analise", "No rx anexado não visualiza lesão",
     "rx sem condições de analise", "falta rx final do tratamento",
     "imagem não comprova a execução do procedimento", "procedimento sem justificativa clínica",
     "rx inicial não mostra necessidade do tratamento",
 )  # fmt: skip
-_GLOSA_DETAILS_ADMIN = (
+GLOSA_DETAILS_ADMIN = (
     "guia enviada fora do prazo", "falta assinatura do beneficiário",
     "senha de autorização vencida", "guia em duplicidade", "carteirinha inválida na data",
 )  # fmt: skip
-_SECTOR_OF = {
+SECTOR_OF = {
     "glosas": "technical_analysis", "technical_rules": "technical_analysis",
     "system_difficulties": "it", "fees": "commercial", "undue_charges": "commercial",
     "central_contact_difficulty": "call_center", "guide_release_time": "technical_analysis",
     "operator_support_lacking": "call_center",
 }  # fmt: skip
-_SECOND_REASON = {
+SECOND_REASON = {
     "glosas": "technical_rules", "technical_rules": "glosas", "fees": "low_demand",
     "low_demand": "fees", "guide_release_time": "operator_bureaucracy",
     "system_difficulties": "operator_support_lacking", "retired": "health_problems",

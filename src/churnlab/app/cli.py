@@ -335,6 +335,7 @@ def network(
     """
     from churnlab.app.network_scoring import score_network
     from churnlab.app.scoring import for_people
+    from churnlab.io.csv_writer import write_csv
     from churnlab.models.persistence import load_model
 
     if out.is_dir():
@@ -345,7 +346,7 @@ def network(
             _pseudonymize(scores, "name")
     except ChurnlabError as exc:
         raise _fail(str(exc)) from None
-    for_people(scores).to_csv(out, index=False, encoding="utf-8")
+    write_csv(for_people(scores), out)
     for problem in scores.attrs["problems"]:
         typer.echo(f"churnlab: {problem}", err=True)
     typer.echo(f"churnlab: scored {len(scores)} active dentists as of {scores.attrs['as_of']}; wrote {out}",

@@ -11,6 +11,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from churnlab.errors import FormParseError
+from churnlab.io.archive import ArchiveLimitError, read_member
 from churnlab.io.text import fold
 from churnlab.io.vocabulary import _TITLE_RE, BOX_GLYPHS, CHECKED, UNCHECKED, UNREADABLE
 
@@ -111,7 +112,8 @@ def decode_form_bytes(data: bytes, source: str = "<bytes>") -> str:
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_MAX_DOCX_XML = 50 * 2**20  # a form's document.xml is kilobytes; refuse zip bombs
+MAX_DOCX_XML = 50 * 2**20
+"""Most bytes a .docx form's ``word/document.xml`` may inflate to (a form's is kilobytes)."""
 
 
 _W14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"
@@ -203,15 +205,16 @@ def docx_text(data: bytes | str | Path, source: str = "<docx>") -> str:
     Table cells become tab-separated cells, so the text parser reads a Word
     form like the markdown export. The archive's ``word/document.xml`` is read
     directly (zipfile + ElementTree): a form in about a millisecond, where
-    loading the whole document model with python-docx took fifteen.
+    loading the whole document model with python-docx took fifteen. The XML is
+    inflated counting bytes (:func:`~churnlab.io.archive.read_member`): at most
+    :data:`MAX_DOCX_XML`, and never more than the archive's header declares.
     """
     try:
         with zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data) as archive:
-            if archive.getinfo("word/document.xml").file_size > _MAX_DOCX_XML:
-                raise FormParseError(source, "the .docx text is implausibly large for a form")
-            root = ElementTree.fromstring(archive.read("word/document.xml"))
-    except FormParseError:
-        raise
+            xml = read_member(archive, "word/document.xml", MAX_DOCX_XML)
+        root = ElementTree.fromstring(xml)
+    except ArchiveLimitError as exc:
+        raise FormParseError(source, f"refused as a .docx form: {exc} (a form's text is kilobytes)") from None
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError, ValueError) as exc:
         raise FormParseError(source, f"not a readable .docx file ({exc})") from None
     body = root.find(_W + "body")

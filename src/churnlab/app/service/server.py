@@ -155,9 +155,9 @@ class GuardedH11Protocol(H11Protocol):
             super().send_400_response(msg)
             return
         headers = [(b"content-type", b"application/json"), (b"connection", b"close")]
-        body = (b'{"code":"head_too_large","detail":"request head over %d bytes"}' % MAX_HEAD_BYTES)
-        for event in (h11.Response(status_code=431, headers=headers, reason=b"Request Header Fields Too Large"),
-                      h11.Data(data=body), h11.EndOfMessage()):
+        body = b'{"code":"head_too_large","detail":"request head over %d bytes"}' % MAX_HEAD_BYTES
+        refusal = h11.Response(status_code=431, headers=headers, reason=b"Request Header Fields Too Large")
+        for event in (refusal, h11.Data(data=body), h11.EndOfMessage()):
             self.transport.write(self.conn.send(event))
         self.transport.close()
 

@@ -21,6 +21,7 @@ from typer.core import TyperGroup
 
 from churnlab.errors import ChurnlabError
 from churnlab.io.batch import form_paths, iter_forms
+from churnlab.logs import printable
 
 
 class _Guarded(TyperGroup):
@@ -32,19 +33,18 @@ class _Guarded(TyperGroup):
         except _click_flow(ctx):  # usage errors and exits: click reports them (exit 2) or they end the run
             raise
         except ChurnlabError as exc:
-            typer.echo(f"churnlab: {exc}", err=True)
+            _say(str(exc))
             raise typer.Exit(2) from None
         except OSError as exc:  # an output that cannot be written, a disk that is full
             if ctx.meta.get("churnlab.debug"):
                 raise
             where = f"{exc.filename}: " if exc.filename else ""
-            typer.echo(f"churnlab: {where}{exc.strerror or exc}", err=True)
+            _say(f"{where}{exc.strerror or exc}")
             raise typer.Exit(2) from None
         except Exception as exc:
             if ctx.meta.get("churnlab.debug"):
                 raise
-            typer.echo(f"churnlab: internal error: {type(exc).__name__}: {exc} "
-                       "(run with --debug for the traceback)", err=True)
+            _say(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)")
             raise typer.Exit(3) from None
 
 
@@ -82,8 +82,13 @@ def main(
     ctx.meta["churnlab.debug"] = debug
 
 
+def _say(message: str) -> None:
+    """Print ``churnlab: <message>`` on stderr, control characters escaped: no name can forge a line."""
+    typer.echo(f"churnlab: {printable(message)}", err=True)
+
+
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(f"churnlab: {message}", err=True)
+    _say(message)
     return typer.Exit(code)
 
 
@@ -113,14 +118,14 @@ def parse(
         if isinstance(result, ChurnlabError):
             failed[_kind(result.reason, result.field, quoted_values=True)] += 1
             if not summary:
-                typer.echo(f"churnlab: {result}", err=True)
+                _say(str(result))
             continue
         parsed["with warnings" if result.warnings else "clean"] += 1
         warned.update(_kind(w) for w in set(result.warnings))
         if summary:
             continue
         for warning in result.warnings:
-            typer.echo(f"churnlab: {result.source}: warning: {warning}", err=True)
+            _say(f"{result.source}: warning: {warning}")
         if pseudonymizer is not None:
             result = anonymize_case(result, pseudonymizer)
         sys.stdout.write(json.dumps(result.to_json_dict(), ensure_ascii=False) + "\n")
@@ -168,7 +173,7 @@ def anonymize(
             written = anonymize_file(path, out, pseudonymizer)
         except ChurnlabError as exc:
             failed += 1
-            typer.echo(f"churnlab: {exc}", err=True)
+            _say(str(exc))
             continue
         typer.echo(str(written))
     if failed:
@@ -224,13 +229,13 @@ def train(
         err=True,
     )
     for failure in model.card["data"]["forms_failed"] + model.card["data"]["glosa_rows_rejected"]:
-        typer.echo(f"churnlab: skipped {failure}", err=True)
+        _say(f"skipped {failure}")
     unreadable = model.card["data"].get("closed_cases_unreadable", 0)
     if unreadable:
         typer.echo(f"churnlab: warning: {unreadable} closed-looking cases left out of training: their "
                    "status or action boxes could not be read (see `churnlab parse --summary`)", err=True)
     for warning in model.card["warnings"]:
-        typer.echo(f"churnlab: warning: {warning}", err=True)
+        _say(f"warning: {warning}")
     network = model.card.get("network")
     if network and "not_trained" in network:
         typer.echo(f"churnlab: warning: no network model: {network['not_trained']}", err=True)
@@ -244,7 +249,7 @@ def train(
                    f"to leave or left; {measured}",
                    err=True)
     for problem in (network or {}).get("problems", []):
-        typer.echo(f"churnlab: network: {problem}", err=True)
+        _say(f"network: {problem}")
 
 
 @app.command()
@@ -348,7 +353,7 @@ def network(
         raise _fail(str(exc)) from None
     write_csv(for_people(scores), out)
     for problem in scores.attrs["problems"]:
-        typer.echo(f"churnlab: {problem}", err=True)
+        _say(str(problem))
     typer.echo(f"churnlab: scored {len(scores)} active dentists as of {scores.attrs['as_of']}; wrote {out}",
                err=True)
     if scores.attrs["rejected_rows"]:
@@ -459,7 +464,7 @@ def worklist(
     written = write_worklist(scores, out, title=title, note=note, network=network, csv_style=csv_style,
                              lang=lang)
     for name, reason in failures:
-        typer.echo(f"churnlab: skipped {name}: {reason}", err=True)
+        _say(f"skipped {name}: {reason}")
     also = "" if written.suffix.lower() == ".csv" else \
         f", {written.with_suffix('.csv')} and {written.with_suffix('.xlsx')}"
     typer.echo(f"churnlab: {len(scores)} open cases listed in {written}{also}", err=True)

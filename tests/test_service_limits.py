@@ -171,7 +171,7 @@ def test_a_big_head_is_refused_whole_or_in_pieces(serve, pieces):
     except OSError:
         pass
     answer = sock.recv(4096)
-    assert answer.startswith((b"HTTP/1.1 431", b"HTTP/1.1 400")) and b"200 OK" not in answer
+    assert answer.startswith(b"HTTP/1.1 431"), answer[:80]
 
 
 def test_a_head_under_the_limit_is_served(serve):

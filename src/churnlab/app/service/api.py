@@ -9,7 +9,8 @@ Endpoints
 ``POST /score``
     One form: a ``text/plain`` body holding the form's text, or JSON
     ``{"text": "<form text>", "source": "name.txt"}`` or
-    ``{"record": {<contract-1 record>}}``. Answers a :class:`ScoreResult`.
+    ``{"record": {<contract-1 record>}}``. Answers a :class:`ScoreResult`,
+    with the record's ``warnings`` (values outside their plausible range...).
     Text layouts only (the plain-text and markdown/HTML exports); a ``.docx``
     form is scored by ``churnlab score`` or sent as its parsed record.
 ``POST /score/batch``

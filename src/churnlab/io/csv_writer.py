@@ -88,7 +88,7 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str], *, sep: str = "
     ...     path = pathlib.Path(folder) / "x.csv"
     ...     write_csv(pd.DataFrame({"name": ["ANA\\r=1+1", "=1+1"], "n": [1, 2]}), path)
     ...     path.read_bytes()
-    b'name,n\\r\\n"ANA\\r=1+1",1\\r\\n\'=1+1,2\\r\\n'
+    b'name,n\\r\\n"ANA\\r=1+1",1\\r\\n\\'=1+1,2\\r\\n'
     """
     safe_frame(frame).to_csv(path, index=False, sep=sep, decimal=decimal, encoding=encoding,
                              lineterminator="\r\n", date_format=date_format)

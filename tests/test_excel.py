@@ -36,7 +36,8 @@ def test_sheets_formats_and_injection(tmp_path):
 
 
 def test_excel_br_csv_opens_as_columns_and_numbers(tmp_path):
-    from churnlab.app.spreadsheet import safe_frame, write_people_csv
+    from churnlab.app.spreadsheet import write_people_csv
+    from churnlab.io.csv_writer import safe_frame
 
     frame = safe_frame(pd.DataFrame({"dentista": ["=1+1", "Ana; Bia"], "risco": [0.123456789, 0.5],
                                      "ganho": [1234.5, -3.0]}))

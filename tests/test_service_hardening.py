@@ -119,7 +119,7 @@ def test_idle_and_trickling_connections_are_closed(model, monkeypatch):
     monkeypatch.setattr(server, "HEADER_TIMEOUT", 0.5)
     port = _free_port()
     config = uvicorn.Config(create_app(model), host="127.0.0.1", port=port, log_level="warning",
-                            http=server.HeaderTimeoutH11, timeout_keep_alive=1)
+                            http=server.GuardedH11Protocol, timeout_keep_alive=1)
     uv = uvicorn.Server(config)
     thread = threading.Thread(target=uv.run, daemon=True)
     thread.start()

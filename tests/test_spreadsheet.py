@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from churnlab.app.cli import app
-from churnlab.app.spreadsheet import safe_cell
+from churnlab.io.csv_writer import safe_cell
 from churnlab.synthetic.generator import generate
 from churnlab.synthetic.render import render_markdown
 
@@ -16,9 +16,19 @@ PAYLOADS = ['=HYPERLINK("http://x","y")', "+SUM(1)", "-2+3+cmd|' /C calc'!A0", "
 runner = CliRunner()
 
 
-@pytest.mark.parametrize("payload", [*PAYLOADS, "\t=1", "\r=1", "\uff1dSUM(1)"])
+@pytest.mark.parametrize("payload", [*PAYLOADS, "\uff1dSUM(1)", " =1"])
 def test_formula_text_is_neutralised(payload):
     assert safe_cell(payload) == "'" + payload
+
+
+@pytest.mark.parametrize("payload", ["\t=1", "\r=1", "\n+SUM(1)", "\r\n@SUM(1)"])
+def test_a_formula_after_tabs_or_line_breaks_is_neutralised(payload):
+    assert safe_cell(payload) == "'" + payload
+
+
+@pytest.mark.parametrize("payload", ["\x1b=1", "\x00=1", "\x0c-SUM(1)", "\u2028=1"])
+def test_other_control_characters_become_spaces_and_the_formula_is_neutralised(payload):
+    assert safe_cell(payload) == "' " + payload[1:]
 
 
 @pytest.mark.parametrize("number", ["-12,5", "+3", "-1.234,56", "10%", "-0.5e3"])

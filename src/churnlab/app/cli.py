@@ -18,6 +18,7 @@ from typer.core import TyperGroup
 
 from churnlab.errors import ChurnlabError
 from churnlab.io.batch import form_paths, iter_forms
+from churnlab.logs import printable
 
 
 class _Guarded(TyperGroup):
@@ -29,19 +30,18 @@ class _Guarded(TyperGroup):
         except _click_flow(ctx):  # usage errors and exits: click reports them (exit 2) or they end the run
             raise
         except ChurnlabError as exc:
-            typer.echo(f"churnlab: {exc}", err=True)
+            _say(str(exc))
             raise typer.Exit(2) from None
         except OSError as exc:  # an output that cannot be written, a disk that is full
             if ctx.meta.get("churnlab.debug"):
                 raise
             where = f"{exc.filename}: " if exc.filename else ""
-            typer.echo(f"churnlab: {where}{exc.strerror or exc}", err=True)
+            _say(f"{where}{exc.strerror or exc}")
             raise typer.Exit(2) from None
         except Exception as exc:
             if ctx.meta.get("churnlab.debug"):
                 raise
-            typer.echo(f"churnlab: internal error: {type(exc).__name__}: {exc} "
-                       "(run with --debug for the traceback)", err=True)
+            _say(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)")
             raise typer.Exit(3) from None
 
 
@@ -79,8 +79,13 @@ def main(
     ctx.meta["churnlab.debug"] = debug
 
 
+def _say(message: str) -> None:
+    """Print ``churnlab: <message>`` on stderr, control characters escaped: no name can forge a line."""
+    typer.echo(f"churnlab: {printable(message)}", err=True)
+
+
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(f"churnlab: {message}", err=True)
+    _say(message)
     return typer.Exit(code)
 
 
@@ -112,10 +117,10 @@ def parse(
         if summary:
             continue
         if isinstance(result, ChurnlabError):
-            typer.echo(f"churnlab: {result}", err=True)
+            _say(str(result))
             continue
         for warning in result.warnings:
-            typer.echo(f"churnlab: {result.source}: warning: {warning}", err=True)
+            _say(f"{result.source}: warning: {warning}")
         if pseudonymizer is not None:
             result = anonymize_case(result, pseudonymizer)
         sys.stdout.write(json.dumps(result.to_json_dict(), ensure_ascii=False) + "\n")
@@ -149,7 +154,7 @@ def anonymize(
             written = anonymize_file(path, out, pseudonymizer)
         except ChurnlabError as exc:
             failed += 1
-            typer.echo(f"churnlab: {exc}", err=True)
+            _say(str(exc))
             continue
         typer.echo(str(written))
     if failed:
@@ -205,16 +210,16 @@ def train(
         err=True,
     )
     for failure in model.card["data"]["forms_failed"] + model.card["data"]["glosa_rows_rejected"]:
-        typer.echo(f"churnlab: skipped {failure}", err=True)
+        _say(f"skipped {failure}")
     unreadable = model.card["data"].get("closed_cases_unreadable", 0)
     if unreadable:
         typer.echo(f"churnlab: warning: {unreadable} closed-looking cases left out of training: their "
                    "status or action boxes could not be read (see `churnlab parse --summary`)", err=True)
     for warning in model.card["warnings"]:
-        typer.echo(f"churnlab: warning: {warning}", err=True)
+        _say(f"warning: {warning}")
     network = model.card.get("network")
     if network and "not_trained" in network:
-        typer.echo(f"churnlab: warning: no network model: {network['not_trained']}", err=True)
+        _say(f"warning: no network model: {network['not_trained']}")
     elif network:
         backtest = network["backtest"]
         auc = backtest["metrics"]["churnlab network model"]["AUC"] if isinstance(backtest, dict) else None
@@ -225,7 +230,7 @@ def train(
                    f"to leave or left; {measured}",
                    err=True)
     for problem in (network or {}).get("problems", []):
-        typer.echo(f"churnlab: network: {problem}", err=True)
+        _say(f"network: {problem}")
 
 
 @app.command()
@@ -269,9 +274,9 @@ def score(
         recorded = record_desk(target, summary.scores, summary.outcomes, loaded, explore) if target else None
     except ChurnlabError as exc:
         raise _fail(str(exc)) from None
-    typer.echo(f"churnlab: {summary}", err=True)
+    _say(f"{summary}")
     if recorded is not None:
-        typer.echo(f"churnlab: case store: {recorded}", err=True)
+        _say(f"case store: {recorded}")
     if summary.rejected:
         raise typer.Exit(1)
 
@@ -310,6 +315,7 @@ def network(
     """
     from churnlab.app.network_scoring import score_network
     from churnlab.app.scoring import for_people
+    from churnlab.io.csv_writer import write_csv
     from churnlab.models.persistence import load_model
     from churnlab.privacy.pseudonymizer import Pseudonymizer
 
@@ -321,9 +327,9 @@ def network(
             scores["name"] = Pseudonymizer.from_env().names(scores["name"])
     except ChurnlabError as exc:
         raise _fail(str(exc)) from None
-    for_people(scores).to_csv(out, index=False, encoding="utf-8")
+    write_csv(for_people(scores), out)
     for problem in scores.attrs["problems"]:
-        typer.echo(f"churnlab: {problem}", err=True)
+        _say(str(problem))
     typer.echo(f"churnlab: scored {len(scores)} active dentists as of {scores.attrs['as_of']}; wrote {out}",
                err=True)
     if scores.attrs["rejected_rows"]:
@@ -419,10 +425,10 @@ def worklist(
         raise _fail(str(exc)) from None
     written, scores = run.out, run.scores
     for name, reason in run.failures:
-        typer.echo(f"churnlab: skipped {name}: {reason}", err=True)
+        _say(f"skipped {name}: {reason}")
     also = "" if written.suffix.lower() == ".csv" else \
         f", {written.with_suffix('.csv')} and {written.with_suffix('.xlsx')}"
-    typer.echo(f"churnlab: {len(scores)} open cases listed in {written}{also}", err=True)
+    _say(f"{len(scores)} open cases listed in {written}{also}")
     if run.network is not None:
         typer.echo(f"churnlab: {len(run.network)} active dentists not yet asked, by expected loss, in "
                    f"{written.with_name(written.stem + '_network.csv')}", err=True)
@@ -431,7 +437,7 @@ def worklist(
                    f"action (exploration {explore:g})" + ("" if store else
                    "; without --store their probabilities are not recorded for the report"), err=True)
     if run.recorded is not None:
-        typer.echo(f"churnlab: case store: {run.recorded}", err=True)
+        _say(f"case store: {run.recorded}")
     if run.failures:
         raise typer.Exit(1)
 

@@ -19,6 +19,7 @@ from churnlab.app.pages import headings, page_head, png_base64, text
 from churnlab.app.worklist import action_words
 from churnlab.evaluation.loop_report import LoopReport, loop_report
 from churnlab.i18n import DEFAULT_LANGUAGE, check_language, date, money, percent, say
+from churnlab.io.csv_writer import write_csv
 from churnlab.models.policy_value import PolicyValue
 from churnlab.store import CaseStore
 
@@ -118,7 +119,7 @@ def write_report(store: CaseStore, out: str | os.PathLike[str], lang: str = DEFA
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_report(report, decisions, lang), encoding="utf-8")
-    report.by_month.to_csv(path.with_suffix(".csv"), index=False)
+    write_csv(report.by_month, path.with_suffix(".csv"))
     return report
 
 

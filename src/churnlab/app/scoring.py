@@ -11,7 +11,6 @@ and ``churnlab worklist`` both go through it.
 
 from __future__ import annotations
 
-import csv
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -21,10 +20,10 @@ import pandas as pd
 
 from churnlab.app.desk import outcome_rows
 from churnlab.app.exploration import offers
-from churnlab.app.spreadsheet import safe_frame, safe_rows
 from churnlab.errors import FormParseError
 from churnlab.features.cases import GlosaHistory
 from churnlab.io.batch import form_paths, iter_forms
+from churnlab.io.csv_writer import safe_frame, write_csv
 from churnlab.io.folder import form_files, glosa_rejects, read_folder_glosas
 from churnlab.io.forms import parse_form
 from churnlab.io.glosas import read_glosa_csv
@@ -262,12 +261,9 @@ def score_folder(data_dir: str | os.PathLike[str], model: ChurnModel, out: str |
                                progress=progress)
     scores, rejected = scored.scores, scored.rejected
     out.parent.mkdir(parents=True, exist_ok=True)
-    for_people(scores).to_csv(out, index=False)  # people open it in Excel
+    write_csv(for_people(scores), out)  # people open it in Excel
     if rejected:
-        with rejects_path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle, delimiter=";")
-            writer.writerow(["file", "reason"])
-            writer.writerows(safe_rows(rejected))
+        write_csv(pd.DataFrame(rejected, columns=["file", "reason"], dtype=object), rejects_path, sep=";")
     elif rejects_path.exists():
         rejects_path.unlink()
     open_cases = int((scores["status"] == "open").sum()) if len(scores) else 0

@@ -16,7 +16,11 @@ if TYPE_CHECKING:  # pandas is imported only when a frame is asked for
 
 
 def form_paths(folder_or_paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> list[Path]:
-    """Expand folders (recursively, sorted) and plain paths into a list of files to read."""
+    """Expand folders (recursively, sorted) and plain paths into a list of files to read.
+
+    A broken symbolic link (dangling, or in a loop) is listed too, so that
+    reading it reports it as a reject instead of skipping it silently.
+    """
     items = [folder_or_paths] if isinstance(folder_or_paths, (str, os.PathLike)) else folder_or_paths
     paths: list[Path] = []
     for item in items:
@@ -24,7 +28,8 @@ def form_paths(folder_or_paths: str | os.PathLike[str] | Iterable[str | os.PathL
         if path.is_dir():
             paths.extend(
                 p for p in sorted(path.rglob("*"))
-                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                if (p.is_file() or (p.is_symlink() and not p.exists()))
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
         else:
             paths.append(path)

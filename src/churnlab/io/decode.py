@@ -11,6 +11,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from churnlab.errors import FormParseError
+from churnlab.io.archive import ArchiveLimitError, read_member
 from churnlab.io.text import fold
 from churnlab.io.vocabulary import _TITLE_RE, BOX_GLYPHS, CHECKED, UNCHECKED, UNREADABLE
 
@@ -83,6 +84,62 @@ def _normalise(text: str) -> list[str]:
     return lines
 
 
+MAX_FORM_BYTES = 8 * 2**20
+"""Largest form accepted: a file of more bytes, or a text of more characters, is refused unread
+(a retention form is a few kB; a .docx with pictures a few MB)."""
+
+MAX_LINE_CHARS = 100_000
+"""Longest line of a form's text accepted (a long note is a few thousand characters)."""
+
+
+def form_lines(text: str, source: str = "<text>") -> list[str]:
+    """The normalised lines of a form's text, refusing a text over :data:`MAX_FORM_BYTES` characters
+    or a line over :data:`MAX_LINE_CHARS` with a :class:`FormParseError` naming the line."""
+    if len(text) > MAX_FORM_BYTES:
+        raise FormParseError(source, f"{len(text)} characters, over the limit of {MAX_FORM_BYTES} for "
+                             "one form; a retention form is a few kB")
+    lines = _normalise(text)
+    for number, line in enumerate(lines, start=1):
+        if len(line) > MAX_LINE_CHARS:
+            raise FormParseError(source, f"line {number} is {len(line)} characters long, over the limit "
+                                 f"of {MAX_LINE_CHARS} for a line of a form")
+    return lines
+
+
+def read_form_file(path: Path) -> str:
+    """The text of a form file (.docx or text), read at most :data:`MAX_FORM_BYTES`.
+
+    Raises
+    ------
+    FormParseError
+        Not a regular file (a FIFO or a device would block or never end), a
+        dangling or looping symbolic link, no such file, unreadable, over the
+        size limit, or not decodable.
+    """
+    if path.is_symlink() and not path.exists():
+        try:
+            path.resolve(strict=True)
+        except FileNotFoundError:
+            raise FormParseError(path.name, "a symbolic link to a file that does not exist (dangling); "
+                                 "skipped") from None
+        except (OSError, RuntimeError):
+            pass
+        raise FormParseError(path.name, "a symbolic link that loops (it never reaches a file); skipped")
+    if not path.is_file():
+        raise FormParseError(path.name, "not a regular file; skipped" if path.exists() else "no such file")
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FORM_BYTES + 1)  # not the stat's size: a file may grow while read
+    except OSError as exc:
+        raise FormParseError(path.name, f"cannot read the file ({exc.strerror})") from None
+    if len(data) > MAX_FORM_BYTES:
+        raise FormParseError(path.name, f"over the limit of {MAX_FORM_BYTES} bytes for one form file; "
+                             "a retention form is a few kB")
+    if path.suffix.lower() == ".docx" or data.startswith(b"PK\x03\x04"):
+        return docx_text(data, path.name)
+    return decode_form_bytes(data, path.name)
+
+
 def decode_form_bytes(data: bytes, source: str = "<bytes>") -> str:
     """Decode a text form's bytes (UTF-8, UTF-16 with BOM, Windows-1252), refusing empty,
     binary and unknown-encoding content with a :class:`FormParseError`."""
@@ -111,7 +168,8 @@ def decode_form_bytes(data: bytes, source: str = "<bytes>") -> str:
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_MAX_DOCX_XML = 50 * 2**20  # a form's document.xml is kilobytes; refuse zip bombs
+MAX_DOCX_XML = 50 * 2**20
+"""Most bytes a .docx form's ``word/document.xml`` may inflate to (a form's is kilobytes)."""
 
 
 _W14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"
@@ -203,15 +261,16 @@ def docx_text(data: bytes | str | Path, source: str = "<docx>") -> str:
     Table cells become tab-separated cells, so the text parser reads a Word
     form like the markdown export. The archive's ``word/document.xml`` is read
     directly (zipfile + ElementTree): a form in about a millisecond, where
-    loading the whole document model with python-docx took fifteen.
+    loading the whole document model with python-docx took fifteen. The XML is
+    inflated counting bytes (:func:`~churnlab.io.archive.read_member`): at most
+    :data:`MAX_DOCX_XML`, and never more than the archive's header declares.
     """
     try:
         with zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data) as archive:
-            if archive.getinfo("word/document.xml").file_size > _MAX_DOCX_XML:
-                raise FormParseError(source, "the .docx text is implausibly large for a form")
-            root = ElementTree.fromstring(archive.read("word/document.xml"))
-    except FormParseError:
-        raise
+            xml = read_member(archive, "word/document.xml", MAX_DOCX_XML)
+        root = ElementTree.fromstring(xml)
+    except ArchiveLimitError as exc:
+        raise FormParseError(source, f"refused as a .docx form: {exc} (a form's text is kilobytes)") from None
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError, ValueError) as exc:
         raise FormParseError(source, f"not a readable .docx file ({exc})") from None
     body = root.find(_W + "body")

@@ -29,7 +29,7 @@ from pydantic import ValidationError
 
 from churnlab.errors import FormParseError
 from churnlab.io import brazil
-from churnlab.io.decode import _normalise, decode_form_bytes, docx_text
+from churnlab.io.decode import form_lines, read_form_file
 from churnlab.io.headings import unknown_headings
 from churnlab.io.records import ACTIONS_UNREADABLE, STATUS_UNREADABLE, Contact, RetentionCase
 from churnlab.io.text import clean, fold, names_a_path
@@ -57,11 +57,22 @@ from churnlab.io.vocabulary import (
 # --- label and box matching ---------------------------------------------------
 
 
-@lru_cache(maxsize=4096)
 def _match_box(label: str, vocabulary: str) -> str | None:
-    """Map a folded box label to its key in ``vocabulary``, tolerating typos."""
-    table = _VOCABULARIES[vocabulary]
+    """Map a folded box label to its key in ``vocabulary``, tolerating typos.
+
+    A label longer than 1.5 times every candidate cannot reach the 0.8
+    similarity asked (``2·matches / (len(a) + len(b))``), so it is turned down
+    by its length alone: the cost is linear in the label, however long the line.
+    """
     label = label.strip(" .:;*")
+    if len(label) * 2 > _LONGEST_LABEL[vocabulary] * 3:
+        return None
+    return _match_short_box(label, vocabulary)
+
+
+@lru_cache(maxsize=4096)
+def _match_short_box(label: str, vocabulary: str) -> str | None:
+    table = _VOCABULARIES[vocabulary]
     if label in table:
         return table[label]
     if vocabulary == "actions" and label.startswith("ofertado treinamento"):
@@ -81,6 +92,7 @@ _VOCABULARIES: dict[str, dict[str, object]] = {
     "dismissal": _DISMISSAL_BOXES,
     "sectors": _SECTOR_BOXES,
 }
+_LONGEST_LABEL = {name: max(map(len, table)) for name, table in _VOCABULARIES.items()}
 _BOX_RE = re.compile(r"([☐☒⍰])\s*([^☐☒⍰\t]*)")
 _BOX_STATE = {CHECKED: True, UNCHECKED: False, UNREADABLE: None}
 
@@ -506,8 +518,12 @@ def _record(state: _State) -> RetentionCase:
 
 
 def parse_text(text: str, source: str = "<text>") -> RetentionCase:
-    """Parse the text of one form (any supported layout) into a :class:`RetentionCase`."""
-    lines = _normalise(text)
+    """Parse the text of one form (any supported layout) into a :class:`RetentionCase`.
+
+    A text or a line over :mod:`churnlab.io.decode`'s limits is refused
+    (``FormParseError``) before it is read (see :func:`~churnlab.io.decode.form_lines`).
+    """
+    lines = form_lines(text, source)
     state = _State(source=source)
     if not _TITLE_RE.search(fold(" ".join(lines[:15]))):
         labels = {name for line in lines[:40] for name, _, _ in _label_matches(fold(line))}
@@ -538,18 +554,6 @@ _IDENTIFYING_LABELS = frozenset({"collaborator", "cro_count", "operator", "cro",
                                  "cpf", "included_on", "lives", "listed_cros", "status", "protocol_number"})
 
 
-def _read_path(path: Path) -> str:
-    if not path.is_file():  # a FIFO or a device would block or never end
-        raise FormParseError(path.name, "not a regular file; skipped" if path.exists() else "no such file")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise FormParseError(path.name, f"cannot read the file ({exc.strerror})") from None
-    if path.suffix.lower() == ".docx" or data.startswith(b"PK\x03\x04"):
-        return docx_text(data, path.name)
-    return decode_form_bytes(data, path.name)
-
-
 _LOOKS_LIKE_PATH = re.compile(r"\.(?:txt|md|markdown|html?|docx)$", re.IGNORECASE)
 
 
@@ -572,7 +576,7 @@ def parse_form(path_or_text: str | os.PathLike[str], source: str | None = None) 
         path = Path(path_or_text)
         if path.is_dir():
             raise FormParseError(path.name, "is a folder; read a folder of forms with read_forms")
-        return parse_text(_read_path(path), source or path.name)
+        return parse_text(read_form_file(path), source or path.name)
     if not isinstance(path_or_text, str):
         raise TypeError(f"parse_form takes a path or a form's text, not {type(path_or_text).__name__}")
     if "\n" not in path_or_text and _LOOKS_LIKE_PATH.search(path_or_text.strip()):

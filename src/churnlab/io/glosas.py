@@ -14,7 +14,6 @@ Each code is tagged ``technical`` (clinical audit) or ``administrative``
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import functools
 import math
@@ -29,6 +28,7 @@ import pandas as pd
 
 from churnlab.errors import DataError
 from churnlab.io.brazil import format_date_br, parse_competence, parse_date_br
+from churnlab.io.csv_writer import as_typed, write_csv
 from churnlab.io.records import PLAUSIBLE_YEARS, GlosaEvent
 from churnlab.io.table import Table, read_table
 from churnlab.io.text import fold
@@ -341,7 +341,7 @@ def _cleaned(table: Table, column: str, collapse: bool = False) -> pd.Series:
     cells = table.text[column]
     if collapse:  # the characters themselves, not escapes: pandas may hand the pattern to Arrow's RE2
         cells = cells.str.replace("[ \t\u00a0]+", " ", regex=True)
-    cells = cells.str.strip()
+    cells = cells.str.strip().map(as_typed)
     return cells.where(cells != "", None)
 
 
@@ -518,7 +518,4 @@ def write_glosa_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
             )
         except ValueError as exc:
             raise DataError(f"cannot write {path}: data row {number}: {exc}") from None
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, delimiter=";", lineterminator="\r\n")
-        writer.writerow(HEADER)
-        writer.writerows(rows)
+    write_csv(pd.DataFrame(rows, columns=list(HEADER), dtype=object), path, sep=";")

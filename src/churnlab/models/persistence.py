@@ -29,6 +29,7 @@ from importlib import resources
 from pathlib import Path
 
 from churnlab.errors import ModelFileError
+from churnlab.io.archive import ArchiveLimitError, check_members, read_member
 from churnlab.models.churn_model import ChurnModel
 from churnlab.models.network_risk import NetworkRiskModel
 from churnlab.models.reasons import ReasonTagger
@@ -80,11 +81,26 @@ or if the list keeps a type no model needs.
 """
 
 
+MAX_SKOPS_BYTES = 2 * 2**30
+"""Most bytes one model file may inflate to, all its members together (the bundled ones: under 2 MB)."""
+
+MAX_SCHEMA_BYTES = 64 * 2**20
+"""Most bytes a model file's ``schema.json`` may inflate to (the bundled ones: under 1 MB)."""
+
+
 def skops_types(data: bytes, source: str | Path = "<bytes>") -> set[str]:
-    """Fully qualified names of every object and function a skops file would build."""
+    """Fully qualified names of every object and function a skops file would build.
+
+    Every member is first inflated counting bytes (:func:`~churnlab.io.archive.check_members`):
+    one that inflates past :data:`MAX_SKOPS_BYTES` or past the size the archive
+    declares is refused before skops reads anything.
+    """
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            schema = json.loads(archive.read("schema.json"))
+            check_members(archive, MAX_SKOPS_BYTES)
+            schema = json.loads(read_member(archive, "schema.json", MAX_SCHEMA_BYTES))
+    except ArchiveLimitError as exc:
+        raise ModelFileError(f"{source}: refused: {exc}") from None
     except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ModelFileError(f"{source}: not a skops model file ({exc})") from None
     found: set[str] = set()
@@ -118,6 +134,15 @@ def _key() -> bytes | None:
 
 def _signature(card_bytes: bytes, key: bytes) -> str:
     return hmac.new(key, card_bytes, hashlib.sha256).hexdigest()
+
+
+def _same_digest(found: bytes, expected: str) -> bool:
+    """Whether ``found`` (bytes from a file, any bytes at all) is the hex digest ``expected``.
+
+    Compared as bytes, in constant time: ``hmac.compare_digest`` on two ``str``
+    raises ``TypeError`` when one holds a non-ASCII character.
+    """
+    return hmac.compare_digest(found.strip(), expected.encode("ascii"))
 
 
 def save_model(model: ChurnModel, path: str | os.PathLike[str]) -> Path:
@@ -180,8 +205,7 @@ def _read_card(path: Path) -> dict:
         sig_path = path / SIGNATURE
         if not sig_path.is_file():
             raise ModelFileError(f"{path}: unsigned model folder, and {KEY_ENV} is set; refusing to load it")
-        found = sig_path.read_text(encoding="ascii", errors="replace").strip()
-        if not hmac.compare_digest(found, _signature(card_bytes, key)):
+        if not _same_digest(sig_path.read_bytes(), _signature(card_bytes, key)):
             raise ModelFileError(f"{sig_path}: the signature does not match the card under this key; "
                                  "the folder was changed or signed with another key")
     try:
@@ -218,7 +242,8 @@ def load_model(path: str | os.PathLike[str] | None = None) -> ChurnModel:
         if not file.is_file():
             raise ModelFileError(f"{file}: missing model file")
         data = file.read_bytes()
-        if not hmac.compare_digest(hashlib.sha256(data).hexdigest(), str(card["files"][filename])):
+        listed = str(card["files"][filename]).encode("utf-8", errors="replace")
+        if not _same_digest(listed, hashlib.sha256(data).hexdigest()):
             raise ModelFileError(f"{file}: contents differ from the hash in {CARD}; "
                                  "the file was changed after training, refusing to load it")
         objects[name] = _load_skops(file, data)

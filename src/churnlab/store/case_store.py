@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 import sqlite3
 import time
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,12 +45,42 @@ def _url(target: str | os.PathLike[str]) -> str:
     return text if "://" in text else f"sqlite:///{Path(text).expanduser().resolve()}"
 
 
-def _safe_url(url: str) -> str:
-    """The URL without its password, for messages."""
+_SECRET_KEY = re.compile(r"pass|pwd|secret|token|key|auth|credential", re.IGNORECASE)
+"""Query parameters whose value is masked: password, PassWord, pass, pwd, sslpassword, api_key, ..."""
+
+
+def _secrets(url: str) -> list[str]:
+    """Every secret a URL holds: the password of its user info, the value of each secret-named parameter."""
+    parts = urllib.parse.urlsplit(url)
+    found = []
+    userinfo, at, _ = parts.netloc.rpartition("@")
+    if at and ":" in userinfo:
+        found.append(userinfo.split(":", 1)[1])
+    for query in (parts.query, parts.fragment):
+        found += [value for key, value in urllib.parse.parse_qsl(query, keep_blank_values=True)
+                  if _SECRET_KEY.search(key) and value]
+    found += [urllib.parse.quote(value, safe="") for value in found]  # as written in the URL, too
+    return sorted({value for value in found if value}, key=len, reverse=True)
+
+
+def masked(text: str, url: str) -> str:
+    """``text`` (a message, a driver's error) with every secret of ``url`` replaced by ``***``."""
     try:
-        return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except sa.exc.ArgumentError:
-        return "(unreadable URL)"
+        secrets = _secrets(url)
+    except ValueError:
+        return "(a message about an unreadable URL)"
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return text
+
+
+def safe_url(url: str) -> str:
+    """The URL without its passwords, for messages: user info and secret-named query parameters masked.
+
+    >>> safe_url("postgresql+psycopg://ana:s3cr3t@db/churn?sslmode=require&PassWord=s3cr3t")
+    'postgresql+psycopg://ana:***@db/churn?sslmode=require&PassWord=***'
+    """
+    return masked(url, url)
 
 
 class CaseStore:
@@ -66,7 +98,7 @@ class CaseStore:
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         backend = sa.engine.make_url(url).get_backend_name()
         if backend not in _UPSERTS:
-            raise DataError(f"case store {_safe_url(url)}: {backend} is not supported; "
+            raise DataError(f"case store {safe_url(url)}: {backend} is not supported; "
                             "use SQLite (a file path) or PostgreSQL (postgresql+psycopg://...)")
         self.engine = sa.create_engine(url, connect_args={"timeout": 30} if is_sqlite else {})
         if is_sqlite:
@@ -254,10 +286,12 @@ def open_store(target: str | os.PathLike[str] | None = None, create: bool = True
         raise DataError("no case store: give --store PATH_OR_URL or set CHURNLAB_STORE")
     url = _url(target)
     if not create and url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
-        raise DataError(f"no case store at {url.removeprefix('sqlite:///')}: record one first with "
+        where = safe_url(url).removeprefix("sqlite:///")
+        raise DataError(f"no case store at {where}: record one first with "
                         "churnlab worklist (or score) --store")
     try:
         return CaseStore(url)
     except (SQLAlchemyError, OSError, ImportError) as exc:
-        raise DataError(f"case store {_safe_url(url)}: cannot open it ({type(exc).__name__}: "
-                        f"{str(exc).splitlines()[0][:200]})") from None
+        reason = masked(str(exc).splitlines()[0][:200], url)
+        raise DataError(f"case store {safe_url(url)}: cannot open it ({type(exc).__name__}: "
+                        f"{reason})") from None

@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from churnlab.io.brazil import format_date_br, format_decimal_br
+from churnlab.io.csv_writer import write_csv
 from churnlab.io.glosas import COLUMNS as GLOSA_FRAME_COLUMNS
 from churnlab.io.records import RetentionCase
 from churnlab.synthetic.noise import choice, random_name, sigmoid
@@ -505,14 +506,14 @@ def write_network(
     for column in ("Data inclusão", "Data desligamento"):
         roster[column] = [format_date_br(d.date()) if pd.notna(d) else "" for d in roster[column]]
     roster["Moeda"] = [format_decimal_br(v) for v in roster["Moeda"]]
-    roster.to_csv(out / "roster.csv", sep=";", index=False, encoding="utf-8")
+    write_csv(roster, out / "roster.csv", sep=";")
     production = pd.DataFrame({
         "CRO": net.production["cro"], "UF": net.production["uf"],
         "Competência": net.production["month"].dt.strftime("%m/%Y"), "Guias": net.production["guides"],
         "Valor": [format_decimal_br(v) for v in net.production["value"]],
     })  # fmt: skip
-    production.to_csv(out / "production.csv", sep=";", index=False, encoding="utf-8")
+    write_csv(production, out / "production.csv", sep=";")
     truth = net.truth.copy()
     truth["as_of"] = truth["as_of"].dt.strftime("%Y-%m-%d")
-    truth.to_csv(out / "network_truth.csv", index=False)
+    write_csv(truth, out / "network_truth.csv")
     return out

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from churnlab.io.csv_writer import write_csv
 from churnlab.io.glosas import COLUMNS as GLOSA_FRAME_COLUMNS
 from churnlab.synthetic.generator import SyntheticData
 
@@ -104,5 +105,5 @@ def write_dataset(
     write_glosa_csv(glosas, out / "glosas.csv")
     truth = data.truth.copy()
     truth["source"] = names
-    truth.to_csv(out / "truth.csv", index=False)
+    write_csv(truth, out / "truth.csv")
     return out

@@ -9,8 +9,9 @@ Endpoints
 ``POST /score``
     One form: a ``text/plain`` body holding the form's text, or JSON
     ``{"text": "<form text>", "source": "name.txt"}`` or
-    ``{"record": {<parsed record>}}`` (docs/concepts/contracts/parsed-record.md).
-    Answers a :class:`ScoreResult`.
+    ``{"record": {<parsed record>}}``
+    (docs/concepts/contracts/parsed-record.md). Answers a :class:`ScoreResult`,
+    with the record's ``warnings`` (values outside their plausible range...).
     Text layouts only (the plain-text and markdown/HTML exports); a ``.docx``
     form is scored by ``churnlab score`` or sent as its parsed record.
 ``POST /score/batch``
@@ -50,20 +51,20 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from churnlab import __version__
 from churnlab.app.scoring import score_cases
-from churnlab.app.service.errors import (
-    ServiceError,
-    _BodyLimitMiddleware,
-    _CatchAllMiddleware,
-    _invalid,
-    _safe,
-    _where,
+from churnlab.app.service.errors import ServiceError, invalid, safe_name, where_raised
+from churnlab.app.service.middleware import (
+    BearerTokenMiddleware,
+    BodyLimitMiddleware,
+    CatchAllMiddleware,
+    logger,
 )
 from churnlab.app.service.schemas import (
-    _ITEM,
-    _JSON_TYPES,
-    _TEXT_TYPES,
+    JSON_TYPES,
     MAX_BATCH_ITEMS,
     MAX_BODY_BYTES,
+    SCORE_ITEM,
+    TEXT_TYPES,
+    BatchEnvelope,
     BatchRequest,
     BatchResult,
     ErrorBody,
@@ -71,8 +72,6 @@ from churnlab.app.service.schemas import (
     RecordItem,
     ScoreResult,
     TextItem,
-    _BatchEnvelope,
-    logger,
 )
 from churnlab.errors import FormParseError
 from churnlab.io.decode import decode_form_bytes
@@ -97,7 +96,7 @@ def _case_from_item(item: TextItem | RecordItem, loc: tuple = ()) -> RetentionCa
     except ServiceError:
         raise
     except Exception as exc:  # a parser bug on odd input: still the input's answer, not a 500
-        logger.error("parser failed on %s: %s", _safe(source), _where(exc))
+        logger.error("parser failed on %s: %s", safe_name(source), where_raised(exc))
         raise ServiceError(422, "not_a_form", f"{source}: the form could not be read "
                            f"({type(exc).__name__} in the parser)") from None
 
@@ -106,8 +105,13 @@ def _text_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) else None  # pandas turns some None into NaN
 
 
-def _result(row: dict[str, Any]) -> dict[str, Any]:
-    """A score row as a :class:`ScoreResult` dict; ``ValueError`` when a number is not finite."""
+def _result(row: dict[str, Any], case: RetentionCase) -> dict[str, Any]:
+    """A score row as a :class:`ScoreResult` dict; ``ValueError`` when a number is not finite.
+
+    Its ``warnings`` are the case's own (contract 1): the plausibility checks
+    of :class:`~churnlab.io.records.RetentionCase`, one implementation for the
+    CLI and the service.
+    """
     numbers = {name: float(row[name]) for name in
                ("dismissal_risk", "uplift", "expected_gain", "dentist_value")}
     p_retained = {label: float(row[f"p_retained_{label}"]) for label in ACTION_LABELS}
@@ -128,6 +132,7 @@ def _result(row: dict[str, Any]) -> dict[str, Any]:
         "city": _text_or_none(row.get("city")),
         "uf": _text_or_none(row.get("uf")),
         "opened_on": opened,
+        "warnings": list(case.warnings),
         **numbers,
     }
     return ScoreResult.model_validate(result).model_dump()
@@ -149,19 +154,19 @@ def _score_all(model: ChurnModel,
     except Exception as exc:
         if len(cases) > 1:
             return [_score_all(model, [case])[0] for case in cases]
-        logger.error("scoring failed for %s: %s", _safe(sources[0]), _where(exc))
+        logger.error("scoring failed for %s: %s", safe_name(sources[0]), where_raised(exc))
         if isinstance(exc, ValueError):
             return [ServiceError(422, "unscorable", f"{sources[0]}: the record is valid but its "
                                  f"values cannot be scored ({type(exc).__name__}); check them")]
         return [ServiceError(500, "internal_error", f"{sources[0]}: internal error in churnlab "
                              "while scoring; the request was not at fault, please report it")]
     out: list[dict[str, Any] | ServiceError] = []
-    for source, row in zip(sources, rows, strict=True):
-        row["source"] = source
+    for case, row in zip(cases, rows, strict=True):
+        source = row["source"] = case.source
         try:
-            out.append(_result(row))
+            out.append(_result(row, case))
         except (ValueError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
-            logger.error("scores of %s unusable: %s", _safe(source), _where(exc))
+            logger.error("scores of %s unusable: %s", safe_name(source), where_raised(exc))
             out.append(ServiceError(422, "unscorable", f"{source}: the record's values give no "
                                     "usable score (out of range?); check them"))
     return out
@@ -181,11 +186,11 @@ def _score_one(model: ChurnModel, fast: SingleCaseScorer | None,
     try:
         row = fast.score(case) if fast is not None else None
         if row is not None:
-            return _result(row), _safe(case.source)
+            return _result(row, case), safe_name(case.source)
     except Exception:  # noqa: BLE001 - the batch path below answers, and logs, the same failure
         pass
     (outcome,) = _score_all(model, [case])
-    return outcome, _safe(case.source)
+    return outcome, safe_name(case.source)
 
 
 def _score_batch(model: ChurnModel, raw_items: list[Any],
@@ -196,11 +201,11 @@ def _score_batch(model: ChurnModel, raw_items: list[Any],
     for i, raw in enumerate(raw_items):
         try:
             _check_unicode(raw, body, ("items", i))
-            item = _ITEM.validate_python(raw)
+            item = SCORE_ITEM.validate_python(raw)
             cases.append(_case_from_item(item, ("items", i)))
             where.append(i)
         except ValidationError as exc:
-            outcomes[i] = _invalid(exc, f"item {i}", ("items", i))
+            outcomes[i] = invalid(exc, f"item {i}", ("items", i))
         except ServiceError as exc:
             outcomes[i] = exc
     for i, outcome in zip(where, _score_all(model, cases), strict=True):
@@ -214,7 +219,7 @@ def _score_batch(model: ChurnModel, raw_items: list[Any],
             items.append({"index": i, "ok": True, "status_code": 200, "result": outcome})
     scored = sum(item["ok"] for item in items)
     result = {"scored": scored, "failed": len(items) - scored, "items": items}
-    return result, [_safe(case.source) for case in cases]
+    return result, [safe_name(case.source) for case in cases]
 
 
 # --------------------------------------------------------------------------- request parsing
@@ -232,7 +237,7 @@ def _media_type(request: Request) -> tuple[str, str | None]:
 
 
 def _is_json(media: str) -> bool:
-    return media in _JSON_TYPES or (media.startswith("application/") and media.endswith("+json"))
+    return media in JSON_TYPES or (media.startswith("application/") and media.endswith("+json"))
 
 
 def _parse_int(digits: str) -> int | str:
@@ -287,7 +292,7 @@ def _unsupported(media: str, accepted: str) -> ServiceError:
 async def _single_item(request: Request) -> TextItem | RecordItem:
     media, charset = _media_type(request)
     body = await request.body()
-    if media in _TEXT_TYPES:
+    if media in TEXT_TYPES:
         if charset:
             try:
                 text = body.decode(charset)
@@ -307,9 +312,9 @@ async def _single_item(request: Request) -> TextItem | RecordItem:
         value = _json_body(body)
         _check_unicode(value, body)
         try:
-            return _ITEM.validate_python(value)
+            return SCORE_ITEM.validate_python(value)
         except ValidationError as exc:
-            raise _invalid(exc, "invalid request") from None
+            raise invalid(exc, "invalid request") from None
     raise _unsupported(media, 'the form as text/plain, or JSON {"text": ...} or {"record": ...}')
 
 
@@ -356,13 +361,24 @@ def create_app(model: ChurnModel | None = None, max_body_bytes: int = MAX_BODY_B
         description=__doc__.split("\n\n", 1)[0],
     )
     app.state.model = model
-    fast = SingleCaseScorer.compile(model)
-    app.add_middleware(_BodyLimitMiddleware, max_bytes=max_body_bytes)
-    if token:
-        from churnlab.app.service.server import BearerTokenMiddleware
+    _add_middleware(app, max_body_bytes, token)
+    _add_error_handlers(app)
+    _add_scoring_routes(app, model, max_batch_items)
+    _add_info_routes(app, model)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
 
+
+def _add_middleware(app: FastAPI, max_body_bytes: int, token: str | None) -> None:
+    """Body limits innermost, then the token check, then the request log (outermost, sees everything)."""
+    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
+    if token:
         app.add_middleware(BearerTokenMiddleware, token=token)
-    app.add_middleware(_CatchAllMiddleware)  # added last: outermost, sees everything
+    app.add_middleware(CatchAllMiddleware)
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    """Every error answered as an :class:`ErrorBody`."""
 
     @app.exception_handler(ServiceError)
     async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
@@ -379,6 +395,11 @@ def create_app(model: ChurnModel | None = None, max_body_bytes: int = MAX_BODY_B
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return JSONResponse({"code": code, "detail": str(exc.detail)}, status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
+
+
+def _add_scoring_routes(app: FastAPI, model: ChurnModel, max_batch_items: int) -> None:
+    """``POST /score`` and ``POST /score/batch``: parsing and scoring run off the event loop."""
+    fast = SingleCaseScorer.compile(model)
 
     @app.post(
         "/score",
@@ -417,15 +438,19 @@ def create_app(model: ChurnModel | None = None, max_body_bytes: int = MAX_BODY_B
         raw = await request.body()
         body = _json_body(raw)
         try:
-            envelope = _BatchEnvelope.model_validate(body)
+            envelope = BatchEnvelope.model_validate(body)
         except ValidationError as exc:
-            raise _invalid(exc, "invalid batch") from None
+            raise invalid(exc, "invalid batch") from None
         if len(envelope.items) > max_batch_items:
             raise ServiceError(422, "too_many_items", f"{len(envelope.items)} items; at most "
                                f"{max_batch_items} per request, split the batch")
         result, sources = await run_in_threadpool(_score_batch, model, envelope.items, raw)
         request.state.sources = sources
         return result
+
+
+def _add_info_routes(app: FastAPI, model: ChurnModel) -> None:
+    """``GET /health`` (open even with a token) and ``GET /model`` (the card)."""
 
     @app.get("/health", response_model=Health, summary="Liveness and the model in use")
     async def health() -> Any:
@@ -436,20 +461,19 @@ def create_app(model: ChurnModel | None = None, max_body_bytes: int = MAX_BODY_B
     async def model_card() -> dict[str, Any]:
         return model.card
 
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            from fastapi.openapi.utils import get_openapi
 
-            schema = get_openapi(title=app.title, version=app.version, description=app.description,
-                                 routes=app.routes)
-            components = schema.setdefault("components", {}).setdefault("schemas", {})
-            adapters = (("ScoreItem", _ITEM), ("BatchRequest", TypeAdapter(BatchRequest)))
-            for name, adapter in adapters:
-                extra = adapter.json_schema(ref_template="#/components/schemas/{model}")
-                components.update(extra.pop("$defs", {}))
-                components.setdefault(name, extra)
-            app.openapi_schema = schema
-        return app.openapi_schema
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI schema, built once, with the request bodies' schemas the routes read by hand."""
+    if app.openapi_schema is None:
+        from fastapi.openapi.utils import get_openapi
 
-    app.openapi = openapi  # type: ignore[method-assign]
-    return app
+        schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                             routes=app.routes)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        adapters = (("ScoreItem", SCORE_ITEM), ("BatchRequest", TypeAdapter(BatchRequest)))
+        for name, adapter in adapters:
+            extra = adapter.json_schema(ref_template="#/components/schemas/{model}")
+            components.update(extra.pop("$defs", {}))
+            components.setdefault(name, extra)
+        app.openapi_schema = schema
+    return app.openapi_schema

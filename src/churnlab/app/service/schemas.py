@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -16,16 +15,17 @@ from pydantic import (
 
 from churnlab.io.records import ACTION_LABELS, RetentionCase
 
-logger = logging.getLogger("churnlab.service")
-
 MAX_BODY_BYTES = 1 << 20
 """Default request-body limit (1 MiB): a form is a few kB, so this holds a batch of about 200."""
 
 MAX_BATCH_ITEMS = 500
 """Default maximum number of items in one ``POST /score/batch``."""
 
-_JSON_TYPES = ("application/json",)
-_TEXT_TYPES = ("text/plain",)
+JSON_TYPES = ("application/json",)
+"""Media types read as JSON (and any ``application/*+json``)."""
+
+TEXT_TYPES = ("text/plain",)
+"""Media types read as a form's text."""
 
 
 # --------------------------------------------------------------------------- request models
@@ -71,7 +71,8 @@ ScoreItem = Annotated[
 ]
 """One form to score: ``{"text": ...}`` or ``{"record": ...}``."""
 
-_ITEM = TypeAdapter(ScoreItem)
+SCORE_ITEM = TypeAdapter(ScoreItem)
+"""Validates one :data:`ScoreItem` (a batch's items are validated one by one with it)."""
 
 
 class BatchRequest(BaseModel):
@@ -82,7 +83,7 @@ class BatchRequest(BaseModel):
     items: list[ScoreItem] = Field(description="Forms to score, each as for `POST /score`.")
 
 
-class _BatchEnvelope(BaseModel):
+class BatchEnvelope(BaseModel):
     """The batch's outer shape; items are validated one by one so one bad item fails alone."""
 
     model_config = ConfigDict(extra="forbid")
@@ -128,6 +129,9 @@ class ScoreResult(BaseModel):
     city: str | None = None
     uf: str | None = None
     opened_on: str | None = Field(None, description="When the case opened (ISO date).")
+    warnings: list[str] = Field(default_factory=list, description="What the record's checks found "
+                                "doubtful, as in the parsed record (contract 1): a value outside its "
+                                "plausible range, a box that could not be read. The case is scored anyway.")
 
 
 class ErrorBody(BaseModel):

@@ -1,15 +1,23 @@
-"""Running the service: authentication, time limits and worker processes.
+"""Running the service: connection limits, authentication and worker processes.
 
-``churnlab serve`` runs uvicorn with limits a service on a shared network
-needs (all documented in the README):
+``churnlab serve`` runs uvicorn with :class:`GuardedH11Protocol`, which gives
+each connection the limits a service on a shared network needs (see
+``docs/concepts/security-limits.md`` for what is promised and what is not):
 
 - a client must send a request's head within :data:`HEADER_TIMEOUT` seconds
   of connecting (or of its previous response), so idle and trickling
   connections are closed instead of piling up; an idle keep-alive connection
-  is closed after :data:`KEEP_ALIVE_TIMEOUT`; a body must arrive within
-  ``BODY_TIMEOUT`` (408 otherwise, see ``errors._BodyLimitMiddleware``);
-- a request head is at most :data:`MAX_HEAD_BYTES`; at most
-  :data:`MAX_CONNECTIONS` connections per worker are served at once (more get a 503);
+  is closed after :data:`KEEP_ALIVE_TIMEOUT`;
+- a request head is at most :data:`MAX_HEAD_BYTES` (431 otherwise), however it
+  arrives: in pieces or in one write;
+- a request's body has one time budget, ``BODY_TIMEOUT`` seconds from its head
+  (the app answers 408, see :class:`~churnlab.app.service.middleware.BodyLimitMiddleware`);
+  a connection whose body is still coming :data:`REQUEST_GRACE` seconds later
+  is closed, answered or not (a client sent a 401 cannot hold its connection);
+- one client address holds at most :data:`MAX_CLIENT_CONNECTIONS` connections
+  per worker: its next one closes its oldest connection still waiting for or
+  sending a request, or is closed when all are being answered; at most
+  :data:`MAX_CONNECTIONS` connections per worker in all (more get a 503);
 - with a token (``--token-file`` or ``CHURNLAB_API_TOKEN``) every endpoint but
   ``GET /health`` wants ``Authorization: Bearer <token>`` (401 otherwise);
 - ``--workers N`` runs N processes, each with the model loaded once, so
@@ -18,38 +26,103 @@ needs (all documented in the README):
 
 from __future__ import annotations
 
-import hmac
 import os
 import socket
+import weakref
 from pathlib import Path
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from churnlab.app.service.errors import BODY_TIMEOUT, ServiceError
+from churnlab.app.service import middleware
+from churnlab.app.service.api import create_app
+from churnlab.models.persistence import load_model
 
-__all__ = ["BODY_TIMEOUT", "BearerTokenMiddleware", "HeaderTimeoutH11", "app_from_env", "read_token", "run"]
+__all__ = ["GuardedH11Protocol", "app_from_env", "read_token", "run"]
 
 HEADER_TIMEOUT = 10.0
 KEEP_ALIVE_TIMEOUT = 5
 MAX_HEAD_BYTES = 16 * 1024
 MAX_CONNECTIONS = 256
+MAX_CLIENT_CONNECTIONS = 64
+REQUEST_GRACE = 1.0
 TOKEN_ENV = "CHURNLAB_API_TOKEN"
 MODEL_ENV = "CHURNLAB_SERVE_MODEL"
-OPEN_PATHS = frozenset({"/health"})
+
+# Each server's connections by client address, oldest first (a dict used as an ordered set).
+_CLIENTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# A connection whose peer is in these states is waiting for or sending a request: it may be evicted.
+_STALLED = (h11.IDLE, h11.SEND_BODY)
 
 
-class HeaderTimeoutH11(H11Protocol):
-    """uvicorn's HTTP/1.1 protocol, closing a connection whose request head does not arrive in time."""
+class _BoundedHead(h11.Connection):
+    """h11's server connection, refusing a request head over ``max_head`` bytes even when it came whole.
+
+    h11's own ``max_incomplete_event_size`` bounds only a head still incomplete
+    in its buffer; a 100 KB head arriving in one read passed.
+    """
+
+    def __init__(self, max_head: int) -> None:
+        super().__init__(h11.SERVER, max_incomplete_event_size=max_head)
+        self.max_head = max_head
+        self.refused_status = 400
+
+    def next_event(self):  # type: ignore[override]
+        try:
+            event = super().next_event()
+        except h11.RemoteProtocolError as exc:
+            self.refused_status = exc.error_status_hint
+            raise
+        if isinstance(event, h11.Request):
+            size = len(event.method) + len(event.target) + 12 + sum(
+                len(name) + len(value) + 4 for name, value in event.headers.raw_items())
+            if size > self.max_head:
+                self.refused_status = 431
+                raise h11.RemoteProtocolError(f"request head over {self.max_head} bytes",
+                                              error_status_hint=431)
+        return event
+
+
+class GuardedH11Protocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol with the limits of this module: head time and size, request time,
+    connections per client."""
 
     _head_timer = None
+    _request_timer = None
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.conn = _BoundedHead(MAX_HEAD_BYTES)
 
     def connection_made(self, transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         _no_delay(transport)
-        self._arm(HEADER_TIMEOUT)
+        self._arm_head(HEADER_TIMEOUT)
+        if self.client:
+            self._admit(self.client[0])
 
-    def _arm(self, delay: float) -> None:
+    def _admit(self, address: str) -> None:
+        """Count this connection for its client; over the cap, evict its oldest stalled one, or refuse."""
+        mine = _CLIENTS.setdefault(self.server_state, {}).setdefault(address, {})
+        if len(mine) >= MAX_CLIENT_CONNECTIONS:
+            stalled = next((other for other in mine if other.conn.their_state in _STALLED), None)
+            if stalled is None:
+                self.transport.close()  # every connection of this client is being answered
+                return
+            mine.pop(stalled)
+            stalled.transport.close()
+        mine[self] = None
+
+    def _forget(self) -> None:
+        if self.client:
+            clients = _CLIENTS.get(self.server_state, {})
+            mine = clients.get(self.client[0])
+            if mine is not None:
+                mine.pop(self, None)
+                if not mine:
+                    del clients[self.client[0]]
+
+    def _arm_head(self, delay: float) -> None:
         if self._head_timer is not None:
             self._head_timer.cancel()
         self._head_timer = self.loop.call_later(delay, self._head_timeout)
@@ -59,20 +132,45 @@ class HeaderTimeoutH11(H11Protocol):
         if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
             self.transport.close()  # no complete request head: an idle or trickling client
 
+    def _request_timeout(self) -> None:
+        self._request_timer = None
+        if self.conn.their_state is h11.SEND_BODY and not self.transport.is_closing():
+            self.transport.close()  # the body is still trickling in, past its whole budget
+
     def handle_events(self) -> None:
         super().handle_events()
         if self._head_timer is not None and self.conn.their_state is not h11.IDLE:
             self._head_timer.cancel()
             self._head_timer = None
+        if self.conn.their_state is h11.SEND_BODY and self._request_timer is None:
+            self._request_timer = self.loop.call_later(middleware.BODY_TIMEOUT + REQUEST_GRACE,
+                                                       self._request_timeout)
+        elif self.conn.their_state is not h11.SEND_BODY and self._request_timer is not None:
+            self._request_timer.cancel()
+            self._request_timer = None
+
+    def send_400_response(self, msg: str) -> None:
+        """Refuse a malformed request: 431 for a head over the limit, else uvicorn's 400."""
+        if self.conn.refused_status != 431:
+            super().send_400_response(msg)
+            return
+        headers = [(b"content-type", b"application/json"), (b"connection", b"close")]
+        body = b'{"code":"head_too_large","detail":"request head over %d bytes"}' % MAX_HEAD_BYTES
+        refusal = h11.Response(status_code=431, headers=headers, reason=b"Request Header Fields Too Large")
+        for event in (refusal, h11.Data(data=body), h11.EndOfMessage()):
+            self.transport.write(self.conn.send(event))
+        self.transport.close()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
         if not self.transport.is_closing():
-            self._arm(KEEP_ALIVE_TIMEOUT + HEADER_TIMEOUT)
+            self._arm_head(KEEP_ALIVE_TIMEOUT + HEADER_TIMEOUT)
 
     def connection_lost(self, exc) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
+        for timer in (self._head_timer, self._request_timer):
+            if timer is not None:
+                timer.cancel()
+        self._forget()
         super().connection_lost(exc)
 
 
@@ -91,28 +189,6 @@ def _no_delay(transport) -> None:
             pass
 
 
-class BearerTokenMiddleware:
-    """Every path but :data:`OPEN_PATHS` wants ``Authorization: Bearer <token>`` (constant-time check)."""
-
-    def __init__(self, app, token: str) -> None:
-        self.app = app
-        self.expected = f"Bearer {token}".encode()
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
-            await self.app(scope, receive, send)
-            return
-        given = next((value for name, value in scope.get("headers", ()) if name == b"authorization"), b"")
-        if not hmac.compare_digest(given, self.expected):
-            error = ServiceError(401, "unauthorized", "send the service's token as "
-                                 "'Authorization: Bearer <token>'")
-            response = error.response()
-            response.headers["WWW-Authenticate"] = "Bearer"
-            await response(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
-
-
 def read_token(token_file: Path | None) -> str | None:
     """The API token from ``token_file`` or ``CHURNLAB_API_TOKEN``; None when neither is set."""
     if token_file is not None:
@@ -128,9 +204,6 @@ def read_token(token_file: Path | None) -> str | None:
 
 def app_from_env():
     """The app a worker process builds (``--workers``): model folder and token from the environment."""
-    from churnlab.app.service.api import create_app
-    from churnlab.models.persistence import load_model
-
     model_dir = os.environ.get(MODEL_ENV) or None
     return create_app(load_model(model_dir), token=os.environ.get(TOKEN_ENV) or None)
 
@@ -145,7 +218,7 @@ def run(model_dir: Path | None, host: str, port: int, workers: int = 1, token: s
 
     settings = dict(host=host, port=port, log_level=log_level, timeout_keep_alive=KEEP_ALIVE_TIMEOUT,
                     h11_max_incomplete_event_size=MAX_HEAD_BYTES, limit_concurrency=MAX_CONNECTIONS,
-                    http="churnlab.app.service.server:HeaderTimeoutH11", server_header=False)
+                    http="churnlab.app.service.server:GuardedH11Protocol", server_header=False)
     if workers > 1:
         # One BLAS thread per worker: N workers × N BLAS threads on N cores only fight.
         for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -155,7 +228,4 @@ def run(model_dir: Path | None, host: str, port: int, workers: int = 1, token: s
             os.environ[TOKEN_ENV] = token
         uvicorn.run("churnlab.app.service.server:app_from_env", factory=True, workers=workers, **settings)
         return
-    from churnlab.app.service.api import create_app
-    from churnlab.models.persistence import load_model
-
     uvicorn.run(create_app(loaded or load_model(model_dir), token=token), **settings)

@@ -274,7 +274,7 @@ def score(
         recorded = record_desk(target, summary.scores, summary.outcomes, loaded, explore) if target else None
     except ChurnlabError as exc:
         raise _fail(str(exc)) from None
-    _say(f"{summary}")
+    _say(summary)
     if recorded is not None:
         _say(f"case store: {recorded}")
     if summary.rejected:

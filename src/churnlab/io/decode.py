@@ -13,7 +13,7 @@ from xml.etree import ElementTree
 from churnlab.errors import FormParseError
 from churnlab.io.archive import ArchiveLimitError, read_member
 from churnlab.io.text import fold
-from churnlab.io.vocabulary import _TITLE_RE, BOX_GLYPHS, CHECKED, UNCHECKED, UNREADABLE
+from churnlab.io.vocabulary import BOX_GLYPHS, CHECKED, TITLE_RE, UNCHECKED, UNREADABLE
 
 # --- decoding and normalisation ----------------------------------------------
 
@@ -158,7 +158,7 @@ def decode_form_bytes(data: bytes, source: str = "<bytes>") -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         text = data.decode("cp1252", errors="replace")
-        if _TITLE_RE.search(fold(text[:2000])) and "\ufffd" not in text:
+        if TITLE_RE.search(fold(text[:2000])) and "\ufffd" not in text:
             return text
         raise FormParseError(
             source,

@@ -34,24 +34,24 @@ from churnlab.io.headings import unknown_headings
 from churnlab.io.records import ACTIONS_UNREADABLE, STATUS_UNREADABLE, Contact, RetentionCase
 from churnlab.io.text import clean, fold, names_a_path
 from churnlab.io.vocabulary import (
-    _ACTION_BOXES,
-    _BOILERPLATE,
-    _CONTACT_RE,
-    _DISMISSAL_BOXES,
-    _HEADER_RE,
-    _HEADING_LEADS,
-    _OBS_RE,
-    _SECTION_RES,
-    _SECTION_STARTS,
-    _SECTOR_BOXES,
-    _STATUS_BOXES,
-    _TITLE_RE,
-    _YES_NO,
+    ACTION_BOXES,
+    BOILERPLATE,
     BOX_GLYPHS,
     CHECKED,
+    CONTACT_RE,
+    DISMISSAL_BOXES,
+    HEADER_RE,
+    HEADING_LEADS,
+    OBS_RE,
+    SECTION_RES,
+    SECTION_STARTS,
     SECTION_TITLES,
+    SECTOR_BOXES,
+    STATUS_BOXES,
+    TITLE_RE,
     UNCHECKED,
     UNREADABLE,
+    YES_NO,
 )
 
 # --- label and box matching ---------------------------------------------------
@@ -86,11 +86,11 @@ def _match_short_box(label: str, vocabulary: str) -> str | None:
 
 
 _VOCABULARIES: dict[str, dict[str, object]] = {
-    "status": _STATUS_BOXES,
-    "yes_no": _YES_NO,
-    "actions": _ACTION_BOXES,
-    "dismissal": _DISMISSAL_BOXES,
-    "sectors": _SECTOR_BOXES,
+    "status": STATUS_BOXES,
+    "yes_no": YES_NO,
+    "actions": ACTION_BOXES,
+    "dismissal": DISMISSAL_BOXES,
+    "sectors": SECTOR_BOXES,
 }
 _LONGEST_LABEL = {name: max(map(len, table)) for name, table in _VOCABULARIES.items()}
 _BOX_RE = re.compile(r"([☐☒⍰])\s*([^☐☒⍰\t]*)")
@@ -143,7 +143,7 @@ def _is_box(text: str) -> bool:
 @lru_cache(maxsize=1 << 14)
 def _label_matches(folded: str) -> tuple[tuple[str, int, int], ...]:
     """Header labels in a folded cell (cached: label cells repeat from form to form)."""
-    return tuple((m.lastgroup or "", m.start(), m.end()) for m in _HEADER_RE.finditer(folded))
+    return tuple((m.lastgroup or "", m.start(), m.end()) for m in HEADER_RE.finditer(folded))
 
 
 def _header_segments(line: str, state: _State) -> tuple[list[_Segment], list[_Cell]]:
@@ -194,7 +194,7 @@ def _header_line(line: str, state: _State, pending: list[_Segment]) -> list[_Seg
     if _is_box(line):
         for checked, label in _BOX_RE.findall(line):
             answer, _, rest = label.strip().partition(" ")
-            if fold(answer).strip(" .:*") in _YES_NO and not _match_box(fold(label), "status"):
+            if fold(answer).strip(" .:*") in YES_NO and not _match_box(fold(label), "status"):
                 # "☒ Não" — or "☒ Sim Uniodonto, Amil" when the plans follow the box.
                 state.boxes.setdefault("other_plans", []).append((_BOX_STATE[checked], fold(answer)))
                 _store(state, "other_plans_names", rest.strip(" :*-") or None)
@@ -318,16 +318,16 @@ def _walk(lines: list[str], state: _State) -> None:
                 state.unknown_lines.setdefault(unknown, 0)
                 continue
         lead = line[:1]
-        first = fold(line.split("\t", 1)[0][:40]) if lead.isdigit() or lead in _HEADING_LEADS else ""
-        contact_match = _CONTACT_RE.match(first) if lead.isdigit() else None
+        first = fold(line.split("\t", 1)[0][:40]) if lead.isdigit() or lead in HEADING_LEADS else ""
+        contact_match = CONTACT_RE.match(first) if lead.isdigit() else None
         if contact_match:
             section, contact = "contact", int(contact_match[1])
             state.sections.add("contact")
             _contact_line(line, contact, state)
             continue
         heading = None
-        if first.startswith(_SECTION_STARTS):
-            heading = next((name for name, rx in _SECTION_RES if rx.match(first)), None)
+        if first.startswith(SECTION_STARTS):
+            heading = next((name for name, rx in SECTION_RES if rx.match(first)), None)
         if heading:
             section = heading
             state.sections.add(heading)
@@ -349,12 +349,12 @@ def _walk(lines: list[str], state: _State) -> None:
             continue
         text = " ".join(cell.strip() for cell in line.split("\t") if cell.strip())
         if section == "contact":
-            note = _OBS_RE.sub("", text) if text[:3].lower() == "obs" else text
+            note = OBS_RE.sub("", text) if text[:3].lower() == "obs" else text
             if note:
                 state.contacts.setdefault(contact, {"note": []})["note"].append(note)
         elif section == "actions":
-            note = _OBS_RE.sub("", text) if text[:3].lower() == "obs" else text
-            if note and not _BOILERPLATE.search(fold(note)):
+            note = OBS_RE.sub("", text) if text[:3].lower() == "obs" else text
+            if note and not BOILERPLATE.search(fold(note)):
                 state.action_note.append(note)
         elif section == "general":
             state.general_note.append(text)
@@ -525,7 +525,7 @@ def parse_text(text: str, source: str = "<text>") -> RetentionCase:
     """
     lines = form_lines(text, source)
     state = _State(source=source)
-    if not _TITLE_RE.search(fold(" ".join(lines[:15]))):
+    if not TITLE_RE.search(fold(" ".join(lines[:15]))):
         labels = {name for line in lines[:40] for name, _, _ in _label_matches(fold(line))}
         if len(labels & _IDENTIFYING_LABELS) < 4:
             raise FormParseError(source, "not a retention form: neither the title 'Formulário - Processo "
@@ -545,8 +545,8 @@ def parse_text(text: str, source: str = "<text>") -> RetentionCase:
 
 def _is_known_heading(folded: str) -> bool:
     """The title, a contact, a section of the form, or a header label set as a heading."""
-    return bool(_TITLE_RE.search(folded) or _CONTACT_RE.match(folded) or folded.startswith("obs")
-                or any(rx.match(folded) for _, rx in _SECTION_RES) or _label_matches(folded))
+    return bool(TITLE_RE.search(folded) or CONTACT_RE.match(folded) or folded.startswith("obs")
+                or any(rx.match(folded) for _, rx in SECTION_RES) or _label_matches(folded))
 
 
 # Header labels that, four or more together, make a file a form even without its title.

@@ -41,20 +41,20 @@ _HEADER_LABELS: tuple[tuple[str, str], ...] = (
     ("date", r"data"),
 )
 
-_HEADER_RE = re.compile(
+HEADER_RE = re.compile(
     "|".join(f"(?P<{name}>(?<![\\w]){rx}(?![\\w]))" for name, rx in _HEADER_LABELS)
 )
-_CONTACT_RE = re.compile(r"^(\d)\s*(?:o|a|°|\.)?\.?\s*contato\b:?")
-_OBS_RE = re.compile(r"^obs\.?\s*:?\s*", re.IGNORECASE)
-_SECTION_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
+CONTACT_RE = re.compile(r"^(\d)\s*(?:o|a|°|\.)?\.?\s*contato\b:?")
+OBS_RE = re.compile(r"^obs\.?\s*:?\s*", re.IGNORECASE)
+SECTION_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("actions", re.compile(r"^(?:motivo|acao|acoes) (?:de )?retencao\b")),
     ("dismissal", re.compile(r"^motivos? (?:de |do )?desligamento\b")),
     ("protocol", re.compile(r"^necessario (?:a )?abertura de protocolo\b")),
     ("general", re.compile(r"^obs\.? ?gera(?:l|is)\b")),
     ("sectors", re.compile(r"^setor(?:es)? responsave(?:l|is)\b")),
 )
-_SECTION_STARTS = ("motivo", "acao", "acoes", "necessario", "obs", "setor")
-_HEADING_LEADS = frozenset("MmAaÁáÀàNnOoSs")  # first letters of the section headings
+SECTION_STARTS = ("motivo", "acao", "acoes", "necessario", "obs", "setor")
+HEADING_LEADS = frozenset("MmAaÁáÀàNnOoSs")  # first letters of the section headings
 # The sections a complete form has, by the name the record's warnings use.
 SECTION_TITLES: dict[str, str] = {
     "contact": "1º contato",
@@ -64,17 +64,17 @@ SECTION_TITLES: dict[str, str] = {
     "general": "Obs. geral",
     "sectors": "Setor responsável",
 }
-_TITLE_RE = re.compile(r"processo de retencao")
+TITLE_RE = re.compile(r"processo de retencao")
 
-_STATUS_BOXES = {
+STATUS_BOXES = {
     "retencao efetiva": "retained",
     "desligamento": "dismissed",
     "nao se trata de retencao": "not_retention",
     "nao trata-se de retencao": "not_retention",
     "nao trata se de retencao": "not_retention",
 }
-_YES_NO = {"sim": True, "nao": False}
-_ACTION_BOXES = {
+YES_NO = {"sim": True, "nao": False}
+ACTION_BOXES = {
     "ofertado novos valores": "new_prices",
     "ofertado suporte": "support",
     "ofertado divulgacao": "publicity",
@@ -83,7 +83,7 @@ _ACTION_BOXES = {
     "ofertado reciclagem": "refresher",
     "outros": "other",
 }
-_DISMISSAL_BOXES = {
+DISMISSAL_BOXES = {
     "perda de contato": "loss_of_contact",
     "problemas de saude": "health_problems",
     "beneficiario grosseiro": "rude_beneficiary",
@@ -115,11 +115,11 @@ _DISMISSAL_BOXES = {
     "obito": "death",
     "motivos particulares": "personal_reasons",
 }
-_SECTOR_BOXES = {
+SECTOR_BOXES = {
     "t.i": "it",
     "ti": "it",
     "analise tecnica": "technical_analysis",
     "comercial": "commercial",
     "central de atendimento": "call_center",
 }
-_BOILERPLATE = re.compile(r"obrigatorio justificativa")
+BOILERPLATE = re.compile(r"obrigatorio justificativa")

@@ -279,11 +279,11 @@ def test_network_command_errors_exit_2(folder, model_dir, tmp_path, problem, arg
 
 
 def test_a_model_without_network_says_how_to_get_one(folder, tmp_path):
-    from churnlab.models.persistence import load_model
+    from churnlab.models.persistence import load_model, save_model
 
     model = load_model()
     model.network = None
-    model.save(tmp_path / "m")
+    save_model(model, tmp_path / "m")
     result = _cli("network", str(folder), "--model", str(tmp_path / "m"), "--out", str(tmp_path / "s.csv"))
     assert result.returncode == 2 and "roster.csv and production.csv" in result.stderr
 

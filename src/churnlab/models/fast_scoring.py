@@ -18,11 +18,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit, softmax
 
-from churnlab.features.cases import _case_row, _glosa_features
+from churnlab.features.cases import case_row, glosa_features
 from churnlab.io.records import ACTION_LABELS, RetentionCase
+from churnlab.models.actions import N_ACTIONS, best_action
 from churnlab.models.churn_model import ChurnModel
-from churnlab.models.learners import _N_ACTIONS, _s_design
-from churnlab.models.reasons import REASON_COLUMNS, _notes
+from churnlab.models.learners import s_design
+from churnlab.models.reasons import REASON_COLUMNS, tagger_text
 from churnlab.models.risk import explain_pushes
 
 
@@ -144,7 +145,7 @@ class SingleCaseScorer:
         out = np.zeros(len(REASON_COLUMNS))
         if self.model.tagger is None:
             return out
-        counts = self.words.transform(_notes([note]))
+        counts = self.words.transform(tagger_text([note]))
         scores = np.asarray(counts @ self.tag_coef.T).ravel() + self.tag_intercept
         proba = np.array([1 - expit(scores[0]), expit(scores[0])]) if len(scores) == 1 else softmax(scores)
         out[self.tag_columns] = proba
@@ -154,8 +155,8 @@ class SingleCaseScorer:
         """The score row of ``case`` (as ``score_cases`` gives it), or None to use the batch path."""
         if not self.supported:
             return None
-        row = _case_row(case)
-        row.update(_glosa_features([case], [row["opened_on"]], None).iloc[0].to_dict())
+        row = case_row(case)
+        row.update(glosa_features([case], [row["opened_on"]], None).iloc[0].to_dict())
         row.update(zip(REASON_COLUMNS, self._reason_probabilities(row["first_note"]), strict=True))
 
         x = np.array([row[name] for name in self.risk_names], dtype=float)
@@ -167,10 +168,10 @@ class SingleCaseScorer:
 
         zr = self.rec_z(np.array([row[name] for name in self.rec_names], dtype=float))[None, :]
         if self.learner in ("s", "s_mix"):
-            design = np.vstack([_s_design(zr, np.full(1, j), self.modifiers) for j in range(_N_ACTIONS)])
+            design = np.vstack([s_design(zr, np.full(1, j), self.modifiers) for j in range(N_ACTIONS)])
             effects = expit(design @ self.rec_coef + self.rec_intercept)
             if self.boosted is not None:  # s_mix: the mean with the boosted S-learner
-                every_action = np.hstack([np.repeat(zr, _N_ACTIONS, axis=0), np.eye(_N_ACTIONS)])
+                every_action = np.hstack([np.repeat(zr, N_ACTIONS, axis=0), np.eye(N_ACTIONS)])
                 effects = (effects + self.boosted.predict_proba(every_action)) / 2
         else:
             effects = np.array([expit(float(zr[0] @ m[0] + m[1])) if m is not None else np.nan
@@ -181,11 +182,12 @@ class SingleCaseScorer:
         value = float(economics.value_of([row["lives"]], [row["listed_cros"]],
                                          [row["last_production_value"]])[0])
         values = effects * value - economics.costs_of(np.array([row["last_production_value"]]))[0]
-        best = int(np.argmax(values))
+        label = best_action(values)[0]
+        best = ACTION_LABELS.index(label)
         return {
             "source": case.source,
             "dismissal_risk": risk,
-            "best_action": ACTION_LABELS[best],
+            "best_action": label,
             **{f"p_retained_{label}": float(p) for label, p in zip(ACTION_LABELS, effects, strict=True)},
             "uplift": float(effects[best] - effects[0]),
             "expected_gain": float(values[best] - values[0]),

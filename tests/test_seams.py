@@ -274,12 +274,20 @@ def test_no_private_names_across_modules():
     assert not {v for v in KNOWN_VIOLATIONS if v[0].startswith(OWNED)}
 
 
-@pytest.mark.parametrize("module", sorted(MODULES))
+TESTS = {f"tests.{p.stem}": p for p in sorted(Path(__file__).resolve().parent.glob("*.py"))}
+
+
+@pytest.mark.parametrize("module", sorted(MODULES) + sorted(TESTS))
 def test_sklearn_privates_only_through_the_compat_module(module):
-    """Private or version-dependent scikit-learn names go through ``models/_sklearn_compat.py``."""
+    """Private or version-dependent scikit-learn names go through ``models/_sklearn_compat.py``,
+    in the package and in its tests."""
     if module == COMPAT:
         return
-    path, tree = MODULES[module]
+    if module in TESTS:
+        path = TESTS[module]
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    else:
+        path, tree = MODULES[module]
     bad = []
     for node in _imports(tree):
         names = ([a.name for a in node.names] if isinstance(node, ast.Import)
@@ -296,5 +304,6 @@ VERSION_DEPENDENT = {
     "sklearn.utils.validation.validate_data",
     "sklearn.utils.validation.check_is_fitted",
     "sklearn.utils.estimator_checks.parametrize_with_checks",
+    "sklearn.utils.estimator_checks.check_param_validation",
 }
 """Public scikit-learn names whose signature or place changed between versions."""

@@ -43,7 +43,15 @@ def parametrize_with_checks(estimators, *, expected_failed_checks=None):
         return estimator_checks.parametrize_with_checks(estimators)
 
 
+def check_param_validation(name: str, estimator) -> None:
+    """scikit-learn's check that every invalid value of every parameter raises before ``fit``."""
+    from sklearn.utils.estimator_checks import check_param_validation as check
+
+    check(name, estimator)
+
+
 __all__ = [
+    "check_param_validation",
     "HasMethods",
     "Interval",
     "StrOptions",

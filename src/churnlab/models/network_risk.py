@@ -93,6 +93,11 @@ class NetworkRiskModel(ClassifierMixin, BaseEstimator):
         self.max_rows = max_rows
         self.random_state = random_state
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # a feature not observed yet (gradient boosting routes it)
+        return tags
+
     @fit_context(prefer_skip_nested_validation=True)  # checks the parameters first
     def fit(self, X: pd.DataFrame, y: pd.DataFrame) -> NetworkRiskModel:
         """Fit on snapshot rows ``X`` and their outcomes ``y`` (``duration``, ``event``).

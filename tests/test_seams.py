@@ -300,6 +300,25 @@ def test_sklearn_privates_only_through_the_compat_module(module):
     assert not bad, f"{path}: import these from {COMPAT}: {bad}"
 
 
+SKLEARN_PRIVATE_ATTRIBUTES = {
+    "_predictors", "_baseline_prediction", "_bin_mapper", "_raw_predict", "_validate_data",
+    "_validate_params", "_get_tags", "_more_tags", "_check_n_features", "_check_feature_names",
+}
+"""Private attributes of scikit-learn objects that churnlab reads (or once read) outside the compat module."""
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_sklearn_private_attributes_only_through_the_compat_module(module):
+    """``model._predictors`` and the like: reading a scikit-learn object's private state goes
+    through ``models/_sklearn_compat.py`` too."""
+    if module == COMPAT:
+        return
+    path, tree = MODULES[module]
+    bad = sorted({node.attr for node in ast.walk(tree)
+                  if isinstance(node, ast.Attribute) and node.attr in SKLEARN_PRIVATE_ATTRIBUTES})
+    assert not bad, f"{path}: read these through {COMPAT}: {bad}"
+
+
 VERSION_DEPENDENT = {
     "sklearn.utils.validation.validate_data",
     "sklearn.utils.validation.check_is_fitted",

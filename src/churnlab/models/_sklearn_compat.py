@@ -12,6 +12,7 @@ the tests; nothing else about it is public.
 
 from __future__ import annotations
 
+import numpy as np
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -26,6 +27,18 @@ except ImportError:  # pragma: no cover - older scikit-learn: the method it repl
     def validate_data(estimator, X="no_validation", y="no_validation", reset=True, **check_params):
         """``estimator._validate_data`` of scikit-learn < 1.6, under 1.6's name."""
         return estimator._validate_data(X, y, reset=reset, **check_params)
+
+
+def hgb_trees(model) -> tuple[list[list], float]:
+    """A fitted ``HistGradientBoosting*``'s trees and baseline raw prediction.
+
+    Private attributes (``_predictors``: per iteration, one ``TreePredictor`` per
+    class score, whose ``nodes`` record array is the tree; ``_baseline_prediction``):
+    the single-case scorer walks the trees in NumPy
+    (:class:`churnlab.models.fast_scoring.SingleCaseScorer`), and
+    ``tests/test_fast_scoring.py`` checks it against ``predict_proba``.
+    """
+    return model._predictors, float(np.ravel(model._baseline_prediction)[0])
 
 
 def parametrize_with_checks(estimators, *, expected_failed_checks=None):
@@ -57,6 +70,7 @@ __all__ = [
     "StrOptions",
     "check_is_fitted",
     "fit_context",
+    "hgb_trees",
     "parametrize_with_checks",
     "validate_data",
 ]

@@ -20,6 +20,7 @@ from scipy.special import expit, softmax
 
 from churnlab.features.cases import case_row, glosa_features
 from churnlab.io.records import ACTION_LABELS, RetentionCase
+from churnlab.models._sklearn_compat import hgb_trees
 from churnlab.models.actions import N_ACTIONS, best_action
 from churnlab.models.churn_model import ChurnModel
 from churnlab.models.learners import s_design
@@ -64,8 +65,9 @@ class _Trees:
 
     @classmethod
     def of(cls, model) -> _Trees:
-        nodes = [predictors[0].nodes for predictors in model._predictors]
-        if len(model._predictors[0]) != 1 or any(n["is_categorical"].any() for n in nodes):
+        predictors, baseline = hgb_trees(model)
+        nodes = [per_class[0].nodes for per_class in predictors]
+        if len(predictors[0]) != 1 or any(n["is_categorical"].any() for n in nodes):
             raise ValueError("only binary classifiers without categorical splits are read here")
         sizes = np.array([len(n) for n in nodes])
         roots = np.concatenate([[0], np.cumsum(sizes)[:-1]])
@@ -76,7 +78,7 @@ class _Trees:
                    left=np.where(leaf, here, flat["left"].astype(np.intp) + offset),
                    right=np.where(leaf, here, flat["right"].astype(np.intp) + offset),
                    value=flat["value"], roots=roots, depth=int(flat["depth"].max()),
-                   baseline=float(model._baseline_prediction.ravel()[0]))
+                   baseline=baseline)
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """P(class 1) per row of ``X``, as ``model.predict_proba(X)[:, 1]`` gives it."""

@@ -139,7 +139,9 @@ def uplift_calibration(recommender: ActionRecommender, X, actions, retained, *, 
     """Predicted vs doubly-robust uplift by decile: does a larger predicted uplift mean a larger one?
 
     For each case, the action with the largest predicted P(retained) other than
-    ``none`` and its predicted uplift over ``none`` (retention units); cases are
+    ``none`` (:func:`~churnlab.models.actions.best_action` with ``none`` ruled out:
+    ties to the first listed, ``none`` itself, uplift 0, when no action has an
+    estimate) and its predicted uplift over ``none`` (retention units); cases are
     grouped by deciles of that uplift, and in each group the mean prediction is
     set beside the mean doubly-robust estimate of the same uplift,
     Γ(x, a*) − Γ(x, none), with its 95 % interval. Cross-fitted (``cv`` folds)

@@ -32,9 +32,14 @@ def best_action(values, allowed=None) -> np.ndarray:
         order of :data:`~churnlab.io.records.ACTION_LABELS`; a frame is read by
         those column names.
     allowed : array-like of bool, same shape, or None
-        False where a label may not be chosen (an action whose uplift is not
-        confidently above zero under ``min_confidence``; ``none`` when only
-        actions are compared). ``-inf`` values are never chosen either.
+        False where a label may not be chosen. Under ``min_confidence`` it is
+        :meth:`ActionRecommender.confident_actions
+        <churnlab.models.recommender.ActionRecommender.confident_actions>`: an
+        action only when the lower end of its uplift interval is above 0,
+        ``none`` always; the uplift calibration rules ``none`` out to compare
+        actions only. ``-inf`` values (ruled-out labels in
+        :meth:`~churnlab.models.recommender.ActionRecommender.expected_values`)
+        are never chosen either.
 
     Returns
     -------
@@ -46,7 +51,7 @@ def best_action(values, allowed=None) -> np.ndarray:
     * Ties go to the label listed first in ``ACTION_LABELS``, so ``none`` wins
       a tie with any action: nothing is offered unless it is worth more.
     * NaN (an action without an estimate) never wins.
-    * A row where no allowed label has a finite value gets ``none``.
+    * A row where no allowed label has a value (all NaN, ``-inf`` or ruled out) gets ``none``.
 
     Examples
     --------

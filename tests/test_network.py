@@ -18,6 +18,7 @@ from churnlab.errors import DataError, ModelFileError
 from churnlab.evaluation.network_backtest import backtest, truncated_concordance
 from churnlab.features.network import FEATURES, as_known_on, network_features, network_snapshots
 from churnlab.io.network import dentist_keys, read_network, read_production, read_roster
+from churnlab.models._sklearn_compat import parametrize_with_checks
 from churnlab.models.network_risk import NetworkRiskModel
 from churnlab.synthetic.network import generate_network, write_network
 
@@ -167,10 +168,48 @@ def test_risks_grow_with_the_horizon_and_follow_sklearn_conventions(network):
     assert (risks["risk_30d"] <= risks["risk_90d"]).all() and (risks["risk_90d"] <= risks["risk_180d"]).all()
     assert np.allclose(model.predict_proba(X.head(500))[:, 1], risks["risk_90d"])
     assert model.get_params()["max_iter"] == 60
-    with pytest.raises(ValueError, match="horizons must include 90"):
+    with pytest.raises(ValueError, match="horizons must be positive whole days including 90"):
         NetworkRiskModel(horizons=(30, 60)).fit(X, y)
     reasons = model.explain(X.head(50))
     assert all(r.contribution > 0 and r.text for row in reasons for r in row)
+
+
+_NETWORK_CHECKS_THAT_FIT = (
+    "check_classifier_data_not_an_array", "check_classifiers_classes", "check_classifiers_one_label",
+    "check_classifiers_regression_target", "check_classifiers_train", "check_complex_data",
+    "check_dict_unchanged", "check_dont_overwrite_parameters", "check_dtype_object",
+    "check_estimator_sparse_array", "check_estimator_sparse_matrix", "check_estimator_sparse_tag",
+    "check_estimators_dtypes", "check_estimators_empty_data_messages", "check_estimators_fit_returns_self",
+    "check_estimators_overwrite_params", "check_estimators_pickle", "check_f_contiguous_array_estimator",
+    "check_fit2d_1feature", "check_fit2d_1sample", "check_fit2d_predict1d", "check_fit_check_is_fitted",
+    "check_fit_idempotent", "check_fit_score_takes_y", "check_methods_sample_order_invariance",
+    "check_methods_subset_invariance", "check_n_features_in", "check_n_features_in_after_fitting",
+    "check_non_transformer_estimators_n_iter", "check_pipeline_consistency",
+    "check_positive_only_tag_during_fit", "check_readonly_memmap_input", "check_requires_y_none",
+    "check_supervised_y_2d",
+)  # fmt: skip
+
+
+def _network_expected_failures(estimator) -> dict[str, str]:
+    # Every check that fits passes an unnamed numeric matrix and class labels; the model reads
+    # the snapshot frame's FEATURES columns by name and learns from y = (duration, event) over
+    # several horizons, so it refuses those inputs (fitting on real snapshots is tested above).
+    # clone, get_params, set_params, repr and the unfitted checks run for real.
+    return dict.fromkeys(_NETWORK_CHECKS_THAT_FIT, "X must be a frame of the named network FEATURES "
+                         "and y a frame of duration and event, not a matrix and class labels")
+
+
+@parametrize_with_checks([NetworkRiskModel()], expected_failed_checks=_network_expected_failures)
+def test_network_model_passes_scikit_learn_checks(estimator, check):
+    check(estimator)
+
+
+def test_a_failed_network_fit_leaves_no_fitted_attributes(network):
+    X, y = network_snapshots(network, horizon_days=0)
+    model = NetworkRiskModel(max_iter=5).fit(X.head(2000), y.head(2000))
+    with pytest.raises(ValueError, match="only one outcome"):
+        model.fit(X.head(50), y.head(50).assign(event=0, duration=1000))
+    assert not [k for k in vars(model) if k.endswith("_")]
 
 
 def test_backtest_beats_the_days_without_a_guide_rule(network, folder):
@@ -279,11 +318,11 @@ def test_network_command_errors_exit_2(folder, model_dir, tmp_path, problem, arg
 
 
 def test_a_model_without_network_says_how_to_get_one(folder, tmp_path):
-    from churnlab.models.persistence import load_model
+    from churnlab.models.persistence import load_model, save_model
 
     model = load_model()
     model.network = None
-    model.save(tmp_path / "m")
+    save_model(model, tmp_path / "m")
     result = _cli("network", str(folder), "--model", str(tmp_path / "m"), "--out", str(tmp_path / "s.csv"))
     assert result.returncode == 2 and "roster.csv and production.csv" in result.stderr
 

@@ -36,6 +36,7 @@ from churnlab.models.persistence import (
     FILES,
     SIGNATURE,
     load_model,
+    save_model,
     skops_types,
 )
 from churnlab.models.reason_features import training_features
@@ -189,7 +190,7 @@ def test_signed_folders(model_dir, tmp_path, monkeypatch):
     model = load_model(model_dir)
     signed = tmp_path / "signed"
     monkeypatch.setenv("CHURNLAB_MODEL_KEY", "s3cret")
-    model.save(signed)
+    save_model(model, signed)
     assert (signed / SIGNATURE).is_file()
     assert load_model(signed).card["trained_at"] == model.card["trained_at"]
     # Unsigned, or signed with another key: refused while a key is set.
@@ -210,7 +211,7 @@ def test_one_changed_byte_in_a_signed_folder_is_refused(model_dir, tmp_path, mon
     signed = tmp_path / "signed"
     model = load_model(model_dir)
     monkeypatch.setenv("CHURNLAB_MODEL_KEY", "s3cret")
-    model.save(signed)
+    save_model(model, signed)
     load_model(signed)
     data = bytearray((signed / target).read_bytes())
     data[len(data) // 2] ^= 0x01

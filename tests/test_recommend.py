@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from churnlab.evaluation.off_policy import evaluate_policy
 from churnlab.evaluation.truth import true_policy_value
 from churnlab.io.records import ACTION_LABELS, ACTIONS
+from churnlab.models._sklearn_compat import parametrize_with_checks
 from churnlab.models.economics import Economics
 from churnlab.models.learners import FREE_ACTIONS
 from churnlab.models.recommender import AUTO_LEARNERS, LEARNERS, ActionRecommender
@@ -241,6 +241,31 @@ def test_predicting_needs_a_fit_and_the_same_columns(world):
     rec = ActionRecommender(learner="s").fit(X, actions, retained)
     with pytest.raises(ValueError, match=r"lacks the feature columns \['tenure_years'\]"):
         rec.recommend(X.drop(columns="tenure_years"))
+
+
+def _fitted_attributes(estimator) -> list[str]:
+    return [k for k in vars(estimator) if k.endswith("_") and not k.startswith("__")]
+
+
+@pytest.mark.parametrize("bad", [
+    {"min_confidence": 0.9},  # needs n_bootstrap >= 20: a parameter clash, caught before fitting
+    {"effect_modifiers": ["nope"]},  # caught after the preprocessing is fitted
+], ids=["min_confidence", "effect_modifiers"])
+def test_a_failed_fit_leaves_no_fitted_attributes(world, bad):
+    """Fitted attributes appear only when fit succeeds: no half-fitted recommender that predicts."""
+    X, actions, retained, _ = world
+    rec = ActionRecommender(learner="s", **bad)
+    with pytest.raises(ValueError):
+        rec.fit(X, actions, retained)
+    assert _fitted_attributes(rec) == []
+    with pytest.raises(NotFittedError):
+        rec.predict_effects(X)
+    # A refit that fails forgets the earlier fit too, rather than keeping a model of other settings.
+    rec.set_params(min_confidence=None, effect_modifiers="reasons").fit(X, actions, retained)
+    assert "models_" in _fitted_attributes(rec)
+    with pytest.raises(ValueError):
+        rec.set_params(**bad).fit(X, actions, retained)
+    assert _fitted_attributes(rec) == []
 
 
 # --- the fitting behaviours the generic checks could not run -------------------------------

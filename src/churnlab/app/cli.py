@@ -193,6 +193,7 @@ def train(
 ) -> None:
     """Fit the risk model and the action recommender on the closed cases; write model + card."""
     from churnlab.app.training import train_model
+    from churnlab.models.persistence import save_model
 
     if out.exists() and not out.is_dir():
         raise _fail(f"--out {out}: exists and is not a folder; give a folder for the model")
@@ -201,7 +202,7 @@ def train(
                             min_confidence=min_confidence)
     except ChurnlabError as exc:
         raise _fail(str(exc)) from None
-    model.save(out)
+    save_model(model, out)
     metrics = model.card["risk_holdout_metrics"]["churnlab risk model"]
     typer.echo(
         f"trained on {model.card['data']['closed_cases']} closed cases; held-out AUC "

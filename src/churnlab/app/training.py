@@ -57,7 +57,7 @@ def holdout_report(X: pd.DataFrame, y: np.ndarray, random_state: int | None = 0,
     scores = {
         "base rate": DummyClassifier(strategy="prior").fit(X.iloc[train], y[train]),
         "logistic, header only": DismissalRiskModel().fit(X.iloc[train][header_only], y[train]),
-        "churnlab risk model": DismissalRiskModel(random_state=random_state).fit(X.iloc[train], y[train]),
+        "churnlab risk model": DismissalRiskModel().fit(X.iloc[train], y[train]),
     }
     return compare_scores(y[test], {
         name: model.predict_proba(X.iloc[test])[:, 1] for name, model in scores.items()
@@ -89,7 +89,7 @@ def train_model(data_dir: str | os.PathLike[str], *, economics: Economics | None
     X, tagger = training_features(train_cases, folder.glosas, random_state=random_state)
     actions = table.loc[closed, "action"].to_numpy()
     report = holdout_report(X, y, random_state=random_state)
-    risk = DismissalRiskModel(random_state=random_state).fit(X, y)
+    risk = DismissalRiskModel().fit(X, y)
     recommender = ActionRecommender(economics=economics, random_state=random_state,
                                     n_bootstrap=n_bootstrap, min_confidence=min_confidence)
     with warnings.catch_warnings(record=True) as caught:

@@ -5,11 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
-from sklearn.utils.validation import check_is_fitted
 
 from churnlab.io.records import ACTION_LABELS, NO_ACTION
+from churnlab.models._sklearn_compat import check_is_fitted
+from churnlab.models.actions import (
+    N_ACTIONS,
+    action_codes,
+    action_folds,
+    action_frame,
+    as_frame,
+    best_action,
+    check_actions,
+    check_retained,
+)
 from churnlab.models.economics import Economics
-from churnlab.models.learners import _N_ACTIONS, _as_frame, _check_retained, _folds, _frame, check_actions
 from churnlab.models.policy_value import dr_scores, dr_value, ipw_value, mean_interval
 from churnlab.models.recommender import ActionRecommender
 
@@ -64,17 +73,16 @@ def evaluate_policy(recommender: ActionRecommender, X, actions, retained, *,
     """
     if units not in ("value", "retention"):
         raise ValueError(f"units must be 'value' or 'retention'; got {units!r}")
-    X = _as_frame(X)
+    X = as_frame(X)
     logged = check_actions(actions, len(X))
-    y = _check_retained(retained, len(X))
+    y = check_retained(retained, len(X))
     target, props, effects = _predictions(recommender, X, logged, y, cv, random_state)
     econ = economics or recommender.active_economics()
     clip = recommender.clip
     if units == "value":
         value = econ.dentist_value(X)
         costs = econ.action_costs_for(X)[list(ACTION_LABELS)]
-        rewards = y * value - costs.to_numpy()[np.arange(len(y)), [ACTION_LABELS.index(a)
-                                                                   for a in logged]]
+        rewards = y * value - costs.to_numpy()[np.arange(len(y)), action_codes(logged)]
         outcomes = econ.expected_values(effects, X)
     else:
         rewards = y.astype(float)
@@ -91,10 +99,9 @@ def evaluate_policy(recommender: ActionRecommender, X, actions, retained, *,
     rows["historical"] = _row(*observed, *observed, len(X))
     # Paired differences: per-case terms, so the interval accounts for their correlation.
     gamma = dr_scores(logged, rewards, props, outcomes, clip=clip).to_numpy()
-    p_logged = np.maximum(props.to_numpy()[np.arange(len(y)), [ACTION_LABELS.index(a)
-                                                             for a in logged]], clip)
+    p_logged = np.maximum(props.to_numpy()[np.arange(len(y)), action_codes(logged)], clip)
     n = np.arange(len(y))
-    chosen = [ACTION_LABELS.index(a) for a in policies["recommended"]]
+    chosen = action_codes(policies["recommended"])
     dr_rec = gamma[n, chosen]
     ipw_rec = (logged == policies["recommended"]) / p_logged * rewards
     ipw_none = (logged == NO_ACTION) / p_logged * rewards
@@ -116,10 +123,10 @@ def _predictions(recommender: ActionRecommender, X: pd.DataFrame, logged: np.nda
         return (recommender.recommend(X), recommender.predict_propensities(X),
                 recommender.predict_effects(X))
     target = np.empty(len(X), dtype=object)
-    props = _frame(np.zeros((len(X), _N_ACTIONS)), X.index)
+    props = action_frame(np.zeros((len(X), N_ACTIONS)), X.index)
     effects = props.copy()
-    codes = np.array([ACTION_LABELS.index(a) for a in logged])
-    for train, test in _folds(codes, cv, random_state):
+    codes = action_codes(logged)
+    for train, test in action_folds(codes, cv, random_state):
         model = clone(recommender).fit(X.iloc[train], logged[train], y[train])
         target[test] = model.recommend(X.iloc[test])
         props.iloc[test] = model.predict_propensities(X.iloc[test]).to_numpy()
@@ -132,7 +139,9 @@ def uplift_calibration(recommender: ActionRecommender, X, actions, retained, *, 
     """Predicted vs doubly-robust uplift by decile: does a larger predicted uplift mean a larger one?
 
     For each case, the action with the largest predicted P(retained) other than
-    ``none`` and its predicted uplift over ``none`` (retention units); cases are
+    ``none`` (:func:`~churnlab.models.actions.best_action` with ``none`` ruled out:
+    ties to the first listed, ``none`` itself, uplift 0, when no action has an
+    estimate) and its predicted uplift over ``none`` (retention units); cases are
     grouped by deciles of that uplift, and in each group the mean prediction is
     set beside the mean doubly-robust estimate of the same uplift,
     Γ(x, a*) − Γ(x, none), with its 95 % interval. Cross-fitted (``cv`` folds)
@@ -143,12 +152,13 @@ def uplift_calibration(recommender: ActionRecommender, X, actions, retained, *, 
     pandas.DataFrame
         One row per group: ``n``, ``predicted``, ``dr``, ``dr_low``, ``dr_high``.
     """
-    X = _as_frame(X)
+    X = as_frame(X)
     logged = check_actions(actions, len(X))
-    y = _check_retained(retained, len(X))
+    y = check_retained(retained, len(X))
     _, props, effects = _predictions(recommender, X, logged, y, cv, random_state)
-    others = effects.drop(columns=NO_ACTION).to_numpy()
-    best = np.nanargmax(np.where(np.isnan(others), -np.inf, others), axis=1) + 1  # column in ACTION_LABELS
+    actions_only = np.ones(effects.shape, dtype=bool)
+    actions_only[:, 0] = False  # the best action other than none, by P(retained)
+    best = action_codes(best_action(effects, allowed=actions_only))
     rows = np.arange(len(X))
     predicted = np.nan_to_num(effects.to_numpy()[rows, best] - effects[NO_ACTION].to_numpy())
     gamma = dr_scores(logged, y.astype(float), props, effects.fillna(0.0), clip=recommender.clip).to_numpy()

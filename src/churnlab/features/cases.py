@@ -126,7 +126,8 @@ def opening_date(case: RetentionCase) -> dt.date | None:
     return case.started_on or case.protocol_opened_on
 
 
-def _case_row(case: RetentionCase) -> dict[str, object]:
+def case_row(case: RetentionCase) -> dict[str, object]:
+    """One case's row of :func:`build_features` without the glosa columns (and with the note)."""
     opened = opening_date(case)
     note = first_note(case)
     folded_note = fold(note)
@@ -253,8 +254,8 @@ class GlosaHistory:
         return cls(_exported_glosas(glosas))
 
 
-def _glosa_features(cases: list[RetentionCase], opened: list[dt.date | None],
-                    glosas: pd.DataFrame | GlosaHistory | None) -> pd.DataFrame:
+def glosa_features(cases: list[RetentionCase], opened: list[dt.date | None],
+                   glosas: pd.DataFrame | GlosaHistory | None) -> pd.DataFrame:
     """Glosa features per case, from the first note's mentions and the export (CRO + UF)."""
     if not isinstance(glosas, GlosaHistory):
         glosas = GlosaHistory.from_frame(glosas)
@@ -293,10 +294,10 @@ def build_features(cases: Iterable[RetentionCase],
     cases = list(cases)
     if not cases:
         return pd.DataFrame(columns=["opened_on", *VALUE_COLUMNS, *FEATURES]).rename_axis("source")
-    rows = pd.DataFrame([_case_row(c) for c in cases])
+    rows = pd.DataFrame([case_row(c) for c in cases])
     if rows["source"].duplicated().any():
         dupes = rows.loc[rows["source"].duplicated(), "source"].tolist()[:5]
         raise ValueError(f"case sources must be unique; repeated: {dupes}")
-    glosa = _glosa_features(cases, list(rows["opened_on"]), glosas)
+    glosa = glosa_features(cases, list(rows["opened_on"]), glosas)
     out = rows.set_index("source").join(glosa)
     return out[["opened_on", *VALUE_COLUMNS, *FEATURES]]

@@ -89,12 +89,6 @@ class _Grid:
         return cls(network, first, guides, value, glosas, technical, glosa_value, included_month, keys)
 
 
-def _cells(shape: tuple[int, int], rows: np.ndarray, cols: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """A dentist × month matrix of summed ``weights`` (one bincount, not a Python loop)."""
-    flat = rows.astype(np.int64) * shape[1] + cols
-    return np.bincount(flat, weights=weights, minlength=shape[0] * shape[1]).reshape(shape).astype(np.float32)
-
-
 def _month_index(dates: pd.Series, first: pd.Timestamp) -> np.ndarray:
     dates = pd.to_datetime(dates)
     return ((dates.dt.year - first.year) * 12 + dates.dt.month - first.month).to_numpy()

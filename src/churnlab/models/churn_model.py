@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from churnlab.features.cases import GlosaHistory, build_features
 from churnlab.io.records import ACTION_LABELS, RetentionCase
+from churnlab.models.actions import action_codes, best_action
 from churnlab.models.economics import Economics
 from churnlab.models.network_risk import NetworkRiskModel
 from churnlab.models.reason_features import add_reason_probabilities
@@ -22,7 +21,11 @@ from churnlab.models.risk import DismissalRiskModel
 
 @dataclass
 class ChurnModel:
-    """Reason tagger, dismissal-risk model and action recommender, with the model card."""
+    """Reason tagger, dismissal-risk model and action recommender, with the model card.
+
+    :func:`churnlab.models.persistence.save_model` writes one to a model folder and
+    :func:`~churnlab.models.persistence.load_model` reads it back.
+    """
 
     tagger: ReasonTagger | None
     risk: DismissalRiskModel
@@ -54,27 +57,21 @@ class ChurnModel:
         effects = effects.apply(lambda column: column.fillna(effects["none"]))
         point = self.economics.expected_values(effects, X)
         values = point.where(self.recommender.confident_actions(X), -np.inf)  # min_confidence
-        best = values.idxmax(axis=1)
-        gain = values.max(axis=1) - values["none"]
+        best = best_action(values)
+        columns = action_codes(best)
+        gain = values.to_numpy()[np.arange(len(X)), columns] - values["none"].to_numpy()
         out = pd.DataFrame({"dismissal_risk": risk, "best_action": best}, index=X.index)
         for label in ACTION_LABELS:
             out[f"p_retained_{label}"] = effects[label].to_numpy()
-        columns = effects.columns.get_indexer(best)
         out["uplift"] = effects.to_numpy()[np.arange(len(X)), columns] - effects["none"].to_numpy()
-        out["expected_gain"] = gain.to_numpy()
+        out["expected_gain"] = gain
         if getattr(self.recommender, "bootstrap_models_", None):
             low, high = self.recommender.predict_uplift_interval(X)
             out["uplift_low"] = low.to_numpy()[np.arange(len(X)), columns]
             out["uplift_high"] = high.to_numpy()[np.arange(len(X)), columns]
-            doubtful = point.idxmax(axis=1) != best
-            out["best_action_note"] = np.where(doubtful, "not enough evidence for "
-                                               + point.idxmax(axis=1).astype(str), "")
+            unsure = best_action(point)
+            out["best_action_note"] = np.where(unsure != best, "not enough evidence for "
+                                               + unsure, "")
         out["dentist_value"] = self.economics.dentist_value(X)
         out["reasons"] = self.risk.explain(X, top=top_reasons)  # lists of Reason, not text
         return out
-
-    def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the model folder (skops files and the card with their hashes)."""
-        from churnlab.models.persistence import save_model
-
-        return save_model(self, path)

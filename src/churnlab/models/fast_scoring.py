@@ -18,11 +18,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit, softmax
 
-from churnlab.features.cases import _case_row, _glosa_features
+from churnlab.features.cases import case_row, glosa_features
 from churnlab.io.records import ACTION_LABELS, RetentionCase
+from churnlab.models._sklearn_compat import hgb_trees
+from churnlab.models.actions import N_ACTIONS, best_action
 from churnlab.models.churn_model import ChurnModel
-from churnlab.models.learners import _N_ACTIONS, _s_design
-from churnlab.models.reasons import REASON_COLUMNS, _notes
+from churnlab.models.learners import s_design
+from churnlab.models.reasons import REASON_COLUMNS, tagger_text
 from churnlab.models.risk import explain_pushes
 
 
@@ -63,8 +65,9 @@ class _Trees:
 
     @classmethod
     def of(cls, model) -> _Trees:
-        nodes = [predictors[0].nodes for predictors in model._predictors]
-        if len(model._predictors[0]) != 1 or any(n["is_categorical"].any() for n in nodes):
+        predictors, baseline = hgb_trees(model)
+        nodes = [per_class[0].nodes for per_class in predictors]
+        if len(predictors[0]) != 1 or any(n["is_categorical"].any() for n in nodes):
             raise ValueError("only binary classifiers without categorical splits are read here")
         sizes = np.array([len(n) for n in nodes])
         roots = np.concatenate([[0], np.cumsum(sizes)[:-1]])
@@ -75,7 +78,7 @@ class _Trees:
                    left=np.where(leaf, here, flat["left"].astype(np.intp) + offset),
                    right=np.where(leaf, here, flat["right"].astype(np.intp) + offset),
                    value=flat["value"], roots=roots, depth=int(flat["depth"].max()),
-                   baseline=float(model._baseline_prediction.ravel()[0]))
+                   baseline=baseline)
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """P(class 1) per row of ``X``, as ``model.predict_proba(X)[:, 1]`` gives it."""
@@ -144,7 +147,7 @@ class SingleCaseScorer:
         out = np.zeros(len(REASON_COLUMNS))
         if self.model.tagger is None:
             return out
-        counts = self.words.transform(_notes([note]))
+        counts = self.words.transform(tagger_text([note]))
         scores = np.asarray(counts @ self.tag_coef.T).ravel() + self.tag_intercept
         proba = np.array([1 - expit(scores[0]), expit(scores[0])]) if len(scores) == 1 else softmax(scores)
         out[self.tag_columns] = proba
@@ -154,8 +157,8 @@ class SingleCaseScorer:
         """The score row of ``case`` (as ``score_cases`` gives it), or None to use the batch path."""
         if not self.supported:
             return None
-        row = _case_row(case)
-        row.update(_glosa_features([case], [row["opened_on"]], None).iloc[0].to_dict())
+        row = case_row(case)
+        row.update(glosa_features([case], [row["opened_on"]], None).iloc[0].to_dict())
         row.update(zip(REASON_COLUMNS, self._reason_probabilities(row["first_note"]), strict=True))
 
         x = np.array([row[name] for name in self.risk_names], dtype=float)
@@ -167,10 +170,10 @@ class SingleCaseScorer:
 
         zr = self.rec_z(np.array([row[name] for name in self.rec_names], dtype=float))[None, :]
         if self.learner in ("s", "s_mix"):
-            design = np.vstack([_s_design(zr, np.full(1, j), self.modifiers) for j in range(_N_ACTIONS)])
+            design = np.vstack([s_design(zr, np.full(1, j), self.modifiers) for j in range(N_ACTIONS)])
             effects = expit(design @ self.rec_coef + self.rec_intercept)
             if self.boosted is not None:  # s_mix: the mean with the boosted S-learner
-                every_action = np.hstack([np.repeat(zr, _N_ACTIONS, axis=0), np.eye(_N_ACTIONS)])
+                every_action = np.hstack([np.repeat(zr, N_ACTIONS, axis=0), np.eye(N_ACTIONS)])
                 effects = (effects + self.boosted.predict_proba(every_action)) / 2
         else:
             effects = np.array([expit(float(zr[0] @ m[0] + m[1])) if m is not None else np.nan
@@ -181,11 +184,12 @@ class SingleCaseScorer:
         value = float(economics.value_of([row["lives"]], [row["listed_cros"]],
                                          [row["last_production_value"]])[0])
         values = effects * value - economics.costs_of(np.array([row["last_production_value"]]))[0]
-        best = int(np.argmax(values))
+        label = best_action(values)[0]
+        best = ACTION_LABELS.index(label)
         return {
             "source": case.source,
             "dismissal_risk": risk,
-            "best_action": ACTION_LABELS[best],
+            "best_action": label,
             **{f"p_retained_{label}": float(p) for label, p in zip(ACTION_LABELS, effects, strict=True)},
             "uplift": float(effects[best] - effects[0]),
             "expected_gain": float(values[best] - values[0]),

@@ -1,4 +1,11 @@
-"""Building blocks of the action recommender: meta-learners on the preprocessed matrix, input checks."""
+"""Building blocks of the action recommender: meta-learners on the preprocessed matrix.
+
+Every function works on ``Z`` (the preprocessed feature matrix), ``codes``
+(integer action codes, :func:`churnlab.models.actions.action_codes`) and ``y``
+(1 = retained), and returns plain scikit-learn models or rows × labels arrays,
+so :class:`~churnlab.models.recommender.ActionRecommender` stays a thin
+estimator over them and skops can save what they fit.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +13,17 @@ import functools
 from collections.abc import Callable
 
 import numpy as np
-import pandas as pd
 from sklearn.base import clone
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression, Ridge, RidgeCV
-from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import has_fit_parameter
 from threadpoolctl import threadpool_limits
 
 from churnlab.io.records import ACTION_LABELS
+from churnlab.models.actions import N_ACTIONS, action_folds, action_frame
 from churnlab.models.economics import Economics
 from churnlab.models.policy_value import dr_scores
 
@@ -42,8 +48,6 @@ cross-validated policy values cannot tell it from the others (standard errors of
 the value against differences of the same size) and it costs the most to fit; choose it
 explicitly where effects are known to be non-linear and data is plentiful."""
 
-_N_ACTIONS = len(ACTION_LABELS)
-
 FREE_ACTIONS = Economics(action_costs=dict.fromkeys(ACTION_LABELS, 0.0), price_rise=0.0)
 """Economics in which every action is free: :meth:`ActionRecommender.recommend` then
 picks the action with the largest P(retained) (``none`` only when no action helps)."""
@@ -55,34 +59,37 @@ REASON_PREFIX = "p_reason_"
 # --- building blocks on the preprocessed matrix Z and integer action codes ------------------
 
 
-def _preprocessor() -> Pipeline:
+def preprocessor() -> Pipeline:
+    """Median imputation with missing indicators, then scaling: the matrix every learner reads."""
     return Pipeline([
         ("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)),
         ("scale", StandardScaler()),
     ])
 
 
-def _s_design(Z: np.ndarray, codes: np.ndarray, modifiers: np.ndarray) -> np.ndarray:
+def s_design(Z: np.ndarray, codes: np.ndarray, modifiers: np.ndarray) -> np.ndarray:
     """Features, action indicators (``none`` is the baseline), action × modifier interactions."""
-    onehot = np.zeros((len(Z), _N_ACTIONS - 1))
+    onehot = np.zeros((len(Z), N_ACTIONS - 1))
     hit = codes > 0
     onehot[np.flatnonzero(hit), codes[hit] - 1] = 1.0
     interactions = (onehot[:, :, None] * Z[:, None, modifiers]).reshape(len(Z), -1)
     return np.hstack([Z, onehot, interactions])
 
 
-def _fit_s(Z, codes, y, C: float, modifiers: np.ndarray):
-    return LogisticRegression(C=C, max_iter=2000).fit(_s_design(Z, codes, modifiers), y)
+def fit_s(Z, codes, y, C: float, modifiers: np.ndarray):
+    """The logistic S-learner: one logistic regression on :func:`s_design`."""
+    return LogisticRegression(C=C, max_iter=2000).fit(s_design(Z, codes, modifiers), y)
 
 
-def _predict_s(model, Z, modifiers: np.ndarray, chunk: int = 4096) -> np.ndarray:
+def predict_s(model, Z, modifiers: np.ndarray, chunk: int = 4096) -> np.ndarray:
+    """P(retained | x, a) of the logistic S-learner, rows × labels."""
     # One predict_proba call per chunk of rows for all seven actions: a single case
     # costs one call, not seven (scikit-learn's per-call checks dominate small inputs).
-    out = np.empty((len(Z), _N_ACTIONS))
+    out = np.empty((len(Z), N_ACTIONS))
     for start in range(0, len(Z), chunk):
         part = Z[start:start + chunk]
-        stacked = np.vstack([_s_design(part, np.full(len(part), j), modifiers) for j in range(_N_ACTIONS)])
-        out[start:start + len(part)] = model.predict_proba(stacked)[:, 1].reshape(_N_ACTIONS, len(part)).T
+        stacked = np.vstack([s_design(part, np.full(len(part), j), modifiers) for j in range(N_ACTIONS)])
+        out[start:start + len(part)] = model.predict_proba(stacked)[:, 1].reshape(N_ACTIONS, len(part)).T
     return out
 
 
@@ -93,7 +100,7 @@ def _fit_per_action(Z, codes, y, supported: np.ndarray, make: Callable[[], objec
     both outcomes present in small groups; they are negligible in large ones.
     """
     models = []
-    for j in range(_N_ACTIONS):
+    for j in range(N_ACTIONS):
         rows = codes == j
         if not supported[j]:
             models.append(None)
@@ -110,19 +117,19 @@ def _fit_per_action(Z, codes, y, supported: np.ndarray, make: Callable[[], objec
     return models
 
 
-def _fit_t(Z, codes, y, C: float, supported: np.ndarray) -> list:
+def fit_t(Z, codes, y, C: float, supported: np.ndarray) -> list:
     """The logistic T-learner: one logistic regression per action."""
     return _fit_per_action(Z, codes, y, supported, lambda: LogisticRegression(C=C, max_iter=2000))
 
 
 def _hgb_design(Z: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """Features and the action one-hot: the trees find the action's interactions themselves."""
-    onehot = np.zeros((len(Z), _N_ACTIONS))
+    onehot = np.zeros((len(Z), N_ACTIONS))
     onehot[np.arange(len(Z)), codes] = 1.0
     return np.hstack([Z, onehot])
 
 
-def _fit_s_hgb(Z, codes, y, random_state) -> HistGradientBoostingClassifier:
+def fit_s_hgb(Z, codes, y, random_state) -> HistGradientBoostingClassifier:
     """One gradient-boosted classifier with the action as a feature (settings fixed, regularised)."""
     model = HistGradientBoostingClassifier(
         learning_rate=0.05, max_iter=200, max_leaf_nodes=15, min_samples_leaf=20,
@@ -130,25 +137,25 @@ def _fit_s_hgb(Z, codes, y, random_state) -> HistGradientBoostingClassifier:
     return model.fit(_hgb_design(Z, codes), y)
 
 
-def _fit_t_hgb(Z, codes, y, supported: np.ndarray, random_state) -> list:
+def fit_t_hgb(Z, codes, y, supported: np.ndarray, random_state) -> list:
     """The boosted T-learner: one regularised gradient-boosted classifier per action."""
     return _fit_per_action(Z, codes, y, supported, lambda: HistGradientBoostingClassifier(
         learning_rate=0.05, max_iter=100, max_leaf_nodes=7, min_samples_leaf=50,
         l2_regularization=5.0, early_stopping=False, random_state=random_state))
 
 
-def _fit_x_hgb(Z, codes, y, supported: np.ndarray, propensity_C: float, random_state) -> dict:
+def fit_x_hgb(Z, codes, y, supported: np.ndarray, propensity_C: float, random_state) -> dict:
     """The boosted X-learner (Künzel et al. 2019), each action against ``none``.
 
-    Outcome models per action (:func:`_fit_t_hgb`); then, for action a, the
+    Outcome models per action (:func:`fit_t_hgb`); then, for action a, the
     imputed effects y − μ_none(x) of the cases that got a and μ_a(x) − y of
     those that got ``none``, each regressed on the features; the two effect
     models are blended by g(x) = π_a / (π_a + π_none), the propensity of a
     among the two, so each case leans on the model fitted on the other arm's
     (larger) data where that arm is rare.
     """
-    outcomes = _fit_t_hgb(Z, codes, y, supported, random_state)
-    mu = _predict_t(outcomes, Z)
+    outcomes = fit_t_hgb(Z, codes, y, supported, random_state)
+    mu = predict_t(outcomes, Z)
 
     def regression() -> HistGradientBoostingRegressor:
         return HistGradientBoostingRegressor(learning_rate=0.05, max_iter=100, max_leaf_nodes=7,
@@ -156,20 +163,21 @@ def _fit_x_hgb(Z, codes, y, supported: np.ndarray, propensity_C: float, random_s
                                              early_stopping=False, random_state=random_state)
     control = codes == 0
     effects = []
-    for j in range(_N_ACTIONS):
+    for j in range(N_ACTIONS):
         if j == 0 or not supported[j]:
             effects.append(None)
             continue
         treated = codes == j
         effects.append([regression().fit(Z[control], mu[control, j] - y[control]),
                         regression().fit(Z[treated], y[treated] - mu[treated, 0])])
-    return {"none": outcomes[0], "effects": effects, "propensity": _fit_propensity_z(Z, codes, propensity_C)}
+    return {"none": outcomes[0], "effects": effects, "propensity": fit_propensity(Z, codes, propensity_C)}
 
 
-def _predict_x_hgb(models: dict, Z, modifiers: np.ndarray | None = None) -> np.ndarray:
+def predict_x_hgb(models: dict, Z, modifiers: np.ndarray | None = None) -> np.ndarray:
+    """P(retained | x, a) of the boosted X-learner: P(.. | none) plus the blended effects."""
     p_none = models["none"].predict_proba(Z)[:, 1]
-    pi = _propensities_z(models["propensity"], Z)
-    out = np.full((len(Z), _N_ACTIONS), np.nan)
+    pi = predict_propensity(models["propensity"], Z)
+    out = np.full((len(Z), N_ACTIONS), np.nan)
     out[:, 0] = p_none
     for j, pair in enumerate(models["effects"]):
         if pair is not None:
@@ -179,35 +187,39 @@ def _predict_x_hgb(models: dict, Z, modifiers: np.ndarray | None = None) -> np.n
     return out
 
 
-def _fit_s_with(Z, codes, y, estimator) -> object:
+def fit_s_with(Z, codes, y, estimator) -> object:
     """An S-learner of any classifier: a clone fitted on the features and the action one-hot."""
     return clone(estimator).fit(_hgb_design(Z, codes), y)
 
 
-def _fit_t_with(Z, codes, y, supported: np.ndarray, estimator) -> list:
+def fit_t_with(Z, codes, y, supported: np.ndarray, estimator) -> list:
     """A T-learner of any classifier: a clone per action."""
     return _fit_per_action(Z, codes, y, supported, lambda: clone(estimator))
 
 
-def _predict_s_hgb(model, Z, modifiers: np.ndarray | None = None) -> np.ndarray:
-    stacked = np.vstack([_hgb_design(Z, np.full(len(Z), j)) for j in range(_N_ACTIONS)])
-    return model.predict_proba(stacked)[:, 1].reshape(_N_ACTIONS, len(Z)).T
+def predict_s_hgb(model, Z, modifiers: np.ndarray | None = None) -> np.ndarray:
+    """P(retained | x, a) of an S-learner on the features and the action one-hot."""
+    stacked = np.vstack([_hgb_design(Z, np.full(len(Z), j)) for j in range(N_ACTIONS)])
+    return model.predict_proba(stacked)[:, 1].reshape(N_ACTIONS, len(Z)).T
 
 
-def _predict_t(models, Z) -> np.ndarray:
-    out = np.full((len(Z), _N_ACTIONS), np.nan)
+def predict_t(models, Z) -> np.ndarray:
+    """P(retained | x, a) of a T-learner (one model per label; NaN where None)."""
+    out = np.full((len(Z), N_ACTIONS), np.nan)
     for j, model in enumerate(models):
         if model is not None:
             out[:, j] = model.predict_proba(Z)[:, 1]
     return out
 
 
-def _fit_propensity_z(Z, codes, C: float) -> LogisticRegression:
+def fit_propensity(Z, codes, C: float) -> LogisticRegression:
+    """The historical policy: multinomial logistic regression of the action code."""
     return LogisticRegression(C=C, max_iter=2000).fit(Z, codes)
 
 
-def _propensities_z(model: LogisticRegression, Z) -> np.ndarray:
-    out = np.zeros((len(Z), _N_ACTIONS))
+def predict_propensity(model: LogisticRegression, Z) -> np.ndarray:
+    """P(analysts chose a | x), rows × labels (0 for labels never seen in training)."""
+    out = np.zeros((len(Z), N_ACTIONS))
     out[:, model.classes_.astype(int)] = model.predict_proba(Z)
     return out
 
@@ -219,7 +231,7 @@ _C_GRID = 10.0 ** np.arange(-4.0, 2.01, 0.5)
 """Inverse L2 strengths tried when ``C="auto"``: 1e-4 ... 100 in half decades."""
 
 
-def _tune_C(cv_loss, start: float = 0.01) -> float:
+def tune_C(cv_loss, start: float = 0.01) -> float:
     """Walk the grid from ``start`` towards lower cross-validated log loss; stop at a minimum."""
     losses: dict[int, float] = {}
 
@@ -241,56 +253,55 @@ def _log_loss(p: np.ndarray, y: np.ndarray) -> float:
     return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
 
 
-def _cv_loss_s(Z, codes, y, modifiers, folds):
+def cv_loss_s(Z, codes, y, modifiers, folds):
+    """C -> cross-validated log loss of the logistic S-learner (for :func:`tune_C`)."""
     def loss(C: float) -> float:
         total = 0.0
         for train, test in folds:
-            model = _fit_s(Z[train], codes[train], y[train], C, modifiers)
-            p = model.predict_proba(_s_design(Z[test], codes[test], modifiers))[:, 1]
+            model = fit_s(Z[train], codes[train], y[train], C, modifiers)
+            p = model.predict_proba(s_design(Z[test], codes[test], modifiers))[:, 1]
             total += _log_loss(p, y[test]) * len(test)
         return total / len(y)
     return loss
 
 
-def _cv_loss_t(Z, codes, y, supported, folds):
+def cv_loss_t(Z, codes, y, supported, folds):
+    """C -> cross-validated log loss of the logistic T-learner (for :func:`tune_C`)."""
     def loss(C: float) -> float:
         total = 0.0
         for train, test in folds:
-            p = _predict_t(_fit_t(Z[train], codes[train], y[train], C, supported), Z[test])
+            p = predict_t(fit_t(Z[train], codes[train], y[train], C, supported), Z[test])
             total += _log_loss(p[np.arange(len(test)), codes[test]], y[test]) * len(test)
         return total / len(y)
     return loss
 
 
-def _cv_loss_propensity(Z, codes, folds):
+def cv_loss_propensity(Z, codes, folds):
+    """C -> cross-validated log loss of the propensity model (for :func:`tune_C`)."""
     def loss(C: float) -> float:
         total = 0.0
         for train, test in folds:
-            pi = _propensities_z(_fit_propensity_z(Z[train], codes[train], C), Z[test])
+            pi = predict_propensity(fit_propensity(Z[train], codes[train], C), Z[test])
             total -= np.log(np.clip(pi[np.arange(len(test)), codes[test]], 1e-12, 1)).sum()
         return total / len(codes)
     return loss
 
 
-def _frame(values: np.ndarray, index) -> pd.DataFrame:
-    return pd.DataFrame(values, index=index, columns=list(ACTION_LABELS))
-
-
 def _dr_pseudo_outcomes(Z, codes, y, C: float, propensity_C: float, clip: float, cv: int,
                         random_state, modifiers: np.ndarray) -> np.ndarray:
     """Cross-fitted DR pseudo-outcomes Γ(x_i, a) (retention units), one column per label."""
-    gamma = np.empty((len(Z), _N_ACTIONS))
+    gamma = np.empty((len(Z), N_ACTIONS))
     labels = np.array(ACTION_LABELS, dtype=object)
-    for train, test in _folds(codes, cv, random_state):
-        s_model = _fit_s(Z[train], codes[train], y[train], C, modifiers)
-        q = _predict_s(s_model, Z[test], modifiers)
-        pi = _propensities_z(_fit_propensity_z(Z[train], codes[train], propensity_C), Z[test])
-        gamma[test] = dr_scores(labels[codes[test]], y[test], _frame(pi, None),
-                                _frame(q, None), clip=clip).to_numpy()
+    for train, test in action_folds(codes, cv, random_state):
+        s_model = fit_s(Z[train], codes[train], y[train], C, modifiers)
+        q = predict_s(s_model, Z[test], modifiers)
+        pi = predict_propensity(fit_propensity(Z[train], codes[train], propensity_C), Z[test])
+        gamma[test] = dr_scores(labels[codes[test]], y[test], action_frame(pi, None),
+                                action_frame(q, None), clip=clip).to_numpy()
     return gamma
 
 
-def _fit_dr(Z, codes, y, C, propensity_C, clip, cv, alpha, random_state, supported,
+def fit_dr(Z, codes, y, C, propensity_C, clip, cv, alpha, random_state, supported,
             modifiers, effect_learner=None) -> list:
     """The DR-learner: one regression of the pseudo-outcomes per action (ridge, or ``effect_learner``)."""
     gamma = _dr_pseudo_outcomes(Z, codes, y, C, propensity_C, clip, cv, random_state, modifiers)
@@ -300,28 +311,19 @@ def _fit_dr(Z, codes, y, C, propensity_C, clip, cv, alpha, random_state, support
             return clone(effect_learner)
         return RidgeCV(alphas=_ALPHA_GRID) if alpha == "auto" else Ridge(alpha=alpha)
     return [regression().fit(Z[:, modifiers], gamma[:, j]) if supported[j] else None
-            for j in range(_N_ACTIONS)]
+            for j in range(N_ACTIONS)]
 
 
-def _predict_dr(models, Z, modifiers) -> np.ndarray:
-    out = np.full((len(Z), _N_ACTIONS), np.nan)
+def predict_dr(models, Z, modifiers) -> np.ndarray:
+    """P(retained | x, a) of the DR-learner: its regressions on the modifiers, clipped to [0, 1]."""
+    out = np.full((len(Z), N_ACTIONS), np.nan)
     for j, model in enumerate(models):
         if model is not None:
             out[:, j] = np.clip(model.predict(Z[:, modifiers]), 0.0, 1.0)
     return out
 
 
-def _folds(codes: np.ndarray, cv: int, random_state):
-    """Folds stratified by action when every action present has ``cv`` cases, else plain."""
-    counts = np.bincount(codes, minlength=_N_ACTIONS)
-    if counts[counts > 0].min() >= cv:
-        splitter = StratifiedKFold(cv, shuffle=True, random_state=random_state)
-    else:
-        splitter = KFold(cv, shuffle=True, random_state=random_state)
-    return list(splitter.split(np.zeros(len(codes)), codes))
-
-
-def _one_thread(method: Callable) -> Callable:
+def one_thread(method: Callable) -> Callable:
     """Run ``method`` with single-threaded BLAS and OpenMP.
 
     The matrices here are small (thousands of rows, hundreds of columns): a
@@ -339,50 +341,3 @@ def _one_thread(method: Callable) -> Callable:
             return method(*args, **kwargs)
 
     return wrapper
-
-
-# --- input checks ------------------------------------------------------------------------
-
-
-def _as_frame(X) -> pd.DataFrame:
-    if isinstance(X, pd.DataFrame):
-        return X
-    array = np.asarray(X)
-    if array.ndim != 2:
-        raise ValueError(f"X must be 2-dimensional (one row per case); got shape {array.shape}")
-    return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
-
-
-def check_actions(actions, n: int | None = None) -> np.ndarray:
-    """Action labels as an object array; unknown labels raise a ``ValueError`` naming them.
-
-    Examples
-    --------
-    >>> check_actions(["none", "support"]).tolist()
-    ['none', 'support']
-    >>> check_actions(["discount"])
-    Traceback (most recent call last):
-    ...
-    ValueError: unknown action labels ['discount']; allowed labels: none, new_prices, support, publicity, training, refresher, other
-    """  # noqa: E501
-    values = np.asarray(actions, dtype=object).ravel()
-    if n is not None and len(values) != n:
-        raise ValueError(f"actions has {len(values)} entries but X has {n} rows")
-    unknown = sorted({str(v) for v in values} - set(ACTION_LABELS))
-    if unknown:
-        raise ValueError(f"unknown action labels {unknown}; allowed labels: "
-                         f"{', '.join(ACTION_LABELS)}")
-    return values.astype(str).astype(object)
-
-
-def _check_retained(retained, n: int) -> np.ndarray:
-    values = np.asarray(retained).ravel()
-    if len(values) != n:
-        raise ValueError(f"retained has {len(values)} entries but X has {n} rows")
-    try:
-        numeric = values.astype(float)
-    except (TypeError, ValueError):
-        raise ValueError("retained must be 0 (lost) / 1 (retained)") from None
-    if np.isnan(numeric).any() or not set(np.unique(numeric)) <= {0.0, 1.0}:
-        raise ValueError("retained must be 0 (lost) / 1 (retained), without missing values")
-    return numeric.astype(int)

@@ -20,10 +20,9 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import check_is_fitted
 
 from churnlab.features.network import FEATURES
+from churnlab.models._sklearn_compat import Interval, check_is_fitted, fit_context
 from churnlab.models.risk import Reason
 
 HORIZONS: tuple[int, ...] = (30, 90, 180)
@@ -94,25 +93,35 @@ class NetworkRiskModel(ClassifierMixin, BaseEstimator):
         self.max_rows = max_rows
         self.random_state = random_state
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # a feature not observed yet (gradient boosting routes it)
+        return tags
+
+    @fit_context(prefer_skip_nested_validation=True)  # checks the parameters first
     def fit(self, X: pd.DataFrame, y: pd.DataFrame) -> NetworkRiskModel:
-        """Fit on snapshot rows ``X`` and their outcomes ``y`` (``duration``, ``event``)."""
-        self._validate_params()
-        if 90 not in self.horizons:
-            raise ValueError(f"horizons must include 90 (network_scores.csv's risk_90d), got {self.horizons}")
-        for fitted in ("unseen_features_", "feature_names_in_"):
-            if hasattr(self, fitted):
-                delattr(self, fitted)  # a refit decides afresh
+        """Fit on snapshot rows ``X`` and their outcomes ``y`` (``duration``, ``event``).
+
+        The fitted attributes are set only when the fit succeeds (a refit first
+        forgets the last one).
+        """
+        for fitted in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
+            delattr(self, fitted)  # a refit decides afresh
+        horizons = list(self.horizons)
+        if 90 not in horizons or not all(isinstance(h, Integral) and h > 0 for h in horizons):
+            raise ValueError(f"horizons must be positive whole days including 90 (network_scores.csv's "
+                             f"risk_90d), got {self.horizons}")
         features = self._matrix(X)
         # A feature never seen (24-month trend on a year of data) is a constant: HGB cannot bin all-NaN.
-        self.unseen_features_ = np.isnan(features).all(axis=0)
-        features[:, self.unseen_features_] = 0.0
+        unseen = np.isnan(features).all(axis=0)
+        features[:, unseen] = 0.0
         y = pd.DataFrame(y).reset_index(drop=True)
         rng = np.random.default_rng(self.random_state)
         rows = np.arange(len(features))
         if len(rows) > self.max_rows:
             rows = np.sort(rng.choice(rows, self.max_rows, replace=False))
         parts, labels = [], []
-        for horizon in self.horizons:
+        for horizon in horizons:
             label = horizon_labels(y.iloc[rows], horizon)
             known = ~np.isnan(label)
             parts.append(np.column_stack([features[rows][known], np.full(known.sum(), horizon)]))
@@ -123,7 +132,7 @@ class NetworkRiskModel(ClassifierMixin, BaseEstimator):
                 "the snapshots hold only one outcome; the network model needs dentists who "
                 "asked to leave or left and dentists who did not"
             )
-        self.model_ = HistGradientBoostingClassifier(
+        model = HistGradientBoostingClassifier(
             max_iter=self.max_iter,
             learning_rate=self.learning_rate,
             max_leaf_nodes=self.max_leaf_nodes,
@@ -133,12 +142,13 @@ class NetworkRiskModel(ClassifierMixin, BaseEstimator):
             early_stopping=False,
             random_state=self.random_state,
         ).fit(np.vstack(parts), target)
-        self.reference_ = np.nanmedian(features[rows], axis=0)
-        self.reference_ = np.where(np.isnan(self.reference_), 0.0, self.reference_)
+        reference = np.nanmedian(features[rows], axis=0)
+        self.model_ = model
+        self.unseen_features_ = unseen
+        self.reference_ = np.where(np.isnan(reference), 0.0, reference)
         self.classes_ = np.array([0, 1])
         self.feature_names_in_ = np.array(FEATURES, dtype=object)
         self.n_features_in_ = len(FEATURES)
-        self.event_rate_ = float(np.mean(labels[list(self.horizons).index(90)]))
         return self
 
     def _names(self) -> list[str]:

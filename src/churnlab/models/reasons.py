@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Sequence
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
@@ -24,19 +25,19 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
-from sklearn.utils.validation import check_is_fitted
 
 from churnlab.io.glosas import text_before_mentions
 from churnlab.io.names import first_names
 from churnlab.io.records import DISMISSAL_REASONS
 from churnlab.io.text import fold
+from churnlab.models._sklearn_compat import Interval, check_is_fitted, fit_context
 from churnlab.privacy.anonymize import mask_people
 
 REASON_COLUMNS = [f"p_reason_{key}" for key in DISMISSAL_REASONS]
 """Columns :meth:`ReasonTagger.transform` returns, one per dismissal reason."""
 
 
-def _notes(notes: Iterable[str | None]) -> list[str]:
+def tagger_text(notes: Iterable[str | None]) -> list[str]:
     """The text the tagger reads: people masked (their names must not reach the saved
     vocabulary), glosa listings cut, accents and case folded."""
     return [fold(text_before_mentions(mask_people(n or ""))) for n in notes]
@@ -72,13 +73,19 @@ class ReasonTagger(TransformerMixin, BaseEstimator):
     'p_reason_retired'
     """
 
+    _parameter_constraints: dict = {
+        "C": [Interval(Real, 0, None, closed="neither")],
+        "min_df": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
     def __init__(self, C: float = 5.0, min_df: int = 2, random_state: int | None = 0) -> None:
         self.C = C
         self.min_df = min_df
         self.random_state = random_state
 
     def _pipeline(self) -> Pipeline:
-        # Letters only and no first names (beside the masking in _notes): the fitted vocabulary
+        # Letters only and no first names (beside the masking in tagger_text): the fitted vocabulary
         # is saved in the model file, which must hold no phone number, document or person's name.
         words = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), min_df=self.min_df,
                                 sublinear_tf=True, strip_accents="unicode",
@@ -88,9 +95,10 @@ class ReasonTagger(TransformerMixin, BaseEstimator):
                                    random_state=self.random_state)
         return Pipeline([("words", words), ("model", model)])
 
+    @fit_context(prefer_skip_nested_validation=True)  # checks the parameters first
     def fit(self, notes: Sequence[str | None], reasons: Sequence[str]) -> ReasonTagger:
         """Learn from notes and the reason ticked at the end of each case (one per note)."""
-        return self._fit_read(_notes(notes), reasons)
+        return self._fit_read(tagger_text(notes), reasons)
 
     def _fit_read(self, read: list[str], reasons: Sequence[str]) -> ReasonTagger:
         reasons = np.asarray(reasons, dtype=object)
@@ -112,7 +120,7 @@ class ReasonTagger(TransformerMixin, BaseEstimator):
 
     def transform(self, notes: Sequence[str | None]) -> pd.DataFrame:
         """One row per note, one ``p_reason_<key>`` column per dismissal reason."""
-        return self._transform_read(_notes(notes))
+        return self._transform_read(tagger_text(notes))
 
     def _transform_read(self, read: list[str]) -> pd.DataFrame:
         check_is_fitted(self, "pipeline_")
@@ -121,6 +129,7 @@ class ReasonTagger(TransformerMixin, BaseEstimator):
         out[[f"p_reason_{c}" for c in self.classes_]] = proba
         return out
 
+    @fit_context(prefer_skip_nested_validation=True)
     def fit_transform_oof(self, notes: Sequence[str | None], reasons: Sequence[str],
                           n_splits: int = 5, random_state: int | None = 0) -> pd.DataFrame:
         """Fit on all notes; return out-of-fold probabilities for those same notes.
@@ -128,7 +137,7 @@ class ReasonTagger(TransformerMixin, BaseEstimator):
         Features of training rows must not come from a tagger that saw their own
         label, or the downstream model would trust the tagger too much.
         """
-        read = _notes(notes)  # once, not once per fold
+        read = tagger_text(notes)  # once, not once per fold
         reasons = np.asarray(reasons, dtype=object)
         out = pd.DataFrame(0.0, index=range(len(read)), columns=REASON_COLUMNS)
         counts = pd.Series(reasons).value_counts()

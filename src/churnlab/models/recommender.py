@@ -62,6 +62,7 @@ can be judged on real data, where no truth exists.
 
 from __future__ import annotations
 
+import copy
 import time
 import warnings
 from collections.abc import Sequence
@@ -69,44 +70,47 @@ from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, _fit_context
+from sklearn.base import BaseEstimator
 from sklearn.pipeline import Pipeline
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 
 from churnlab.io.records import ACTION_LABELS, NO_ACTION
+from churnlab.models._sklearn_compat import HasMethods, Interval, StrOptions, check_is_fitted, fit_context
+from churnlab.models.actions import (
+    N_ACTIONS,
+    action_codes,
+    action_folds,
+    action_frame,
+    as_frame,
+    best_action,
+    check_actions,
+    check_retained,
+)
 from churnlab.models.economics import Economics
 from churnlab.models.learners import (
-    _N_ACTIONS,
     AUTO_LEARNERS,
     LEARNERS,
     REASON_PREFIX,
-    _as_frame,
-    _check_retained,
-    _cv_loss_propensity,
-    _cv_loss_s,
-    _cv_loss_t,
-    _fit_dr,
-    _fit_propensity_z,
-    _fit_s,
-    _fit_s_hgb,
-    _fit_s_with,
-    _fit_t,
-    _fit_t_hgb,
-    _fit_t_with,
-    _fit_x_hgb,
-    _folds,
-    _frame,
-    _one_thread,
-    _predict_dr,
-    _predict_s,
-    _predict_s_hgb,
-    _predict_t,
-    _predict_x_hgb,
-    _preprocessor,
-    _propensities_z,
-    _tune_C,
-    check_actions,
+    cv_loss_propensity,
+    cv_loss_s,
+    cv_loss_t,
+    fit_dr,
+    fit_propensity,
+    fit_s,
+    fit_s_hgb,
+    fit_s_with,
+    fit_t,
+    fit_t_hgb,
+    fit_t_with,
+    fit_x_hgb,
+    one_thread,
+    predict_dr,
+    predict_propensity,
+    predict_s,
+    predict_s_hgb,
+    predict_t,
+    predict_x_hgb,
+    preprocessor,
+    tune_C,
 )
 from churnlab.models.policy_value import dr_scores
 from churnlab.models.risk import model_columns
@@ -269,8 +273,8 @@ class ActionRecommender(BaseEstimator):
                              f"columns of X; choose among {list(names[:10])}...")
         return np.isin(names, wanted)
 
-    @_fit_context(prefer_skip_nested_validation=True)  # checks the parameters first
-    @_one_thread
+    @fit_context(prefer_skip_nested_validation=True)  # checks the parameters first
+    @one_thread
     def fit(self, X, actions, retained) -> ActionRecommender:
         """Fit on closed cases: features ``X``, the action tried, and 1 if the dentist stayed.
 
@@ -284,24 +288,41 @@ class ActionRecommender(BaseEstimator):
             (``"none"`` when no action was tried).
         retained : array-like of {0, 1}
             1 when the dentist stayed, 0 when dismissed.
+
+        Every parameter is checked before any model is fitted, and the fitted
+        attributes are set only when the whole fit succeeds: a failed ``fit``
+        leaves the estimator unfitted (a refit first forgets the last fit).
         """
-        X = _as_frame(X)
+        for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
+            delattr(self, name)
+        if self.min_confidence is not None and self.n_bootstrap < MIN_BOOTSTRAP:
+            raise ValueError(f"min_confidence needs uplift intervals: set n_bootstrap >= {MIN_BOOTSTRAP}")
+        # Fitted on a working copy, whose helpers read its attributes as they appear;
+        # they are copied onto this estimator only at the end.
+        work = copy.copy(self)
+        work._fit(X, actions, retained)
+        vars(self).update({k: v for k, v in vars(work).items() if k.endswith("_") and not k.startswith("__")})
+        return self
+
+    def _fit(self, X, actions, retained) -> None:
+        """The body of :meth:`fit`, run on a working copy (it sets attributes as it goes)."""
+        X = as_frame(X)
         labels = check_actions(actions, len(X))
-        y = _check_retained(retained, len(X))
+        y = check_retained(retained, len(X))
         if len(np.unique(y)) < 2:
             raise ValueError("retained holds only one outcome; need retained and lost cases")
         columns = model_columns(X)
         if not columns:
             raise ValueError("X has no numeric feature columns; build it with "
                              "churnlab.models.reason_features.training_features")
-        codes = np.array([ACTION_LABELS.index(a) for a in labels])
-        counts = np.bincount(codes, minlength=_N_ACTIONS)
+        codes = action_codes(labels)
+        counts = np.bincount(codes, minlength=N_ACTIONS)
         supported = counts >= max(self.min_action_cases, 1)
         if not supported[0]:
             raise ValueError(f"only {counts[0]} training cases with action 'none'; at least "
                              f"{max(self.min_action_cases, 1)} are needed, since every gain is "
                              "measured against doing nothing")
-        rare = [ACTION_LABELS[j] for j in range(_N_ACTIONS) if not supported[j]]
+        rare = [ACTION_LABELS[j] for j in range(N_ACTIONS) if not supported[j]]
         if rare:
             warnings.warn(f"actions {rare} were tried in fewer than {self.min_action_cases} "
                           "training cases: they get no estimate (NaN effects) and are never "
@@ -316,21 +337,21 @@ class ActionRecommender(BaseEstimator):
         self.actions_ = np.array([a for a, s in zip(ACTION_LABELS, supported, strict=True) if s],
                                  dtype=object)
         self.supported_ = supported
-        self.preprocess_ = _preprocessor().fit(frame)
+        self.preprocess_ = preprocessor().fit(frame)
         Z = self.preprocess_.transform(frame)
         self.modifiers_ = self._modifier_mask(self.preprocess_.get_feature_names_out())
-        folds = _folds(codes, self.cv, self.random_state)
-        self.propensity_C_ = (_tune_C(_cv_loss_propensity(Z, codes, folds), start=0.003)
+        folds = action_folds(codes, self.cv, self.random_state)
+        self.propensity_C_ = (tune_C(cv_loss_propensity(Z, codes, folds), start=0.003)
                               if self.propensity_C == "auto" else float(self.propensity_C))
         self.C_ = {
-            "s": (_tune_C(_cv_loss_s(Z, codes, y, self.modifiers_, folds))
+            "s": (tune_C(cv_loss_s(Z, codes, y, self.modifiers_, folds))
                   if self.C == "auto" else float(self.C)),
-            "t": (_tune_C(_cv_loss_t(Z, codes, y, self.supported_, folds))
+            "t": (tune_C(cv_loss_t(Z, codes, y, self.supported_, folds))
                   if self.C == "auto" else float(self.C)),
         }
         self.propensity_ = Pipeline([
             ("preprocess", self.preprocess_),
-            ("model", _fit_propensity_z(Z, codes, self.propensity_C_)),
+            ("model", fit_propensity(Z, codes, self.propensity_C_)),
         ])
         rewards_frame = X.loc[keep]
         if self.learner == "auto":
@@ -343,12 +364,9 @@ class ActionRecommender(BaseEstimator):
             self.cv_results_ = None
             self.learner_ = self.learner
         self.models_ = self._fit_learner(self.learner_, Z, codes, y)
-        if self.min_confidence is not None and self.n_bootstrap < MIN_BOOTSTRAP:
-            raise ValueError(f"min_confidence needs uplift intervals: set n_bootstrap >= {MIN_BOOTSTRAP}")
         self.bootstrap_models_ = [self._fit_learner(self.learner_, Z[i], codes[i], y[i])
                                   for i in bootstrap_samples(codes, self.n_bootstrap, self.random_state)]
         self.model_error_ = self._model_error(Z, codes, y) if self.bootstrap_models_ else None
-        return self
 
     def _model_error(self, Z, codes, y) -> np.ndarray:
         """Per label, the sd of the uplift's error that resampling cannot see (bias, misspecification).
@@ -366,26 +384,26 @@ class ActionRecommender(BaseEstimator):
         every learner's intervals.
         """
         labels = np.array(ACTION_LABELS, dtype=object)
-        excess = np.full((len(y), _N_ACTIONS), np.nan)
-        for train, test in _folds(codes, self.cv, self.random_state):
+        excess = np.full((len(y), N_ACTIONS), np.nan)
+        for train, test in action_folds(codes, self.cv, self.random_state):
             fitted = self._fit_learner(self.learner_, Z[train], codes[train], y[train])
             uplift = self._predict_learner(self.learner_, fitted, Z[test])
             if self.learner_ == "s_mix" and self.outcome_learner is None:  # q's parts: fitted just now
                 logistic, boosted = fitted["s"], fitted["s_hgb"]
             else:
-                logistic = _fit_s(Z[train], codes[train], y[train], self.C_["s"], self.modifiers_)
-                boosted = _fit_s_hgb(Z[train], codes[train], y[train], self.random_state)
-            q_logistic = _predict_s(logistic, Z[test], self.modifiers_)
-            q_boosted = _predict_s_hgb(boosted, Z[test])
+                logistic = fit_s(Z[train], codes[train], y[train], self.C_["s"], self.modifiers_)
+                boosted = fit_s_hgb(Z[train], codes[train], y[train], self.random_state)
+            q_logistic = predict_s(logistic, Z[test], self.modifiers_)
+            q_boosted = predict_s_hgb(boosted, Z[test])
             q = (q_logistic + q_boosted) / 2
-            pi = np.maximum(_propensities_z(_fit_propensity_z(Z[train], codes[train], self.propensity_C_),
+            pi = np.maximum(predict_propensity(fit_propensity(Z[train], codes[train], self.propensity_C_),
                                             Z[test]), self.clip)
-            gamma = dr_scores(labels[codes[test]], y[test], _frame(pi, None), _frame(q, None),
+            gamma = dr_scores(labels[codes[test]], y[test], action_frame(pi, None), action_frame(q, None),
                               clip=self.clip).to_numpy()
             rows = np.arange(len(test))
             got = codes[test]
             noise = (y[test] - q[rows, got]) ** 2 / pi[rows, got] ** 2
-            for j in range(1, _N_ACTIONS):
+            for j in range(1, N_ACTIONS):
                 distance = (gamma[:, j] - gamma[:, 0] - (uplift[:, j] - uplift[:, 0])) ** 2
                 disagreement = (q_logistic[:, j] - q_logistic[:, 0]) - (q_boosted[:, j] - q_boosted[:, 0])
                 q_error = disagreement**2 / 4
@@ -396,20 +414,20 @@ class ActionRecommender(BaseEstimator):
     def _fit_learner(self, learner: str, Z, codes, y):
         custom = self.outcome_learner
         if learner == "s":
-            return _fit_s(Z, codes, y, self.C_["s"], self.modifiers_) if custom is None \
-                else _fit_s_with(Z, codes, y, custom)
+            return fit_s(Z, codes, y, self.C_["s"], self.modifiers_) if custom is None \
+                else fit_s_with(Z, codes, y, custom)
         if learner == "t":
-            return _fit_t(Z, codes, y, self.C_["t"], self.supported_) if custom is None \
-                else _fit_t_with(Z, codes, y, self.supported_, custom)
+            return fit_t(Z, codes, y, self.C_["t"], self.supported_) if custom is None \
+                else fit_t_with(Z, codes, y, self.supported_, custom)
         if learner == "s_mix":
             return {part: self._fit_learner(part, Z, codes, y) for part in ("s", "s_hgb")}
         if learner == "s_hgb":
-            return _fit_s_hgb(Z, codes, y, self.random_state)
+            return fit_s_hgb(Z, codes, y, self.random_state)
         if learner == "t_hgb":
-            return _fit_t_hgb(Z, codes, y, self.supported_, self.random_state)
+            return fit_t_hgb(Z, codes, y, self.supported_, self.random_state)
         if learner == "x_hgb":
-            return _fit_x_hgb(Z, codes, y, self.supported_, self.propensity_C_, self.random_state)
-        return _fit_dr(Z, codes, y, self.C_["s"], self.propensity_C_, self.clip, self.cv,
+            return fit_x_hgb(Z, codes, y, self.supported_, self.propensity_C_, self.random_state)
+        return fit_dr(Z, codes, y, self.C_["s"], self.propensity_C_, self.clip, self.cv,
                        self.alpha, self.random_state, self.supported_, self.modifiers_,
                        self.effect_learner)
 
@@ -417,12 +435,12 @@ class ActionRecommender(BaseEstimator):
         if learner == "s_mix":
             return sum(self._predict_learner(part, models[part], Z) for part in ("s", "s_hgb")) / 2
         if learner in ("t", "t_hgb"):
-            p = _predict_t(models, Z)
+            p = predict_t(models, Z)
         elif learner == "s" and self.outcome_learner is not None:
-            p = _predict_s_hgb(models, Z)  # the one-hot design of any S-learner but the logistic one
+            p = predict_s_hgb(models, Z)  # the one-hot design of any S-learner but the logistic one
         else:
-            predict = {"s": _predict_s, "dr": _predict_dr, "s_hgb": _predict_s_hgb,
-                       "x_hgb": _predict_x_hgb}[learner]
+            predict = {"s": predict_s, "dr": predict_dr, "s_hgb": predict_s_hgb,
+                       "x_hgb": predict_x_hgb}[learner]
             p = predict(models, Z, self.modifiers_)
         p[:, ~self.supported_] = np.nan
         return p
@@ -437,9 +455,9 @@ class ActionRecommender(BaseEstimator):
         terms = {name: np.empty(len(y)) for name in (*AUTO_LEARNERS, NO_ACTION)}
         fitted_alone = [m for m in dict.fromkeys(("s", "s_hgb", *AUTO_LEARNERS)) if m != "s_mix"]
         seconds = dict.fromkeys((*fitted_alone, "s_mix"), 0.0)
-        for train, test in _folds(codes, self.cv, self.random_state):
+        for train, test in action_folds(codes, self.cv, self.random_state):
             Xt = X.iloc[test]
-            pi = _propensities_z(_fit_propensity_z(Z[train], codes[train], self.propensity_C_),
+            pi = predict_propensity(fit_propensity(Z[train], codes[train], self.propensity_C_),
                                  Z[test])
             fitted = {}
             for name in fitted_alone:  # s and s_hgb first: s_mix is their mean, and the DR model below
@@ -452,14 +470,14 @@ class ActionRecommender(BaseEstimator):
             # narrower the comparison. The mean of this fold's logistic and boosted S-learners
             # fits linear and region-shaped effects alike (the logistic one alone left a boosted
             # candidate that was truly far ahead within one standard error on small data).
-            q_eval = economics.expected_values(_frame(
+            q_eval = economics.expected_values(action_frame(
                 self._predict_learner("s_mix", fitted["s_mix"], Z[test]), Xt.index), Xt)
-            gamma = dr_scores(labels[codes[test]], rewards[test], _frame(pi, Xt.index),
+            gamma = dr_scores(labels[codes[test]], rewards[test], action_frame(pi, Xt.index),
                               q_eval.fillna(0.0), clip=self.clip).to_numpy()
             rows = np.arange(len(test))
             for name in AUTO_LEARNERS:
-                effects = _frame(self._predict_learner(name, fitted[name], Z[test]), Xt.index)
-                choice = _best(economics.expected_values(effects, Xt))
+                effects = action_frame(self._predict_learner(name, fitted[name], Z[test]), Xt.index)
+                choice = action_codes(best_action(economics.expected_values(effects, Xt)))
                 terms[name][test] = gamma[rows, choice]
             terms[NO_ACTION][test] = gamma[:, 0]
         seconds["s_mix"] = seconds["s"] + seconds["s_hgb"]
@@ -486,23 +504,23 @@ class ActionRecommender(BaseEstimator):
 
     def _z(self, X) -> tuple[np.ndarray, pd.DataFrame]:
         check_is_fitted(self, "models_")
-        X = _as_frame(X)
+        X = as_frame(X)
         missing = [c for c in self.feature_names_in_ if c not in X.columns]
         if missing:
             raise ValueError(f"X lacks the feature columns {missing[:10]} the recommender was "
                              "fitted with")
         return self.preprocess_.transform(X[self.feature_names_in_].astype(float)), X
 
-    @_one_thread
+    @one_thread
     def predict_effects(self, X) -> pd.DataFrame:
         """P(retained | X, action): one column per label of ``ACTION_LABELS``, in order.
 
         Actions without an estimate (see ``min_action_cases``) are NaN.
         """
         Z, X = self._z(X)
-        return _frame(self._predict_learner(self.learner_, self.models_, Z), X.index)
+        return action_frame(self._predict_learner(self.learner_, self.models_, Z), X.index)
 
-    @_one_thread
+    @one_thread
     def predict_uplift_interval(self, X, level: float | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Per case and label, the ``level`` interval (default ``min_confidence``, else 0.9) of the
         uplift over ``none``: percentiles over ``n_bootstrap`` refits on resampled cases.
@@ -519,14 +537,14 @@ class ActionRecommender(BaseEstimator):
         draws = np.stack([self._predict_learner(self.learner_, m, Z) for m in self.bootstrap_models_])
         low, high = uplift_interval(draws, level or self.min_confidence or 0.9,
                                    getattr(self, "model_error_", None))
-        return _frame(low, X.index), _frame(high, X.index)
+        return action_frame(low, X.index), action_frame(high, X.index)
 
     def confident_actions(self, X) -> np.ndarray:
         """Rows × labels: may this label be recommended? With ``min_confidence``, an action
         only when the lower end of its uplift interval is above 0 (``none`` always)."""
-        n = len(_as_frame(X))
+        n = len(as_frame(X))
         if self.min_confidence is None:
-            return np.ones((n, _N_ACTIONS), dtype=bool)
+            return np.ones((n, N_ACTIONS), dtype=bool)
         low, _ = self.predict_uplift_interval(X, self.min_confidence)
         ok = np.nan_to_num(low.to_numpy(), nan=-1.0) > 0
         ok[:, 0] = True
@@ -543,27 +561,24 @@ class ActionRecommender(BaseEstimator):
         A label :meth:`confident_actions` rules out is worth ``-inf`` (never recommended).
         """
         effects = self.predict_effects(X)
-        values = self.active_economics().expected_values(effects, _as_frame(X).set_axis(effects.index))
+        values = self.active_economics().expected_values(effects, as_frame(X).set_axis(effects.index))
         return values.where(self.confident_actions(X), -np.inf)
 
     def recommend(self, X) -> np.ndarray:
-        """The label with the largest expected value per row (``none`` on ties)."""
-        return np.array(ACTION_LABELS, dtype=object)[_best(self.expected_values(X))]
+        """The label with the largest expected value per row (:func:`~churnlab.models.actions.best_action`:
+        ``none`` on ties, never an action without an estimate or ruled out by ``min_confidence``)."""
+        return best_action(self.expected_values(X))
 
     def expected_gain(self, X) -> np.ndarray:
         """Expected value (R$) of the recommended label minus that of ``none`` (>= 0)."""
-        values = self.expected_values(X).to_numpy()
-        best = values[np.arange(len(values)), _best(values)]
-        return best - values[:, 0]
+        values = self.expected_values(X)
+        chosen = action_codes(best_action(values))
+        values = values.to_numpy()
+        return values[np.arange(len(values)), chosen] - values[:, 0]
 
-    @_one_thread
+    @one_thread
     def predict_propensities(self, X) -> pd.DataFrame:
         """The historical policy: P(analysts chose a | X), one column per label."""
         Z, X = self._z(X)
-        return _frame(_propensities_z(self.propensity_.named_steps["model"], Z), X.index)
+        return action_frame(predict_propensity(self.propensity_.named_steps["model"], Z), X.index)
 
-
-def _best(values) -> np.ndarray:
-    """Column index of the row maximum; NaN columns never win; ties go to the first (none)."""
-    values = np.asarray(values, dtype=float)
-    return np.where(np.isnan(values), -np.inf, values).argmax(axis=1)

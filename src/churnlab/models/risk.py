@@ -18,18 +18,17 @@ from numbers import Real
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import check_is_fitted, validate_data
 
 from churnlab.features.cases import VALUE_COLUMNS
 from churnlab.i18n import say
 from churnlab.i18n.messages import MESSAGES
+from churnlab.models._sklearn_compat import Interval, check_is_fitted, fit_context, validate_data
 
 NON_MODEL_COLUMNS = ("first_note", "opened_on", *VALUE_COLUMNS)
 
@@ -125,9 +124,8 @@ class DismissalRiskModel(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     C : float
-        Inverse L2 regularisation strength of the logistic regression.
-    random_state : int or None
-        Unused by the lbfgs solver (deterministic); kept for a uniform API.
+        Inverse L2 regularisation strength of the logistic regression. There is
+        no ``random_state``: the lbfgs solver is deterministic, nothing here is random.
 
     Examples
     --------
@@ -139,12 +137,10 @@ class DismissalRiskModel(ClassifierMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "C": [Interval(Real, 0, None, closed="neither")],
-        "random_state": ["random_state"],
     }
 
-    def __init__(self, C: float = 0.5, random_state: int | None = None) -> None:
+    def __init__(self, C: float = 0.5) -> None:
         self.C = C
-        self.random_state = random_state
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -152,7 +148,7 @@ class DismissalRiskModel(ClassifierMixin, BaseEstimator):
         tags.classifier_tags.multi_class = False
         return tags
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y) -> DismissalRiskModel:
         """Fit on the features of closed cases; ``y``: 1 (or the larger label) for dismissed."""
         if isinstance(X, pd.DataFrame):

@@ -108,7 +108,7 @@ def _text_or_none(value: Any) -> str | None:
 def _result(row: dict[str, Any], case: RetentionCase) -> dict[str, Any]:
     """A score row as a :class:`ScoreResult` dict; ``ValueError`` when a number is not finite.
 
-    Its ``warnings`` are the case's own (contract 1): the plausibility checks
+    Its ``warnings`` are the case's own (as in the parsed record): the plausibility checks
     of :class:`~churnlab.io.records.RetentionCase`, one implementation for the
     CLI and the service.
     """

@@ -130,7 +130,7 @@ class ScoreResult(BaseModel):
     uf: str | None = None
     opened_on: str | None = Field(None, description="When the case opened (ISO date).")
     warnings: list[str] = Field(default_factory=list, description="What the record's checks found "
-                                "doubtful, as in the parsed record (contract 1): a value outside its "
+                                "doubtful, as in the parsed record: a value outside its "
                                 "plausible range, a box that could not be read. The case is scored anyway.")
 
 

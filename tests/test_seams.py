@@ -14,88 +14,6 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "churnlab"
 
-KNOWN_CYCLES: set[frozenset[str]] = {
-    # Outside the models layer; fixed separately. This set may only shrink.
-    frozenset({"churnlab.app.service.api", "churnlab.app.service.server"}),
-}
-
-KNOWN_VIOLATIONS: set[tuple[str, str]] = {
-    # (importing module, "source.module._name"), all outside models/ and evaluation/.
-    # This set may only shrink: make the name public in its module (or move it where
-    # both can import it), then delete its line here. Never add a line.
-    ("churnlab.app.service.api", "churnlab.app.service.errors._BodyLimitMiddleware"),
-    ("churnlab.app.service.api", "churnlab.app.service.errors._CatchAllMiddleware"),
-    ("churnlab.app.service.api", "churnlab.app.service.errors._invalid"),
-    ("churnlab.app.service.api", "churnlab.app.service.errors._safe"),
-    ("churnlab.app.service.api", "churnlab.app.service.errors._where"),
-    ("churnlab.app.service.api", "churnlab.app.service.schemas._BatchEnvelope"),
-    ("churnlab.app.service.api", "churnlab.app.service.schemas._ITEM"),
-    ("churnlab.app.service.api", "churnlab.app.service.schemas._JSON_TYPES"),
-    ("churnlab.app.service.api", "churnlab.app.service.schemas._TEXT_TYPES"),
-    ("churnlab.io.decode", "churnlab.io.vocabulary._TITLE_RE"),
-    ("churnlab.io.forms", "churnlab.io.decode._normalise"),
-    ("churnlab.io.forms", "churnlab.io.vocabulary._ACTION_BOXES"),
-    ("churnlab.io.forms", "churnlab.io.vocabulary._BOILERPLATE"),
-    ("churnlab.io.forms", "churnlab.io.vocabulary._CONTACT_RE"),
-    ("churnlab.io.forms", "churnlab.io.vocabulary._DISMISSAL_BOXES"),
-    ("churnlab.io.forms", "churnlab.io.vocabulary._HEADER_RE"),
-    ("churnlab.io.forms", "churnlab.io.vocabulary._HEADING_LEADS"),
-    ("churnlab.io.forms", "churnlab.io.vocabulary._OBS_RE"),
-    ("churnlab.io.forms", "churnlab.io.vocabulary._SECTION_RES"),
-    ("churnlab.io.forms", "churnlab.io.vocabulary._SECTION_STARTS"),
-    ("churnlab.io.forms", "churnlab.io.vocabulary._SECTOR_BOXES"),
-    ("churnlab.io.forms", "churnlab.io.vocabulary._STATUS_BOXES"),
-    ("churnlab.io.forms", "churnlab.io.vocabulary._TITLE_RE"),
-    ("churnlab.io.forms", "churnlab.io.vocabulary._YES_NO"),
-    ("churnlab.privacy.anonymize", "churnlab.privacy.pseudonymizer._name_key"),
-    ("churnlab.synthetic.cases", "churnlab.synthetic.noise._choice"),
-    ("churnlab.synthetic.cases", "churnlab.synthetic.noise._name"),
-    ("churnlab.synthetic.cases", "churnlab.synthetic.noise._phone"),
-    ("churnlab.synthetic.cases", "churnlab.synthetic.noise._pick"),
-    ("churnlab.synthetic.cases", "churnlab.synthetic.noise._typos"),
-    ("churnlab.synthetic.cases", "churnlab.synthetic.vocabulary._ANALYSTS"),
-    ("churnlab.synthetic.cases", "churnlab.synthetic.vocabulary._CLOSINGS"),
-    ("churnlab.synthetic.cases", "churnlab.synthetic.vocabulary._FOLLOW_UPS"),
-    ("churnlab.synthetic.cases", "churnlab.synthetic.vocabulary._GLOSA_DETAILS_ADMIN"),
-    ("churnlab.synthetic.cases", "churnlab.synthetic.vocabulary._GLOSA_DETAILS_TECH"),
-    ("churnlab.synthetic.cases", "churnlab.synthetic.vocabulary._NOT_RETENTION_FIRST"),
-    ("churnlab.synthetic.cases", "churnlab.synthetic.vocabulary._OFFERS"),
-    ("churnlab.synthetic.cases", "churnlab.synthetic.vocabulary._OPENINGS"),
-    ("churnlab.synthetic.cases", "churnlab.synthetic.vocabulary._OPERATORS"),
-    ("churnlab.synthetic.cases", "churnlab.synthetic.vocabulary._OUTCOMES"),
-    ("churnlab.synthetic.cases", "churnlab.synthetic.vocabulary._PLANS"),
-    ("churnlab.synthetic.cases", "churnlab.synthetic.vocabulary._REASON_TEXT"),
-    ("churnlab.synthetic.cases", "churnlab.synthetic.vocabulary._REQUESTED"),
-    ("churnlab.synthetic.cases", "churnlab.synthetic.vocabulary._SECOND_REASON"),
-    ("churnlab.synthetic.cases", "churnlab.synthetic.vocabulary._SECTOR_OF"),
-    ("churnlab.synthetic.cases", "churnlab.synthetic.vocabulary._STATES"),
-    ("churnlab.synthetic.cases", "churnlab.synthetic.vocabulary._VERBS"),
-    ("churnlab.synthetic.generator", "churnlab.synthetic.assumptions._CLOSED_WINDOW"),
-    ("churnlab.synthetic.generator", "churnlab.synthetic.assumptions._EFFECTS"),
-    ("churnlab.synthetic.generator", "churnlab.synthetic.assumptions._OPEN_WINDOW"),
-    ("churnlab.synthetic.generator", "churnlab.synthetic.assumptions._POLICY"),
-    ("churnlab.synthetic.generator", "churnlab.synthetic.assumptions._REASONS"),
-    ("churnlab.synthetic.generator", "churnlab.synthetic.cases._build_cases"),
-    ("churnlab.synthetic.generator", "churnlab.synthetic.noise._choice"),
-    ("churnlab.synthetic.generator", "churnlab.synthetic.noise._dates"),
-    ("churnlab.synthetic.generator", "churnlab.synthetic.noise._expected_sigmoid"),
-    ("churnlab.synthetic.generator", "churnlab.synthetic.noise._month_index"),
-    ("churnlab.synthetic.generator", "churnlab.synthetic.noise._sigmoid"),
-    ("churnlab.synthetic.generator", "churnlab.synthetic.noise._z"),
-    ("churnlab.synthetic.generator", "churnlab.synthetic.vocabulary._STATES"),
-    ("churnlab.synthetic.network", "churnlab.synthetic.noise._choice"),
-    ("churnlab.synthetic.network", "churnlab.synthetic.noise._name"),
-    ("churnlab.synthetic.network", "churnlab.synthetic.noise._sigmoid"),
-    ("churnlab.synthetic.network", "churnlab.synthetic.vocabulary._STATES"),
-    ("churnlab.synthetic.noise", "churnlab.synthetic.vocabulary._FIRST_F"),
-    ("churnlab.synthetic.noise", "churnlab.synthetic.vocabulary._FIRST_M"),
-    ("churnlab.synthetic.noise", "churnlab.synthetic.vocabulary._LAST"),
-    ("churnlab.synthetic.noise", "churnlab.synthetic.vocabulary._PARTICLES"),
-}
-
-OWNED = ("churnlab.models", "churnlab.evaluation")
-"""The layers that must be clean of private imports, known or not."""
-
 COMPAT = "churnlab.models._sklearn_compat"
 
 
@@ -261,17 +179,12 @@ def test_the_checks_can_fail():
 
 def test_no_import_cycles():
     """No two churnlab modules import each other, even through imports inside functions."""
-    found = set(cycles(import_graph()))
-    assert found - KNOWN_CYCLES == set(), "import cycles (break them; the dependency points one way)"
-    assert KNOWN_CYCLES - found == set(), "a known cycle is gone: delete it from KNOWN_CYCLES"
+    assert set(cycles(import_graph())) == set(), "import cycles (break them; the dependency points one way)"
 
 
 def test_no_private_names_across_modules():
     """A name another module needs is public in its module; an underscore means 'this file only'."""
-    found = private_uses()
-    assert found - KNOWN_VIOLATIONS == set()
-    assert KNOWN_VIOLATIONS - found == set(), "a known violation is gone: delete it from KNOWN_VIOLATIONS"
-    assert not {v for v in KNOWN_VIOLATIONS if v[0].startswith(OWNED)}
+    assert private_uses() == set()
 
 
 TESTS = {f"tests.{p.stem}": p for p in sorted(Path(__file__).resolve().parent.glob("*.py"))}

@@ -59,6 +59,7 @@ _EXPORTS: dict[str, str] = {
     "Economics": "churnlab.models.economics",
     "ChurnModel": "churnlab.models.churn_model",
     "load_model": "churnlab.models.persistence",
+    "save_model": "churnlab.models.persistence",
     "train_model": "churnlab.app.training",
     "score": "churnlab.app.scoring",
     "rank": "churnlab.app.scoring",
@@ -102,6 +103,7 @@ __all__ = [
     "open_store",
     "parse_form",
     "rank",
+    "save_model",
     "read_forms",
     "read_glosa_csv",
     "read_network",
@@ -164,7 +166,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from churnlab.models.churn_model import ChurnModel
     from churnlab.models.economics import Economics
     from churnlab.models.network_risk import NetworkRiskModel
-    from churnlab.models.persistence import load_model
+    from churnlab.models.persistence import load_model, save_model
     from churnlab.models.reasons import ReasonTagger
     from churnlab.models.recommender import ActionRecommender
     from churnlab.models.risk import DismissalRiskModel

@@ -26,14 +26,17 @@ def main() -> None:
     args = parser.parse_args()
     model = load_model()
     with tempfile.TemporaryDirectory() as tmp:
-        folder = write_dataset(generate(args.n, seed=3), Path(tmp) / "data", seed=3,
-                               layouts=("plain", "markdown", "docx"))
+        folder = write_dataset(
+            generate(args.n, seed=3), Path(tmp) / "data", seed=3, layouts=("plain", "markdown", "docx")
+        )
         start = time.perf_counter()
         summary = score_folder(folder, model, Path(tmp) / "scores.csv", jobs=args.jobs)
         seconds = time.perf_counter() - start
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10
-    print(f"{summary}\n{args.n} forms in {seconds:.1f} s: {args.n / seconds:,.0f} forms/s end to end "
-          f"(jobs={args.jobs or 'all cores'}); peak resident memory of the main process {peak:,.0f} MiB")
+    print(
+        f"{summary}\n{args.n} forms in {seconds:.1f} s: {args.n / seconds:,.0f} forms/s end to end "
+        f"(jobs={args.jobs or 'all cores'}); peak resident memory of the main process {peak:,.0f} MiB"
+    )
 
 
 if __name__ == "__main__":

@@ -49,8 +49,9 @@ def main() -> None:
     rows = []
     for learner in ("s", "s_mix", "t", "dr"):
         start = time.perf_counter()
-        rec = ActionRecommender(learner=learner, economics=FREE_ACTIONS, n_bootstrap=args.bootstrap,
-                                random_state=0)
+        rec = ActionRecommender(
+            learner=learner, economics=FREE_ACTIONS, n_bootstrap=args.bootstrap, random_state=0
+        )
         rec.fit(X_train, table.loc[closed, "action"], 1 - table.loc[closed, "dismissed"])
         seconds = time.perf_counter() - start
         best = [ACTION_LABELS.index(a) for a in rec.recommend(X_open)]

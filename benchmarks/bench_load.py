@@ -76,9 +76,14 @@ def _level(port: int, body: bytes, clients: int, total: int, max_seconds: float)
         thread.join()
     wall = time.perf_counter() - started
     ordered = sorted(latencies)
-    return {"clients": clients, "requests": len(ordered), "errors": errors,
-            "rps": len(ordered) / wall, "p50": statistics.median(ordered),
-            "p99": ordered[min(len(ordered) - 1, int(0.99 * (len(ordered) - 1)))]}
+    return {
+        "clients": clients,
+        "requests": len(ordered),
+        "errors": errors,
+        "rps": len(ordered) / wall,
+        "p50": statistics.median(ordered),
+        "p99": ordered[min(len(ordered) - 1, int(0.99 * (len(ordered) - 1)))],
+    }
 
 
 def main() -> None:
@@ -96,16 +101,29 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     for workers in args.workers:
         port = _free_port()
-        server = subprocess.Popen([sys.executable, "-m", "churnlab.app.cli", "serve", "--port", str(port),
-                                   "--workers", str(workers)],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "churnlab.app.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             _wait(port)
             _level(port, body, 1, 20, 30)  # warm-up
             for clients in (1, 4, 8):
                 r = _level(port, body, clients, args.requests, args.max_seconds)
-                print(f"| {workers} | {clients} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | "
-                      f"{r['errors']} |")
+                print(
+                    f"| {workers} | {clients} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | "
+                    f"{r['errors']} |"
+                )
         finally:
             server.terminate()
             server.wait(10)

@@ -39,19 +39,35 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         for run in range(args.runs):
             store = open_store(Path(folder) / f"run{run}.db")
-            simulations.append(simulate_loop(model, store, months=args.months, cases_per_month=args.cases,
-                                             explore=args.explore, follow=args.follow, seed=1000 + run))
+            simulations.append(
+                simulate_loop(
+                    model,
+                    store,
+                    months=args.months,
+                    cases_per_month=args.cases,
+                    explore=args.explore,
+                    follow=args.follow,
+                    seed=1000 + run,
+                )
+            )
     seconds = time.perf_counter() - start
-    print(f"{args.runs} runs of {args.months} months × {args.cases} cases, exploration {args.explore:g}, "
-          f"leads follow {args.follow:.0%}: {seconds:.0f} s ({seconds / args.runs:.1f} s a run)")
+    print(
+        f"{args.runs} runs of {args.months} months × {args.cases} cases, exploration {args.explore:g}, "
+        f"leads follow {args.follow:.0%}: {seconds:.0f} s ({seconds / args.runs:.1f} s a run)"
+    )
+
     def mean(name: str) -> float:
         return sum(getattr(s, name) for s in simulations) / len(simulations)
 
-    print(f"true retention: offering churnlab's best {mean('true_churnlab'):.4f}, offering nothing special "
-          f"{mean('true_no_offer'):.4f}, what was done {mean('true_practice'):.4f}, the analysts' own "
-          f"choices alone {mean('true_analysts'):.4f}")
-    print(f"true R$ per case: offering churnlab's best {mean('true_churnlab_reais'):,.0f}, offering nothing "
-          f"special {mean('true_no_offer_reais'):,.0f}, what was done {mean('true_practice_reais'):,.0f}")
+    print(
+        f"true retention: offering churnlab's best {mean('true_churnlab'):.4f}, offering nothing special "
+        f"{mean('true_no_offer'):.4f}, what was done {mean('true_practice'):.4f}, the analysts' own "
+        f"choices alone {mean('true_analysts'):.4f}"
+    )
+    print(
+        f"true R$ per case: offering churnlab's best {mean('true_churnlab_reais'):,.0f}, offering nothing "
+        f"special {mean('true_no_offer_reais'):,.0f}, what was done {mean('true_practice_reais'):,.0f}"
+    )
     print(coverage_table(simulations).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
 
 

@@ -37,8 +37,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20261125)
     parser.add_argument("--n-cases", type=int, default=7500)
     parser.add_argument("--open-share", type=float, default=0.2)
-    parser.add_argument("--speed", action="store_true", help="also time training on 10,000 "
-                        "cases and scoring 100,000 feature rows")
+    parser.add_argument(
+        "--speed",
+        action="store_true",
+        help="also time training on 10,000 cases and scoring 100,000 feature rows",
+    )
     args = parser.parse_args()
     pd.set_option("display.width", 140)
 
@@ -52,8 +55,10 @@ def main() -> None:
         loaded = load_data_dir(folder)
         cases = list(loaded.forms)
         table = case_table(cases)
-    print(f"seed {args.seed}: {len(cases)} forms read, {len(loaded.forms.failures)} failed; "
-          f"{int(table['closed'].sum())} closed used for training ({train_seconds:.1f} s)")
+    print(
+        f"seed {args.seed}: {len(cases)} forms read, {len(loaded.forms.failures)} failed; "
+        f"{int(table['closed'].sum())} closed used for training ({train_seconds:.1f} s)"
+    )
 
     open_cases = [c for c in cases if c.status is None]
     X = model.features(open_cases, loaded.glosas)
@@ -61,11 +66,16 @@ def main() -> None:
     y = 1 - t["retained"].to_numpy()
     risk = model.risk.predict_proba(X)[:, 1]
     print(f"\nDismissal risk on {len(open_cases)} open cases (outcome simulated, hidden from the forms):")
-    print(compare_scores(y, {
-        "churnlab": risk,
-        "Bayes limit (truth)": t["dismissal_risk"].to_numpy(),
-        "base rate": np.full(len(y), model.card["data"]["dismissal_rate"]),
-    }).round(4))
+    print(
+        compare_scores(
+            y,
+            {
+                "churnlab": risk,
+                "Bayes limit (truth)": t["dismissal_risk"].to_numpy(),
+                "base rate": np.full(len(y), model.card["data"]["dismissal_rate"]),
+            },
+        ).round(4)
+    )
 
     rec = model.recommender
     recommended = rec.recommend(X)
@@ -85,9 +95,11 @@ def main() -> None:
     effects = true_effects(t).to_numpy()
     column = {a: i for i, a in enumerate(true_effects(t).columns)}
     truth_value = float(effects[np.arange(len(target)), [column[a] for a in target]].mean())
-    print(f"\nOff-policy DR estimate of the recommended (max P) policy's retention from the open "
-          f"cases' logged actions: {dr}; truth {truth_value:.4f}; "
-          f"{'inside' if dr.low <= truth_value <= dr.high else 'OUTSIDE'} the interval")
+    print(
+        f"\nOff-policy DR estimate of the recommended (max P) policy's retention from the open "
+        f"cases' logged actions: {dr}; truth {truth_value:.4f}; "
+        f"{'inside' if dr.low <= truth_value <= dr.high else 'OUTSIDE'} the interval"
+    )
     print(evaluate_policy(rec, X, logged, retained).round(1).to_string())
 
     if args.speed:
@@ -100,8 +112,10 @@ def _speed(model, X: pd.DataFrame) -> None:
         folder = write_dataset(data, Path(tmp) / "d10k", seed=7, layouts=("plain", "markdown"))
         start = time.perf_counter()
         train_model(folder)
-        print(f"\ntraining on 10,000 cases (parse, features, tagger, risk, recommender): "
-              f"{time.perf_counter() - start:.1f} s")
+        print(
+            f"\ntraining on 10,000 cases (parse, features, tagger, risk, recommender): "
+            f"{time.perf_counter() - start:.1f} s"
+        )
     big = pd.concat([X] * int(np.ceil(100_000 / len(X))), ignore_index=True).iloc[:100_000]
     start = time.perf_counter()
     model.risk.predict_proba(big)
@@ -109,8 +123,10 @@ def _speed(model, X: pd.DataFrame) -> None:
     middle = time.perf_counter()
     model.score_features(big)
     end = time.perf_counter()
-    print(f"scoring 100,000 feature rows: risk + effects {middle - start:.2f} s; "
-          f"with expected value and reasons {end - middle:.2f} s")
+    print(
+        f"scoring 100,000 feature rows: risk + effects {middle - start:.2f} s; "
+        f"with expected value and reasons {end - middle:.2f} s"
+    )
 
 
 if __name__ == "__main__":

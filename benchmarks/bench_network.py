@@ -46,14 +46,19 @@ def main() -> None:
     parser.add_argument("--dentists", type=int, default=50_000)
     parser.add_argument("--months", type=int, default=36)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--ceiling", action="store_true",
-                        help="also fit the model given the latent engagement (the files' information limit)")
+    parser.add_argument(
+        "--ceiling",
+        action="store_true",
+        help="also fit the model given the latent engagement (the files' information limit)",
+    )
     args = parser.parse_args()
 
     start = time.perf_counter()
     net = generate_network(args.dentists, seed=args.seed, months=args.months, truth_months=(TRUTH_MONTH,))
-    print(f"generated {len(net.roster):,} dentists, {len(net.production):,} production rows, "
-          f"{len(net.glosas):,} glosas, {len(net.cases):,} cases in {time.perf_counter() - start:.1f} s")
+    print(
+        f"generated {len(net.roster):,} dentists, {len(net.production):,} production rows, "
+        f"{len(net.glosas):,} glosas, {len(net.cases):,} cases in {time.perf_counter() - start:.1f} s"
+    )
     with tempfile.TemporaryDirectory() as folder:
         cases, net.cases = net.cases, []
         write_network(net, folder)  # the CSV files only; forms are passed parsed below
@@ -70,16 +75,20 @@ def main() -> None:
     features_s = time.perf_counter() - start
     model = NetworkRiskModel(random_state=0).fit(X, y)
     train_s = time.perf_counter() - start
-    print(f"features: {len(X):,} dentist-months in {features_s:.1f} s; features + fit: {train_s:.1f} s "
-          "(target < 60 s)")
+    print(
+        f"features: {len(X):,} dentist-months in {features_s:.1f} s; features + fit: {train_s:.1f} s "
+        "(target < 60 s)"
+    )
 
     bundled = load_model()
     churn = ChurnModel(bundled.tagger, bundled.risk, bundled.recommender, bundled.card, network=model)
     start = time.perf_counter()
     scores = score_network(network, churn, as_of=network.end)
     score_s = time.perf_counter() - start
-    print(f"score_network as of {network.end.date()}: {len(scores):,} dentists in {score_s:.1f} s "
-          f"(target < 5 s); peak memory {_peak_gb():.1f} GB")
+    print(
+        f"score_network as of {network.end.date()}: {len(scores):,} dentists in {score_s:.1f} s "
+        f"(target < 5 s); peak memory {_peak_gb():.1f} GB"
+    )
 
     truth = net.truth.assign(key=dentist_keys(net.truth["cro"], net.truth["uf"]))
 
@@ -88,8 +97,10 @@ def main() -> None:
 
     cutoff = pd.Timestamp("2022-01-01") + pd.offsets.MonthBegin(TRUTH_MONTH) + pd.offsets.MonthEnd(0)
     metrics, scores = backtest(network, cutoff=cutoff, truth=true_risk)
-    print(f"backtest from {metrics.attrs['cutoff']}: {metrics.attrs['dentists']:,} dentists, "
-          f"{metrics.attrs['events']:,} asked to leave or left within 90 days")
+    print(
+        f"backtest from {metrics.attrs['cutoff']}: {metrics.attrs['dentists']:,} dentists, "
+        f"{metrics.attrs['events']:,} asked to leave or left within 90 days"
+    )
     print(metrics.round(3).to_string())
     if args.ceiling:
         ceiling(network, net, cutoff, scores)
@@ -120,9 +131,11 @@ def ceiling(network: Network, net: SyntheticNetwork, cutoff: pd.Timestamp, score
     scores = scores.assign(latent=model.predict_risk(_with_latent(X, net), [90]).iloc[:, 0].to_numpy())
     known = scores["truth (generator)"].notna()
     print("ceiling (AUC, same dentists and 90 days):")
-    for column, name in (("truth (generator)", "truth (generator)"),
-                         ("churnlab network model", "churnlab network model (the files)"),
-                         ("latent", "the same + latent engagement")):
+    for column, name in (
+        ("truth (generator)", "truth (generator)"),
+        ("churnlab network model", "churnlab network model (the files)"),
+        ("latent", "the same + latent engagement"),
+    ):
         print(f"  {name}: {roc_auc_score(scores.loc[known, 'left_within'], scores.loc[known, column]):.4f}")
 
 

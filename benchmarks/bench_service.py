@@ -59,8 +59,10 @@ def _latencies(call: Callable[[], object], n: int, warmup: int = 10) -> list[flo
 def _row(name: str, ms: list[float]) -> str:
     ms = sorted(ms)
     p99 = ms[min(len(ms) - 1, int(round(0.99 * (len(ms) - 1))))]
-    return (f"| {name:<38} | {len(ms):>5} | {statistics.median(ms):>8.2f} | {p99:>8.2f} | "
-            f"{1000 / statistics.mean(ms):>9.1f} |")
+    return (
+        f"| {name:<38} | {len(ms):>5} | {statistics.median(ms):>8.2f} | {p99:>8.2f} | "
+        f"{1000 / statistics.mean(ms):>9.1f} |"
+    )
 
 
 def _free_port() -> int:
@@ -74,8 +76,9 @@ def _uvicorn_latencies(app, payload: dict, n: int) -> list[float]:
     import uvicorn
 
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
@@ -119,28 +122,49 @@ def main() -> None:
 
     rows = []
     with TestClient(app) as client:
+
         def post(payload):
             return lambda: client.post("/score", json=payload).raise_for_status()
 
-        rows.append(_row("`churnlab --help` (a new process)", _latencies(
-            lambda: subprocess.run([sys.executable, "-m", "churnlab.app.cli", "--help"], check=True,
-                                   capture_output=True), 10, warmup=1)))
-        rows.append(_row("score_cases, 1 parsed case (no HTTP)",
-                         _latencies(lambda: score_cases([case], model), args.n)))
+        rows.append(
+            _row(
+                "`churnlab --help` (a new process)",
+                _latencies(
+                    lambda: subprocess.run(
+                        [sys.executable, "-m", "churnlab.app.cli", "--help"], check=True, capture_output=True
+                    ),
+                    10,
+                    warmup=1,
+                ),
+            )
+        )
+        rows.append(
+            _row(
+                "score_cases, 1 parsed case (no HTTP)", _latencies(lambda: score_cases([case], model), args.n)
+            )
+        )
         fast = SingleCaseScorer(model)
         rows.append(_row("single-case NumPy path (no HTTP)", _latencies(lambda: fast.score(case), args.n)))
         rows.append(_row("POST /score {record}", _latencies(post(record), args.n)))
         rows.append(_row("POST /score {text}", _latencies(post({"text": text}), args.n)))
-        rows.append(_row("POST /score text/plain", _latencies(
-            lambda: client.post("/score", content=text.encode(),
-                                headers={"Content-Type": "text/plain"}).raise_for_status(),
-            args.n)))
+        rows.append(
+            _row(
+                "POST /score text/plain",
+                _latencies(
+                    lambda: client.post(
+                        "/score", content=text.encode(), headers={"Content-Type": "text/plain"}
+                    ).raise_for_status(),
+                    args.n,
+                ),
+            )
+        )
         batch_ms = _latencies(
-            lambda: client.post("/score/batch", json=batch).raise_for_status(), args.batches,
-            warmup=1)
+            lambda: client.post("/score/batch", json=batch).raise_for_status(), args.batches, warmup=1
+        )
     if args.uvicorn:
-        rows.append(_row("uvicorn 127.0.0.1 POST /score {record}",
-                         _uvicorn_latencies(app, record, min(args.n, 200))))
+        rows.append(
+            _row("uvicorn 127.0.0.1 POST /score {record}", _uvicorn_latencies(app, record, min(args.n, 200)))
+        )
 
     print(f"model: {described}")
     print(f"form: {FORM.name}; batch: {len(forms)} data/sample forms (text, parsed per request)")
@@ -151,8 +175,10 @@ def main() -> None:
         print(row)
     per_batch = statistics.median(batch_ms) / 1000
     print()
-    print(f"POST /score/batch, {len(forms)} items: median {per_batch * 1000:,.0f} ms per request, "
-          f"{len(forms) / per_batch:,.0f} forms/s")
+    print(
+        f"POST /score/batch, {len(forms)} items: median {per_batch * 1000:,.0f} ms per request, "
+        f"{len(forms) / per_batch:,.0f} forms/s"
+    )
 
 
 if __name__ == "__main__":

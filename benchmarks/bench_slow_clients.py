@@ -24,8 +24,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-HEAD = (b"POST /score HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
-        b"Content-Length: 1000\r\n\r\n")
+HEAD = b"POST /score HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n"
 
 
 def _free_port() -> int:
@@ -107,14 +106,19 @@ def main() -> None:
     args = parser.parse_args()
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    server = subprocess.Popen([sys.executable, "-m", "churnlab.app.cli", "serve", "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "churnlab.app.cli", "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
     try:
         _wait(port)
         stop_at = time.monotonic() + args.seconds
         lifetimes: list[float] = []
-        attack = threading.Thread(target=_trickle, args=(port, args.connections, args.every, stop_at,
-                                                         lifetimes))
+        attack = threading.Thread(
+            target=_trickle, args=(port, args.connections, args.every, stop_at, lifetimes)
+        )
         attack.start()
         probes = []
         while time.monotonic() < stop_at - 1:
@@ -126,13 +130,17 @@ def main() -> None:
         server.wait(10)
     slowest = max(seconds for seconds, _ in probes)
     failed = sum(status != 200 for _, status in probes)
-    print(f"{os.cpu_count()} cores; {args.connections} connections 10 ms apart, one body byte every "
-          f"{args.every:g} s, {args.seconds:g} s in all")
+    print(
+        f"{os.cpu_count()} cores; {args.connections} connections 10 ms apart, one body byte every "
+        f"{args.every:g} s, {args.seconds:g} s in all"
+    )
     print(f"/health: {len(probes)} probes, slowest {slowest * 1000:.0f} ms, {failed} not a 200")
     if lifetimes:
         ordered = sorted(lifetimes)
-        print(f"trickling connections ended by the server: {len(ordered)}; lifetime median "
-              f"{ordered[len(ordered) // 2]:.1f} s, longest {ordered[-1]:.1f} s")
+        print(
+            f"trickling connections ended by the server: {len(ordered)}; lifetime median "
+            f"{ordered[len(ordered) // 2]:.1f} s, longest {ordered[-1]:.1f} s"
+        )
     else:
         print("trickling connections ended by the server: none within the run")
 

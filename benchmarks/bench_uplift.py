@@ -70,21 +70,32 @@ def _causalml_learners(forest: bool) -> dict[str, Callable[[], object]]:
         "causalml S (logistic)": lambda: meta.BaseSClassifier(_logistic(), control_name=NO_ACTION),
         "causalml T (logistic)": lambda: meta.BaseTClassifier(_logistic(), control_name=NO_ACTION),
         "causalml X (logistic + ridge)": lambda: meta.BaseXClassifier(
-            outcome_learner=_logistic(), effect_learner=RidgeCV(), control_name=NO_ACTION),
+            outcome_learner=_logistic(), effect_learner=RidgeCV(), control_name=NO_ACTION
+        ),
         "causalml DR (logistic + ridge)": lambda: meta.BaseDRClassifier(
-            learner=_logistic(), treatment_effect_learner=RidgeCV(), control_name=NO_ACTION),
+            learner=_logistic(), treatment_effect_learner=RidgeCV(), control_name=NO_ACTION
+        ),
         "causalml S (LightGBM)": lambda: meta.BaseSClassifier(
-            LGBMClassifier(verbose=-1, random_state=0), control_name=NO_ACTION),
+            LGBMClassifier(verbose=-1, random_state=0), control_name=NO_ACTION
+        ),
         "causalml T (LightGBM)": lambda: meta.BaseTClassifier(
-            LGBMClassifier(verbose=-1, random_state=0), control_name=NO_ACTION),
+            LGBMClassifier(verbose=-1, random_state=0), control_name=NO_ACTION
+        ),
         "causalml X (LightGBM)": lambda: meta.BaseXClassifier(
             outcome_learner=LGBMClassifier(verbose=-1, random_state=0),
-            effect_learner=LGBMRegressor(verbose=-1, random_state=0), control_name=NO_ACTION),
+            effect_learner=LGBMRegressor(verbose=-1, random_state=0),
+            control_name=NO_ACTION,
+        ),
     }
     if forest:
         learners["causalml uplift random forest"] = lambda: UpliftRandomForestClassifier(
-            control_name=NO_ACTION, n_estimators=50, max_depth=6, min_samples_leaf=100,
-            random_state=0, n_jobs=2)
+            control_name=NO_ACTION,
+            n_estimators=50,
+            max_depth=6,
+            min_samples_leaf=100,
+            random_state=0,
+            n_jobs=2,
+        )
     return learners
 
 
@@ -157,32 +168,44 @@ def bench_churnlab(seed: int, n_cases: int, forest: bool, causalml: bool) -> pd.
         row[f"fit s ({unit})"] = seconds
 
     for unit, econ in units.items():
-        rec, seconds = _fit_timed(lambda econ=econ: ActionRecommender(economics=econ,
-                                                                      random_state=0),
-                                  Xc, actions, retained)
+        rec, seconds = _fit_timed(
+            lambda econ=econ: ActionRecommender(economics=econ, random_state=0), Xc, actions, retained
+        )
         record("churnlab ActionRecommender (auto)", unit, rec.recommend(Xo), seconds)
         # Off-policy check: the generator also simulated the open cases' action and outcome.
         logged = truth.loc[is_open]
-        dr = evaluate_policy(rec, Xo, logged["action"], logged["retained"],
-                             units="retention" if unit == "retention" else "value")
+        dr = evaluate_policy(
+            rec,
+            Xo,
+            logged["action"],
+            logged["retained"],
+            units="retention" if unit == "retention" else "value",
+        )
         dr = dr.loc["recommended"]
         v = rows["churnlab ActionRecommender (auto)"][f"V {unit}"]
         inside = "inside" if dr["dr_low"] <= v <= dr["dr_high"] else "OUTSIDE"
         print(f"  {unit}: auto chose the {rec.learner_}-learner; fit {seconds:.1f} s")
-        print(f"  DR estimate of the recommended policy ({unit}): {dr['dr']:.4f} "
-              f"[{dr['dr_low']:.4f}, {dr['dr_high']:.4f}]; truth {v:.4f} ({inside}); "
-              f"IPW {dr['ipw']:.4f} [{dr['ipw_low']:.4f}, {dr['ipw_high']:.4f}]")
+        print(
+            f"  DR estimate of the recommended policy ({unit}): {dr['dr']:.4f} "
+            f"[{dr['dr_low']:.4f}, {dr['dr_high']:.4f}]; truth {v:.4f} ({inside}); "
+            f"IPW {dr['ipw']:.4f} [{dr['ipw_low']:.4f}, {dr['ipw_high']:.4f}]"
+        )
         for name in ("s", "t", "dr"):
             model, seconds = _fit_timed(
-                lambda econ=econ, name=name: ActionRecommender(learner=name, economics=econ,
-                                                               random_state=0),
-                Xc, actions, retained)
+                lambda econ=econ, name=name: ActionRecommender(learner=name, economics=econ, random_state=0),
+                Xc,
+                actions,
+                retained,
+            )
             record(f"churnlab {name}-learner", unit, model.recommend(Xo), seconds)
 
     if meta is not None and causalml:
-        prep = Pipeline([("impute", SimpleImputer(strategy="median", add_indicator=True,
-                                                  keep_empty_features=True)),
-                         ("scale", StandardScaler())])
+        prep = Pipeline(
+            [
+                ("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)),
+                ("scale", StandardScaler()),
+            ]
+        )
         cols = model_columns(X)
         Zc = prep.fit_transform(Xc[cols].astype(float))
         Zo = prep.transform(Xo[cols].astype(float))
@@ -190,16 +213,22 @@ def bench_churnlab(seed: int, n_cases: int, forest: bool, causalml: bool) -> pd.
             model, seconds = _fit_timed(make, Zc, actions, retained)
             gains = _causalml_gains(model, Zo, len(ACTION_LABELS) - 1)
             for unit, econ in units.items():
-                policy = _policy_from_gains(gains.set_axis(Xo.index), econ.dentist_value(Xo),
-                                            econ.action_costs_for(Xo))
+                policy = _policy_from_gains(
+                    gains.set_axis(Xo.index), econ.dentist_value(Xo), econ.action_costs_for(Xo)
+                )
                 record(name, unit, policy, seconds)
 
     for unit, econ in units.items():
         ev = econ.expected_values(p_true, Xo).to_numpy()
         hist = float((pi * (p_true.to_numpy() if unit == "retention" else ev)).sum(1).mean())
-        best_fixed = max(ACTION_LABELS, key=lambda a, u=unit: (
-            true_policy_value([a] * len(Xo), p_true) if u == "retention"
-            else true_policy_value([a] * len(Xo), p_true, Xo, econ)))
+        best_fixed = max(
+            ACTION_LABELS,
+            key=lambda a, u=unit: (
+                true_policy_value([a] * len(Xo), p_true)
+                if u == "retention"
+                else true_policy_value([a] * len(Xo), p_true, Xo, econ)
+            ),
+        )
         record(f"best fixed action ({best_fixed}, {unit})", unit, [best_fixed] * len(Xo), 0.0)
         v_none = p_true["none"].mean() if unit == "retention" else ev[:, 0].mean()
         v_or = p_true.max(axis=1).mean() if unit == "retention" else ev.max(axis=1).mean()
@@ -215,18 +244,20 @@ def bench_churnlab(seed: int, n_cases: int, forest: bool, causalml: bool) -> pd.
 
 def bench_causalml(samples: int, forest: bool) -> pd.DataFrame:
     df, x_names = make_uplift_classification(n_samples=samples, random_seed=20190101)
-    names = {"control": NO_ACTION, "treatment1": "new_prices", "treatment2": "support",
-             "treatment3": "publicity"}
+    names = {
+        "control": NO_ACTION,
+        "treatment1": "new_prices",
+        "treatment2": "support",
+        "treatment3": "publicity",
+    }
     labels = df["treatment_group_key"].map(names).to_numpy()
     y = df["conversion"].to_numpy()
     X = df[x_names]
-    train, test = train_test_split(np.arange(len(df)), test_size=0.5, random_state=0,
-                                   stratify=labels)
+    train, test = train_test_split(np.arange(len(df)), test_size=0.5, random_state=0, stratify=labels)
     print(f"causalml data: {len(df):,} cases ({samples:,} per group, 4 groups, randomised), "
           f"{len(train):,} to fit, {len(test):,} to value by IPW")  # fmt: skip
     seen = sorted(set(labels))
-    props = pd.DataFrame({a: np.full(len(test), 1 / len(seen) if a in seen else 0.0)
-                          for a in ACTION_LABELS})
+    props = pd.DataFrame({a: np.full(len(test), 1 / len(seen) if a in seen else 0.0) for a in ACTION_LABELS})
     rows: dict[str, dict[str, float]] = {}
     terms: dict[str, np.ndarray] = {}
 
@@ -238,13 +269,22 @@ def bench_causalml(samples: int, forest: bool) -> pd.DataFrame:
         ours = next(iter(terms.values()))
         diff = terms[name] - ours
         se = diff.std(ddof=1) / np.sqrt(len(diff))
-        rows[name] = {"IPW value": v.value, "low": v.low, "high": v.high,
-                      "minus churnlab": diff.mean(), "± 95 %": 1.96 * se, "fit s": seconds}
+        rows[name] = {
+            "IPW value": v.value,
+            "low": v.low,
+            "high": v.high,
+            "minus churnlab": diff.mean(),
+            "± 95 %": 1.96 * se,
+            "fit s": seconds,
+        }
 
-    rec, seconds = _fit_timed(lambda: ActionRecommender(economics=FREE_ACTIONS, random_state=0),
-                              X.iloc[train], labels[train], y[train])
-    record(f"churnlab ActionRecommender (auto: {rec.learner_})", rec.recommend(X.iloc[test]),
-           seconds)
+    rec, seconds = _fit_timed(
+        lambda: ActionRecommender(economics=FREE_ACTIONS, random_state=0),
+        X.iloc[train],
+        labels[train],
+        y[train],
+    )
+    record(f"churnlab ActionRecommender (auto: {rec.learner_})", rec.recommend(X.iloc[test]), seconds)
     scaler = make_pipeline(StandardScaler())
     Ztr = scaler.fit_transform(X.iloc[train])
     Zte = scaler.transform(X.iloc[test])
@@ -263,22 +303,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=101)
     parser.add_argument("--n-cases", type=int, default=7500)
-    parser.add_argument("--uplift-samples", type=int, default=3000,
-                        help="cases per group in make_uplift_classification")
-    parser.add_argument("--skip-forest", action="store_true",
-                        help="leave out causalml's (slow) uplift random forest")
-    parser.add_argument("--churnlab-only", action="store_true",
-                        help="only churnlab's learners on the generated data (no causalml)")
+    parser.add_argument(
+        "--uplift-samples", type=int, default=3000, help="cases per group in make_uplift_classification"
+    )
+    parser.add_argument(
+        "--skip-forest", action="store_true", help="leave out causalml's (slow) uplift random forest"
+    )
+    parser.add_argument(
+        "--churnlab-only",
+        action="store_true",
+        help="only churnlab's learners on the generated data (no causalml)",
+    )
     args = parser.parse_args()
     if meta is None:
-        print("causalml (and lightgbm) are not installed here: only churnlab's learners run.\n"
-              "Install them with `pip install causalml` to compare.")
+        print(
+            "causalml (and lightgbm) are not installed here: only churnlab's learners run.\n"
+            "Install them with `pip install causalml` to compare."
+        )
     pd.set_option("display.width", 160)
     # Single-threaded BLAS for every method (ActionRecommender does it itself): on a busy
     # two-core machine a multi-threaded BLAS makes these small fits many times slower.
     with threadpool_limits(limits=1, user_api="blas"):
-        print(bench_churnlab(args.seed, args.n_cases, not args.skip_forest,
-                             not args.churnlab_only).round(4).to_string())
+        print(
+            bench_churnlab(args.seed, args.n_cases, not args.skip_forest, not args.churnlab_only)
+            .round(4)
+            .to_string()
+        )
         print()
         if meta is not None and not args.churnlab_only:
             print(bench_causalml(args.uplift_samples, not args.skip_forest).round(4).to_string())

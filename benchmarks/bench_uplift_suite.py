@@ -126,19 +126,23 @@ class Dataset:
     p_test: pd.DataFrame  # true P(y = 1 | x, arm); one column per arm label, the control first
 
 
-def _split(name: str, X: pd.DataFrame, arms: np.ndarray, y: np.ndarray, p: np.ndarray,
-           seed: int) -> Dataset:
+def _split(name: str, X: pd.DataFrame, arms: np.ndarray, y: np.ndarray, p: np.ndarray, seed: int) -> Dataset:
     """Random 50/50 split of rows with arm codes, outcomes and true P per arm.
 
     Arm k gets churnlab's k-th action label, so arm 0, the control, is ``none``.
     """
     labels = np.array(ACTION_LABELS[: p.shape[1]], dtype=object)
     order = np.random.default_rng(seed).permutation(len(X))
-    train, test = order[: len(X) // 2], order[len(X) // 2:]
+    train, test = order[: len(X) // 2], order[len(X) // 2 :]
     X = X.reset_index(drop=True)
-    return Dataset(name, X.iloc[train].reset_index(drop=True), labels[arms[train]], y[train],
-                   X.iloc[test].reset_index(drop=True),
-                   pd.DataFrame(p[test], columns=list(labels)))
+    return Dataset(
+        name,
+        X.iloc[train].reset_index(drop=True),
+        labels[arms[train]],
+        y[train],
+        X.iloc[test].reset_index(drop=True),
+        pd.DataFrame(p[test], columns=list(labels)),
+    )
 
 
 def _draw(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
@@ -158,10 +162,15 @@ class _Call:
     informative: np.ndarray
 
 
-def _replay_make_classification(state: tuple, n_samples: int, n_features: int, n_informative: int,
-                                weights: list[float], flip_y: float = 0.01, **_: object
-                                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray],
-                                           np.ndarray, np.ndarray]:
+def _replay_make_classification(
+    state: tuple,
+    n_samples: int,
+    n_features: int,
+    n_informative: int,
+    weights: list[float],
+    flip_y: float = 0.01,
+    **_: object,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray], np.ndarray, np.ndarray]:
     """scikit-learn's make_classification draws (two classes, one cluster each, no shift or scale),
     redone from ``state``: X, y, the column order, the cluster covariance maps A_k, centroids, priors."""
     rs = np.random.RandomState()
@@ -197,11 +206,15 @@ def _recording_make_classification(calls: list[_Call]) -> Callable[..., tuple[np
         X, y = make_classification(**kwargs)
         Xr, yr, columns, maps, centroids, prior = _replay_make_classification(state, **kwargs)
         if not (np.array_equal(X, Xr) and np.array_equal(y, yr)):
-            raise RuntimeError("the replay of make_classification differs from scikit-learn's: "
-                               "its algorithm changed, update _replay_make_classification")
+            raise RuntimeError(
+                "the replay of make_classification differs from scikit-learn's: "
+                "its algorithm changed, update _replay_make_classification"
+            )
         informative = np.argsort(columns)[: kwargs["n_informative"]]
-        density = [prior[k] * multivariate_normal(centroids[k], maps[k].T @ maps[k]).pdf(
-            X[:, informative]) for k in range(2)]
+        density = [
+            prior[k] * multivariate_normal(centroids[k], maps[k].T @ maps[k]).pdf(X[:, informative])
+            for k in range(2)
+        ]
         posterior = density[1] / (density[0] + density[1])
         flip = float(kwargs.get("flip_y", 0.01))
         calls.append(_Call(y, (1 - flip) * posterior + flip / 2, informative))
@@ -213,15 +226,20 @@ def _recording_make_classification(calls: list[_Call]) -> Callable[..., tuple[np
 def causalml_uplift(rows: int, seed: int) -> Dataset:
     """make_uplift_classification with confounded arms and every arm's exact P(y | x)."""
     calls: list[_Call] = []
-    with mock.patch.object(causalml_classification, "make_classification",
-                           _recording_make_classification(calls)):
+    with mock.patch.object(
+        causalml_classification, "make_classification", _recording_make_classification(calls)
+    ):
         df, x_names = causalml_classification.make_uplift_classification(
-            n_samples=rows // 4, random_seed=seed)
+            n_samples=rows // 4, random_seed=seed
+        )
     base, *uplift = calls  # the base label, then one call per treatment (default arguments)
     p = np.column_stack([base.p] + [1 - (1 - base.p) * (1 - c.p) for c in uplift])
     y_all = np.column_stack([base.y] + [np.maximum(base.y, c.y) for c in uplift])
-    causalml_arm = df["treatment_group_key"].map({"control": 0, "treatment1": 1, "treatment2": 2,
-                                                   "treatment3": 3}).to_numpy()
+    causalml_arm = (
+        df["treatment_group_key"]
+        .map({"control": 0, "treatment1": 1, "treatment2": 2, "treatment3": 3})
+        .to_numpy()
+    )
     if not np.array_equal(y_all[np.arange(len(df)), causalml_arm], df["conversion"]):
         raise RuntimeError("make_uplift_classification no longer or-s the base and uplift labels")
     # The arm follows the features the outcomes depend on: the base label's informative
@@ -254,8 +272,7 @@ def zaw_multi_action(rows: int, seed: int, n_features: int = 10) -> Dataset:
     X = rng.random((rows, n_features))
     x5, x7 = X[:, 4], X[:, 6]
     region0 = (x5 < 0.6) & (x7 > 0.35)
-    region2 = ((x5**2 / 0.6**2 + x7**2 / 0.35**2 < 1)
-               | ((x5 - 1) ** 2 / 0.4**2 + (x7 - 1) ** 2 / 0.35**2 < 1))
+    region2 = (x5**2 / 0.6**2 + x7**2 / 0.35**2 < 1) | ((x5 - 1) ** 2 / 0.4**2 + (x7 - 1) ** 2 / 0.35**2 < 1)
     region = np.where(region0, 0, np.where(region2, 2, 1))
     actions = np.arange(3)
     mean_reward = np.stack([3.0 - actions, 2 - np.abs(actions - 1) / 2, 1.5 * (actions - 1)])
@@ -281,12 +298,15 @@ def churnlab_generator(rows: int, seed: int) -> Dataset:
     table = case_table(data.cases)
     truth = data.truth.set_index("source").loc[X.index]
     closed, is_open = table["closed"].to_numpy(), truth["is_open"].to_numpy()
-    p = truth.loc[is_open, [f"p_retained_{a}" for a in ACTION_LABELS]].set_axis(
-        list(ACTION_LABELS), axis=1)
-    return Dataset("churnlab generator", X[closed].reset_index(drop=True),
-                   table.loc[closed, "action"].to_numpy(dtype=object),
-                   (1 - table.loc[closed, "dismissed"]).astype(int).to_numpy(),
-                   X[is_open].reset_index(drop=True), p.reset_index(drop=True))
+    p = truth.loc[is_open, [f"p_retained_{a}" for a in ACTION_LABELS]].set_axis(list(ACTION_LABELS), axis=1)
+    return Dataset(
+        "churnlab generator",
+        X[closed].reset_index(drop=True),
+        table.loc[closed, "action"].to_numpy(dtype=object),
+        (1 - table.loc[closed, "dismissed"]).astype(int).to_numpy(),
+        X[is_open].reset_index(drop=True),
+        p.reset_index(drop=True),
+    )
 
 
 GENERATORS: dict[str, Callable[[int, int], Dataset]] = {
@@ -311,16 +331,20 @@ def _lgbm_regressor() -> LGBMRegressor:
 def _matrix_preprocessor(X: pd.DataFrame) -> Callable[[pd.DataFrame], np.ndarray]:
     """Median imputation (with missing indicators) and scaling, fitted on ``X``."""
     columns = model_columns(X)
-    prep = Pipeline([("impute", SimpleImputer(strategy="median", add_indicator=True,
-                                              keep_empty_features=True)),
-                     ("scale", StandardScaler())]).fit(X[columns].astype(float))
+    prep = Pipeline(
+        [
+            ("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)),
+            ("scale", StandardScaler()),
+        ]
+    ).fit(X[columns].astype(float))
     return lambda frame: prep.transform(frame[columns].astype(float))
 
 
 def fit_churnlab(data: Dataset) -> tuple[Policy, str]:
     """ActionRecommender (auto learner, every action free) on the raw feature frame."""
     rec = ActionRecommender(economics=FREE_ACTIONS, random_state=0).fit(
-        data.X_train, data.arms_train, data.y_train)
+        data.X_train, data.arms_train, data.y_train
+    )
     return rec.recommend, rec.learner_
 
 
@@ -346,9 +370,13 @@ def fit_drpolicyforest(data: Dataset) -> tuple[Policy, str]:
     """EconML's DRPolicyForest (LightGBM outcome model, logistic propensity), the control first."""
     to_matrix = _matrix_preprocessor(data.X_train)
     arms = [a for a in ACTION_LABELS if a in set(data.arms_train)]
-    forest = DRPolicyForest(model_regression=_lgbm_regressor(),
-                            model_propensity=LogisticRegression(max_iter=2000),
-                            categories=arms, n_jobs=1, random_state=0)
+    forest = DRPolicyForest(
+        model_regression=_lgbm_regressor(),
+        model_propensity=LogisticRegression(max_iter=2000),
+        categories=arms,
+        n_jobs=1,
+        random_state=0,
+    )
     forest.fit(data.y_train, data.arms_train, X=to_matrix(data.X_train))
     return lambda X: np.asarray(arms, dtype=object)[forest.predict(to_matrix(X))], ""
 
@@ -359,14 +387,20 @@ def methods() -> dict[str, Method | None]:
     if meta is None:
         out.update(dict.fromkeys(("causalml T", "causalml X", "causalml DR")))
     else:
-        out["causalml T"] = _causalml(lambda: meta.BaseTClassifier(
-            _lgbm_classifier(), control_name=NO_ACTION))
-        out["causalml X"] = _causalml(lambda: meta.BaseXClassifier(
-            outcome_learner=_lgbm_classifier(), effect_learner=_lgbm_regressor(),
-            control_name=NO_ACTION))
-        out["causalml DR"] = _causalml(lambda: meta.BaseDRClassifier(
-            learner=_lgbm_classifier(), treatment_effect_learner=_lgbm_regressor(),
-            control_name=NO_ACTION), seed=0)
+        out["causalml T"] = _causalml(
+            lambda: meta.BaseTClassifier(_lgbm_classifier(), control_name=NO_ACTION)
+        )
+        out["causalml X"] = _causalml(
+            lambda: meta.BaseXClassifier(
+                outcome_learner=_lgbm_classifier(), effect_learner=_lgbm_regressor(), control_name=NO_ACTION
+            )
+        )
+        out["causalml DR"] = _causalml(
+            lambda: meta.BaseDRClassifier(
+                learner=_lgbm_classifier(), treatment_effect_learner=_lgbm_regressor(), control_name=NO_ACTION
+            ),
+            seed=0,
+        )
     out["EconML DRPolicyForest"] = fit_drpolicyforest if DRPolicyForest is not None else None
     return out
 
@@ -391,10 +425,14 @@ def run(data: Dataset, size: str, errors: list[str]) -> dict[str, str]:
         return (v - v_control) / (v_oracle - v_control)
 
     best = int(p.mean().to_numpy().argmax())
-    row = {"data set": data.name, "size": size,
-           "rows fit / test": f"{len(data.X_train):,} / {len(p):,}",
-           "arms": str(p.shape[1]), "V_oracle − V_control": f"{v_oracle - v_control:.3f}",
-           "best single arm": f"{share(p.iloc[:, best].mean()):.3f} (arm {best})"}
+    row = {
+        "data set": data.name,
+        "size": size,
+        "rows fit / test": f"{len(data.X_train):,} / {len(p):,}",
+        "arms": str(p.shape[1]),
+        "V_oracle − V_control": f"{v_oracle - v_control:.3f}",
+        "best single arm": f"{share(p.iloc[:, best].mean()):.3f} (arm {best})",
+    }
     for name, fit in methods().items():
         if fit is None:
             row[name] = "not installed"
@@ -433,8 +471,9 @@ def main() -> None:
         print("causalml (or lightgbm) is not installed: its data sets and learners are skipped.")
     if DRPolicyForest is None:
         print("econml (or lightgbm) is not installed: DRPolicyForest is skipped.")
-    generators = {k: g for k, g in GENERATORS.items()
-                  if meta is not None or g in (zaw_multi_action, churnlab_generator)}
+    generators = {
+        k: g for k, g in GENERATORS.items() if meta is not None or g in (zaw_multi_action, churnlab_generator)
+    }
     sizes = {"small": SMALL} if args.quick else {"small": SMALL, "large": LARGE}
     rows: list[dict[str, str]] = []
     errors: list[str] = []
@@ -444,8 +483,10 @@ def main() -> None:
         for generate in generators.values():
             for size, n in sizes.items():
                 rows.append(run(generate(n, args.seed), size, errors))
-    print(f"\nseed {args.seed}; cells: share of the oracle's gain · fit seconds "
-          f"(churnlab: the learner auto chose); OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}\n")
+    print(
+        f"\nseed {args.seed}; cells: share of the oracle's gain · fit seconds "
+        f"(churnlab: the learner auto chose); OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}\n"
+    )
     print(markdown(rows))
     for error in errors:
         print(f"\n* {error}")

@@ -42,9 +42,9 @@ print(cases, [c.source for c in cases])
 # check digits), `3.843` lives, `0,35` fee unit, `R$ -` production value.
 
 # %%
-fields = pd.DataFrame(
-    {c.source[:3]: c.to_json_dict() for c in cases}
-).drop(index=["contacts", "glosas", "action_note", "general_note"])
+fields = pd.DataFrame({c.source[:3]: c.to_json_dict() for c in cases}).drop(
+    index=["contacts", "glosas", "action_note", "general_note"]
+)
 fields
 
 # %% [markdown]
@@ -52,8 +52,10 @@ fields
 
 # %%
 for case in cases:
-    print(f"=== {case.source}: status {case.status}, actions {case.actions}, "
-          f"dismissal reasons {case.dismissal_reasons}")
+    print(
+        f"=== {case.source}: status {case.status}, actions {case.actions}, "
+        f"dismissal reasons {case.dismissal_reasons}"
+    )
     for contact in case.contacts:
         print(f"  {contact.n}º contato {contact.date or '(no date)'}: {contact.note[:160]}…")
 
@@ -88,8 +90,14 @@ glosas
 
 # %%
 print("general note:", markdown_export.general_note)
-print("actions ticked:", markdown_export.actions, "| status:", markdown_export.status,
-      "| dismissal reasons:", markdown_export.dismissal_reasons)
+print(
+    "actions ticked:",
+    markdown_export.actions,
+    "| status:",
+    markdown_export.status,
+    "| dismissal reasons:",
+    markdown_export.dismissal_reasons,
+)
 
 # %% [markdown]
 # ### Glosa timeline
@@ -101,8 +109,13 @@ months = pd.to_datetime(glosas["competence"] + "-01")
 fig, ax = plt.subplots(figsize=(8, 2.6))
 ax.scatter(months, [1] * len(months), s=120, color="tab:red", label="glosa 3040 (technical)")
 for i, (month, guide) in enumerate(zip(months, glosas["guide"], strict=True)):
-    ax.annotate(f"{month:%b/%y} guide {guide}", (month, 1), textcoords="offset points",
-                xytext=(0, 12 if i % 2 == 0 else -22), ha="center")
+    ax.annotate(
+        f"{month:%b/%y} guide {guide}",
+        (month, 1),
+        textcoords="offset points",
+        xytext=(0, 12 if i % 2 == 0 else -22),
+        ha="center",
+    )
 for date, label in ((markdown_export.started_on, "case opened"), (markdown_export.finished_on, "dismissed")):
     ax.axvline(pd.Timestamp(date), color="gray", linestyle="--")
     ax.annotate(label, (pd.Timestamp(date), 0.6), rotation=90, va="bottom", ha="right")

@@ -78,12 +78,12 @@ fig.tight_layout()
 effects = model.recommender.predict_effects(X)
 true = ev.true_effects(t)
 curves = {
-    action: ev.uplift_curve((effects[action] - effects["none"]).to_numpy(),
-                            (true[action] - true["none"]).to_numpy())
+    action: ev.uplift_curve(
+        (effects[action] - effects["none"]).to_numpy(), (true[action] - true["none"]).to_numpy()
+    )
     for action in cl.ACTIONS
 }
-ev.uplift_plot(curves);
-
+ev.uplift_plot(curves)
 # %% [markdown]
 # ## Policy value: recommended vs historical vs oracle
 #
@@ -113,9 +113,15 @@ money.round(2)
 closed = [c for c in cases if c.status in ("retained", "dismissed")]
 Xc = model.features(closed, loaded.glosas)
 table = cl.case_table(closed)
-ope = ev.evaluate_policy(model.recommender, Xc, table["action"].to_numpy(),
-                         (table["dismissed"] == 0).astype(int).to_numpy(),
-                         units="retention", cv=3, random_state=0)
+ope = ev.evaluate_policy(
+    model.recommender,
+    Xc,
+    table["action"].to_numpy(),
+    (table["dismissed"] == 0).astype(int).to_numpy(),
+    units="retention",
+    cv=3,
+    random_state=0,
+)
 ope[["dr", "dr_low", "dr_high", "ipw", "ipw_low", "ipw_high"]].round(3)
 
 # %% [markdown]
@@ -127,8 +133,13 @@ ope[["dr", "dr_low", "dr_high", "ipw", "ipw_low", "ipw_high"]].round(3)
 # a lead can trust "a bigger predicted uplift is a bigger real one".
 
 # %%
-calibration = ev.uplift_calibration(model.recommender, Xc, table["action"].to_numpy(),
-                                    (table["dismissed"] == 0).astype(int).to_numpy(),
-                                    cv=3, random_state=0)
+calibration = ev.uplift_calibration(
+    model.recommender,
+    Xc,
+    table["action"].to_numpy(),
+    (table["dismissed"] == 0).astype(int).to_numpy(),
+    cv=3,
+    random_state=0,
+)
 ev.uplift_calibration_plot(calibration)
 calibration.round(3)

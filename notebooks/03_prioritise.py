@@ -38,8 +38,9 @@ print(f"{len(scores)} forms scored, {len(open_cases)} open")
 # do is not worth the first call.
 
 # %%
-open_cases[["priority", "dentist", "city", "uf", "dismissal_risk", "best_action",
-            "expected_gain", "reasons"]].head(10)
+open_cases[
+    ["priority", "dentist", "city", "uf", "dismissal_risk", "best_action", "expected_gain", "reasons"]
+].head(10)
 
 # %% [markdown]
 # ## What the first N calls buy
@@ -53,8 +54,7 @@ for order in ("expected_gain", "dismissal_risk"):
     curve = cl.budget_curve(open_cases, order_by=order)
     ax.plot(curve.index, curve.to_numpy(), label=f"ranked by {order}")
 ax.set(xlabel="calls made", ylabel="expected gain (R$)", title="Budget curve")
-ax.legend();
-
+ax.legend()
 # %% [markdown]
 # ## What to offer
 

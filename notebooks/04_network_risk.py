@@ -31,8 +31,10 @@ from churnlab.evaluation import backtest, capture_plot, survival_plot
 
 DATA = Path("..") / "data" / "sample"
 network = cl.read_network(DATA)
-print(f"{len(network.roster)} dentists in the roster, {len(network.production)} dentist-months of "
-      f"production, data to {network.end.date()}")
+print(
+    f"{len(network.roster)} dentists in the roster, {len(network.production)} dentist-months of "
+    f"production, data to {network.end.date()}"
+)
 print(*network.problems(), sep="\n")
 
 # %% [markdown]
@@ -45,8 +47,9 @@ print(*network.problems(), sep="\n")
 model = cl.load_model()
 scores = cl.score_network(network, model)
 scores["reasons"] = ["; ".join(r.text for r in reasons) for reasons in scores["reasons"]]
-scores[["priority", "cro", "uf", "risk_90d", "expected_loss", "months_since_last_guide",
-        "glosas_3m", "reasons"]].head(10)
+scores[
+    ["priority", "cro", "uf", "risk_90d", "expected_loss", "months_since_last_guide", "glosas_3m", "reasons"]
+].head(10)
 
 # %% [markdown]
 # ## Survival curves
@@ -59,8 +62,7 @@ X = cl.network_features(network, network.end)
 keys = (scores["cro"].str.lstrip("0") + "/" + scores["uf"]).tolist()
 chosen = keys[:3] + keys[-3:]
 risks = model.network.predict_risk(X.loc[chosen])
-survival_plot(risks, [f"#{keys.index(k) + 1} {k}" for k in chosen]);
-
+survival_plot(risks, [f"#{keys.index(k) + 1} {k}" for k in chosen])
 # %% [markdown]
 # ## Backtest
 #
@@ -74,11 +76,13 @@ survival_plot(risks, [f"#{keys.index(k) + 1} {k}" for k in chosen]);
 
 # %%
 metrics, outcomes = backtest(network)
-print(f"cutoff {metrics.attrs['cutoff']}: {metrics.attrs['dentists']} dentists, "
-      f"{metrics.attrs['events']} asked to leave or left within 90 days")
+print(
+    f"cutoff {metrics.attrs['cutoff']}: {metrics.attrs['dentists']} dentists, "
+    f"{metrics.attrs['events']} asked to leave or left within 90 days"
+)
 metrics.round(3)
 
 # %%
 rivals = ["churnlab network model", "days without a guide", "Cox model (lifelines, one snapshot)"]
 fig, ax = plt.subplots(figsize=(6, 4))
-capture_plot(outcomes[rivals], outcomes["left_within"], ax=ax);
+capture_plot(outcomes[rivals], outcomes["left_within"], ax=ax)

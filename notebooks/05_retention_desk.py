@@ -31,8 +31,9 @@ import matplotlib.pyplot as plt
 import churnlab as cl
 
 store = cl.open_store(Path(tempfile.mkdtemp()) / "desk.db")  # a SQLite file; a PostgreSQL URL works alike
-year = cl.simulate_loop(cl.load_model(), store, months=12, cases_per_month=100,
-                        explore=0.1, follow=0.8, seed=7)
+year = cl.simulate_loop(
+    cl.load_model(), store, months=12, cases_per_month=100, explore=0.1, follow=0.8, seed=7
+)
 report = year.report
 print(f"{report.recommended} cases offered, {report.closed} closed; {len(store.runs())} runs recorded")
 
@@ -45,10 +46,13 @@ print(f"{report.recommended} cases offered, {report.closed} closed; {len(store.r
 # case (the dentist's value when kept minus the cost of the action taken).
 
 # %%
-for estimate, truth in ((report.churnlab, year.true_churnlab), (report.no_offer, year.true_no_offer),
-                        (report.practice, year.true_practice),
-                        (report.churnlab_reais, year.true_churnlab_reais),
-                        (report.practice_reais, year.true_practice_reais)):
+for estimate, truth in (
+    (report.churnlab, year.true_churnlab),
+    (report.no_offer, year.true_no_offer),
+    (report.practice, year.true_practice),
+    (report.churnlab_reais, year.true_churnlab_reais),
+    (report.practice_reais, year.true_practice_reais),
+):
     print(f"{estimate}   truth {truth:.4f}")
 print(f"followed: {report.followed}\nnot followed: {report.not_followed}")
 
@@ -65,10 +69,17 @@ report.by_action.round(3)
 months = report.by_month
 fig, ax = plt.subplots(figsize=(8, 3.5))
 ax.plot(months["month"], months["retention"], "o-", label="observed retention")
-ax.errorbar(months["month"], months["churnlab_value"],
-            yerr=[months["churnlab_value"] - months["churnlab_low"],
-                  months["churnlab_high"] - months["churnlab_value"]],
-            fmt="s", capsize=3, label="churnlab's policy (DR, 95 %)")
+ax.errorbar(
+    months["month"],
+    months["churnlab_value"],
+    yerr=[
+        months["churnlab_value"] - months["churnlab_low"],
+        months["churnlab_high"] - months["churnlab_value"],
+    ],
+    fmt="s",
+    capsize=3,
+    label="churnlab's policy (DR, 95 %)",
+)
 ax.axhline(year.true_churnlab, color="gray", ls=":", label="true value of churnlab's policy")
 ax.set_ylabel("retention")
 ax.tick_params(axis="x", rotation=45)

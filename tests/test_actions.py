@@ -24,14 +24,16 @@ from conftest import REPO
 NAN = float("nan")
 
 # Columns: none, new_prices, support, publicity, training, refresher, other.
-EFFECTS = np.array([
-    [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5],  # all tied: none
-    [0.4, 0.6, 0.6, 0.1, 0.1, 0.1, 0.1],  # two actions tied: the first listed
-    [0.4, NAN, 0.5, 0.1, 0.1, 0.1, 0.1],  # no estimate for new_prices: never chosen
-    [0.4, NAN, NAN, NAN, NAN, NAN, NAN],  # only none has an estimate
-    [0.4, 0.3, 0.2, 0.45, 0.45, NAN, 0.1],
-    [0.7, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2],
-])
+EFFECTS = np.array(
+    [
+        [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5],  # all tied: none
+        [0.4, 0.6, 0.6, 0.1, 0.1, 0.1, 0.1],  # two actions tied: the first listed
+        [0.4, NAN, 0.5, 0.1, 0.1, 0.1, 0.1],  # no estimate for new_prices: never chosen
+        [0.4, NAN, NAN, NAN, NAN, NAN, NAN],  # only none has an estimate
+        [0.4, 0.3, 0.2, 0.45, 0.45, NAN, 0.1],
+        [0.7, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2],
+    ]
+)
 BEST = ["none", "new_prices", "support", "none", "publicity", "none"]
 BEST_ACTION_ONLY = ["new_prices", "new_prices", "support", "none", "publicity", "new_prices"]
 """The best label other than none (uplift calibration); ``none`` where no action has an estimate."""
@@ -68,11 +70,14 @@ def sample():
 def test_recommender_and_batch_scoring_agree_on_ties_and_nan(sample, monkeypatch):
     """The same effects through ActionRecommender.recommend and ChurnModel.score_features."""
     model, _, X = sample
-    X = X.iloc[:len(EFFECTS)]
+    X = X.iloc[: len(EFFECTS)]
     recommender = copy.copy(model.recommender)
     recommender.economics = FREE_ACTIONS  # values proportional to the effects: their ties stay ties
-    monkeypatch.setattr(recommender, "predict_effects",
-                        lambda X: pd.DataFrame(EFFECTS[:len(X)], index=X.index, columns=cl.ACTION_LABELS))
+    monkeypatch.setattr(
+        recommender,
+        "predict_effects",
+        lambda X: pd.DataFrame(EFFECTS[: len(X)], index=X.index, columns=cl.ACTION_LABELS),
+    )
     monkeypatch.setattr(recommender, "confident_actions", lambda X: np.ones((len(X), 7), dtype=bool))
     assert recommender.recommend(X).tolist() == BEST
     scored = dataclasses.replace(model, recommender=recommender).score_features(X)
@@ -99,8 +104,12 @@ def odd_model(request, sample):
     closed = table["closed"].to_numpy()
     X = model.features([case for case, keep in zip(cases, closed, strict=True) if keep])
     actions = table.loc[closed, "action"]
-    recommender = ActionRecommender(learner="t", economics=FREE_ACTIONS, random_state=0,
-                                    min_action_cases=int(actions.value_counts().iloc[2]))
+    recommender = ActionRecommender(
+        learner="t",
+        economics=FREE_ACTIONS,
+        random_state=0,
+        min_action_cases=int(actions.value_counts().iloc[2]),
+    )
     with pytest.warns(UserWarning, match="get no estimate"):
         recommender.fit(X, actions, 1 - table.loc[closed, "dismissed"].astype(int))
     assert not recommender.supported_.all()

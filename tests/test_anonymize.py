@@ -40,9 +40,7 @@ def shape(text: str) -> str:
 
 
 def test_missing_key_says_how_to_set_one():
-    with pytest.raises(
-        AnonymizationKeyError, match=r"Set the environment variable CHURNLAB_ANON_KEY"
-    ):
+    with pytest.raises(AnonymizationKeyError, match=r"Set the environment variable CHURNLAB_ANON_KEY"):
         Pseudonymizer.from_env({})
     with pytest.raises(ValueError, match=r"CHURNLAB_ANON_KEY_FILE to the path of a file"):
         Pseudonymizer.from_env({"CHURNLAB_ANON_KEY": "  "})
@@ -214,9 +212,7 @@ def test_documents_in_text_replaced_keeping_punctuation():
 
 
 def test_protocols_in_text_replaced():
-    text = (
-        "Nº do protocolo XYZ123456789012 aberto; ANS 123456 2024 03 04 000123; protocolo: 98765432"
-    )
+    text = "Nº do protocolo XYZ123456789012 aberto; ANS 123456 2024 03 04 000123; protocolo: 98765432"
     out = anonymize_text(text, P, protocols=["XYZ123456789012"])
     assert out == (
         f"Nº do protocolo {P.protocol('XYZ123456789012')} aberto; "
@@ -244,9 +240,7 @@ def test_short_and_compound_given_names():
     out = anonymize_text(
         "Falei com Li Yu e com a Sra. Dell’Arco; Arco ligou.", P, ["Li Yu", "Pietro Dell'Arco"]
     )
-    assert out == (
-        f"Falei com {P.name('Li Yu')} e com a Sra. {P.name('Dell Arco')}; {P.name('Arco')} ligou."
-    )
+    assert out == (f"Falei com {P.name('Li Yu')} e com a Sra. {P.name('Dell Arco')}; {P.name('Arco')} ligou.")
 
 
 def test_bare_first_names_and_titles():
@@ -368,9 +362,7 @@ def test_anonymize_case_without_seeds():
         cpf=only_digits(CPF),
         cnpj=only_digits(CNPJ),
         protocol_number="XYZ123456789012",
-        contacts=[
-            Contact(n=1, note="Dra Albuquerque pelo (71) 98765-4321, protocolo XYZ123456789012")
-        ],
+        contacts=[Contact(n=1, note="Dra Albuquerque pelo (71) 98765-4321, protocolo XYZ123456789012")],
         general_note="Joaquina ligou",
         signatories=["Joaquina Okonkwo"],
     )

@@ -43,8 +43,13 @@ def test_competence_numeric_and_abbreviated(year, month):
 
 @given(st.text(max_size=20))
 def test_parsers_return_or_raise_value_error_only(text):
-    for parser in (brazil.parse_int_br, brazil.parse_decimal_br, brazil.parse_date_br,
-                   brazil.parse_competence, brazil.parse_days):
+    for parser in (
+        brazil.parse_int_br,
+        brazil.parse_decimal_br,
+        brazil.parse_date_br,
+        brazil.parse_competence,
+        brazil.parse_days,
+    ):
         try:
             parser(text)
         except ValueError:
@@ -125,11 +130,27 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 # One table for every path that reads a ``Tipo``: (cell, person type or None when refused).
 PERSON_TYPES = [
-    ("F", "F"), ("j", "J"), ("PF", "F"), ("pj", "J"), ("P.F.", "F"), ("P. J.", "J"),
-    ("Física", "F"), ("FISICA", "F"), ("fis", "F"), ("Jurídica", "J"), ("JUR", "J"),
-    ("pessoa física", "F"), ("PESSOA FÍSICA", "F"), ("Pessoa Jurídica", "J"),
-    ("X", None), ("PX", None), ("FJ", None), ("pessoa", None), ("fisicamente", None),
-    ("Jurídica LTDA", None), ("1", None),
+    ("F", "F"),
+    ("j", "J"),
+    ("PF", "F"),
+    ("pj", "J"),
+    ("P.F.", "F"),
+    ("P. J.", "J"),
+    ("Física", "F"),
+    ("FISICA", "F"),
+    ("fis", "F"),
+    ("Jurídica", "J"),
+    ("JUR", "J"),
+    ("pessoa física", "F"),
+    ("PESSOA FÍSICA", "F"),
+    ("Pessoa Jurídica", "J"),
+    ("X", None),
+    ("PX", None),
+    ("FJ", None),
+    ("pessoa", None),
+    ("fisicamente", None),
+    ("Jurídica LTDA", None),
+    ("1", None),
 ]
 
 
@@ -143,8 +164,10 @@ def test_forms_and_rosters_read_a_person_type_alike(cell, expected, tmp_path):
     assert "  Tipo  J  " in form
     form = form.replace("  Tipo  J  ", f"  Tipo  {cell}  ")
     roster = tmp_path / "roster.csv"
-    roster.write_text("CRO;UF;Nome;Cidade;Tipo;Data inclusão;Data desligamento;Moeda\n"
-                      f"1;SP;A;X;{cell};01/03/2019;;0,30\n", encoding="utf-8")
+    roster.write_text(
+        f"CRO;UF;Nome;Cidade;Tipo;Data inclusão;Data desligamento;Moeda\n1;SP;A;X;{cell};01/03/2019;;0,30\n",
+        encoding="utf-8",
+    )
     frame, rejects, _ = read_roster(roster)
     if expected is None:
         reason = f"{cell!r} is not a person type (F or J"

@@ -13,8 +13,13 @@ from churnlab.io.batch import read_forms
 from churnlab.io.records import ACTION_LABELS
 from conftest import CASE_RECORDS
 
-CONTRACT_3 = ["source", "dismissal_risk", "best_action",
-              *[f"p_retained_{label}" for label in ACTION_LABELS], "expected_gain"]
+CONTRACT_3 = [
+    "source",
+    "dismissal_risk",
+    "best_action",
+    *[f"p_retained_{label}" for label in ACTION_LABELS],
+    "expected_gain",
+]
 runner = CliRunner()
 
 
@@ -61,8 +66,16 @@ def test_anonymize_and_parse_anonymized(tmp_path, monkeypatch):
 def test_train_writes_model_and_card(trained):
     _, model = trained
     card = json.loads((model / "card.json").read_text(encoding="utf-8"))
-    assert {"churnlab_version", "trained_at", "data", "risk_holdout_metrics", "features",
-            "recommender", "economics", "files"} <= set(card)
+    assert {
+        "churnlab_version",
+        "trained_at",
+        "data",
+        "risk_holdout_metrics",
+        "features",
+        "recommender",
+        "economics",
+        "files",
+    } <= set(card)
     assert card["data"]["closed_cases"] > 100
     metrics = card["risk_holdout_metrics"]
     assert metrics["churnlab risk model"]["auc"] > metrics["base rate"]["auc"]
@@ -99,11 +112,14 @@ def test_score_goes_on_past_bad_forms(trained, tmp_path):
     assert "2 rejected" in result.stderr
 
 
-@pytest.mark.parametrize(("setup", "message"), [
-    (lambda d: None, "no such data folder"),
-    (lambda d: d.mkdir(), "no forms/ folder"),
-    (lambda d: (d / "forms").mkdir(parents=True), "the folder is empty"),
-])
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (lambda d: None, "no such data folder"),
+        (lambda d: d.mkdir(), "no forms/ folder"),
+        (lambda d: (d / "forms").mkdir(parents=True), "the folder is empty"),
+    ],
+)
 def test_train_on_bad_folders_says_why(tmp_path, setup, message):
     folder = tmp_path / "data"
     setup(folder)
@@ -127,8 +143,9 @@ def test_glosa_csv_with_wrong_columns(trained, tmp_path):
     first = sorted((data / "forms").iterdir())[0]
     (tmp_path / "d" / "forms" / first.name).write_bytes(first.read_bytes())
     (tmp_path / "d" / "glosas.csv").write_text("a;b;c\n1;2;3\n", encoding="utf-8")
-    result = runner.invoke(app, ["score", str(tmp_path / "d"), "--model", str(model),
-                                 "--out", str(tmp_path / "s.csv")])
+    result = runner.invoke(
+        app, ["score", str(tmp_path / "d"), "--model", str(model), "--out", str(tmp_path / "s.csv")]
+    )
     assert result.exit_code == 2
     assert "glosas.csv" in result.stderr and "CRO" in result.stderr
 
@@ -172,8 +189,9 @@ def test_worklist_with_pseudonyms(trained, tmp_path, monkeypatch):
     data, model = trained
     monkeypatch.setenv("CHURNLAB_ANON_KEY", "a test key that is long enough")
     out = tmp_path / "w.html"
-    result = runner.invoke(app, ["worklist", str(data), "--model", str(model), "--out", str(out),
-                                 "--pseudonymize"])
+    result = runner.invoke(
+        app, ["worklist", str(data), "--model", str(model), "--out", str(out), "--pseudonymize"]
+    )
     assert result.exit_code == 0, result.output
     listed = pd.read_csv(out.with_suffix(".csv"))
     assert listed["Dentista"].dropna().str.fullmatch(r"Pessoa [0-9A-Z]{6}").all()
@@ -191,7 +209,9 @@ def test_bad_glosa_rows_are_reported_not_dropped(trained, tmp_path):
     (folder / "glosas.csv").write_text(
         "CRO;UF;Guia;Competência;Data;Código;Descrição;Valor glosado\n"
         "1234;BA;1;02/2023;20/01/2023;3040;GLOSA;85,50\n"
-        "1234;BA;2;02/2023;31/02/2023;3040;GLOSA;10,00\n", encoding="utf-8")
+        "1234;BA;2;02/2023;31/02/2023;3040;GLOSA;10,00\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "s.csv"
     result = runner.invoke(app, ["score", str(folder), "--model", str(model), "--out", str(out)])
     assert result.exit_code == 1

@@ -91,8 +91,9 @@ def test_an_internal_error_is_one_line_and_exit_3(monkeypatch, tmp_path):
     monkeypatch.setattr(churnlab.io.batch, "parse_form", broken)
     result = _invoke("parse", CASE_RECORDS)
     assert result.exit_code == 3
-    assert result.stderr.strip() == ("churnlab: internal error: RuntimeError: simulated bug "
-                                     "(run with --debug for the traceback)")
+    assert result.stderr.strip() == (
+        "churnlab: internal error: RuntimeError: simulated bug (run with --debug for the traceback)"
+    )
     debug = runner.invoke(app, ["--debug", "parse", str(CASE_RECORDS)])
     assert isinstance(debug.exception, RuntimeError)
 
@@ -134,14 +135,20 @@ _CONTENT = st.one_of(
     st.binary(max_size=200),
     st.text(max_size=300),
     st.sampled_from(["Formulário - Processo de Retenção\n", "CRO;UF\n1;SP\n", "\ufeff", "☒ ☐ ?"]),
-    st.builds(lambda text, cut: text[:cut], st.just(next(CASE_RECORDS.glob("001_*")).read_text("utf-8")),
-              st.integers(0, 6000)),
+    st.builds(
+        lambda text, cut: text[:cut],
+        st.just(next(CASE_RECORDS.glob("001_*")).read_text("utf-8")),
+        st.integers(0, 6000),
+    ),
 )
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(forms=st.lists(_CONTENT, max_size=4), glosas=st.none() | _CONTENT,
-       command=st.sampled_from(["parse", "train", "score", "worklist"]))
+@given(
+    forms=st.lists(_CONTENT, max_size=4),
+    glosas=st.none() | _CONTENT,
+    command=st.sampled_from(["parse", "train", "score", "worklist"]),
+)
 def test_no_command_prints_a_traceback_on_broken_folders(tmp_path_factory, forms, glosas, command):
     data = tmp_path_factory.mktemp("broken")
     (data / "forms").mkdir()
@@ -149,11 +156,16 @@ def test_no_command_prints_a_traceback_on_broken_folders(tmp_path_factory, forms
         path = data / "forms" / f"{i}.md"
         path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8", "surrogatepass"))
     if glosas is not None:
-        (data / "glosas.csv").write_bytes(glosas if isinstance(glosas, bytes)
-                                          else glosas.encode("utf-8", "surrogatepass"))
+        (data / "glosas.csv").write_bytes(
+            glosas if isinstance(glosas, bytes) else glosas.encode("utf-8", "surrogatepass")
+        )
     out = data / ("out.csv" if command != "train" else "model")
-    args = {"parse": ["parse", data / "forms"], "train": ["train", data, "--out", out],
-            "score": ["score", data, "--out", out], "worklist": ["worklist", data, "--out", out]}[command]
+    args = {
+        "parse": ["parse", data / "forms"],
+        "train": ["train", data, "--out", out],
+        "score": ["score", data, "--out", out],
+        "worklist": ["worklist", data, "--out", out],
+    }[command]
     result = _invoke(*args)
     assert result.exit_code in (0, 1, 2), result.stderr
 
@@ -165,8 +177,11 @@ def test_forms_without_trailing_sections_train_and_score_as_well(tmp_path):
 
     cases = generate(400, seed=11).cases
     full = _folder(tmp_path / "full", cases)
-    cut = _folder(tmp_path / "cut", cases,
-                  render=lambda case: re.split(r"(?m)^## Necessário abertura", render_markdown(case))[0])
+    cut = _folder(
+        tmp_path / "cut",
+        cases,
+        render=lambda case: re.split(r"(?m)^## Necessário abertura", render_markdown(case))[0],
+    )
     scores = {}
     for name, data in (("full", full), ("cut", cut)):
         model = tmp_path / f"model_{name}"

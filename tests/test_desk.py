@@ -30,12 +30,21 @@ def folder(tmp_path) -> Path:
 
 def test_worklist_records_offers_once_and_marks_explored_rows(folder, tmp_path):
     store = tmp_path / "store.db"
-    args = ["worklist", str(folder), "--out", str(tmp_path / "w.html"), "--store", str(store),
-            "--explore", "0.3"]
+    args = [
+        "worklist",
+        str(folder),
+        "--out",
+        str(tmp_path / "w.html"),
+        "--store",
+        str(store),
+        "--explore",
+        "0.3",
+    ]
     first = runner.invoke(app, args)
     assert first.exit_code == 0, first.output
-    assert re.search(r"case store: run 1: \d+ offers recorded; \d+ closed case\(s\) new or changed",
-                     first.output)
+    assert re.search(
+        r"case store: run 1: \d+ offers recorded; \d+ closed case\(s\) new or changed", first.output
+    )
     again = runner.invoke(app, args)
     assert "recorded before (run 1): nothing new; 0 closed case(s) new or changed" in again.output
     decisions = open_store(store).decisions()
@@ -53,8 +62,9 @@ def test_report_on_a_store_with_closed_cases_in_both_languages(tmp_path):
     simulate_loop(load_model(), store, months=3, cases_per_month=60, explore=0.2, seed=3)
     for lang, words in (("pt", "Retenção por política"), ("en", "Retention by policy")):
         out = tmp_path / f"report_{lang}.html"
-        result = runner.invoke(app, ["report", "--store", str(tmp_path / "s.db"), "--out", str(out),
-                                     "--lang", lang])
+        result = runner.invoke(
+            app, ["report", "--store", str(tmp_path / "s.db"), "--out", str(out), "--lang", lang]
+        )
         assert result.exit_code == 0, result.output
         page = out.read_text(encoding="utf-8")
         assert words in page and "data:image/png;base64," in page
@@ -78,8 +88,15 @@ def test_a_year_of_the_loop_the_report_covers_the_true_policy_value(tmp_path):
 
     ``benchmarks/bench_loop.py`` repeats this over many seeds (coverage in the README).
     """
-    sim = simulate_loop(load_model(), open_store(tmp_path / "s.db"), months=12, cases_per_month=100,
-                        explore=0.1, follow=0.8, seed=7)
+    sim = simulate_loop(
+        load_model(),
+        open_store(tmp_path / "s.db"),
+        months=12,
+        cases_per_month=100,
+        explore=0.1,
+        follow=0.8,
+        seed=7,
+    )
     report = sim.report
     assert report.closed == report.recommended == 1200
     assert report.churnlab.low <= sim.true_churnlab <= report.churnlab.high
@@ -92,15 +109,28 @@ def test_a_year_of_the_loop_the_report_covers_the_true_policy_value(tmp_path):
 
 def test_batch_scoring_records_the_same_run_as_the_worklist(folder, tmp_path):
     store = tmp_path / "store.db"
-    scored = runner.invoke(app, ["score", str(folder), "--out", str(tmp_path / "s.csv"),
-                                 "--store", str(store), "--explore", "0.2"])
+    scored = runner.invoke(
+        app,
+        ["score", str(folder), "--out", str(tmp_path / "s.csv"), "--store", str(store), "--explore", "0.2"],
+    )
     assert scored.exit_code == 0, scored.output
     assert re.search(r"case store: run 1: \d+ offers recorded; \d+ closed case\(s\)", scored.output)
     scores = pd.read_csv(tmp_path / "s.csv")
     open_rows = scores["status"] == "open"
     assert scores.loc[open_rows, "offered_action"].notna().all()
     assert scores.loc[~open_rows, "offered_action"].isna().all()
-    listed = runner.invoke(app, ["worklist", str(folder), "--out", str(tmp_path / "w.html"),
-                                 "--store", str(store), "--explore", "0.2"])
+    listed = runner.invoke(
+        app,
+        [
+            "worklist",
+            str(folder),
+            "--out",
+            str(tmp_path / "w.html"),
+            "--store",
+            str(store),
+            "--explore",
+            "0.2",
+        ],
+    )
     assert "recorded before (run 1): nothing new" in listed.output  # same model, cases and offers
     assert len(open_store(store).decisions()) == open_rows.sum()

@@ -52,14 +52,32 @@ def test_every_public_name_is_in_the_api_reference():
 
 
 def test_every_page_is_in_the_navigation_and_exists():
-    layout = ["index.md", "getting-started.md", "benchmarks.md", "changelog.md",
-              "concepts/security-limits.md",
-              *[f"how-to/{n}.md" for n in ("train-on-your-forms", "serve", "worklist-and-desk", "case-store",
-                                           "anonymise", "big-exports")],
-              *[f"concepts/contracts/{n}.md" for n in ("parsed-record", "python-api", "batch-cli",
-                                                       "network-files")],
-              *[f"concepts/{n}.md" for n in ("no-leakage", "economics", "recommender", "network-model",
-                                            "security")]]
+    layout = [
+        "index.md",
+        "getting-started.md",
+        "benchmarks.md",
+        "changelog.md",
+        "concepts/security-limits.md",
+        *[
+            f"how-to/{n}.md"
+            for n in (
+                "train-on-your-forms",
+                "serve",
+                "worklist-and-desk",
+                "case-store",
+                "anonymise",
+                "big-exports",
+            )
+        ],
+        *[
+            f"concepts/contracts/{n}.md"
+            for n in ("parsed-record", "python-api", "batch-cli", "network-files")
+        ],
+        *[
+            f"concepts/{n}.md"
+            for n in ("no-leakage", "economics", "recommender", "network-model", "security")
+        ],
+    ]
     assert set(layout) <= set(NAV)
     pages = {str(p.relative_to(DOCS)) for p in DOCS.rglob("*.md") if "tutorials" not in p.parts}
     assert pages == {p for p in NAV if p.endswith(".md")}, "every page is in mkdocs.yml's nav, once"

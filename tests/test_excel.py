@@ -13,12 +13,21 @@ ATTACKS = ['=HYPERLINK("http://evil.example","clique")', "+1+1", "-2+3+cmd|' /C 
 
 
 def test_sheets_formats_and_injection(tmp_path):
-    cases = pd.DataFrame({"priority": [1, 2, 3, 4], "dentist": ATTACKS,
-                          "dismissal_risk": [0.9, 0.5, 0.2, 0.1],
-                          "expected_gain": [1234.5, 10.0, -3.0, float("nan")]})
+    cases = pd.DataFrame(
+        {
+            "priority": [1, 2, 3, 4],
+            "dentist": ATTACKS,
+            "dismissal_risk": [0.9, 0.5, 0.2, 0.1],
+            "expected_gain": [1234.5, 10.0, -3.0, float("nan")],
+        }
+    )
     network = pd.DataFrame({"cro": ["123"], "risk_90d": [0.25], "expected_loss": [99.9]})
-    path = write_workbook({"Open cases": cases, "Not yet asked": network}, tmp_path / "w.xlsx",
-                          money=("expected_gain", "expected_loss"), percent=("dismissal_risk", "risk_90d"))
+    path = write_workbook(
+        {"Open cases": cases, "Not yet asked": network},
+        tmp_path / "w.xlsx",
+        money=("expected_gain", "expected_loss"),
+        percent=("dismissal_risk", "risk_90d"),
+    )
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == ["Open cases", "Not yet asked"]
     sheet = book["Open cases"]
@@ -39,8 +48,9 @@ def test_excel_br_csv_opens_as_columns_and_numbers(tmp_path):
     from churnlab.app.spreadsheet import write_people_csv
     from churnlab.io.csv_writer import safe_frame
 
-    frame = safe_frame(pd.DataFrame({"dentista": ["=1+1", "Ana; Bia"], "risco": [0.123456789, 0.5],
-                                     "ganho": [1234.5, -3.0]}))
+    frame = safe_frame(
+        pd.DataFrame({"dentista": ["=1+1", "Ana; Bia"], "risco": [0.123456789, 0.5], "ganho": [1234.5, -3.0]})
+    )
     path = tmp_path / "w.csv"
     write_people_csv(frame, path, "excel-br")
     raw = path.read_bytes()

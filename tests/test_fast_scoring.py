@@ -14,8 +14,13 @@ from churnlab.models.fast_scoring import SingleCaseScorer
 from churnlab.models.recommender import ActionRecommender
 from conftest import REPO
 
-NUMBERS = ["dismissal_risk", "uplift", "expected_gain", "dentist_value",
-           *(f"p_retained_{label}" for label in cl.ACTION_LABELS)]
+NUMBERS = [
+    "dismissal_risk",
+    "uplift",
+    "expected_gain",
+    "dentist_value",
+    *(f"p_retained_{label}" for label in cl.ACTION_LABELS),
+]
 
 
 def _same_reasons(got, expected) -> bool:
@@ -23,8 +28,12 @@ def _same_reasons(got, expected) -> bool:
         return (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
 
     return len(got) == len(expected) and all(
-        g.feature == e.feature and g.text == e.text and close(g.value, e.value)
-        and close(g.contribution, e.contribution) for g, e in zip(got, expected, strict=True))
+        g.feature == e.feature
+        and g.text == e.text
+        and close(g.value, e.value)
+        and close(g.contribution, e.contribution)
+        for g, e in zip(got, expected, strict=True)
+    )
 
 
 @pytest.fixture(scope="module")

@@ -23,13 +23,22 @@ def synthetic():
 def cut_to_opening(case: cl.RetentionCase) -> cl.RetentionCase:
     """The same case as it stood at its first contact: no outcome, no later contacts or boxes."""
     first = min(case.contacts, key=lambda c: c.n)
-    return case.model_copy(update={
-        "status": None, "contacts": [first], "actions": [], "action_note": None,
-        "dismissal_reasons": [], "protocol_needed": None, "general_note": None,
-        "responsible_sectors": [], "finished_on": None, "days_to_finish": None,
-        "glosas": [g for g in case.glosas if g.detail and g.detail in (first.note or "")],
-        "signatories": [],
-    })
+    return case.model_copy(
+        update={
+            "status": None,
+            "contacts": [first],
+            "actions": [],
+            "action_note": None,
+            "dismissal_reasons": [],
+            "protocol_needed": None,
+            "general_note": None,
+            "responsible_sectors": [],
+            "finished_on": None,
+            "days_to_finish": None,
+            "glosas": [g for g in case.glosas if g.detail and g.detail in (first.note or "")],
+            "signatories": [],
+        }
+    )
 
 
 def test_closed_case_and_its_opening_give_the_same_features(synthetic):
@@ -46,8 +55,9 @@ def test_same_on_rendered_and_parsed_forms(synthetic, render):
     full = [cl.parse_form(render(c), source=c.source) for c in closed]
     cut = [cl.parse_form(render(cut_to_opening(c)), source=c.source) for c in closed]
     assert all(c.status is None and not c.actions for c in cut)
-    pd.testing.assert_frame_equal(build_features(full, synthetic.glosas),
-                                  build_features(cut, synthetic.glosas))
+    pd.testing.assert_frame_equal(
+        build_features(full, synthetic.glosas), build_features(cut, synthetic.glosas)
+    )
 
 
 def test_glosas_after_opening_are_ignored(synthetic):
@@ -56,10 +66,19 @@ def test_glosas_after_opening_are_ignored(synthetic):
     late = []
     for case in cases:
         opened = before.loc[case.source, "opened_on"]
-        late.append({"cro": case.cro, "uf": case.cro_uf, "guide": "9999999",
-                     "competence": f"{opened.year}-{opened.month:02d}",
-                     "date": pd.Timestamp(opened) + pd.Timedelta(days=1), "code": "3040",
-                     "description": "GLOSA", "value": 500.0, "kind": "technical"})
+        late.append(
+            {
+                "cro": case.cro,
+                "uf": case.cro_uf,
+                "guide": "9999999",
+                "competence": f"{opened.year}-{opened.month:02d}",
+                "date": pd.Timestamp(opened) + pd.Timedelta(days=1),
+                "code": "3040",
+                "description": "GLOSA",
+                "value": 500.0,
+                "kind": "technical",
+            }
+        )
     more = pd.concat([synthetic.glosas, pd.DataFrame(late)], ignore_index=True)
     pd.testing.assert_frame_equal(before, build_features(cases, more))
 
@@ -68,9 +87,21 @@ def test_glosas_before_opening_count(synthetic):
     case = synthetic.cases[0]
     base = build_features([case], synthetic.glosas)
     opened = base.loc[case.source, "opened_on"]
-    extra = pd.DataFrame([{"cro": case.cro, "uf": case.cro_uf, "guide": "1", "competence": "2020-01",
-                           "date": pd.Timestamp(opened) - pd.Timedelta(days=40), "code": "3040",
-                           "description": "GLOSA", "value": 100.0, "kind": "technical"}])
+    extra = pd.DataFrame(
+        [
+            {
+                "cro": case.cro,
+                "uf": case.cro_uf,
+                "guide": "1",
+                "competence": "2020-01",
+                "date": pd.Timestamp(opened) - pd.Timedelta(days=40),
+                "code": "3040",
+                "description": "GLOSA",
+                "value": 100.0,
+                "kind": "technical",
+            }
+        ]
+    )
     more = build_features([case], pd.concat([synthetic.glosas, extra], ignore_index=True))
     assert more.loc[case.source, "glosa_count"] == base.loc[case.source, "glosa_count"] + 1
     assert more.loc[case.source, "months_since_last_glosa"] <= 1.4

@@ -44,8 +44,12 @@ SEED_001 = {
 }
 SEED_001_CONTACT_DATES = [D(2024, 3, 4), D(2024, 3, 4), D(2024, 4, 15), D(2024, 4, 15), D(2024, 4, 17)]
 SEED_001_GLOSAS = [
-    ("2023-02", "1273027", "3040",
-     "rx enviados sem condições de analise - RAIO X NÃO TEM VISIBILIDADE DOS CONDUTOS."),
+    (
+        "2023-02",
+        "1273027",
+        "3040",
+        "rx enviados sem condições de analise - RAIO X NÃO TEM VISIBILIDADE DOS CONDUTOS.",
+    ),
     ("2023-03", "1317317", "3040", "No rx anexado não visualiza lesão."),
     ("2023-07", "1490968", "3040", "rx sem condições de analise."),
 ]
@@ -54,10 +58,31 @@ SEED_001_GLOSAS = [
 SEED_000 = {
     field: None
     for field in (
-        "collaborator", "cro_count", "operator", "cro", "cro_uf", "dentist_name", "cnpj", "cpf",
-        "included_on", "person_type", "requested_by", "protocol_number", "protocol_opened_on",
-        "city", "uf", "lives", "listed_cros", "other_plans_names", "us_value", "last_production",
-        "last_production_value", "started_on", "finished_on", "days_to_finish", "protocol_needed",
+        "collaborator",
+        "cro_count",
+        "operator",
+        "cro",
+        "cro_uf",
+        "dentist_name",
+        "cnpj",
+        "cpf",
+        "included_on",
+        "person_type",
+        "requested_by",
+        "protocol_number",
+        "protocol_opened_on",
+        "city",
+        "uf",
+        "lives",
+        "listed_cros",
+        "other_plans_names",
+        "us_value",
+        "last_production",
+        "last_production_value",
+        "started_on",
+        "finished_on",
+        "days_to_finish",
+        "protocol_needed",
         "general_note",
     )
 } | {
@@ -169,15 +194,17 @@ def test_other_box_combinations(text_001):
 
 
 def test_not_a_retention_case(text_001):
-    text = text_001.replace('<input checked="" type="checkbox"/> Desligamento',
-                            '<input type="checkbox"/> Desligamento')
+    text = text_001.replace(
+        '<input checked="" type="checkbox"/> Desligamento', '<input type="checkbox"/> Desligamento'
+    )
     text = _tick(text, "Não se trata de Retenção")
     assert cl.parse_form(text).status == "not_retention"
 
 
 def test_no_status_ticked_is_an_open_case(text_001):
-    text = text_001.replace('<input checked="" type="checkbox"/> Desligamento',
-                            '<input type="checkbox"/> Desligamento')
+    text = text_001.replace(
+        '<input checked="" type="checkbox"/> Desligamento', '<input type="checkbox"/> Desligamento'
+    )
     assert cl.parse_form(text).status is None
 
 
@@ -220,16 +247,23 @@ def test_misspelt_labels_still_match(text_000):
     text = text.replace("☐ Terceirização de Atendimeto", "☒ Terceirização de Atendimeto")
     text = text.replace("☐ Servidor Publico", "☒ Servidor Publico")
     case = cl.parse_form(text)
-    assert case.dismissal_reasons == ["outsourced_care", "public_servant", "rude_beneficiary",
-                                      "technical_rules"]
+    assert case.dismissal_reasons == [
+        "outsourced_care",
+        "public_servant",
+        "rude_beneficiary",
+        "technical_rules",
+    ]
 
 
 def test_plain_layout_with_inline_values(text_000):
-    text = text_000.replace("Operadora CRO UF Nome dentista",
-                            "Operadora ODONTO X CRO 1234 UF SP Nome dentista FULANO DE TAL")
+    text = text_000.replace(
+        "Operadora CRO UF Nome dentista", "Operadora ODONTO X CRO 1234 UF SP Nome dentista FULANO DE TAL"
+    )
     text = text.replace("Cidade UF nº de vidas", "Cidade SÃO PAULO UF SP nº de vidas 1.200")
-    text = text.replace("Data início Data final Tempo finalização",
-                        "Data início 01/02/2024 Data final 11/02/2024 Tempo finalização 10 dia(s)")
+    text = text.replace(
+        "Data início Data final Tempo finalização",
+        "Data início 01/02/2024 Data final 11/02/2024 Tempo finalização 10 dia(s)",
+    )
     text = text.replace("1º contato Data", "1º contato Data 01/02/2024")
     case = cl.parse_form(text)
     header = (case.operator, case.cro, case.cro_uf, case.dentist_name)
@@ -362,8 +396,9 @@ def test_plain_layout_with_values_on_the_row_below(text_000):
         "Colaborador Data": "ANA PAULA 04/03/2024",
         "Operadora CRO UF Nome dentista": "ODONTO X 1234 SP MARIA DA SILVA",
         "CNPJ CPF": "11.222.333/0001-81 111.444.777-35",
-        "Data inclusão Tipo Demandado por? Nº do protocolo Dt. abertura protocolo":
-            "17/11/2022 J Operadora 123456 2024 03 04 000123 04/03/2024",
+        "Data inclusão Tipo Demandado por? Nº do protocolo Dt. abertura protocolo": (
+            "17/11/2022 J Operadora 123456 2024 03 04 000123 04/03/2024"
+        ),
         "Cidade UF nº de vidas nº CRO(S) únicos divulgados": "SÃO PAULO SP 3.843 244",
         "Moeda Última produç. Valor última prod.": "0,35 SEM GUIAS R$ -",
         "Data início Data final Tempo finalização": "04/03/2024 17/04/2024 44 dia(s)",
@@ -374,7 +409,12 @@ def test_plain_layout_with_values_on_the_row_below(text_000):
     text = text.replace("☐ Sim ☒ Não", "☒ Sim ☐ Não Uniodonto, Amil")
     case = cl.parse_form(text)
     assert (case.collaborator, case.operator, case.cro, case.cro_uf, case.dentist_name) == (
-        "ANA PAULA", "ODONTO X", "1234", "SP", "MARIA DA SILVA")
+        "ANA PAULA",
+        "ODONTO X",
+        "1234",
+        "SP",
+        "MARIA DA SILVA",
+    )
     assert (case.cnpj, case.cpf) == ("11222333000181", "11144477735")
     assert (case.included_on, case.person_type, case.requested_by) == (D(2022, 11, 17), "J", "Operadora")
     assert (case.protocol_number, case.protocol_opened_on) == ("123456 2024 03 04 000123", D(2024, 3, 4))
@@ -385,16 +425,22 @@ def test_plain_layout_with_values_on_the_row_below(text_000):
 
 
 def test_a_value_row_that_fits_no_reading_is_an_error(text_000):
-    text = text_000.replace("Data início Data final Tempo finalização\n",
-                            "Data início Data final Tempo finalização\nontem hoje amanhã depois\n")
+    text = text_000.replace(
+        "Data início Data final Tempo finalização\n",
+        "Data início Data final Tempo finalização\nontem hoje amanhã depois\n",
+    )
     with pytest.raises(FormParseError, match="cannot tell which of 'ontem hoje"):
         cl.parse_form(text, source="x.txt")
 
 
 def test_label_variants(text_001):
-    text = (text_001.replace("nº de vidas", "Número de vidas").replace("Dt. abertura protocolo",
-            "Data abertura protocolo").replace("Nº do protocolo", "Número do protocolo")
-            .replace("1º contato", "1° contato").replace("Qtd CRO(s)", "Quantidade CROs"))
+    text = (
+        text_001.replace("nº de vidas", "Número de vidas")
+        .replace("Dt. abertura protocolo", "Data abertura protocolo")
+        .replace("Nº do protocolo", "Número do protocolo")
+        .replace("1º contato", "1° contato")
+        .replace("Qtd CRO(s)", "Quantidade CROs")
+    )
     _check_001(cl.parse_form(text, source="x.md").model_copy(update={"source": "x"}))
 
 
@@ -409,7 +455,6 @@ def test_same_file_name_in_two_folders_keeps_both(tmp_path, text_001):
 def test_a_missing_file_is_not_read_as_text():
     with pytest.raises(FormParseError, match=r"^data/typo\.txt: no such file$"):
         cl.parse_form("data/typo.txt")
-
 
 
 def test_a_box_label_with_a_typo_reads_as_its_option():

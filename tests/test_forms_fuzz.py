@@ -30,7 +30,7 @@ def damaged(draw):
             lines.insert(i, lines[i])
         elif action == "garble":
             j = draw(st.integers(0, max(len(lines[i]) - 1, 0)))
-            lines[i] = lines[i][:j] + draw(noise) + lines[i][j + 1:]
+            lines[i] = lines[i][:j] + draw(noise) + lines[i][j + 1 :]
         elif action == "insert":
             lines.insert(i, draw(noise))
         else:

@@ -39,11 +39,14 @@ def test_markdown_without_the_sector_section_is_read_with_a_warning():
 
 
 def test_markdown_without_protocol_and_sector_sections():
-    text = _without_section(_without_section(MARKDOWN, "Necessário abertura de protocolo"),
-                            "Setor responsável")
+    text = _without_section(
+        _without_section(MARKDOWN, "Necessário abertura de protocolo"), "Setor responsável"
+    )
     case = cl.parse_form(text, source="x.md")
-    assert set(case.warnings) == {"section 'Setor responsável' absent",
-                                  "section 'Necessário abertura de protocolo' absent"}
+    assert set(case.warnings) == {
+        "section 'Setor responsável' absent",
+        "section 'Necessário abertura de protocolo' absent",
+    }
     assert (case.status, case.dismissal_reasons, case.cro) == ("dismissed", ["glosas"], FULL.cro)
     assert case.protocol_needed is None and case.responsible_sectors == []
 
@@ -59,8 +62,9 @@ def test_headings_in_any_markup_and_order(style):
 
     def heading(match: re.Match) -> str:
         title = match[1]
-        return {"bold": f"**{title}**", "h3": f"### {title}", "line": title,
-                "h2-html": f"<h2>{title}</h2>"}[style]
+        return {"bold": f"**{title}**", "h3": f"### {title}", "line": title, "h2-html": f"<h2>{title}</h2>"}[
+            style
+        ]
 
     text = head + "".join(re.sub(r"(?m)^## (.+)$", heading, s) for s in body)
     case = cl.parse_form(text, source="x.md")
@@ -85,8 +89,9 @@ def test_ansi_saved_plain_form_is_not_taken_as_open():
 
 def test_open_case_is_open_and_has_no_status_warning():
     text = re.sub(r'<input checked="" type="checkbox"/>', '<input type="checkbox"/>', MARKDOWN)
-    case = cl.parse_form(text.replace("04/03/2024\t17/04/2024\t44 dia(s)", "04/03/2024\t\t"),
-                         source="open.md")
+    case = cl.parse_form(
+        text.replace("04/03/2024\t17/04/2024\t44 dia(s)", "04/03/2024\t\t"), source="open.md"
+    )
     assert case.status is None and case.is_open and not case.status_unreadable
 
 
@@ -131,8 +136,9 @@ def _as_saved_page(markdown: str) -> str:
     """The form as a browser's "save page" of the web form: h1/h2, table rows, HTML5 checkboxes."""
     parts = ["<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>"]
     for line in markdown.splitlines():
-        line = (line.replace('<input checked="" type="checkbox"/>', '<input type="checkbox" checked>')
-                .replace('<input type="checkbox"/>', '<input type="checkbox">'))
+        line = line.replace('<input checked="" type="checkbox"/>', '<input type="checkbox" checked>').replace(
+            '<input type="checkbox"/>', '<input type="checkbox">'
+        )
         if line.startswith("## "):
             parts.append(f"<h2>{line[3:]}</h2>")
         elif line.startswith("# "):

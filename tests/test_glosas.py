@@ -192,9 +192,7 @@ def test_generated_mentions_are_recovered(items, separator):
     text = "Levantamento: " + separator.join(text for text, _ in items)
     expected = [event for _, event in items]
     if separator == ". ":  # the next mention's ". " ends this one's detail
-        expected = [e.model_copy(update={"detail": e.detail + "."}) for e in expected[:-1]] + [
-            expected[-1]
-        ]
+        expected = [e.model_copy(update={"detail": e.detail + "."}) for e in expected[:-1]] + [expected[-1]]
     assert parse_glosa_mentions(text) == expected
 
 

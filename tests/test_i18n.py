@@ -31,8 +31,10 @@ def test_numbers_are_written_the_readers_way():
     assert number(1234567.891, ",.2f", "pt") == "1.234.567,89"
     assert number(1234567.891, ",.2f", "en") == "1,234,567.89"
     assert money(14864, "pt") == "R$ 14.864,00" and money(float("nan"), "pt") == ""
-    assert say("network.glosas", "pt", glosas_12m=12.0, glosas_3m=3.0, per_guide=0.025) == \
-        "12 glosa(s) em 12 meses (3 nos últimos 3; 2,5% das guias)"
+    assert (
+        say("network.glosas", "pt", glosas_12m=12.0, glosas_3m=3.0, per_guide=0.025)
+        == "12 glosa(s) em 12 meses (3 nos últimos 3; 2,5% das guias)"
+    )
     with pytest.raises(ValueError, match="choose one of pt, en"):
         say("page.title", "fr")
 
@@ -52,10 +54,22 @@ def test_a_stated_reason_is_said_in_the_readers_language():
 
 
 def test_every_network_reason_has_words_in_both_languages():
-    row = {"production_trend": -0.5, "guides_3m": 4.0, "no_guide_seen": 0.0, "months_observed": 12.0,
-           "months_since_last_guide": 3.0, "technical_share_12m": 0.5, "glosas_12m": 7.0, "glosas_3m": 2.0,
-           "glosas_per_guide_12m": 0.04, "us_value": 0.31, "tenure_months": 40.0, "earlier_cases": 1.0,
-           "months_since_last_case": 5.0, "dentists_in_city": 9.0}
+    row = {
+        "production_trend": -0.5,
+        "guides_3m": 4.0,
+        "no_guide_seen": 0.0,
+        "months_observed": 12.0,
+        "months_since_last_guide": 3.0,
+        "technical_share_12m": 0.5,
+        "glosas_12m": 7.0,
+        "glosas_3m": 2.0,
+        "glosas_per_guide_12m": 0.04,
+        "us_value": 0.31,
+        "tenure_months": 40.0,
+        "earlier_cases": 1.0,
+        "months_since_last_case": 5.0,
+        "dentists_in_city": 9.0,
+    }
     for name, _, words in _GROUPS:
         key, fields = words(row)
         assert say(key, "pt", **fields) != say(key, "en", **fields), name

@@ -23,22 +23,34 @@ def test_layers_import_downward_only():
     Run in a subprocess: import-linter reconfigures logging, which would
     silence other tests' log captures.
     """
-    result = subprocess.run([sys.executable, "-c", "import sys; from importlinter.cli import lint_imports; "
-                             f"sys.exit(lint_imports(config_filename={str(REPO / 'pyproject.toml')!r}))"],
-                            capture_output=True, text=True, cwd=REPO)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from importlinter.cli import lint_imports; "
+            f"sys.exit(lint_imports(config_filename={str(REPO / 'pyproject.toml')!r}))",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     assert result.returncode == 0, result.stdout[-3000:]
 
 
 def test_no_module_over_600_lines():
-    sizes = {p.relative_to(PACKAGE).as_posix(): len(p.read_text(encoding="utf-8").splitlines())
-             for p in PACKAGE.rglob("*.py")}
+    sizes = {
+        p.relative_to(PACKAGE).as_posix(): len(p.read_text(encoding="utf-8").splitlines())
+        for p in PACKAGE.rglob("*.py")
+    }
     assert {name: n for name, n in sizes.items() if n > MAX_MODULE_LINES} == {}
 
 
 def test_import_churnlab_loads_no_heavy_library():
     """``import churnlab`` (and so ``churnlab --help``) imports neither pandas nor scikit-learn."""
-    code = ("import sys, churnlab, churnlab.app.cli; "
-            "print(sorted(m for m in ('pandas', 'sklearn', 'scipy', 'fastapi') if m in sys.modules))")
+    code = (
+        "import sys, churnlab, churnlab.app.cli; "
+        "print(sorted(m for m in ('pandas', 'sklearn', 'scipy', 'fastapi') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -61,24 +73,52 @@ def test_wheel_installs_and_scores_with_the_bundled_model(tmp_path):
     """
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", str(REPO), "--no-deps", "--no-build-isolation",
-                    "-q", "-w", str(wheels)], check=True, cwd=tmp_path)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(REPO),
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(wheels),
+        ],
+        check=True,
+        cwd=tmp_path,
+    )
     wheel = next(wheels.glob("churnlab-*.whl"))
     env_dir = tmp_path / "venv"
     venv.create(env_dir, system_site_packages=True, with_pip=True)
     bin_dir = env_dir / ("Scripts" if os.name == "nt" else "bin")
-    subprocess.run([str(bin_dir / "python"), "-m", "pip", "install", "-q", "--no-deps", str(wheel)],
-                   check=True, cwd=tmp_path, env=env)
+    subprocess.run(
+        [str(bin_dir / "python"), "-m", "pip", "install", "-q", "--no-deps", str(wheel)],
+        check=True,
+        cwd=tmp_path,
+        env=env,
+    )
     data = tmp_path / "elsewhere" / "sample"
     shutil.copytree(REPO / "data" / "sample", data)
     where, version = subprocess.run(
         [str(bin_dir / "python"), "-c", "import churnlab; print(churnlab.__file__, churnlab.__version__)"],
-        capture_output=True, text=True, check=True, cwd=tmp_path, env=env).stdout.rsplit(maxsplit=1)
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+        env=env,
+    ).stdout.rsplit(maxsplit=1)
     assert str(env_dir) in where, "the test must run the installed wheel, not the source tree"
     pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     assert version == pyproject["project"]["version"]
-    result = subprocess.run([str(bin_dir / "churnlab"), "score", str(data), "--out", "scores.csv"],
-                            capture_output=True, text=True, cwd=tmp_path, env=env)
+    result = subprocess.run(
+        [str(bin_dir / "churnlab"), "score", str(data), "--out", "scores.csv"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+    )
     assert result.returncode == 0, result.stderr
     lines = (tmp_path / "scores.csv").read_text(encoding="utf-8").splitlines()
     assert len(lines) == 1 + 469

@@ -37,9 +37,12 @@ def test_risk_model_is_a_scikit_learn_estimator():
 
 
 def _risk_expected_failures(estimator) -> dict[str, str]:
-    return {"check_dataframe_column_names_consistency":
+    return {
+        "check_dataframe_column_names_consistency": (
             "a feature frame is read by column name (it may hold more columns, in any order), "
-            "so other names or orders are not an error when the fitted columns are there"}
+            "so other names or orders are not an error when the fitted columns are there"
+        )
+    }
 
 
 @parametrize_with_checks([DismissalRiskModel()], expected_failed_checks=_risk_expected_failures)
@@ -66,8 +69,10 @@ def _tagger_expected_failures(estimator) -> dict[str, str]:
     # reads a sequence of notes (text) and dismissal-reason keys, so those checks cannot
     # apply (fitting it on notes is tested below). The clone, get_params, set_params,
     # repr, unfitted and no-attributes-in-__init__ checks run for real.
-    return dict.fromkeys(_NOTES_NOT_A_MATRIX, "X is a sequence of notes (text) and y dismissal-reason "
-                         "keys, not a numeric matrix and class labels")
+    return dict.fromkeys(
+        _NOTES_NOT_A_MATRIX,
+        "X is a sequence of notes (text) and y dismissal-reason keys, not a numeric matrix and class labels",
+    )
 
 
 @parametrize_with_checks([ReasonTagger()], expected_failed_checks=_tagger_expected_failures)
@@ -75,8 +80,11 @@ def test_reason_tagger_passes_scikit_learn_checks(estimator, check):
     check(estimator)
 
 
-@pytest.mark.parametrize("estimator", [DismissalRiskModel(), ReasonTagger(), NetworkRiskModel(),
-                                       ActionRecommender()], ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize(
+    "estimator",
+    [DismissalRiskModel(), ReasonTagger(), NetworkRiskModel(), ActionRecommender()],
+    ids=lambda e: type(e).__name__,
+)
 def test_every_parameter_is_validated_before_fitting(estimator):
     """scikit-learn's own check: each invalid value of each parameter raises before fit reads data."""
     check_param_validation(type(estimator).__name__, estimator)
@@ -169,9 +177,12 @@ def test_off_policy_estimates_recover_a_known_value():
 
 
 def test_tagger_vocabulary_keeps_no_digits_or_first_names():
-    notes = ["Dra Fernanda liga do (71) 98765-4321 por causa das glosas",
-             "Fernanda reclama das glosas 11144477735", "vai se aposentar, diz Fernanda",
-             "aposentadoria, Fernanda 98765-4321"] * 3
+    notes = [
+        "Dra Fernanda liga do (71) 98765-4321 por causa das glosas",
+        "Fernanda reclama das glosas 11144477735",
+        "vai se aposentar, diz Fernanda",
+        "aposentadoria, Fernanda 98765-4321",
+    ] * 3
     tagger = ReasonTagger(min_df=1).fit(notes, ["glosas", "glosas", "retired", "retired"] * 3)
     vocabulary = tagger.pipeline_.named_steps["words"].vocabulary_
     assert "glosas" in vocabulary
@@ -181,8 +192,12 @@ def test_tagger_vocabulary_keeps_no_digits_or_first_names():
 def test_tagger_vocabulary_keeps_no_surnames():
     """Surnames are in no bundled list: the anonymiser's name detection (after a title, after a
     first name) must keep them out of the vocabulary that the model file saves."""
-    notes = ["Dra Fernanda Quintanilha liga por causa das glosas", "o Dr. Bezerra reclama das glosas",
-             "vai se aposentar, disse a Sra. Albuquerque", "aposentadoria: Marcos Vasconcelos Tavares"] * 3
+    notes = [
+        "Dra Fernanda Quintanilha liga por causa das glosas",
+        "o Dr. Bezerra reclama das glosas",
+        "vai se aposentar, disse a Sra. Albuquerque",
+        "aposentadoria: Marcos Vasconcelos Tavares",
+    ] * 3
     tagger = ReasonTagger(min_df=1).fit(notes, ["glosas", "glosas", "retired", "retired"] * 3)
     vocabulary = tagger.pipeline_.named_steps["words"].vocabulary_
     assert "glosas" in vocabulary and "aposentar" in vocabulary
@@ -193,8 +208,7 @@ def test_tagger_vocabulary_keeps_no_surnames():
 def test_implausible_production_is_capped_in_the_economics():
     econ = Economics()
     production = [2000.0, econ.production_cap, 999_999_999_999.99]
-    X = pd.DataFrame({"lives": [3843.0] * 3, "listed_cros": [244.0] * 3,
-                      "last_production_value": production})
+    X = pd.DataFrame({"lives": [3843.0] * 3, "listed_cros": [244.0] * 3, "last_production_value": production})
     value = econ.dentist_value(X)
     assert value[2] == pytest.approx(value[1]) and value[1] < 200_000
     costs = econ.action_costs_for(X)["new_prices"].to_numpy()

@@ -74,16 +74,24 @@ def test_bad_rows_are_reported_with_line_column_and_reason(tmp_path):
     assert list(frame.index) == ["123/SP", "999/MG"]
     assert frame.loc["123/SP", "lives"] == 3843 and frame.loc["123/SP", "us_value"] == 0.35
     found = {(r["line"], r["column"]) for r in rejects}
-    assert found == {(4, "Tipo"), (5, "UF"), (5, "Data inclusão"), (5, "Moeda"), (7, "Data desligamento"),
-                     (8, None)}
+    assert found == {
+        (4, "Tipo"),
+        (5, "UF"),
+        (5, "Data inclusão"),
+        (5, "Moeda"),
+        (7, "Data desligamento"),
+        (8, None),
+    }
     assert any("without 'Data inclusão'" in w for w in warnings)
 
 
 def test_production_rows_are_checked_and_repeated_months_summed_aloud(tmp_path):
     path = tmp_path / "production.csv"
-    path.write_text("CRO;UF;Competência;Guias;Valor\n123;SP;01/2024;10;1.234,50\n123;SP;02/2024;3;R$ -\n"
-                    "123;SP;02/2024;1;10\n555;SP;13/2024;1;1\n555;SP;03/2024;;1\n555;SP;03/2024;-2;1\n",
-                    encoding="utf-8")
+    path.write_text(
+        "CRO;UF;Competência;Guias;Valor\n123;SP;01/2024;10;1.234,50\n123;SP;02/2024;3;R$ -\n"
+        "123;SP;02/2024;1;10\n555;SP;13/2024;1;1\n555;SP;03/2024;;1\n555;SP;03/2024;-2;1\n",
+        encoding="utf-8",
+    )
     frame, rejects, warnings = read_production(path)
     assert frame["guides"].tolist() == [10.0, 4.0] and frame["value"].tolist() == [1234.5, 10.0]
     assert [(r["line"], r["column"]) for r in rejects] == [(5, "Competência"), (6, "Guias"), (7, "Guias")]
@@ -92,19 +100,26 @@ def test_production_rows_are_checked_and_repeated_months_summed_aloud(tmp_path):
 
 def test_a_padded_bad_cell_is_reported_and_a_cut_row_gets_one_reason(tmp_path):
     path = tmp_path / "production.csv"
-    path.write_text('CRO;UF;Competência;Guias;Valor\n1;SP;13/2024 ;1;1\n1;SP;0" \n2/2024;1;1\n',
-                    encoding="utf-8")
+    path.write_text(
+        'CRO;UF;Competência;Guias;Valor\n1;SP;13/2024 ;1;1\n1;SP;0" \n2/2024;1;1\n', encoding="utf-8"
+    )
     _, rejects, _ = read_production(path)
     assert [(r["line"], r["column"], r["value"]) for r in rejects] == [
-        (2, "Competência", "13/2024 "), (3, None, ""), (4, None, "")]
+        (2, "Competência", "13/2024 "),
+        (3, None, ""),
+        (4, None, ""),
+    ]
     assert rejects[1]["reason"] == "row has 3 fields, expected 5"
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("CRO;UF;Nome;Cidade\n1;SP;A;B\n", "missing column(s) Tipo, Data inclusão, Data desligamento, Moeda"),
-    ("CRO,UF,Nome\n", "is the file ;-separated?"),
-    ("", "empty file"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("CRO;UF;Nome;Cidade\n1;SP;A;B\n", "missing column(s) Tipo, Data inclusão, Data desligamento, Moeda"),
+        ("CRO,UF,Nome\n", "is the file ;-separated?"),
+        ("", "empty file"),
+    ],
+)
 def test_a_wrong_header_names_the_missing_columns(tmp_path, text, expected):
     path = tmp_path / "roster.csv"
     path.write_text(text, encoding="utf-8")
@@ -141,7 +156,8 @@ def test_later_production_and_glosas_do_not_move_a_row(network):
     before = network_features(network, as_of)
     changed = as_known_on(network, "2024-12-31")
     changed.production = changed.production.assign(
-        guides=np.where(changed.production["month"] > as_of, 0.0, changed.production["guides"]))
+        guides=np.where(changed.production["month"] > as_of, 0.0, changed.production["guides"])
+    )
     changed.glosas = changed.glosas.loc[~(changed.glosas["date"] > as_of)]
     pd.testing.assert_frame_equal(before, network_features(changed, as_of))
 
@@ -195,8 +211,11 @@ def _network_expected_failures(estimator) -> dict[str, str]:
     # the snapshot frame's FEATURES columns by name and learns from y = (duration, event) over
     # several horizons, so it refuses those inputs (fitting on real snapshots is tested above).
     # clone, get_params, set_params, repr and the unfitted checks run for real.
-    return dict.fromkeys(_NETWORK_CHECKS_THAT_FIT, "X must be a frame of the named network FEATURES "
-                         "and y a frame of duration and event, not a matrix and class labels")
+    return dict.fromkeys(
+        _NETWORK_CHECKS_THAT_FIT,
+        "X must be a frame of the named network FEATURES "
+        "and y a frame of duration and event, not a matrix and class labels",
+    )
 
 
 @parametrize_with_checks([NetworkRiskModel()], expected_failed_checks=_network_expected_failures)
@@ -264,8 +283,9 @@ def test_truncated_concordance_counts_pairs():
 
 def test_network_command_writes_network_scores_as_documented(folder, model_dir, tmp_path):
     out = tmp_path / "network_scores.csv"
-    result = _cli("network", str(folder), "--model", str(model_dir), "--as-of", "2024-10-15",
-                  "--out", str(out))
+    result = _cli(
+        "network", str(folder), "--model", str(model_dir), "--as-of", "2024-10-15", "--out", str(out)
+    )
     assert result.returncode == 0, result.stderr
     scores = pd.read_csv(out, dtype={"cro": str})
     assert {"cro", "uf", "risk_90d", "risk_30d", "risk_180d", "expected_loss", "reasons"} <= set(scores)
@@ -299,19 +319,23 @@ def test_bad_rows_exit_1_and_go_on(folder, model_dir, tmp_path):
     assert len(pd.read_csv(out)) > 100
 
 
-@pytest.mark.parametrize("problem, args, message", [
-    ("no files", [], "no roster.csv"),
-    ("bad date", ["--as-of", "31/31/2024"], "not a date"),
-    ("too early", ["--as-of", "1999-01-01"], "before the first production month"),
-    ("too late", ["--as-of", "2031-01-01"], "the production data ends on 2024-12-31"),
-    ("foreign files", [], "none of its dentists is in roster.csv"),
-])
+@pytest.mark.parametrize(
+    "problem, args, message",
+    [
+        ("no files", [], "no roster.csv"),
+        ("bad date", ["--as-of", "31/31/2024"], "not a date"),
+        ("too early", ["--as-of", "1999-01-01"], "before the first production month"),
+        ("too late", ["--as-of", "2031-01-01"], "the production data ends on 2024-12-31"),
+        ("foreign files", [], "none of its dentists is in roster.csv"),
+    ],
+)
 def test_network_command_errors_exit_2(folder, model_dir, tmp_path, problem, args, message):
     data = tmp_path if problem in ("no files", "foreign files") else folder
     if problem == "foreign files":
         (tmp_path / "roster.csv").write_bytes((folder / "roster.csv").read_bytes())
-        (tmp_path / "production.csv").write_text("CRO;UF;Competência;Guias;Valor\n1;SP;01/2024;3;10,00\n",
-                                                 encoding="utf-8")
+        (tmp_path / "production.csv").write_text(
+            "CRO;UF;Competência;Guias;Valor\n1;SP;01/2024;3;10,00\n", encoding="utf-8"
+        )
     result = _cli("network", str(data), "--model", str(model_dir), "--out", str(tmp_path / "s.csv"), *args)
     assert result.returncode == 2, result.stderr
     assert message in result.stderr and "Traceback" not in result.stderr
@@ -349,15 +373,23 @@ def test_worklist_gains_the_not_yet_asked_list(folder, model_dir, tmp_path):
 
 # --- no traceback, whatever the files hold ----------------------------------------------------
 
-ROSTER = (f"{ROSTER_HEADER};nº de vidas\n" + "".join(
+ROSTER = f"{ROSTER_HEADER};nº de vidas\n" + "".join(
     f"{1000 + i};SP;Dentista {i};Santos;{'FJ'[i % 2]};01/0{1 + i % 9}/2019;;0,3{i % 10};{100 * i}\n"
-    for i in range(30)))
+    for i in range(30)
+)
 PRODUCTION = "CRO;UF;Competência;Guias;Valor\n" + "".join(
     f"{1000 + i};SP;{m:02d}/2024;{(i * m) % 7};{(i * m) % 7 * 55},50\n"
-    for i in range(30) for m in range(1, 13))
-EDITS = st.lists(st.tuples(st.sampled_from(["cut", "insert", "delete_line", "double_line"]),
-                           st.integers(0, 10_000), st.text(alphabet=";,/\n\"=-R$ 0123456789aZç", max_size=6)),
-                 max_size=6)
+    for i in range(30)
+    for m in range(1, 13)
+)
+EDITS = st.lists(
+    st.tuples(
+        st.sampled_from(["cut", "insert", "delete_line", "double_line"]),
+        st.integers(0, 10_000),
+        st.text(alphabet=';,/\n"=-R$ 0123456789aZç', max_size=6),
+    ),
+    max_size=6,
+)
 
 
 def _mutate(text: str, edits) -> str:
@@ -371,7 +403,7 @@ def _mutate(text: str, edits) -> str:
             lines = text.splitlines(keepends=True)
             if len(lines) > 1:
                 k = 1 + at % (len(lines) - 1)
-                lines[k: k + 1] = [] if kind == "delete_line" else [lines[k], lines[k]]
+                lines[k : k + 1] = [] if kind == "delete_line" else [lines[k], lines[k]]
                 text = "".join(lines)
     return text
 
@@ -404,8 +436,9 @@ def test_train_without_a_usable_network_still_trains_the_case_models(folder, tmp
     data = tmp_path / "data"
     shutil.copytree(folder / "forms", data / "forms")
     (data / "roster.csv").write_bytes((folder / "roster.csv").read_bytes())
-    (data / "production.csv").write_text("CRO;UF;Competência;Guias;Valor\n1;SP;01/2024;3;10,00\n",
-                                         encoding="utf-8")
+    (data / "production.csv").write_text(
+        "CRO;UF;Competência;Guias;Valor\n1;SP;01/2024;3;10,00\n", encoding="utf-8"
+    )
     result = _cli("train", str(data), "--out", str(tmp_path / "m"))
     assert result.returncode == 0, result.stderr
     assert "warning: no network model: " in result.stderr and "none of its dentists" in result.stderr
@@ -414,13 +447,18 @@ def test_train_without_a_usable_network_still_trains_the_case_models(folder, tmp
 
 def test_spreadsheet_spellings_of_dates_and_months_are_read(tmp_path):
     roster = tmp_path / "roster.csv"
-    roster.write_text(f"{ROSTER_HEADER}\n1;SP;A;X;PJ;2019-03-01;01/02/2024 00:00:00;0,30\n"
-                      "2;SP;B;X;Física;01/03/2019 10:00;;0,30\n", encoding="utf-8")
+    roster.write_text(
+        f"{ROSTER_HEADER}\n1;SP;A;X;PJ;2019-03-01;01/02/2024 00:00:00;0,30\n"
+        "2;SP;B;X;Física;01/03/2019 10:00;;0,30\n",
+        encoding="utf-8",
+    )
     frame, rejects, _ = read_roster(roster)
     assert not rejects and frame["person_type"].tolist() == ["J", "F"]
     assert frame["included_on"].dt.strftime("%Y-%m-%d").tolist() == ["2019-03-01", "2019-03-01"]
     production = tmp_path / "production.csv"
-    production.write_text("CRO;UF;Competência;Guias;Valor\n1;SP;2024-01;1;1\n1;SP;01/02/2024;1;1\n"
-                          "1;SP;MAR/24;1;1\n", encoding="utf-8")
+    production.write_text(
+        "CRO;UF;Competência;Guias;Valor\n1;SP;2024-01;1;1\n1;SP;01/02/2024;1;1\n1;SP;MAR/24;1;1\n",
+        encoding="utf-8",
+    )
     frame, rejects, _ = read_production(production)
     assert not rejects and frame["month"].dt.strftime("%Y-%m").tolist() == ["2024-01", "2024-02", "2024-03"]

@@ -14,8 +14,13 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.i
 
 
 def test_the_five_notebooks_exist():
-    assert [p.stem for p in NOTEBOOKS] == ["01_case_records", "02_train_and_evaluate", "03_prioritise",
-                                           "04_network_risk", "05_retention_desk"]
+    assert [p.stem for p in NOTEBOOKS] == [
+        "01_case_records",
+        "02_train_and_evaluate",
+        "03_prioritise",
+        "04_network_risk",
+        "05_retention_desk",
+    ]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

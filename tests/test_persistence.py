@@ -47,8 +47,14 @@ from churnlab.synthetic.generator import generate
 runner = CliRunner()
 # Types the list names although no model fitted here holds one today: plain data that a
 # fit on other data may produce. Anything else unused in the list is rot.
-PLAIN_DATA = {"builtins.int", "builtins.float", "builtins.bool", "numpy.int64", "numpy.bool_",
-              "sklearn.linear_model._ridge.Ridge"}
+PLAIN_DATA = {
+    "builtins.int",
+    "builtins.float",
+    "builtins.bool",
+    "numpy.int64",
+    "numpy.bool_",
+    "sklearn.linear_model._ridge.Ridge",
+}
 
 
 @pytest.fixture
@@ -105,11 +111,13 @@ def _gadgets(marker) -> dict[str, object]:
 
     payload = f"open({str(marker)!r}, 'w').write('ran')"
     return {
-        "runstring": Pipeline([
-            ("fill", FunctionTransformer(np.full_like, kw_args={"fill_value": payload, "dtype": object})),
-            ("str", FunctionTransformer(np.str_)),
-            ("run", FunctionTransformer(np_utils.runstring, kw_args={"dict": {}})),
-        ]),
+        "runstring": Pipeline(
+            [
+                ("fill", FunctionTransformer(np.full_like, kw_args={"fill_value": payload, "dtype": object})),
+                ("str", FunctionTransformer(np.str_)),
+                ("run", FunctionTransformer(np_utils.runstring, kw_args={"dict": {}})),
+            ]
+        ),
         "eval": FunctionTransformer(eval),
         "exec": FunctionTransformer(exec),
         "os.system": FunctionTransformer(functools.partial(os.system, f"touch {marker}")),
@@ -119,8 +127,9 @@ def _gadgets(marker) -> dict[str, object]:
     }
 
 
-@pytest.mark.parametrize("gadget", ["runstring", "eval", "exec", "os.system", "attrgetter",
-                                    "numpy.save", "numpy.load"])
+@pytest.mark.parametrize(
+    "gadget", ["runstring", "eval", "exec", "os.system", "attrgetter", "numpy.save", "numpy.load"]
+)
 def test_gadget_folders_are_refused_and_run_nothing(model_dir, tmp_path, gadget):
     marker = tmp_path / "ran"
     obj = _gadgets(marker)[gadget]
@@ -132,8 +141,9 @@ def test_gadget_folders_are_refused_and_run_nothing(model_dir, tmp_path, gadget)
     with pytest.raises(ModelFileError, match="refuses to load types churnlab does not save"):
         load_model(model_dir)
     sample = os.path.join(os.path.dirname(__file__), "..", "data", "sample")
-    result = runner.invoke(app, ["score", sample, "--model", str(model_dir),
-                                 "--out", str(tmp_path / "s.csv")])
+    result = runner.invoke(
+        app, ["score", sample, "--model", str(model_dir), "--out", str(tmp_path / "s.csv")]
+    )
     assert result.exit_code == 2 and "refuses to load types" in result.stderr
     result = runner.invoke(app, ["serve", "--model", str(model_dir), "--port", "1"])
     assert result.exit_code == 2 and "refuses to load types" in result.stderr
@@ -257,8 +267,12 @@ def test_no_personal_data_in_the_model_folder(tmp_path, monkeypatch):
                 blobs.update({f"{path.name}:{n}": archive.read(n) for n in archive.namelist()})
         else:
             blobs[path.name] = path.read_bytes()
-    leaks = [(name, s) for name, blob in blobs.items() for s in secrets
-             if s.encode("utf-8") in blob or s.encode("utf-8") in blob.replace(b"\\u00", b"")]
+    leaks = [
+        (name, s)
+        for name, blob in blobs.items()
+        for s in secrets
+        if s.encode("utf-8") in blob or s.encode("utf-8") in blob.replace(b"\\u00", b"")
+    ]
     assert not leaks, leaks[:5]
 
 

@@ -36,8 +36,10 @@ def _readme_blocks() -> list[tuple[str, str]]:
 
 
 def _notebooks() -> list[tuple[str, str]]:
-    return [(f"notebooks/{p.name}", p.read_text(encoding="utf-8"))
-            for p in sorted((REPO / "notebooks").glob("*.py"))]
+    return [
+        (f"notebooks/{p.name}", p.read_text(encoding="utf-8"))
+        for p in sorted((REPO / "notebooks").glob("*.py"))
+    ]
 
 
 def non_public_uses(source: str) -> list[str]:
@@ -74,15 +76,20 @@ def non_public_uses(source: str) -> list[str]:
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases:
             module = aliases[node.value.id]
             check(module, node.attr, node.lineno)
-        elif (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute)
-              and isinstance(node.value.value, ast.Name) and aliases.get(node.value.value.id) == "churnlab"
-              and node.value.attr in SUBPACKAGES):
+        elif (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Attribute)
+            and isinstance(node.value.value, ast.Name)
+            and aliases.get(node.value.value.id) == "churnlab"
+            and node.value.attr in SUBPACKAGES
+        ):
             check(f"churnlab.{node.value.attr}", node.attr, node.lineno)
     return found
 
 
-@pytest.mark.parametrize(("where", "source"),
-                         [pytest.param(*item, id=item[0]) for item in _readme_blocks() + _notebooks()])
+@pytest.mark.parametrize(
+    ("where", "source"), [pytest.param(*item, id=item[0]) for item in _readme_blocks() + _notebooks()]
+)
 def test_readme_and_notebooks_use_only_the_public_api(where, source):
     try:
         uses = non_public_uses(source)
@@ -91,24 +98,29 @@ def test_readme_and_notebooks_use_only_the_public_api(where, source):
     assert uses == [], f"{where}: {uses}"
 
 
-@pytest.mark.parametrize("source", [
-    "from churnlab.app.scoring import rank",
-    "import churnlab.io.forms",
-    "from churnlab import _EXPORTS",
-    "from churnlab.evaluation import _axes",
-    "import churnlab as cl\ncl.app.scoring.rank",
-    "import churnlab as cl\ncl.evaluation.plots.roc_plot",
-    "import churnlab.evaluation as ev\nev._EXPORTS",
-    "from churnlab import synthetic\nsynthetic.render_plain",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from churnlab.app.scoring import rank",
+        "import churnlab.io.forms",
+        "from churnlab import _EXPORTS",
+        "from churnlab.evaluation import _axes",
+        "import churnlab as cl\ncl.app.scoring.rank",
+        "import churnlab as cl\ncl.evaluation.plots.roc_plot",
+        "import churnlab.evaluation as ev\nev._EXPORTS",
+        "from churnlab import synthetic\nsynthetic.render_plain",
+    ],
+)
 def test_the_check_catches_internal_paths_and_names(source):
     assert non_public_uses(source)
 
 
 def test_the_check_passes_public_uses():
-    source = ("import churnlab as cl\nimport churnlab.evaluation as ev\nfrom churnlab import synthetic\n"
-              "from churnlab.synthetic import generate\ncl.score, cl.__version__, ev.roc_plot, "
-              "synthetic.write_dataset, cl.evaluation.backtest")
+    source = (
+        "import churnlab as cl\nimport churnlab.evaluation as ev\nfrom churnlab import synthetic\n"
+        "from churnlab.synthetic import generate\ncl.score, cl.__version__, ev.roc_plot, "
+        "synthetic.write_dataset, cl.evaluation.backtest"
+    )
     assert non_public_uses(source) == []
 
 
@@ -124,14 +136,17 @@ def test_public_names_resolve_and_are_listed_once(module):
 
 
 def test_importing_a_public_subpackage_loads_no_plotting_library():
-    code = (f"import sys; sys.path.insert(0, {str(REPO / 'src')!r}); "
-            "import churnlab.evaluation, churnlab.synthetic, churnlab.evaluation.off_policy; "
-            "print('matplotlib' in sys.modules)")
+    code = (
+        f"import sys; sys.path.insert(0, {str(REPO / 'src')!r}); "
+        "import churnlab.evaluation, churnlab.synthetic, churnlab.evaluation.off_policy; "
+        "print('matplotlib' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
 # --- one version: pyproject.toml's, through the installed metadata --------------------
+
 
 def _pyproject_version() -> str:
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
@@ -155,18 +170,22 @@ def test_version_follows_pyproject(tmp_path):
     dist = tmp_path / f"churnlab-{version}.dist-info"
     dist.mkdir()
     (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: churnlab\nVersion: {version}\n")
-    code = (f"import sys; sys.path[:0] = [{str(tmp_path)!r}, {str(REPO / 'src')!r}]; "
-            "import churnlab; print(churnlab.__version__)")
+    code = (
+        f"import sys; sys.path[:0] = [{str(tmp_path)!r}, {str(REPO / 'src')!r}]; "
+        "import churnlab; print(churnlab.__version__)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == version
 
 
 def test_version_when_not_installed():
-    code = (f"import sys; sys.path.insert(0, {str(REPO / 'src')!r})\n"
-            "from importlib import metadata\n"
-            "def missing(name): raise metadata.PackageNotFoundError(name)\n"
-            "metadata.version = missing\n"
-            "import churnlab; print(churnlab.__version__)")
+    code = (
+        f"import sys; sys.path.insert(0, {str(REPO / 'src')!r})\n"
+        "from importlib import metadata\n"
+        "def missing(name): raise metadata.PackageNotFoundError(name)\n"
+        "metadata.version = missing\n"
+        "import churnlab; print(churnlab.__version__)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "0+unknown"
 
@@ -179,11 +198,19 @@ def test_no_version_literal_in_the_package():
 
 # --- data contracts are named by the docs page that states them -------------------------
 
+
 def test_no_contract_numbers_left():
     """Users never see the design document: 'contract 3' means nothing, 'Batch CLI' (its page) does."""
     pattern = re.compile(r"contra(ct|to)s?[- ][1-4]", re.IGNORECASE)
-    files = [*(REPO / "src").rglob("*.py"), *(REPO / "notebooks").glob("*.py"),
-             *(REPO / "notebooks").glob("*.ipynb")]
-    hits = [f"{p.relative_to(REPO)}:{n}" for p in files
-            for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
+    files = [
+        *(REPO / "src").rglob("*.py"),
+        *(REPO / "notebooks").glob("*.py"),
+        *(REPO / "notebooks").glob("*.ipynb"),
+    ]
+    hits = [
+        f"{p.relative_to(REPO)}:{n}"
+        for p in files
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if pattern.search(line)
+    ]
     assert hits == []

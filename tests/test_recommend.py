@@ -64,11 +64,13 @@ def _world(n: int, seed: int):
     """
     rng = np.random.default_rng(seed)
     reason = rng.choice(["fees", "system", "personal"], n, p=[0.4, 0.3, 0.3])
-    X = pd.DataFrame({
-        "p_reason_fees": (reason == "fees").astype(float),
-        "p_reason_system_difficulties": (reason == "system").astype(float),
-        "tenure_years": rng.gamma(2.0, 2.0, n),
-    })
+    X = pd.DataFrame(
+        {
+            "p_reason_fees": (reason == "fees").astype(float),
+            "p_reason_system_difficulties": (reason == "system").astype(float),
+            "tenure_years": rng.gamma(2.0, 2.0, n),
+        }
+    )
     base = -0.3 + 0.15 * (X["tenure_years"].to_numpy() - 4)
     effect = np.zeros((n, len(ACTION_LABELS)))
     effect[:, ACTION_LABELS.index("new_prices")] = 1.5 * (reason == "fees")
@@ -106,8 +108,7 @@ def test_known_effects_are_recovered(world, fresh, learner):
     fees = Xn["p_reason_fees"].to_numpy() == 1
     system = Xn["p_reason_system_difficulties"].to_numpy() == 1
     for action, rows in (("new_prices", fees), ("support", system)):
-        assert uplift.loc[rows, action].mean() == pytest.approx(
-            true_uplift.loc[rows, action].mean(), abs=0.1)
+        assert uplift.loc[rows, action].mean() == pytest.approx(true_uplift.loc[rows, action].mean(), abs=0.1)
         assert abs(uplift.loc[~rows, action].mean()) < 0.07
     # The policy gets nearly all the retention the oracle gets over doing nothing.
     policy = rec.recommend(Xn)
@@ -118,8 +119,12 @@ def test_known_effects_are_recovered(world, fresh, learner):
 def test_s_mix_is_the_mean_of_the_logistic_and_boosted_s_learners(world, fresh):
     X, actions, retained, _ = world
     Xn, _ = fresh
-    effects = {learner: ActionRecommender(learner=learner, random_state=0).fit(X, actions, retained)
-               .predict_effects(Xn) for learner in ("s", "s_hgb", "s_mix")}
+    effects = {
+        learner: ActionRecommender(learner=learner, random_state=0)
+        .fit(X, actions, retained)
+        .predict_effects(Xn)
+        for learner in ("s", "s_hgb", "s_mix")
+    }
     mean = (effects["s"] + effects["s_hgb"]) / 2
     np.testing.assert_allclose(effects["s_mix"].to_numpy(), mean.to_numpy(), atol=1e-12)
     assert not np.allclose(effects["s"].to_numpy(), effects["s_hgb"].to_numpy(), atol=0.01)
@@ -170,8 +175,9 @@ def test_an_action_costing_more_than_it_can_gain_is_never_recommended(world, fre
     # The hand-made frame has no size columns: every dentist is worth the replacement cost.
     value = Economics().replacement_cost
     costs = {**dict.fromkeys(ACTION_LABELS, 0.0), "new_prices": value}
-    rec = ActionRecommender(learner="s", economics=Economics(action_costs=costs),
-                            random_state=0).fit(X, actions, retained)
+    rec = ActionRecommender(learner="s", economics=Economics(action_costs=costs), random_state=0).fit(
+        X, actions, retained
+    )
     chosen = rec.recommend(Xn)
     assert "new_prices" not in set(chosen)
     assert "support" in set(chosen)
@@ -186,16 +192,22 @@ def test_unknown_action_labels_are_named(world):
     X, actions, retained, _ = world
     bad = actions.copy()
     bad[:2] = ["discount", "Support"]
-    with pytest.raises(ValueError, match=r"unknown action labels \['Support', 'discount'\]; "
-                                         r"allowed labels: none, new_prices, support"):
+    with pytest.raises(
+        ValueError,
+        match=r"unknown action labels \['Support', 'discount'\]; "
+        r"allowed labels: none, new_prices, support",
+    ):
         ActionRecommender().fit(X, bad, retained)
 
 
-@pytest.mark.parametrize(("retained", "match"), [
-    (lambda r: r * 2, "retained must be 0"),
-    (lambda r: r[:-1], "retained has 3999 entries"),
-    (lambda r: np.zeros_like(r), "only one outcome"),
-])
+@pytest.mark.parametrize(
+    ("retained", "match"),
+    [
+        (lambda r: r * 2, "retained must be 0"),
+        (lambda r: r[:-1], "retained has 3999 entries"),
+        (lambda r: np.zeros_like(r), "only one outcome"),
+    ],
+)
 def test_bad_outcomes_are_refused(world, retained, match):
     X, actions, ret, _ = world
     with pytest.raises(ValueError, match=match):
@@ -207,8 +219,7 @@ def test_actions_never_tried_get_no_estimate(world, fresh):
     Xn, _ = fresh
     keep = actions != "other"
     with pytest.warns(UserWarning, match=r"actions \['other'\] were tried in fewer than 10"):
-        rec = ActionRecommender(learner="s", random_state=0).fit(X[keep], actions[keep],
-                                                                 retained[keep])
+        rec = ActionRecommender(learner="s", random_state=0).fit(X[keep], actions[keep], retained[keep])
     assert rec.predict_effects(Xn)["other"].isna().all()
     assert rec.predict_propensities(Xn)["other"].eq(0).all()
     assert "other" not in set(rec.recommend(Xn))
@@ -247,10 +258,14 @@ def _fitted_attributes(estimator) -> list[str]:
     return [k for k in vars(estimator) if k.endswith("_") and not k.startswith("__")]
 
 
-@pytest.mark.parametrize("bad", [
-    {"min_confidence": 0.9},  # needs n_bootstrap >= 20: a parameter clash, caught before fitting
-    {"effect_modifiers": ["nope"]},  # caught after the preprocessing is fitted
-], ids=["min_confidence", "effect_modifiers"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"min_confidence": 0.9},  # needs n_bootstrap >= 20: a parameter clash, caught before fitting
+        {"effect_modifiers": ["nope"]},  # caught after the preprocessing is fitted
+    ],
+    ids=["min_confidence", "effect_modifiers"],
+)
 def test_a_failed_fit_leaves_no_fitted_attributes(world, bad):
     """Fitted attributes appear only when fit succeeds: no half-fitted recommender that predicts."""
     X, actions, retained, _ = world
@@ -285,8 +300,7 @@ def test_fit_returns_self_keeps_params_is_idempotent_and_pickles(world, fresh):
     assert rec.n_features_in_ == 3
     # Rows are scored independently: order and subsets do not change a row's numbers.
     order = np.random.default_rng(0).permutation(len(Xn))
-    pd.testing.assert_frame_equal(rec.predict_effects(Xn.iloc[order]),
-                                  rec.predict_effects(Xn).iloc[order])
+    pd.testing.assert_frame_equal(rec.predict_effects(Xn.iloc[order]), rec.predict_effects(Xn).iloc[order])
 
 
 # --- off-policy evaluation -----------------------------------------------------------------------
@@ -311,8 +325,7 @@ def test_evaluate_policy_on_held_out_cases(world):
 
 def test_evaluate_policy_cross_fitted_in_reais(world):
     X, actions, retained, _ = world
-    table = evaluate_policy(ActionRecommender(learner="s"), X, actions, retained, cv=2,
-                            random_state=0)
+    table = evaluate_policy(ActionRecommender(learner="s"), X, actions, retained, cv=2, random_state=0)
     value = Economics().replacement_cost
     assert table.loc["recommended", "dr"] > table.loc["always_none", "dr"]
     assert table.loc["recommended", "dr"] <= value
@@ -365,8 +378,9 @@ def test_boosted_s_learner_draws_threshold_effects():
 
     def world(n, seed):
         rng = np.random.default_rng(seed)
-        X = pd.DataFrame({"p_reason_fees": rng.random(n), "p_reason_glosas": rng.random(n),
-                          "tenure": rng.normal(size=n)})
+        X = pd.DataFrame(
+            {"p_reason_fees": rng.random(n), "p_reason_glosas": rng.random(n), "tenure": rng.normal(size=n)}
+        )
         p = np.full((n, len(ACTION_LABELS)), 0.35)
         p[:, 1] += 0.35 * ((X["p_reason_fees"] > 0.6) & (X["p_reason_glosas"] < 0.4))
         p[:, 2] += 0.25 * (np.abs(X["tenure"]) > 1)
@@ -396,11 +410,14 @@ def _custom_learners():
 
     return {
         "t with k-nearest neighbours (no sample weights)": dict(
-            learner="t", outcome_learner=KNeighborsClassifier(50)),
+            learner="t", outcome_learner=KNeighborsClassifier(50)
+        ),
         "s with a random forest": dict(
-            learner="s", outcome_learner=RandomForestClassifier(100, min_samples_leaf=20, random_state=0)),
+            learner="s", outcome_learner=RandomForestClassifier(100, min_samples_leaf=20, random_state=0)
+        ),
         "dr with boosted effect regressions": dict(
-            learner="dr", effect_learner=HistGradientBoostingRegressor(max_iter=50, random_state=0)),
+            learner="dr", effect_learner=HistGradientBoostingRegressor(max_iter=50, random_state=0)
+        ),
     }
 
 
@@ -433,8 +450,9 @@ def test_model_files_keep_to_the_allow_list_with_custom_learners(world, tmp_path
 
     X, actions, retained, _ = world
     bundled = load_model()
-    allowed = ActionRecommender(learner="t", outcome_learner=HistGradientBoostingClassifier(max_iter=20),
-                                random_state=0).fit(X, actions, retained)
+    allowed = ActionRecommender(
+        learner="t", outcome_learner=HistGradientBoostingClassifier(max_iter=20), random_state=0
+    ).fit(X, actions, retained)
     save_model(ChurnModel(bundled.tagger, bundled.risk, allowed, bundled.card), tmp_path / "ok")
     assert load_model(tmp_path / "ok").recommender.outcome_learner.max_iter == 20
     foreign = ActionRecommender(learner="t", outcome_learner=KNeighborsClassifier(20))

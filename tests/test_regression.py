@@ -33,6 +33,7 @@ def test_sample_records_are_unchanged():
     digest = hashlib.sha256()
     for case in batch:
         record = case.to_json_dict()
-        digest.update(json.dumps({k: record[k] for k in CONTRACT_1_KEYS}, ensure_ascii=False,
-                                 sort_keys=True).encode())
+        digest.update(
+            json.dumps({k: record[k] for k in CONTRACT_1_KEYS}, ensure_ascii=False, sort_keys=True).encode()
+        )
     assert digest.hexdigest() == SAMPLE_DIGEST

@@ -203,10 +203,16 @@ def test_round_trip_docx(cases, tmp_path) -> None:
     assert not failures, f"{len(failures)}/{N_DOCX} differ, e.g. {next(iter(failures.items()))}"
 
 
-@pytest.mark.parametrize("boxes", [
-    "legacy", "content_control", "symbol",
-    {"status": "legacy", "actions": "content_control", "other": "symbol"},
-], ids=["legacy", "content_control", "symbol", "mixed"])
+@pytest.mark.parametrize(
+    "boxes",
+    [
+        "legacy",
+        "content_control",
+        "symbol",
+        {"status": "legacy", "actions": "content_control", "other": "symbol"},
+    ],
+    ids=["legacy", "content_control", "symbol", "mixed"],
+)
 def test_round_trip_docx_with_word_boxes(cases, tmp_path, boxes) -> None:
     """Every kind of Word check box reads back to the record it was written from."""
     failures = {}

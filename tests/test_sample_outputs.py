@@ -39,8 +39,9 @@ def sample_outputs(out: Path) -> dict[str, pd.DataFrame]:
     network = pd.read_csv(out / "network_scores.csv", dtype={"cro": str})
     p_columns = [c for c in scores.columns if c.startswith("p_retained_")]
     return {
-        "scores": scores[["priority", "source", "best_action", "dismissal_risk", *p_columns,
-                          "expected_gain"]].round(9),
+        "scores": scores[
+            ["priority", "source", "best_action", "dismissal_risk", *p_columns, "expected_gain"]
+        ].round(9),
         "worklist": worklist.iloc[:, [0, 11, 12, 5, 8]].round(6),
         "network": network[["priority", "cro", "uf", "risk_30d", "risk_90d", "risk_180d"]].round(9),
     }
@@ -54,8 +55,13 @@ def outputs(tmp_path_factory) -> dict[str, pd.DataFrame]:
 @pytest.mark.parametrize("name", ["scores", "worklist", "network"])
 def test_sample_outputs_are_unchanged(outputs, name):
     golden = pd.read_csv(GOLDEN / f"sample_{name}.csv", dtype={"cro": str})
-    pd.testing.assert_frame_equal(outputs[name].reset_index(drop=True), golden, check_exact=False,
-                                  rtol=0, atol=2e-9 if name != "worklist" else 2e-6)
+    pd.testing.assert_frame_equal(
+        outputs[name].reset_index(drop=True),
+        golden,
+        check_exact=False,
+        rtol=0,
+        atol=2e-9 if name != "worklist" else 2e-6,
+    )
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["--record"]:

@@ -23,8 +23,10 @@ def _module_name(path: Path) -> str:
 
 
 def _modules() -> dict[str, tuple[Path, ast.Module]]:
-    return {_module_name(p): (p, ast.parse(p.read_text(encoding="utf-8"), str(p)))
-            for p in sorted(PACKAGE.rglob("*.py"))}
+    return {
+        _module_name(p): (p, ast.parse(p.read_text(encoding="utf-8"), str(p)))
+        for p in sorted(PACKAGE.rglob("*.py"))
+    }
 
 
 MODULES = _modules()
@@ -33,7 +35,8 @@ MODULES = _modules()
 def _is_type_checking(node: ast.If) -> bool:
     test = node.test
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _imports(tree: ast.AST):
@@ -54,7 +57,7 @@ def _absolute(module: str, path: Path, node: ast.ImportFrom) -> str:
     if not node.level:
         return node.module or ""
     package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
-    base = package[:len(package) - node.level + 1]
+    base = package[: len(package) - node.level + 1]
     return ".".join([*base, node.module] if node.module else base)
 
 
@@ -166,12 +169,16 @@ def test_the_checks_can_fail():
     """The detectors find what they look for (a function-level cycle, a private import)."""
     graph = {"a": {"b"}, "b": {"a"}, "c": {"a"}}
     assert cycles(graph) == [frozenset({"a", "b"})]
-    tree = ast.parse("def f():\n    from churnlab.models import learners\n    return learners._x\n"
-                     "from churnlab.io.records import _y\n")
+    tree = ast.parse(
+        "def f():\n    from churnlab.models import learners\n    return learners._x\n"
+        "from churnlab.io.records import _y\n"
+    )
     MODULES["churnlab.fake"] = (PACKAGE / "fake.py", tree)
     try:
-        assert {("churnlab.fake", "churnlab.models.learners._x"),
-                ("churnlab.fake", "churnlab.io.records._y")} <= private_uses()
+        assert {
+            ("churnlab.fake", "churnlab.models.learners._x"),
+            ("churnlab.fake", "churnlab.io.records._y"),
+        } <= private_uses()
         assert "churnlab.models.learners" in import_graph()["churnlab.fake"]
     finally:
         del MODULES["churnlab.fake"]
@@ -203,19 +210,31 @@ def test_sklearn_privates_only_through_the_compat_module(module):
         path, tree = MODULES[module]
     bad = []
     for node in _imports(tree):
-        names = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                 else [f"{node.module}.{a.name}" for a in node.names] if node.module else [])
+        names = (
+            [a.name for a in node.names]
+            if isinstance(node, ast.Import)
+            else [f"{node.module}.{a.name}" for a in node.names]
+            if node.module
+            else []
+        )
         for name in names:
             parts = name.split(".")
-            if parts[0] == "sklearn" and (any(_private(p) for p in parts)
-                                          or name in VERSION_DEPENDENT):
+            if parts[0] == "sklearn" and (any(_private(p) for p in parts) or name in VERSION_DEPENDENT):
                 bad.append(name)
     assert not bad, f"{path}: import these from {COMPAT}: {bad}"
 
 
 SKLEARN_PRIVATE_ATTRIBUTES = {
-    "_predictors", "_baseline_prediction", "_bin_mapper", "_raw_predict", "_validate_data",
-    "_validate_params", "_get_tags", "_more_tags", "_check_n_features", "_check_feature_names",
+    "_predictors",
+    "_baseline_prediction",
+    "_bin_mapper",
+    "_raw_predict",
+    "_validate_data",
+    "_validate_params",
+    "_get_tags",
+    "_more_tags",
+    "_check_n_features",
+    "_check_feature_names",
 }
 """Private attributes of scikit-learn objects that churnlab reads (or once read) outside the compat module."""
 
@@ -227,8 +246,13 @@ def test_sklearn_private_attributes_only_through_the_compat_module(module):
     if module == COMPAT:
         return
     path, tree = MODULES[module]
-    bad = sorted({node.attr for node in ast.walk(tree)
-                  if isinstance(node, ast.Attribute) and node.attr in SKLEARN_PRIVATE_ATTRIBUTES})
+    bad = sorted(
+        {
+            node.attr
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and node.attr in SKLEARN_PRIVATE_ATTRIBUTES
+        }
+    )
     assert not bad, f"{path}: read these through {COMPAT}: {bad}"
 
 

@@ -23,8 +23,7 @@ except ImportError:  # pragma: no cover - schemathesis is in the dev extra
     schemathesis = None
 
 CASE_001 = next((REPO / "data" / "case_records").glob("001_*.txt"))
-SAMPLE_FORMS = [*sorted((SAMPLE / "forms").glob("*.txt"))[:3],
-                *sorted((SAMPLE / "forms").glob("*.md"))[:2]]
+SAMPLE_FORMS = [*sorted((SAMPLE / "forms").glob("*.txt"))[:3], *sorted((SAMPLE / "forms").glob("*.md"))[:2]]
 LOGGER = "churnlab.service"
 PLAIN = {"Content-Type": "text/plain"}
 
@@ -57,7 +56,8 @@ def check_result(body: dict) -> None:
     assert all(0.0 <= p <= 1.0 for p in body["p_retained"].values())
     assert body["expected_gain"] >= 0.0
     assert body["uplift"] == pytest.approx(
-        body["p_retained"][body["best_action"]] - body["p_retained"]["none"])
+        body["p_retained"][body["best_action"]] - body["p_retained"]["none"]
+    )
     assert isinstance(body["reasons"], list)
     for reason in body["reasons"]:
         assert set(reason) == {"feature", "value", "text", "contribution"}
@@ -68,8 +68,9 @@ def check_result(body: dict) -> None:
 
 
 def test_score_text_plain(client, form_text):
-    response = client.post("/score", content=form_text.encode("utf-8"),
-                           headers={"Content-Type": "text/plain; charset=utf-8"})
+    response = client.post(
+        "/score", content=form_text.encode("utf-8"), headers={"Content-Type": "text/plain; charset=utf-8"}
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     check_result(body)
@@ -101,8 +102,7 @@ def test_service_agrees_with_score_cases(client, model, record):
 
 @pytest.mark.parametrize("path", SAMPLE_FORMS, ids=lambda p: p.name)
 def test_score_sample_forms(client, path: Path):
-    response = client.post("/score", json={"text": path.read_text(encoding="utf-8"),
-                                           "source": path.name})
+    response = client.post("/score", json={"text": path.read_text(encoding="utf-8"), "source": path.name})
     assert response.status_code == 200, response.text
     check_result(response.json())
     assert response.json()["source"] == path.name
@@ -113,51 +113,118 @@ def test_score_sample_forms(client, path: Path):
 BAD_INPUTS = [
     # (id, body, content type, status, code, message pattern)
     ("malformed-json", b"{", "application/json", 400, "malformed_json", "not valid JSON"),
-    ("json-array", b"[]", "application/json", 422, "invalid_request", 'expected an object'),
+    ("json-array", b"[]", "application/json", 422, "invalid_request", "expected an object"),
     ("json-string", b'"x"', "application/json", 422, "invalid_request", "expected an object"),
     ("json-number", b"5", "application/json", 422, "invalid_request", "expected an object"),
     ("json-null", b"null", "application/json", 422, "invalid_request", "expected an object"),
     ("empty-object", b"{}", "application/json", 422, "invalid_request", "expected an object"),
-    ("text-not-string", b'{"text": 5}', "application/json", 422, "invalid_request",
-     "text: Input should be a valid string"),
-    ("not-a-form", b'{"text": "hello"}', "application/json", 422, "not_a_form",
-     "not a retention form: neither the title"),
+    (
+        "text-not-string",
+        b'{"text": 5}',
+        "application/json",
+        422,
+        "invalid_request",
+        "text: Input should be a valid string",
+    ),
+    (
+        "not-a-form",
+        b'{"text": "hello"}',
+        "application/json",
+        422,
+        "not_a_form",
+        "not a retention form: neither the title",
+    ),
     ("not-a-form-plain", b"hello", "text/plain", 422, "not_a_form", "not a retention form"),
-    ("truncated-form", "Formulário - Processo de Retenção\nColaborador: X".encode(), "text/plain",
-     422, "not_a_form", "truncated or incomplete form"),
+    (
+        "truncated-form",
+        "Formulário - Processo de Retenção\nColaborador: X".encode(),
+        "text/plain",
+        422,
+        "not_a_form",
+        "truncated or incomplete form",
+    ),
     ("empty-plain", b"", "text/plain", 422, "not_a_form", "empty"),
-    ("server-path", json.dumps({"text": str(CASE_001)}).encode(), "application/json", 422,
-     "not_a_form", "not a retention form"),
-    ("extra-key", b'{"text": "x", "colour": 1}', "application/json", 422, "invalid_request",
-     "colour: Extra inputs are not permitted"),
+    (
+        "server-path",
+        json.dumps({"text": str(CASE_001)}).encode(),
+        "application/json",
+        422,
+        "not_a_form",
+        "not a retention form",
+    ),
+    (
+        "extra-key",
+        b'{"text": "x", "colour": 1}',
+        "application/json",
+        422,
+        "invalid_request",
+        "colour: Extra inputs are not permitted",
+    ),
     ("record-not-object", b'{"record": 5}', "application/json", 422, "invalid_request", "record"),
-    ("record-without-source", b'{"record": {}}', "application/json", 422, "invalid_request",
-     "record.source: Field required"),
-    ("record-bad-field", b'{"record": {"source": "a", "lives": "many"}}', "application/json", 422,
-     "invalid_request", "record.lives"),
-    ("record-bad-status", b'{"record": {"source": "a", "status": "gone"}}', "application/json",
-     422, "invalid_request", "record.status"),
-    ("record-huge-int", b'{"record": {"source": "a", "lives": 1000000000000000000000000}}',
-     "application/json", 422, "invalid_request", "record.lives: Input should be less than"),
-    ("record-infinity", b'{"record": {"source": "a", "us_value": Infinity}}', "application/json",
-     422, "invalid_request", "record.us_value: Input should be a finite number"),
+    (
+        "record-without-source",
+        b'{"record": {}}',
+        "application/json",
+        422,
+        "invalid_request",
+        "record.source: Field required",
+    ),
+    (
+        "record-bad-field",
+        b'{"record": {"source": "a", "lives": "many"}}',
+        "application/json",
+        422,
+        "invalid_request",
+        "record.lives",
+    ),
+    (
+        "record-bad-status",
+        b'{"record": {"source": "a", "status": "gone"}}',
+        "application/json",
+        422,
+        "invalid_request",
+        "record.status",
+    ),
+    (
+        "record-huge-int",
+        b'{"record": {"source": "a", "lives": 1000000000000000000000000}}',
+        "application/json",
+        422,
+        "invalid_request",
+        "record.lives: Input should be less than",
+    ),
+    (
+        "record-infinity",
+        b'{"record": {"source": "a", "us_value": Infinity}}',
+        "application/json",
+        422,
+        "invalid_request",
+        "record.us_value: Input should be a finite number",
+    ),
     ("json-not-utf8", b'{"text": "\xff"}', "application/json", 400, "malformed_json", "UTF-8"),
     ("deep-json", b"[" * 100_000, "application/json", 400, "malformed_json", ""),
     ("plain-not-utf8", b"\xff\xfe\x00", "text/plain", 422, "not_a_form", "invalid utf-16 text"),
     ("plain-latin1-not-form", "olá".encode("latin-1"), "text/plain", 422, "not_a_form", "UTF-8"),
-    ("plain-wrong-charset", b"\xff\xff", "text/plain; charset=utf-8", 400, "bad_encoding",
-     "not valid utf-8"),
-    ("unknown-charset", b"abc", "text/plain; charset=nope", 415, "unsupported_media_type",
-     "charset"),
+    ("plain-wrong-charset", b"\xff\xff", "text/plain; charset=utf-8", 400, "bad_encoding", "not valid utf-8"),
+    ("unknown-charset", b"abc", "text/plain; charset=nope", 415, "unsupported_media_type", "charset"),
     ("xml", b"<form/>", "application/xml", 415, "unsupported_media_type", "application/xml"),
-    ("urlencoded", b"text=hello", "application/x-www-form-urlencoded", 415,
-     "unsupported_media_type", "text/plain"),
+    (
+        "urlencoded",
+        b"text=hello",
+        "application/x-www-form-urlencoded",
+        415,
+        "unsupported_media_type",
+        "text/plain",
+    ),
     ("no-content-type", b"hello", None, 415, "unsupported_media_type", "no Content-Type"),
 ]
 
 
-@pytest.mark.parametrize(("body", "content_type", "status", "code", "pattern"),
-                         [case[1:] for case in BAD_INPUTS], ids=[case[0] for case in BAD_INPUTS])
+@pytest.mark.parametrize(
+    ("body", "content_type", "status", "code", "pattern"),
+    [case[1:] for case in BAD_INPUTS],
+    ids=[case[0] for case in BAD_INPUTS],
+)
 def test_bad_input_gets_a_clear_4xx(client, caplog, body, content_type, status, code, pattern):
     headers = {"Content-Type": content_type} if content_type else {}
     with caplog.at_level(logging.INFO, logger=LOGGER):
@@ -217,8 +284,7 @@ def test_body_at_the_limit_is_read(small_client):
 
 
 def test_default_limit_is_one_mib(client):
-    response = client.post("/score", content=b"x" * ((1 << 20) + 1),
-                           headers={"Content-Type": "text/plain"})
+    response = client.post("/score", content=b"x" * ((1 << 20) + 1), headers={"Content-Type": "text/plain"})
     assert response.status_code == 413
 
 
@@ -241,10 +307,18 @@ def test_batch_mixes_good_and_bad_items(client, form_text, record):
     assert response.status_code == 200, response.text
     body = response.json()
     assert [item["index"] for item in body["items"]] == list(range(len(items)))
-    assert [item["ok"] for item in body["items"]] == [True, False, True, False, False, True, False,
-                                                      True, False]
-    assert [item["status_code"] for item in body["items"]] == [200, 422, 200, 422, 422, 200, 422,
-                                                               200, 422]
+    assert [item["ok"] for item in body["items"]] == [
+        True,
+        False,
+        True,
+        False,
+        False,
+        True,
+        False,
+        True,
+        False,
+    ]
+    assert [item["status_code"] for item in body["items"]] == [200, 422, 200, 422, 422, 200, 422, 200, 422]
     assert body["scored"] == 4 and body["failed"] == 5
     good = [item["result"] for item in body["items"] if item["ok"]]
     for result in good:
@@ -268,13 +342,16 @@ def test_batch_scores_like_single_requests(client, form_text):
         assert item["result"]["best_action"] == single["best_action"]
 
 
-@pytest.mark.parametrize(("body", "content_type", "status", "code"), [
-    (b"{", "application/json", 400, "malformed_json"),
-    (b"[]", "application/json", 422, "invalid_request"),
-    (b'{"items": 5}', "application/json", 422, "invalid_request"),
-    (b'{"items": [], "more": 1}', "application/json", 422, "invalid_request"),
-    (b"hello", "text/plain", 415, "unsupported_media_type"),
-])
+@pytest.mark.parametrize(
+    ("body", "content_type", "status", "code"),
+    [
+        (b"{", "application/json", 400, "malformed_json"),
+        (b"[]", "application/json", 422, "invalid_request"),
+        (b'{"items": 5}', "application/json", 422, "invalid_request"),
+        (b'{"items": [], "more": 1}', "application/json", 422, "invalid_request"),
+        (b"hello", "text/plain", 415, "unsupported_media_type"),
+    ],
+)
 def test_batch_bad_envelope(client, body, content_type, status, code):
     response = client.post("/score/batch", content=body, headers={"Content-Type": content_type})
     assert response.status_code == status
@@ -316,8 +393,7 @@ def test_openapi_documents_both_content_types(client):
     assert set(content) == {"text/plain", "application/json"}
     assert {"/score", "/score/batch", "/health", "/model"} <= set(schema["paths"])
     components = schema["components"]["schemas"]
-    assert {"ScoreItem", "BatchRequest", "RetentionCase", "ScoreResult",
-            "ErrorBody"} <= set(components)
+    assert {"ScoreItem", "BatchRequest", "RetentionCase", "ScoreResult", "ErrorBody"} <= set(components)
     refs = json.dumps(schema)
     for name in [ref.rsplit("/", 1)[-1] for ref in _refs(schema)]:
         assert name in components, f"dangling $ref {name}"
@@ -340,8 +416,9 @@ def _refs(node):
 
 
 def test_logs_hold_no_personal_data(client, form_text, record, caplog):
-    secrets = [v for v in (record["dentist_name"], record["cpf"], record["cnpj"],
-                           record["collaborator"]) if v]
+    secrets = [
+        v for v in (record["dentist_name"], record["cpf"], record["cnpj"], record["collaborator"]) if v
+    ]
     assert secrets
     with caplog.at_level(logging.DEBUG, logger=LOGGER):
         client.post("/score", content=form_text.encode(), headers={"Content-Type": "text/plain"})
@@ -421,14 +498,15 @@ def test_cli_serve_runs_uvicorn_on_the_given_address(monkeypatch, model):
     from churnlab.app.cli import app
 
     ran, asked = [], []
-    monkeypatch.setattr("churnlab.models.persistence.load_model",
-                        lambda path=None: asked.append(path) or model)
+    monkeypatch.setattr(
+        "churnlab.models.persistence.load_model", lambda path=None: asked.append(path) or model
+    )
     monkeypatch.setattr("uvicorn.run", lambda service, **kw: ran.append((service, kw)))
     args = ["serve", "--model", "m", "--host", "0.0.0.0", "--port", "9001"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert asked == [Path("m")]
-    (service, options), = ran
+    ((service, options),) = ran
     assert isinstance(service, FastAPI)
     assert options["host"] == "0.0.0.0" and options["port"] == 9001
 
@@ -466,11 +544,17 @@ if schemathesis is not None:
     api = schemathesis.pytest.from_fixture("api_schema")
 
     @api.parametrize()
-    @settings(max_examples=25, deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=25,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     def test_schemathesis_finds_no_server_error(case):
         response = case.call()
         assert response.status_code < 500, (case.method, case.path, response.text[:500])
 else:  # pragma: no cover
+
     def test_schemathesis_finds_no_server_error():
         pytest.skip("schemathesis is not installed: pip install schemathesis")

@@ -35,14 +35,20 @@ def _post(client, path: str, body: bytes):
     return client.post(path, content=body, headers={"content-type": "application/json"})
 
 
-@pytest.mark.parametrize(("body", "code", "where"), [
-    (b'{"record": {"source": "a", "city": "\\ud800"}}', "invalid_unicode", "record.city"),
-    (b'{"text": "' + json.dumps(FORM)[1:-1].replace("SALVADOR", "\\udc80").encode() + b'"}',
-     "invalid_unicode", "text"),
-    (b'{"record": {"source": "a", "lives": ' + b"9" * 5000 + b"}}", "invalid_request", "record.lives"),
-    (b'{"record": {"source": "a", "lives": true}}', "invalid_request", "record.lives"),
-    (b'{"record": {"source": "a", "lives": "12"}}', "invalid_request", "record.lives"),
-])
+@pytest.mark.parametrize(
+    ("body", "code", "where"),
+    [
+        (b'{"record": {"source": "a", "city": "\\ud800"}}', "invalid_unicode", "record.city"),
+        (
+            b'{"text": "' + json.dumps(FORM)[1:-1].replace("SALVADOR", "\\udc80").encode() + b'"}',
+            "invalid_unicode",
+            "text",
+        ),
+        (b'{"record": {"source": "a", "lives": ' + b"9" * 5000 + b"}}", "invalid_request", "record.lives"),
+        (b'{"record": {"source": "a", "lives": true}}', "invalid_request", "record.lives"),
+        (b'{"record": {"source": "a", "lives": "12"}}', "invalid_request", "record.lives"),
+    ],
+)
 def test_odd_values_are_a_422_naming_the_field(client, body, code, where):
     response = _post(client, "/score", body)
     assert response.status_code == 422, response.text
@@ -50,32 +56,48 @@ def test_odd_values_are_a_422_naming_the_field(client, body, code, where):
 
 
 def test_one_bad_batch_item_fails_alone(client):
-    body = (b'{"items": [{"record": {"source": "a", "city": "\\ud800"}}, '
-            b'{"record": {"source": "b", "lives": ' + b"9" * 5000 + b'}}, {"record": {"source": "c"}}]}')
+    body = (
+        b'{"items": [{"record": {"source": "a", "city": "\\ud800"}}, '
+        b'{"record": {"source": "b", "lives": ' + b"9" * 5000 + b'}}, {"record": {"source": "c"}}]}'
+    )
     response = _post(client, "/score/batch", body)
     assert response.status_code == 200
     assert [item["status_code"] for item in response.json()["items"]] == [422, 422, 200]
 
 
-_VALUES = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=30),
-                    st.lists(st.text(max_size=5), max_size=3), st.dictionaries(st.text(max_size=5),
-                                                                                st.integers(), max_size=2))
-_RECORDS = st.fixed_dictionaries({"source": st.text(max_size=20)},
-                                 optional={n: _VALUES for n in RetentionCase.model_fields if n != "source"})
-_TEXTS = st.one_of(st.text(max_size=400), st.builds(lambda cut, junk: FORM[:cut] + junk,
-                                                     st.integers(0, len(FORM)), st.text(max_size=40)))
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(max_size=30),
+    st.lists(st.text(max_size=5), max_size=3),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
+)
+_RECORDS = st.fixed_dictionaries(
+    {"source": st.text(max_size=20)},
+    optional={n: _VALUES for n in RetentionCase.model_fields if n != "source"},
+)
+_TEXTS = st.one_of(
+    st.text(max_size=400),
+    st.builds(lambda cut, junk: FORM[:cut] + junk, st.integers(0, len(FORM)), st.text(max_size=40)),
+)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(record=_RECORDS, text=_TEXTS)
 def test_no_record_or_text_gets_a_5xx(client, record, text):
-    for path, body in (("/score", {"record": record}), ("/score", {"text": text}),
-                       ("/score/batch", {"items": [{"record": record}, {"text": text}]})):
+    for path, body in (
+        ("/score", {"record": record}),
+        ("/score", {"text": text}),
+        ("/score/batch", {"items": [{"record": record}, {"text": text}]}),
+    ):
         raw = json.dumps(body, ensure_ascii=True).encode()  # lone surrogates travel as \\udXXX escapes
         response = _post(client, path, raw)
         assert response.status_code < 500, (path, body, response.text[:300])
-    plain = client.post("/score", content=text.encode("utf-8", "surrogatepass"),
-                        headers={"content-type": "text/plain"})
+    plain = client.post(
+        "/score", content=text.encode("utf-8", "surrogatepass"), headers={"content-type": "text/plain"}
+    )
     assert plain.status_code < 500, (text, plain.text[:300])
 
 
@@ -83,15 +105,23 @@ def test_a_token_guards_everything_but_health(model):
     guarded = TestClient(create_app(model, token="s3cret"), raise_server_exceptions=False)
     record = b'{"record": {"source": "a"}}'
     assert guarded.get("/health").status_code == 200
-    for response in (guarded.get("/model"), _post(guarded, "/score", record),
-                     guarded.get("/openapi.json"),
-                     guarded.post("/score", content=record,
-                                  headers={"content-type": "application/json",
-                                           "authorization": "Bearer wrong"})):
+    for response in (
+        guarded.get("/model"),
+        _post(guarded, "/score", record),
+        guarded.get("/openapi.json"),
+        guarded.post(
+            "/score",
+            content=record,
+            headers={"content-type": "application/json", "authorization": "Bearer wrong"},
+        ),
+    ):
         assert response.status_code == 401 and response.headers["www-authenticate"] == "Bearer"
         assert response.json()["code"] == "unauthorized"
-    ok = guarded.post("/score", content=record, headers={"content-type": "application/json",
-                                                         "authorization": "Bearer s3cret"})
+    ok = guarded.post(
+        "/score",
+        content=record,
+        headers={"content-type": "application/json", "authorization": "Bearer s3cret"},
+    )
     assert ok.status_code == 200
 
 
@@ -118,8 +148,14 @@ def test_idle_and_trickling_connections_are_closed(model, monkeypatch):
 
     monkeypatch.setattr(server, "HEADER_TIMEOUT", 0.5)
     port = _free_port()
-    config = uvicorn.Config(create_app(model), host="127.0.0.1", port=port, log_level="warning",
-                            http=server.GuardedH11Protocol, timeout_keep_alive=1)
+    config = uvicorn.Config(
+        create_app(model),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        http=server.GuardedH11Protocol,
+        timeout_keep_alive=1,
+    )
     uv = uvicorn.Server(config)
     thread = threading.Thread(target=uv.run, daemon=True)
     thread.start()

@@ -17,8 +17,7 @@ from churnlab.models.persistence import load_model
 from conftest import CASE_RECORDS
 
 FORM = next(CASE_RECORDS.glob("001_*")).read_text(encoding="utf-8")
-SLOW_HEAD = (b"POST /score HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
-             b"Content-Length: 1000\r\n\r\nF")
+SLOW_HEAD = b"POST /score HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\nF"
 
 
 @pytest.fixture(scope="module")
@@ -38,10 +37,15 @@ def serve(model):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
-        config = uvicorn.Config(create_app(model, token=token), host="127.0.0.1", port=port,
-                                log_level="warning", http=server.GuardedH11Protocol,
-                                limit_concurrency=server.MAX_CONNECTIONS,
-                                timeout_keep_alive=server.KEEP_ALIVE_TIMEOUT)
+        config = uvicorn.Config(
+            create_app(model, token=token),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            http=server.GuardedH11Protocol,
+            limit_concurrency=server.MAX_CONNECTIONS,
+            timeout_keep_alive=server.KEEP_ALIVE_TIMEOUT,
+        )
         uv = uvicorn.Server(config)
         threading.Thread(target=uv.run, daemon=True).start()
         for _ in range(200):
@@ -167,7 +171,7 @@ def test_a_big_head_is_refused_whole_or_in_pieces(serve, pieces):
     step = len(head) // pieces + 1
     try:
         for i in range(0, len(head), step):
-            sock.sendall(head[i:i + step])
+            sock.sendall(head[i : i + step])
     except OSError:
         pass
     answer = sock.recv(4096)
@@ -192,8 +196,9 @@ def test_a_forged_path_cannot_start_a_log_line(model, caplog):
     assert any("\\r\\n2026-12-03" in line for line in lines)
 
 
-@pytest.mark.parametrize(("field", "value"), [("cro_count", 1000), ("us_value", 1e6),
-                                               ("included_on", "0001-01-01")])
+@pytest.mark.parametrize(
+    ("field", "value"), [("cro_count", 1000), ("us_value", 1e6), ("included_on", "0001-01-01")]
+)
 def test_implausible_values_are_scored_with_warnings(model, field, value):
     client = TestClient(create_app(model), raise_server_exceptions=False)
     record = {"source": "odd.txt", "cro_count": 3, "us_value": 0.35, field: value}

@@ -53,8 +53,11 @@ def test_no_output_a_person_opens_holds_a_formula(tmp_path):
     assert runner.invoke(app, ["score", str(tmp_path / "data"), "--out", str(out)]).exit_code == 1
     result = runner.invoke(app, ["worklist", str(tmp_path / "data"), "--out", str(tmp_path / "w.html")])
     assert result.exit_code == 1, result.stderr
-    files = {"scores.csv": _cells(out), "scores_rejects.csv": _cells(tmp_path / "scores_rejects.csv", ";"),
-             "w.csv": _cells(tmp_path / "w.csv")}
+    files = {
+        "scores.csv": _cells(out),
+        "scores_rejects.csv": _cells(tmp_path / "scores_rejects.csv", ";"),
+        "w.csv": _cells(tmp_path / "w.csv"),
+    }
     for name, cells in files.items():
         formulas = [c for c in cells if c[:1] in "=+-@\t\r" and safe_cell(c) != c]
         assert not formulas, (name, formulas)

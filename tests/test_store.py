@@ -41,9 +41,16 @@ def url(request, tmp_path) -> str:
 
 
 def _offers(keys: list[str], share: float = 0.0, best: str = "support") -> pd.DataFrame:
-    frame = pd.DataFrame({"case_key": keys, "best_action": best, "dismissal_risk": 0.4,
-                          "expected_gain": 100.0, "opened_on": dt.date(2025, 1, 2),
-                          **{f"p_retained_{a}": 0.3 + 0.05 * i for i, a in enumerate(ACTION_LABELS)}})
+    frame = pd.DataFrame(
+        {
+            "case_key": keys,
+            "best_action": best,
+            "dismissal_risk": 0.4,
+            "expected_gain": 100.0,
+            "opened_on": dt.date(2025, 1, 2),
+            **{f"p_retained_{a}": 0.3 + 0.05 * i for i, a in enumerate(ACTION_LABELS)},
+        }
+    )
     return offers(frame, share)
 
 
@@ -67,12 +74,20 @@ def test_recording_the_same_scores_twice_adds_nothing(url):
 
 def test_decisions_keep_the_first_offer_and_the_latest_outcome(url):
     store = open_store(url)
-    store.record_run(_offers(["a", "b"], best="support"), "m", "v", 0.0,
-                     run_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
-    store.record_run(_offers(["a", "c"], best="none"), "m", "v", 0.0,
-                     run_at=dt.datetime(2025, 2, 1, tzinfo=dt.UTC))
-    closed = pd.DataFrame({"case_key": ["a", "zz"], "action_taken": ["support", "none"],
-                           "retained": [False, True], "closed_on": [dt.date(2025, 3, 1), None]})
+    store.record_run(
+        _offers(["a", "b"], best="support"), "m", "v", 0.0, run_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    )
+    store.record_run(
+        _offers(["a", "c"], best="none"), "m", "v", 0.0, run_at=dt.datetime(2025, 2, 1, tzinfo=dt.UTC)
+    )
+    closed = pd.DataFrame(
+        {
+            "case_key": ["a", "zz"],
+            "action_taken": ["support", "none"],
+            "retained": [False, True],
+            "closed_on": [dt.date(2025, 3, 1), None],
+        }
+    )
     assert store.record_outcomes(closed) == 2
     assert store.record_outcomes(closed) == 0  # the same outcomes again: nothing changes
     assert store.record_outcomes(closed.assign(retained=[True, True])) == 1  # a corrected outcome
@@ -88,8 +103,9 @@ def _write(url: str, worker: int) -> int:
     for run in range(5):
         keys = [f"w{worker}-r{run}-{i}" for i in range(40)]
         store.record_run(_offers(keys, share=0.5), f"model{worker}", "v", 0.5)
-        store.record_outcomes(pd.DataFrame({"case_key": keys[:10] + ["shared"], "action_taken": "none",
-                                            "retained": True}))
+        store.record_outcomes(
+            pd.DataFrame({"case_key": keys[:10] + ["shared"], "action_taken": "none", "retained": True})
+        )
     return worker
 
 
@@ -142,12 +158,18 @@ def test_a_store_of_the_first_schema_is_migrated_keeping_its_rows(url):
     with engine.begin() as connection:  # a store as the first churnlab to have one left it
         config.attributes["connection"] = connection
         command.upgrade(config, "0001")
-        connection.execute(sa.text(
-            "INSERT INTO scoring_runs (fingerprint, run_at, model_id, model_version, explore_share, "
-            "n_cases) VALUES ('f', '2025-01-01', 'm', 'v', 0, 1)"))
-        connection.execute(sa.text(
-            "INSERT INTO recommendations (run_id, case_key, best_action, offered_action, "
-            "offer_probability, explored) VALUES (1, 'old', 'none', 'none', 1, false)"))
+        connection.execute(
+            sa.text(
+                "INSERT INTO scoring_runs (fingerprint, run_at, model_id, model_version, explore_share, "
+                "n_cases) VALUES ('f', '2025-01-01', 'm', 'v', 0, 1)"
+            )
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO recommendations (run_id, case_key, best_action, offered_action, "
+                "offer_probability, explored) VALUES (1, 'old', 'none', 'none', 1, false)"
+            )
+        )
     engine.dispose()
     store = open_store(url)
     assert store.revision() == "0002"

@@ -161,12 +161,9 @@ def test_glosa_history_before_and_after_opening(big, truth) -> None:
         "cro", "uf", "guide", "competence", "date", "code", "description", "value", "kind",
     ]  # fmt: skip
     opened = {
-        (case.cro, row.uf): case.started_on
-        for case, row in zip(big.cases, truth.itertuples(), strict=True)
+        (case.cro, row.uf): case.started_on for case, row in zip(big.cases, truth.itertuples(), strict=True)
     }
-    start = pd.to_datetime(
-        pd.Series([opened[k] for k in zip(glosas["cro"], glosas["uf"], strict=True)])
-    )
+    start = pd.to_datetime(pd.Series([opened[k] for k in zip(glosas["cro"], glosas["uf"], strict=True)]))
     after = glosas["date"].to_numpy() >= start.to_numpy()
     assert 0.05 < after.mean() < 0.35  # some events after the case opened, for leakage tests
     month = pd.to_datetime(glosas["competence"] + "-01")

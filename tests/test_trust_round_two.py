@@ -74,8 +74,7 @@ def test_a_carriage_return_in_a_field_neither_splits_a_csv_nor_starts_a_formula(
     (tmp_path / "data" / "forms" / "\r=2+2.txt").write_text("not a form", encoding="utf-8")
     scores, worklist = tmp_path / "scores.csv", tmp_path / "w.html"
     assert runner.invoke(app, ["score", str(tmp_path / "data"), "--out", str(scores)]).exit_code == 1
-    result = runner.invoke(app, ["worklist", str(tmp_path / "data"), "--out", str(worklist),
-                                 "--csv", style])
+    result = runner.invoke(app, ["worklist", str(tmp_path / "data"), "--out", str(worklist), "--csv", style])
     assert result.exit_code == 1, result.stderr
     sep = ";" if style == "excel-br" else ","
     outputs = {scores: ",", tmp_path / "scores_rejects.csv": ";", tmp_path / "w.csv": sep}
@@ -133,14 +132,21 @@ def test_a_50_mb_one_line_form_costs_under_300_mb(tmp_path):
         for _ in range(50 * 2**20 // len(chunk)):
             handle.write(chunk)
     # VmHWM, not ru_maxrss: the latter keeps the forking pytest's size across exec on Linux
-    code = ("import re, sys\n"
-            "from churnlab.io.forms import parse_form\n"
-            "from churnlab.errors import FormParseError\n"
-            "try:\n    parse_form(sys.argv[1])\nexcept FormParseError as exc:\n    print(exc.reason)\n"
-            "status = open('/proc/self/status').read()\n"
-            "print(re.search(r'VmHWM:\\s+(\\d+)', status)[1])\n")
-    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
-                          timeout=120, env={"PYTHONPATH": str(REPO / "src"), "PATH": "/usr/bin:/bin"})
+    code = (
+        "import re, sys\n"
+        "from churnlab.io.forms import parse_form\n"
+        "from churnlab.errors import FormParseError\n"
+        "try:\n    parse_form(sys.argv[1])\nexcept FormParseError as exc:\n    print(exc.reason)\n"
+        "status = open('/proc/self/status').read()\n"
+        "print(re.search(r'VmHWM:\\s+(\\d+)', status)[1])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(REPO / "src"), "PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     peak_kib = int(done.stdout.split()[-1])
     assert peak_kib < 300 * 1024, f"peak RSS {peak_kib / 1024:.0f} MB"
@@ -162,8 +168,8 @@ def _lying_zip(name: str, real_size: int, declared: int, extra: dict[str, bytes]
     for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):  # uncompressed size fields
         start = 0
         while (start := data.find(signature, start)) >= 0:
-            if data[start + offset:start + offset + 4] == real:
-                data[start + offset:start + offset + 4] = fake
+            if data[start + offset : start + offset + 4] == real:
+                data[start + offset : start + offset + 4] = fake
             start += 4
     return bytes(data)
 
@@ -224,8 +230,9 @@ def test_a_non_ascii_signature_is_a_clear_model_file_error(tmp_path, monkeypatch
     folder = tmp_path / "model"
     shutil.copytree(DEFAULT_MODEL_DIR, folder)
     monkeypatch.setenv("CHURNLAB_MODEL_KEY", "k" * 32)
-    (folder / SIGNATURE).write_bytes(signature.encode("latin-1", errors="replace")
-                                     if signature.isascii() else signature.encode("utf-8"))
+    (folder / SIGNATURE).write_bytes(
+        signature.encode("latin-1", errors="replace") if signature.isascii() else signature.encode("utf-8")
+    )
     with pytest.raises(ModelFileError, match="signature does not match"):
         load_model(folder)
 
@@ -257,23 +264,28 @@ def test_a_file_name_cannot_forge_a_line_on_stderr(tmp_path):
 # --------------------------------------------------------------------------- 7. store URL passwords
 
 
-@pytest.mark.parametrize("url", [
-    "postgresql+psycopg://ana:s3cr3t@127.0.0.1:1/db",
-    "postgresql+psycopg://127.0.0.1:1/db?password=s3cr3t",
-    "postgresql+psycopg://127.0.0.1:1/db?sslmode=disable&PassWord=s3cr3t",
-    "postgresql+psycopg://127.0.0.1:1/db?pwd=s3cr3t&user=ana",
-    "postgresql+psycopg://127.0.0.1:1/db?pass=s3cr3t",
-    "sqlite:////proc/churnlab-test/x.db?password=s3cr3t",
-    "mysql://ana:s3cr3t@127.0.0.1:1/db?sslpassword=s3cr3t",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://ana:s3cr3t@127.0.0.1:1/db",
+        "postgresql+psycopg://127.0.0.1:1/db?password=s3cr3t",
+        "postgresql+psycopg://127.0.0.1:1/db?sslmode=disable&PassWord=s3cr3t",
+        "postgresql+psycopg://127.0.0.1:1/db?pwd=s3cr3t&user=ana",
+        "postgresql+psycopg://127.0.0.1:1/db?pass=s3cr3t",
+        "sqlite:////proc/churnlab-test/x.db?password=s3cr3t",
+        "mysql://ana:s3cr3t@127.0.0.1:1/db?sslpassword=s3cr3t",
+    ],
+)
 def test_no_password_in_a_store_url_is_printed(tmp_path, url, monkeypatch):
     from churnlab.store.case_store import safe_url
 
     assert "s3cr3t" not in safe_url(url)
     _forms(tmp_path / "data" / "forms", n=1)
-    commands = [["report", "--store", url, "--out", str(tmp_path / "r.html")],
-                ["worklist", str(tmp_path / "data"), "--out", str(tmp_path / "w.html"), "--store", url],
-                ["score", str(tmp_path / "data"), "--out", str(tmp_path / "s.csv"), "--store", url]]
+    commands = [
+        ["report", "--store", url, "--out", str(tmp_path / "r.html")],
+        ["worklist", str(tmp_path / "data"), "--out", str(tmp_path / "w.html"), "--store", url],
+        ["score", str(tmp_path / "data"), "--out", str(tmp_path / "s.csv"), "--store", url],
+    ]
     for command in commands:
         result = runner.invoke(app, command)
         assert result.exit_code == 2 and "s3cr3t" not in result.output + result.stderr, command

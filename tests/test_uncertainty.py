@@ -51,13 +51,15 @@ def test_the_model_error_widens_intervals_over_the_s_learners_shrinkage():
 def test_min_confidence_recommends_only_what_the_evidence_supports():
     X, actions, retained, _ = _world(700, 0.0, 2)  # no action helps anyone
     plain = ActionRecommender(learner="s", random_state=0).fit(X, actions, retained)
-    sure = ActionRecommender(learner="s", n_bootstrap=20, min_confidence=0.9,
-                             random_state=0).fit(X, actions, retained)
+    sure = ActionRecommender(learner="s", n_bootstrap=20, min_confidence=0.9, random_state=0).fit(
+        X, actions, retained
+    )
     assert (sure.recommend(X) == "none").mean() >= (plain.recommend(X) == "none").mean()
     assert (sure.recommend(X) == "none").mean() > 0.95
     X2, actions2, retained2, _ = _world(3000, 0.4, 3)  # a strong effect survives the check
-    strong = ActionRecommender(learner="s", n_bootstrap=20, min_confidence=0.9,
-                               random_state=0).fit(X2, actions2, retained2)
+    strong = ActionRecommender(learner="s", n_bootstrap=20, min_confidence=0.9, random_state=0).fit(
+        X2, actions2, retained2
+    )
     fees = X2["p_reason_fees"].to_numpy() == 1
     assert (strong.recommend(X2[fees]) == "new_prices").mean() > 0.9
 
@@ -83,23 +85,35 @@ def test_train_score_and_serve_with_intervals(tmp_path):
     runner = CliRunner()
     data, model = tmp_path / "d", tmp_path / "m"
     assert runner.invoke(app, ["synth", str(data), "--n-cases", "300", "--seed", "8"]).exit_code == 0
-    result = runner.invoke(app, ["train", str(data), "--out", str(model), "--uncertainty", "20",
-                                 "--min-confidence", "0.8"])
+    result = runner.invoke(
+        app, ["train", str(data), "--out", str(model), "--uncertainty", "20", "--min-confidence", "0.8"]
+    )
     assert result.exit_code == 0, result.stderr
     card = json.loads((model / "card.json").read_text(encoding="utf-8"))
     assert card["recommender"]["n_bootstrap"] == 20 and card["recommender"]["min_confidence"] == 0.8
-    assert runner.invoke(app, ["score", str(data), "--model", str(model),
-                               "--out", str(tmp_path / "s.csv")]).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["score", str(data), "--model", str(model), "--out", str(tmp_path / "s.csv")]
+        ).exit_code
+        == 0
+    )
     scores = pd.read_csv(tmp_path / "s.csv")
     acted = scores["best_action"] != "none"
     assert (scores.loc[acted, "uplift_low"] > 0).all()  # min_confidence: the interval is above 0
     assert (scores["uplift_low"] <= scores["uplift"] + 1e-9).all()
     assert (scores["uplift"] <= scores["uplift_high"] + 1e-9).all()
-    body = TestClient(create_app(load_model(model))).post(
-        "/score", json={"text": next((data / "forms").glob("*.md")).read_text(encoding="utf-8")}).json()
+    body = (
+        TestClient(create_app(load_model(model)))
+        .post("/score", json={"text": next((data / "forms").glob("*.md")).read_text(encoding="utf-8")})
+        .json()
+    )
     assert body["uplift_low"] is not None and body["uplift_high"] is not None
-    assert runner.invoke(app, ["train", str(data), "--out", str(tmp_path / "m2"),
-                               "--min-confidence", "0.8"]).exit_code == 2
+    assert (
+        runner.invoke(
+            app, ["train", str(data), "--out", str(tmp_path / "m2"), "--min-confidence", "0.8"]
+        ).exit_code
+        == 2
+    )
 
 
 def test_s_mix_intervals_carry_the_outcome_models_own_error():

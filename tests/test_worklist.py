@@ -30,8 +30,15 @@ from churnlab.i18n import percent, say
 from churnlab.models.risk import Reason
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +60,11 @@ def open_scores(model) -> pd.DataFrame:
 
 @pytest.fixture(scope="module", params=["pt", "en"])
 def page(open_scores, tmp_path_factory, request) -> Path:
-    return write_worklist(open_scores, tmp_path_factory.mktemp(f"worklist_{request.param}") / "worklist.html",
-                          lang=request.param)
+    return write_worklist(
+        open_scores,
+        tmp_path_factory.mktemp(f"worklist_{request.param}") / "worklist.html",
+        lang=request.param,
+    )
 
 
 def _lang(page: Path) -> str:
@@ -171,7 +181,8 @@ def test_page_loads_nothing_from_the_network(page):
     text = page.read_text(encoding="utf-8")
     assert "http://" not in text and "https://" not in text
     assert "//" not in re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", text).replace(
-        "://", "")  # no protocol-relative URLs either
+        "://", ""
+    )  # no protocol-relative URLs either
     urls = parse_page(page).urls
     assert urls and all(value.startswith("data:image/png;base64,") for _, _, value in urls)
     assert "<link" not in text and "<script src" not in text
@@ -181,8 +192,12 @@ def test_page_loads_nothing_from_the_network(page):
 def test_page_escapes_what_the_forms_say(tmp_path, open_scores):
     scores = open_scores.head(3).copy()
     scores.loc[scores.index[0], "dentist"] = "<script>alert(1)</script>"
-    scores["reasons"] = [[Reason("x", 1.0, 0.5, "feature.unknown", (("name", "a & b"),)),
-                          Reason("y", 2.0, 0.2, "feature.unknown", (("name", "<b>bold</b>"),))]] * len(scores)
+    scores["reasons"] = [
+        [
+            Reason("x", 1.0, 0.5, "feature.unknown", (("name", "a & b"),)),
+            Reason("y", 2.0, 0.2, "feature.unknown", (("name", "<b>bold</b>"),)),
+        ]
+    ] * len(scores)
     text = write_worklist(scores, tmp_path / "w.html").read_text(encoding="utf-8")
     assert "<script>alert(1)" not in text and "&lt;script&gt;alert(1)" in text
     assert "&lt;b&gt;bold&lt;/b&gt;" in text
@@ -246,8 +261,9 @@ def cli_model(monkeypatch, model):
 
 def test_cli_worklist_writes_page_and_csv(small_data, tmp_path, cli_model):
     out = tmp_path / "out" / "worklist.html"
-    result = CliRunner().invoke(app, ["worklist", str(small_data), "--model", "some/model",
-                                      "--out", str(out)])
+    result = CliRunner().invoke(
+        app, ["worklist", str(small_data), "--model", "some/model", "--out", str(out)]
+    )
     assert result.exit_code == 1, result.output  # the broken form is reported
     assert "zz_broken.txt" in result.output
     assert out.is_file() and out.with_suffix(".csv").is_file()
@@ -265,8 +281,10 @@ def test_cli_worklist_csv_only_and_clean_exit(small_data, tmp_path, cli_model):
 
 def test_score_and_worklist_offer_the_same_actions(small_data, tmp_path, cli_model):
     """One folder scorer draws the offers for both commands: same folder, same share, same offers."""
-    for args in (["score", "--out", str(tmp_path / "scores.csv")],
-                 ["worklist", "--out", str(tmp_path / "w.csv"), "--lang", "en"]):
+    for args in (
+        ["score", "--out", str(tmp_path / "scores.csv")],
+        ["worklist", "--out", str(tmp_path / "w.csv"), "--lang", "en"],
+    ):
         result = CliRunner().invoke(app, [*args, str(small_data), "--explore", "0.5"])
         assert result.exit_code == 1, result.output  # zz_broken.txt
     scores = pd.read_csv(tmp_path / "scores.csv")
@@ -338,7 +356,8 @@ def test_page_in_headless_chromium(page, open_scores, tmp_path):
             rows = tab.locator("#worklist tbody tr")
             assert rows.count() == len(table)
             assert tab.locator("#worklist tbody tr td:first-child").all_inner_texts() == [
-                str(i) for i in range(1, len(table) + 1)]
+                str(i) for i in range(1, len(table) + 1)
+            ]
             assert tab.locator(".chart img").evaluate("img => img.naturalWidth") > 0
 
             tab.select_option("#filter-uf", uf)
@@ -347,7 +366,8 @@ def test_page_in_headless_chromium(page, open_scores, tmp_path):
             assert visible.count() == len(expected) < len(table)
             assert set(visible.evaluate_all("rs => rs.map(r => r.dataset.uf)")) == {uf}
             assert visible.locator("td:first-child").all_inner_texts() == [
-                str(p) for p in expected["priority"]]
+                str(p) for p in expected["priority"]
+            ]
             assert tab.inner_text("#shown") == str(len(expected))
 
             action = expected["best_action"].iloc[0]

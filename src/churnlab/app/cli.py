@@ -95,8 +95,11 @@ def parse(
     anonymize: Annotated[
         bool, typer.Option("--anonymize", help="Emit pseudonymised records (key from CHURNLAB_ANON_KEY).")
     ] = False,
-    summary: Annotated[bool, typer.Option(
-        "--summary", help="Print only counts: forms parsed, refused by reason, with warnings by warning.")
+    summary: Annotated[
+        bool,
+        typer.Option(
+            "--summary", help="Print only counts: forms parsed, refused by reason, with warnings by warning."
+        ),
     ] = False,
 ) -> None:
     """Print one JSON object per form (JSON Lines); report unreadable files and warnings on stderr."""
@@ -184,12 +187,25 @@ def train(
     data_dir: Annotated[Path, typer.Argument(help="Data folder: forms/ and optionally glosas.csv.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Model folder to write.")],
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same data and seed, same model).")] = 0,
-    uncertainty: Annotated[int, typer.Option(
-        "--uncertainty", min=0, help="Bootstrap refits for uplift intervals (uplift_low/high in "
-        "scores); 0 for none, 20 or more to use them.")] = 0,
-    min_confidence: Annotated[float | None, typer.Option(
-        "--min-confidence", min=0.5, max=0.99, help="Recommend an action only when its uplift "
-        "interval at this level lies above 0 (needs --uncertainty 20 or more).")] = None,
+    uncertainty: Annotated[
+        int,
+        typer.Option(
+            "--uncertainty",
+            min=0,
+            help="Bootstrap refits for uplift intervals (uplift_low/high in "
+            "scores); 0 for none, 20 or more to use them.",
+        ),
+    ] = 0,
+    min_confidence: Annotated[
+        float | None,
+        typer.Option(
+            "--min-confidence",
+            min=0.5,
+            max=0.99,
+            help="Recommend an action only when its uplift "
+            "interval at this level lies above 0 (needs --uncertainty 20 or more).",
+        ),
+    ] = None,
 ) -> None:
     """Fit the risk model and the action recommender on the closed cases; write model + card."""
     from churnlab.app.training import train_model
@@ -198,8 +214,9 @@ def train(
     if out.exists() and not out.is_dir():
         raise _fail(f"--out {out}: exists and is not a folder; give a folder for the model")
     try:
-        model = train_model(data_dir, random_state=seed, progress=True, n_bootstrap=uncertainty,
-                            min_confidence=min_confidence)
+        model = train_model(
+            data_dir, random_state=seed, progress=True, n_bootstrap=uncertainty, min_confidence=min_confidence
+        )
     except ChurnlabError as exc:
         raise _fail(str(exc)) from None
     save_model(model, out)
@@ -214,8 +231,11 @@ def train(
         _say(f"skipped {failure}")
     unreadable = model.card["data"].get("closed_cases_unreadable", 0)
     if unreadable:
-        typer.echo(f"churnlab: warning: {unreadable} closed-looking cases left out of training: their "
-                   "status or action boxes could not be read (see `churnlab parse --summary`)", err=True)
+        typer.echo(
+            f"churnlab: warning: {unreadable} closed-looking cases left out of training: their "
+            "status or action boxes could not be read (see `churnlab parse --summary`)",
+            err=True,
+        )
     for warning in model.card["warnings"]:
         _say(f"warning: {warning}")
     network = model.card.get("network")
@@ -224,12 +244,18 @@ def train(
     elif network:
         backtest = network["backtest"]
         auc = backtest["metrics"]["churnlab network model"]["AUC"] if isinstance(backtest, dict) else None
-        measured = (f"backtest AUC {auc:.3f} on {backtest['dentists']} dentists from {backtest['cutoff']}"
-                    if isinstance(auc, float) else backtest if isinstance(backtest, str)
-                    else "backtest AUC not measurable (nobody left in its 90 days)")
-        typer.echo(f"network model: {network['dentists']} dentists, {network['dentists_with_event']} asked "
-                   f"to leave or left; {measured}",
-                   err=True)
+        measured = (
+            f"backtest AUC {auc:.3f} on {backtest['dentists']} dentists from {backtest['cutoff']}"
+            if isinstance(auc, float)
+            else backtest
+            if isinstance(backtest, str)
+            else "backtest AUC not measurable (nobody left in its 90 days)"
+        )
+        typer.echo(
+            f"network model: {network['dentists']} dentists, {network['dentists_with_event']} asked "
+            f"to leave or left; {measured}",
+            err=True,
+        )
     for problem in (network or {}).get("problems", []):
         _say(f"network: {problem}")
 
@@ -270,8 +296,9 @@ def score(
     try:
         loaded = load_model(model)
         target = open_store(store) if store else None  # a bad store fails before the long run
-        summary = score_folder(data_dir, loaded, out, rejects=rejects, progress=True, jobs=jobs,
-                               explore=explore)
+        summary = score_folder(
+            data_dir, loaded, out, rejects=rejects, progress=True, jobs=jobs, explore=explore
+        )
         recorded = record_desk(target, summary.scores, summary.outcomes, loaded, explore) if target else None
     except ChurnlabError as exc:
         raise _fail(str(exc)) from None
@@ -283,27 +310,51 @@ def score(
 
 
 _MODEL_DIR_HELP = "Model folder (default: the bundled models/default)."
-_RecordIn = Annotated[str | None, typer.Option(
-    "--store", envvar="CHURNLAB_STORE", help="Case store to record the open cases' offers and the folder's "
-    "closed cases in: a SQLite file path or a SQLAlchemy URL (default: $CHURNLAB_STORE; none: nothing "
-    "recorded).")]
-_Explore = Annotated[float, typer.Option(
-    "--explore", min=0.0, max=1.0, help="Share of open cases offered a random eligible action instead of "
-    "the best (logged with its probability; marked in the worklist and in scores.csv's explored), so "
-    "every action stays learnable. 0.1 is a good start.")]
+_RecordIn = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        envvar="CHURNLAB_STORE",
+        help="Case store to record the open cases' offers and the folder's "
+        "closed cases in: a SQLite file path or a SQLAlchemy URL (default: $CHURNLAB_STORE; none: nothing "
+        "recorded).",
+    ),
+]
+_Explore = Annotated[
+    float,
+    typer.Option(
+        "--explore",
+        min=0.0,
+        max=1.0,
+        help="Share of open cases offered a random eligible action instead of "
+        "the best (logged with its probability; marked in the worklist and in scores.csv's explored), so "
+        "every action stays learnable. 0.1 is a good start.",
+    ),
+]
 
 
 @app.command()
 def network(
-    data_dir: Annotated[Path, typer.Argument(help="Data folder: roster.csv, production.csv, optionally "
-                                                  "glosas.csv and forms/.")],
+    data_dir: Annotated[
+        Path,
+        typer.Argument(help="Data folder: roster.csv, production.csv, optionally glosas.csv and forms/."),
+    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="network_scores.csv to write.")],
     model: Annotated[Path | None, typer.Option("--model", "-m", help=_MODEL_DIR_HELP)] = None,
-    as_of: Annotated[str | None, typer.Option(
-        "--as-of", help="Score the dentists active on this date (YYYY-MM-DD), from what is dated on or "
-        "before it (default: the end of the production data).")] = None,
-    pseudonymize: Annotated[bool, typer.Option(
-        "--pseudonymize", help="Name dentists by keyed pseudonyms (key from CHURNLAB_ANON_KEY).")] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Score the dentists active on this date (YYYY-MM-DD), from what is dated on or "
+            "before it (default: the end of the production data).",
+        ),
+    ] = None,
+    pseudonymize: Annotated[
+        bool,
+        typer.Option(
+            "--pseudonymize", help="Name dentists by keyed pseudonyms (key from CHURNLAB_ANON_KEY)."
+        ),
+    ] = False,
 ) -> None:
     """Score every active dentist's risk of asking to leave within 30/90/180 days.
 
@@ -331,8 +382,9 @@ def network(
     write_csv(for_people(scores), out)
     for problem in scores.attrs["problems"]:
         _say(str(problem))
-    typer.echo(f"churnlab: scored {len(scores)} active dentists as of {scores.attrs['as_of']}; wrote {out}",
-               err=True)
+    typer.echo(
+        f"churnlab: scored {len(scores)} active dentists as of {scores.attrs['as_of']}; wrote {out}", err=True
+    )
     if scores.attrs["rejected_rows"]:
         raise typer.Exit(1)
 
@@ -343,9 +395,14 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = 8000,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes (one per core).")] = 1,
-    token_file: Annotated[Path | None, typer.Option(
-        "--token-file", help="File holding the API token (else CHURNLAB_API_TOKEN); "
-        "then every endpoint but /health wants 'Authorization: Bearer <token>'.")] = None,
+    token_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--token-file",
+            help="File holding the API token (else CHURNLAB_API_TOKEN); "
+            "then every endpoint but /health wants 'Authorization: Bearer <token>'.",
+        ),
+    ] = None,
 ) -> None:
     """Serve scores over HTTP: POST /score, POST /score/batch, GET /health, GET /model, /docs."""
     import logging
@@ -356,8 +413,9 @@ def serve(
 
         from churnlab.app.service import server
     except ImportError as exc:
-        raise _fail(f"the HTTP service needs the 'serve' extra ({exc.name} is missing): "
-                    "pip install 'churnlab[serve]'") from None
+        raise _fail(
+            f"the HTTP service needs the 'serve' extra ({exc.name} is missing): pip install 'churnlab[serve]'"
+        ) from None
     from churnlab.models.persistence import load_model
 
     try:
@@ -369,27 +427,51 @@ def serve(
     if not logging.getLogger().handlers:
         logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if token is None and host not in ("127.0.0.1", "localhost", "::1"):
-        typer.echo(f"churnlab: warning: serving on {host} without a token; anyone who reaches the "
-                   "port can score and read the model card (see --token-file)", err=True)
+        typer.echo(
+            f"churnlab: warning: serving on {host} without a token; anyone who reaches the "
+            "port can score and read the model card (see --token-file)",
+            err=True,
+        )
     server.run(model, host, port, workers=workers, token=token, loaded=loaded)
 
 
 @app.command()
 def worklist(
     data_dir: Annotated[Path, typer.Argument(help="Data folder: forms/, optional glosas.csv.")],
-    out: Annotated[Path, typer.Option(
-        "--out", "-o", help="worklist.html (a .csv is written beside it), or a .csv path alone.")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", help="worklist.html (a .csv is written beside it), or a .csv path alone."
+        ),
+    ],
     model: Annotated[Path | None, typer.Option("--model", "-m", help=_MODEL_DIR_HELP)] = None,
-    title: Annotated[str | None, typer.Option(
-        "--title", help="Page title (default 'Lista de retenção'; 'Retention worklist' in English).")] = None,
-    pseudonymize: Annotated[bool, typer.Option(
-        "--pseudonymize", help="Show dentists as keyed pseudonyms (key from CHURNLAB_ANON_KEY).")] = False,
-    csv_style: Annotated[str, typer.Option(
-        "--csv", help="CSV style: 'plain' (',' and decimal point) or 'excel-br' (';', decimal comma, "
-        "UTF-8 BOM: opens as columns in a Brazilian Excel).")] = "plain",
-    lang: Annotated[str, typer.Option(
-        "--lang", help="Language of the page, the headers and the reasons: 'pt' (Brazilian Portuguese) "
-        "or 'en'.")] = "pt",
+    title: Annotated[
+        str | None,
+        typer.Option(
+            "--title", help="Page title (default 'Lista de retenção'; 'Retention worklist' in English)."
+        ),
+    ] = None,
+    pseudonymize: Annotated[
+        bool,
+        typer.Option(
+            "--pseudonymize", help="Show dentists as keyed pseudonyms (key from CHURNLAB_ANON_KEY)."
+        ),
+    ] = False,
+    csv_style: Annotated[
+        str,
+        typer.Option(
+            "--csv",
+            help="CSV style: 'plain' (',' and decimal point) or 'excel-br' (';', decimal comma, "
+            "UTF-8 BOM: opens as columns in a Brazilian Excel).",
+        ),
+    ] = "plain",
+    lang: Annotated[
+        str,
+        typer.Option(
+            "--lang",
+            help="Language of the page, the headers and the reasons: 'pt' (Brazilian Portuguese) or 'en'.",
+        ),
+    ] = "pt",
     store: _RecordIn = None,
     explore: _Explore = 0.0,
 ) -> None:
@@ -420,23 +502,41 @@ def worklist(
     try:
         loaded = load_model(model)
         target = open_store(store) if store else None
-        run = make_worklist(data_dir, loaded, out, explore=explore, store=target, pseudonymize=pseudonymize,
-                            title=title, csv_style=csv_style, lang=lang)
+        run = make_worklist(
+            data_dir,
+            loaded,
+            out,
+            explore=explore,
+            store=target,
+            pseudonymize=pseudonymize,
+            title=title,
+            csv_style=csv_style,
+            lang=lang,
+        )
     except ChurnlabError as exc:
         raise _fail(str(exc)) from None
     written, scores = run.out, run.scores
     for name, reason in run.failures:
         _say(f"skipped {name}: {reason}")
-    also = "" if written.suffix.lower() == ".csv" else \
-        f", {written.with_suffix('.csv')} and {written.with_suffix('.xlsx')}"
+    also = (
+        ""
+        if written.suffix.lower() == ".csv"
+        else f", {written.with_suffix('.csv')} and {written.with_suffix('.xlsx')}"
+    )
     _say(f"{len(scores)} open cases listed in {written}{also}")
     if run.network is not None:
-        typer.echo(f"churnlab: {len(run.network)} active dentists not yet asked, by expected loss, in "
-                   f"{written.with_name(written.stem + '_network.csv')}", err=True)
+        typer.echo(
+            f"churnlab: {len(run.network)} active dentists not yet asked, by expected loss, in "
+            f"{written.with_name(written.stem + '_network.csv')}",
+            err=True,
+        )
     if explore:
-        typer.echo(f"churnlab: {int(scores['explored'].sum())} of {len(scores)} open cases offered a random "
-                   f"action (exploration {explore:g})" + ("" if store else
-                   "; without --store their probabilities are not recorded for the report"), err=True)
+        typer.echo(
+            f"churnlab: {int(scores['explored'].sum())} of {len(scores)} open cases offered a random "
+            f"action (exploration {explore:g})"
+            + ("" if store else "; without --store their probabilities are not recorded for the report"),
+            err=True,
+        )
     if run.recorded is not None:
         _say(f"case store: {run.recorded}")
     if run.failures:
@@ -445,11 +545,20 @@ def worklist(
 
 @app.command()
 def report(
-    out: Annotated[Path, typer.Option("--out", "-o", help="report.html to write (its monthly numbers go "
-                                                          "to report.csv beside it).")],
-    store: Annotated[str | None, typer.Option(
-        "--store", envvar="CHURNLAB_STORE", help="The case store: a SQLite file path or a SQLAlchemy URL "
-        "(default: $CHURNLAB_STORE).")] = None,
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", help="report.html to write (its monthly numbers go to report.csv beside it)."
+        ),
+    ],
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            envvar="CHURNLAB_STORE",
+            help="The case store: a SQLite file path or a SQLAlchemy URL (default: $CHURNLAB_STORE).",
+        ),
+    ] = None,
     lang: Annotated[str, typer.Option("--lang", help="'pt' (Brazilian Portuguese) or 'en'.")] = "pt",
 ) -> None:
     """Judge the recommendations recorded in the case store against what happened to the cases.
@@ -472,12 +581,26 @@ def report(
         raise _fail(str(exc)) from None
     value = result.churnlab
     reais = result.churnlab_reais
-    in_reais = (f"; in R$ per case {reais.value:,.0f} [{reais.low:,.0f}, {reais.high:,.0f}] vs "
-                f"{result.practice_reais.value:,.0f}") if reais.n else ""
-    judged = (f"churnlab's policy {value.value:.1%} [{value.low:.1%}, {value.high:.1%}] vs what was done "
-              f"{result.practice.value:.1%}{in_reais}") if result.closed else "nothing to judge yet"
-    typer.echo(f"churnlab: {result.closed} of {result.recommended} recommended cases closed; {judged}; "
-               f"wrote {out}", err=True)
+    in_reais = (
+        (
+            f"; in R$ per case {reais.value:,.0f} [{reais.low:,.0f}, {reais.high:,.0f}] vs "
+            f"{result.practice_reais.value:,.0f}"
+        )
+        if reais.n
+        else ""
+    )
+    judged = (
+        (
+            f"churnlab's policy {value.value:.1%} [{value.low:.1%}, {value.high:.1%}] vs what was done "
+            f"{result.practice.value:.1%}{in_reais}"
+        )
+        if result.closed
+        else "nothing to judge yet"
+    )
+    typer.echo(
+        f"churnlab: {result.closed} of {result.recommended} recommended cases closed; {judged}; wrote {out}",
+        err=True,
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

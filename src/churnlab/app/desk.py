@@ -37,12 +37,15 @@ def model_identity(model: ChurnModel) -> tuple[str, str]:
 def outcome_rows(cases: Sequence[RetentionCase]) -> pd.DataFrame:
     """Closed cases (retained or dismissed) as the store records them: key, action taken, outcome, date."""
     closed = [c for c in cases if c.status in ("retained", "dismissed")]
-    return pd.DataFrame({
-        "case_key": [case_key(c) for c in closed],
-        "action_taken": [primary_action(c) for c in closed],
-        "retained": [c.status == "retained" for c in closed],
-        "closed_on": [c.finished_on for c in closed],
-    }, columns=["case_key", "action_taken", "retained", "closed_on"])
+    return pd.DataFrame(
+        {
+            "case_key": [case_key(c) for c in closed],
+            "action_taken": [primary_action(c) for c in closed],
+            "retained": [c.status == "retained" for c in closed],
+            "closed_on": [c.finished_on for c in closed],
+        },
+        columns=["case_key", "action_taken", "retained", "closed_on"],
+    )
 
 
 @dataclass(frozen=True)
@@ -56,19 +59,31 @@ class DeskRecord:
     outcomes: int
 
     def __str__(self) -> str:
-        run = f"run {self.run_id}: {self.offers} offers recorded" if self.new_run else \
-            f"these scores were recorded before (run {self.run_id}): nothing new"
-        missing = f"; {self.without_key} open case(s) without protocol or CRO/UF/date not recorded" \
-            if self.without_key else ""
+        run = (
+            f"run {self.run_id}: {self.offers} offers recorded"
+            if self.new_run
+            else f"these scores were recorded before (run {self.run_id}): nothing new"
+        )
+        missing = (
+            f"; {self.without_key} open case(s) without protocol or CRO/UF/date not recorded"
+            if self.without_key
+            else ""
+        )
         return f"{run}{missing}; {self.outcomes} closed case(s) new or changed"
 
 
-def record_desk(store: CaseStore, offers: pd.DataFrame, closed: pd.DataFrame, model: ChurnModel,
-                explore_share: float) -> DeskRecord:
+def record_desk(
+    store: CaseStore, offers: pd.DataFrame, closed: pd.DataFrame, model: ChurnModel, explore_share: float
+) -> DeskRecord:
     """Record a run's offers (its open cases) and the closed cases (:func:`outcome_rows`) in ``store``."""
     model_id, version = model_identity(model)
     offers = offers[offers["status"] == "open"] if "status" in offers else offers
     run = store.record_run(offers, model_id, version, explore_share)
     changed = store.record_outcomes(closed)
-    return DeskRecord(run_id=run.run_id, new_run=run.new, offers=run.cases,
-                      without_key=int(offers["case_key"].isna().sum()), outcomes=changed)
+    return DeskRecord(
+        run_id=run.run_id,
+        new_run=run.new,
+        offers=run.cases,
+        without_key=int(offers["case_key"].isna().sum()),
+        outcomes=changed,
+    )

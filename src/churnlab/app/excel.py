@@ -35,8 +35,12 @@ def _cell_value(value: object) -> object:
     return str(value)
 
 
-def write_workbook(sheets: dict[str, pd.DataFrame], path: str | os.PathLike[str],
-                   money: tuple[str, ...] = (), percent: tuple[str, ...] = ()) -> Path:
+def write_workbook(
+    sheets: dict[str, pd.DataFrame],
+    path: str | os.PathLike[str],
+    money: tuple[str, ...] = (),
+    percent: tuple[str, ...] = (),
+) -> Path:
     """Write each frame as a sheet: bold frozen header, a filter, column widths, formats (dates dd/mm/yyyy).
 
     ``money`` and ``percent`` name the columns (in any sheet) shown as ``R$`` amounts

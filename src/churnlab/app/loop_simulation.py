@@ -50,9 +50,16 @@ class LoopSimulation:
     true_practice_reais: float
 
 
-def simulate_loop(model: ChurnModel, store: CaseStore, months: int = 12, cases_per_month: int = 100,
-                  explore: float = 0.1, follow: float = 0.8, seed: int = 0,
-                  start: dt.date = dt.date(2025, 1, 1)) -> LoopSimulation:
+def simulate_loop(
+    model: ChurnModel,
+    store: CaseStore,
+    months: int = 12,
+    cases_per_month: int = 100,
+    explore: float = 0.1,
+    follow: float = 0.8,
+    seed: int = 0,
+    start: dt.date = dt.date(2025, 1, 1),
+) -> LoopSimulation:
     """Run ``months`` of the desk into ``store`` and report, with the generator's true policy values."""
     rng = np.random.default_rng(seed)
     model_id, version = model_identity(model)
@@ -79,41 +86,62 @@ def simulate_loop(model: ChurnModel, store: CaseStore, months: int = 12, cases_p
         true_none.append(follow * p[:, column["none"]] + (1 - follow) * analysts)
         true_done.append(follow * p[rows, offered] + (1 - follow) * analysts)
         true_analysts.append(analysts)
-        values = p * scored["dentist_value"].to_numpy(dtype=float)[:, None] \
-            - scored[[f"cost_{a}" for a in ACTION_LABELS]].to_numpy(dtype=float)
+        values = p * scored["dentist_value"].to_numpy(dtype=float)[:, None] - scored[
+            [f"cost_{a}" for a in ACTION_LABELS]
+        ].to_numpy(dtype=float)
         analysts_reais = (truth[_PI].to_numpy(dtype=float) * values).sum(axis=1)
-        for name, chosen in (("best", values[rows, best]), ("none", values[:, 0]),
-                             ("done", values[rows, offered])):
+        for name, chosen in (
+            ("best", values[rows, best]),
+            ("none", values[:, 0]),
+            ("done", values[rows, offered]),
+        ):
             reais[name].append(follow * chosen + (1 - follow) * analysts_reais)
-        closed = [case.model_copy(update={
-            "status": "retained" if kept else "dismissed", "actions": [] if a == "none" else [a],
-            "finished_on": run_at.date() + dt.timedelta(days=60)})
-            for case, kept, a in zip(data.cases, retained, np.asarray(ACTION_LABELS)[taken], strict=True)]
+        closed = [
+            case.model_copy(
+                update={
+                    "status": "retained" if kept else "dismissed",
+                    "actions": [] if a == "none" else [a],
+                    "finished_on": run_at.date() + dt.timedelta(days=60),
+                }
+            )
+            for case, kept, a in zip(data.cases, retained, np.asarray(ACTION_LABELS)[taken], strict=True)
+        ]
         store.record_outcomes(outcome_rows(closed))
     report = loop_report(store.decisions())
-    return LoopSimulation(report=report, true_churnlab=float(np.concatenate(true_best).mean()),
-                          true_no_offer=float(np.concatenate(true_none).mean()),
-                          true_practice=float(np.concatenate(true_done).mean()),
-                          true_analysts=float(np.concatenate(true_analysts).mean()),
-                          true_churnlab_reais=float(np.concatenate(reais["best"]).mean()),
-                          true_no_offer_reais=float(np.concatenate(reais["none"]).mean()),
-                          true_practice_reais=float(np.concatenate(reais["done"]).mean()))
+    return LoopSimulation(
+        report=report,
+        true_churnlab=float(np.concatenate(true_best).mean()),
+        true_no_offer=float(np.concatenate(true_none).mean()),
+        true_practice=float(np.concatenate(true_done).mean()),
+        true_analysts=float(np.concatenate(true_analysts).mean()),
+        true_churnlab_reais=float(np.concatenate(reais["best"]).mean()),
+        true_no_offer_reais=float(np.concatenate(reais["none"]).mean()),
+        true_practice_reais=float(np.concatenate(reais["done"]).mean()),
+    )
 
 
 def coverage_table(simulations: list[LoopSimulation]) -> pd.DataFrame:
     """Per policy: how often the report's 95 % interval held the truth, mean error and width."""
     rows = []
-    policies = (("churnlab", "churnlab", "true_churnlab"), ("no offer", "no_offer", "true_no_offer"),
-                ("what was done", "practice", "true_practice"),
-                ("churnlab, R$", "churnlab_reais", "true_churnlab_reais"),
-                ("no offer, R$", "no_offer_reais", "true_no_offer_reais"),
-                ("what was done, R$", "practice_reais", "true_practice_reais"))
+    policies = (
+        ("churnlab", "churnlab", "true_churnlab"),
+        ("no offer", "no_offer", "true_no_offer"),
+        ("what was done", "practice", "true_practice"),
+        ("churnlab, R$", "churnlab_reais", "true_churnlab_reais"),
+        ("no offer, R$", "no_offer_reais", "true_no_offer_reais"),
+        ("what was done, R$", "practice_reais", "true_practice_reais"),
+    )
     for name, estimate, truth in policies:
         values = [getattr(s.report, estimate) for s in simulations]
         truths = np.array([getattr(s, truth) for s in simulations])
         low, high = np.array([v.low for v in values]), np.array([v.high for v in values])
-        rows.append({"policy": name, "runs": len(simulations),
-                     "covered": float(np.mean((low <= truths) & (truths <= high))),
-                     "mean_error": float(np.mean([v.value for v in values] - truths)),
-                     "mean_width": float(np.mean(high - low))})
+        rows.append(
+            {
+                "policy": name,
+                "runs": len(simulations),
+                "covered": float(np.mean((low <= truths) & (truths <= high))),
+                "mean_error": float(np.mean([v.value for v in values] - truths)),
+                "mean_width": float(np.mean(high - low)),
+            }
+        )
     return pd.DataFrame(rows)

@@ -47,9 +47,11 @@ def _as_of(value: str | pd.Timestamp | None, network: Network) -> pd.Timestamp:
     if pd.isna(as_of):
         raise DataError(f"--as-of {value!r}: not a date (expected YYYY-MM-DD)")
     if as_of > network.end + pd.Timedelta(days=MAX_DAYS_AFTER_DATA):
-        raise DataError(f"--as-of {as_of.date()}: the production data ends on {network.end.date()}; "
-                        f"a score more than {MAX_DAYS_AFTER_DATA} days later would take the months "
-                        "without data for months without guides")
+        raise DataError(
+            f"--as-of {as_of.date()}: the production data ends on {network.end.date()}; "
+            f"a score more than {MAX_DAYS_AFTER_DATA} days later would take the months "
+            "without data for months without guides"
+        )
     first = network.production["month"].min()
     if as_of < first:
         raise DataError(

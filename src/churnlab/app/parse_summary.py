@@ -53,8 +53,10 @@ class ParseSummary:
 
     def lines(self) -> list[str]:
         """The counts as ``churnlab parse --summary`` prints them, most frequent first."""
-        out = [f"parsed   {self.parsed:>7}  ({self.with_warnings} with warnings)",
-               f"refused  {sum(self.refused.values()):>7}"]
+        out = [
+            f"parsed   {self.parsed:>7}  ({self.with_warnings} with warnings)",
+            f"refused  {sum(self.refused.values()):>7}",
+        ]
         out += [f"  {n:>7}  {reason}" for reason, n in self.refused.most_common()]
         out.append("warnings (forms)")
         out += [f"  {n:>7}  {warning}" for warning, n in self.warned.most_common()]

@@ -31,14 +31,21 @@ def store_report(store: CaseStore) -> tuple[LoopReport, pd.DataFrame]:
 
 
 def _policy_row(label: str, value: PolicyValue, lang: str, reais: PolicyValue | None = None) -> str:
-    interval = "" if not np.isfinite(value.low) else \
-        f"{percent(value.low, lang, 1)} – {percent(value.high, lang, 1)}"
+    interval = (
+        ""
+        if not np.isfinite(value.low)
+        else f"{percent(value.low, lang, 1)} – {percent(value.high, lang, 1)}"
+    )
     in_reais = "<td></td><td></td>"
     if reais is not None and np.isfinite(reais.value):
-        in_reais = (f"<td class=num>{money(reais.value, lang, 0)}</td>"
-                    f"<td class=num>{money(reais.low, lang, 0)} – {money(reais.high, lang, 0)}</td>")
-    return (f"<tr><td>{text(label)}</td><td class=num>{percent(value.value, lang, 1)}</td>"
-            f"<td class=num>{interval}</td>{in_reais}<td class=num>{value.n}</td></tr>")
+        in_reais = (
+            f"<td class=num>{money(reais.value, lang, 0)}</td>"
+            f"<td class=num>{money(reais.low, lang, 0)} – {money(reais.high, lang, 0)}</td>"
+        )
+    return (
+        f"<tr><td>{text(label)}</td><td class=num>{percent(value.value, lang, 1)}</td>"
+        f"<td class=num>{interval}</td>{in_reais}<td class=num>{value.n}</td></tr>"
+    )
 
 
 def _month_figure(by_month: pd.DataFrame, lang: str):
@@ -48,10 +55,17 @@ def _month_figure(by_month: pd.DataFrame, lang: str):
     ax = fig.add_subplot()
     x = np.arange(len(by_month))
     ax.plot(x, by_month["retention"], "o-", label=say("report.observed", lang))
-    ax.errorbar(x + 0.1, by_month["churnlab_value"],
-                yerr=[by_month["churnlab_value"] - by_month["churnlab_low"],
-                      by_month["churnlab_high"] - by_month["churnlab_value"]],
-                fmt="s", capsize=3, label=say("report.chart_churnlab", lang))
+    ax.errorbar(
+        x + 0.1,
+        by_month["churnlab_value"],
+        yerr=[
+            by_month["churnlab_value"] - by_month["churnlab_low"],
+            by_month["churnlab_high"] - by_month["churnlab_value"],
+        ],
+        fmt="s",
+        capsize=3,
+        label=say("report.chart_churnlab", lang),
+    )
     ax.set_xticks(x, by_month["month"], rotation=45, fontsize="small")
     ax.set_ylabel(say("report.retention", lang))
     ax.yaxis.set_major_formatter(lambda v, _: percent(v, lang))
@@ -67,9 +81,16 @@ def render_report(report: LoopReport, decisions: pd.DataFrame, lang: str = DEFAU
     title = say("report.title", lang)
     runs = pd.to_datetime(decisions["run_at"], utc=True) if len(decisions) else pd.Series([], dtype=object)
     first, last = (date(runs.min(), lang), date(runs.max(), lang)) if len(runs) else ("", "")
-    summary = say("report.summary", lang, recommended=report.recommended, closed=report.closed,
-                  open=report.recommended - report.closed, first=first, last=last,
-                  made=dt.datetime.now().strftime("%d/%m/%Y %H:%M"))
+    summary = say(
+        "report.summary",
+        lang,
+        recommended=report.recommended,
+        closed=report.closed,
+        open=report.recommended - report.closed,
+        first=first,
+        last=last,
+        made=dt.datetime.now().strftime("%d/%m/%Y %H:%M"),
+    )
     parts = [
         *page_head(title, _CSS, lang),
         f'<p class="meta">{text(summary)}</p>',
@@ -77,8 +98,15 @@ def render_report(report: LoopReport, decisions: pd.DataFrame, lang: str = DEFAU
     if not report.closed:
         parts += [f"<p>{text(say('report.nothing', lang))}</p>", "</body></html>"]
         return "\n".join(parts)
-    header = headings("report.policy", "report.retention", "report.interval", "report.reais",
-                      "report.interval", "report.cases", lang=lang)
+    header = headings(
+        "report.policy",
+        "report.retention",
+        "report.interval",
+        "report.reais",
+        "report.interval",
+        "report.cases",
+        lang=lang,
+    )
     parts += [
         f"<h2>{text(say('report.policies', lang))}</h2>",
         f"<table id=policies><thead><tr>{header}</tr></thead><tbody>",
@@ -93,17 +121,26 @@ def render_report(report: LoopReport, decisions: pd.DataFrame, lang: str = DEFAU
     if not (decisions["explore_share"] > 0).any():
         parts.append(f'<p class="warn">{text(say("report.no_exploration", lang))}</p>')
     words = action_words(lang)
-    header = headings("report.offered", "report.cases", "report.followed_share", "report.retention",
-                      "report.if_offered_to_all", "report.interval", lang=lang)
+    header = headings(
+        "report.offered",
+        "report.cases",
+        "report.followed_share",
+        "report.retention",
+        "report.if_offered_to_all",
+        "report.interval",
+        lang=lang,
+    )
     parts += [
         f"<h2>{text(say('report.by_action', lang))}</h2>",
         f"<table id=by-action><thead><tr>{header}</tr></thead><tbody>",
-        *(f"<tr><td>{text(words.get(a, a))}</td><td class=num>{int(r.cases)}</td>"
-          f"<td class=num>{percent(r.followed, lang)}</td>"
-          f"<td class=num>{percent(r.retention, lang, 1)}</td>"
-          f"<td class=num>{percent(r.if_offered_to_all, lang, 1)}</td>"
-          f"<td class=num>{percent(r.low, lang, 1)} – {percent(r.high, lang, 1)}</td></tr>"
-          for a, r in report.by_action.iterrows()),
+        *(
+            f"<tr><td>{text(words.get(a, a))}</td><td class=num>{int(r.cases)}</td>"
+            f"<td class=num>{percent(r.followed, lang)}</td>"
+            f"<td class=num>{percent(r.retention, lang, 1)}</td>"
+            f"<td class=num>{percent(r.if_offered_to_all, lang, 1)}</td>"
+            f"<td class=num>{percent(r.low, lang, 1)} – {percent(r.high, lang, 1)}</td></tr>"
+            for a, r in report.by_action.iterrows()
+        ),
         "</tbody></table>",
         f"<h2>{text(say('report.by_month', lang))}</h2>",
         f'<div class="chart"><img alt="{text(say("report.by_month", lang))}" '

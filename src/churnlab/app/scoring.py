@@ -74,22 +74,27 @@ def _as_cases(items: CaseInput | Iterable[CaseInput]) -> list[RetentionCase]:
 
 def _case_context(cases: Sequence[RetentionCase], X: pd.DataFrame, model: ChurnModel) -> pd.DataFrame:
     costs = model.economics.action_costs_for(X)[list(ACTION_LABELS)].add_prefix("cost_")
-    return pd.DataFrame({
-        "status": [c.status or ("open" if c.is_open else "unknown") for c in cases],
-        "dentist": [c.dentist_name for c in cases],
-        "city": [c.city for c in cases],
-        "uf": [c.uf or c.cro_uf for c in cases],
-        "opened_on": X["opened_on"].to_numpy(),
-        "case_key": [case_key(c) for c in cases],
-    }, index=X.index).join(costs.set_axis(X.index))
+    return pd.DataFrame(
+        {
+            "status": [c.status or ("open" if c.is_open else "unknown") for c in cases],
+            "dentist": [c.dentist_name for c in cases],
+            "city": [c.city for c in cases],
+            "uf": [c.uf or c.cro_uf for c in cases],
+            "opened_on": X["opened_on"].to_numpy(),
+            "case_key": [case_key(c) for c in cases],
+        },
+        index=X.index,
+    ).join(costs.set_axis(X.index))
 
 
 def for_people(scores: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     """Scores as a CSV a person opens: reasons in words of ``lang`` (``; ``-separated), formula-safe cells."""
     out = scores.copy()
     if "reasons" in out:
-        out["reasons"] = ["; ".join(r.say(lang) for r in reasons) if isinstance(reasons, list) else reasons
-                          for reasons in out["reasons"]]
+        out["reasons"] = [
+            "; ".join(r.say(lang) for r in reasons) if isinstance(reasons, list) else reasons
+            for reasons in out["reasons"]
+        ]
     return safe_frame(out)
 
 
@@ -108,8 +113,9 @@ def rank(scores: pd.DataFrame, keep_other_columns: bool = False) -> pd.DataFrame
     return ordered[columns]
 
 
-def score_cases(cases: Sequence[RetentionCase], model: ChurnModel,
-                glosas: pd.DataFrame | GlosaHistory | None = None) -> pd.DataFrame:
+def score_cases(
+    cases: Sequence[RetentionCase], model: ChurnModel, glosas: pd.DataFrame | GlosaHistory | None = None
+) -> pd.DataFrame:
     """Unranked score rows for parsed cases (one per case, in their order).
 
     Rows are matched to cases by position, never by the user's file names: two
@@ -210,9 +216,15 @@ def _offer_open_cases(scores: pd.DataFrame, explore: float) -> pd.DataFrame:
     return scores
 
 
-def score_data_folder(data_dir: str | os.PathLike[str], model: ChurnModel, *, explore: float = 0.0,
-                      jobs: int | None = None, chunk_size: int = 2000,
-                      progress: bool = False) -> FolderScores:
+def score_data_folder(
+    data_dir: str | os.PathLike[str],
+    model: ChurnModel,
+    *,
+    explore: float = 0.0,
+    jobs: int | None = None,
+    chunk_size: int = 2000,
+    progress: bool = False,
+) -> FolderScores:
     """Score every form of ``DATA_DIR/forms`` (and ``DATA_DIR/glosas.csv``): the one folder scorer.
 
     Forms are parsed (by ``jobs`` processes; all cores when None) and scored
@@ -246,9 +258,16 @@ def score_data_folder(data_dir: str | os.PathLike[str], model: ChurnModel, *, ex
     return FolderScores(_offer_open_cases(scores, explore), outcomes, rejected)
 
 
-def score_folder(data_dir: str | os.PathLike[str], model: ChurnModel, out: str | os.PathLike[str],
-                 rejects: str | os.PathLike[str] | None = None, chunk_size: int = 2000,
-                 progress: bool = False, jobs: int | None = None, explore: float = 0.0) -> BatchSummary:
+def score_folder(
+    data_dir: str | os.PathLike[str],
+    model: ChurnModel,
+    out: str | os.PathLike[str],
+    rejects: str | os.PathLike[str] | None = None,
+    chunk_size: int = 2000,
+    progress: bool = False,
+    jobs: int | None = None,
+    explore: float = 0.0,
+) -> BatchSummary:
     """Score every form of ``DATA_DIR/forms`` into ``out`` (CSV), listing bad files in ``rejects``.
 
     :func:`score_data_folder` scores; this writes its rows for people (the
@@ -257,8 +276,9 @@ def score_folder(data_dir: str | os.PathLike[str], model: ChurnModel, out: str |
     """
     out = Path(out)
     rejects_path = Path(rejects) if rejects else out.with_name(out.stem + "_rejects.csv")
-    scored = score_data_folder(data_dir, model, explore=explore, jobs=jobs, chunk_size=chunk_size,
-                               progress=progress)
+    scored = score_data_folder(
+        data_dir, model, explore=explore, jobs=jobs, chunk_size=chunk_size, progress=progress
+    )
     scores, rejected = scored.scores, scored.rejected
     out.parent.mkdir(parents=True, exist_ok=True)
     write_csv(for_people(scores), out)  # people open it in Excel
@@ -267,5 +287,12 @@ def score_folder(data_dir: str | os.PathLike[str], model: ChurnModel, out: str |
     elif rejects_path.exists():
         rejects_path.unlink()
     open_cases = int((scores["status"] == "open").sum()) if len(scores) else 0
-    return BatchSummary(len(scores), len(rejected), open_cases, out, rejects_path if rejected else None,
-                        scores=scores, outcomes=scored.outcomes)
+    return BatchSummary(
+        len(scores),
+        len(rejected),
+        open_cases,
+        out,
+        rejects_path if rejected else None,
+        scores=scores,
+        outcomes=scored.outcomes,
+    )

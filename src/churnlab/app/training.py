@@ -44,29 +44,37 @@ MIN_CLOSED_CASES = 20
 MIN_PER_OUTCOME = 5
 
 
-def holdout_report(X: pd.DataFrame, y: np.ndarray, random_state: int | None = 0,
-                   test_size: float = 0.25) -> pd.DataFrame:
+def holdout_report(
+    X: pd.DataFrame, y: np.ndarray, random_state: int | None = 0, test_size: float = 0.25
+) -> pd.DataFrame:
     """Risk-model metrics on a stratified held-out split, against two baselines.
 
     Baselines: the base rate (every case gets the training dismissal rate) and a
     logistic regression on the form's header and glosa numbers only (no text).
     """
-    train, test = train_test_split(np.arange(len(y)), test_size=test_size, stratify=y,
-                                   random_state=random_state)
+    train, test = train_test_split(
+        np.arange(len(y)), test_size=test_size, stratify=y, random_state=random_state
+    )
     header_only = [c for c in model_columns(X) if c in NUMERIC_FEATURES and c != "note_length"]
     scores = {
         "base rate": DummyClassifier(strategy="prior").fit(X.iloc[train], y[train]),
         "logistic, header only": DismissalRiskModel().fit(X.iloc[train][header_only], y[train]),
         "churnlab risk model": DismissalRiskModel().fit(X.iloc[train], y[train]),
     }
-    return compare_scores(y[test], {
-        name: model.predict_proba(X.iloc[test])[:, 1] for name, model in scores.items()
-    })
+    return compare_scores(
+        y[test], {name: model.predict_proba(X.iloc[test])[:, 1] for name, model in scores.items()}
+    )
 
 
-def train_model(data_dir: str | os.PathLike[str], *, economics: Economics | None = None,
-                random_state: int | None = 0, progress: bool = False, n_bootstrap: int = 0,
-                min_confidence: float | None = None) -> ChurnModel:
+def train_model(
+    data_dir: str | os.PathLike[str],
+    *,
+    economics: Economics | None = None,
+    random_state: int | None = 0,
+    progress: bool = False,
+    n_bootstrap: int = 0,
+    min_confidence: float | None = None,
+) -> ChurnModel:
     """Fit every model on the closed cases of a data folder (docs/concepts/contracts/batch-cli.md).
 
     ``n_bootstrap`` and ``min_confidence`` go to the :class:`ActionRecommender`:
@@ -90,8 +98,9 @@ def train_model(data_dir: str | os.PathLike[str], *, economics: Economics | None
     actions = table.loc[closed, "action"].to_numpy()
     report = holdout_report(X, y, random_state=random_state)
     risk = DismissalRiskModel().fit(X, y)
-    recommender = ActionRecommender(economics=economics, random_state=random_state,
-                                    n_bootstrap=n_bootstrap, min_confidence=min_confidence)
+    recommender = ActionRecommender(
+        economics=economics, random_state=random_state, n_bootstrap=n_bootstrap, min_confidence=min_confidence
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -125,8 +134,9 @@ def train_model(data_dir: str | os.PathLike[str], *, economics: Economics | None
     return ChurnModel(tagger, risk, recommender, card, network=network_model)
 
 
-def _network(folder: DataFolder, cases: list[RetentionCase],
-             random_state: int | None) -> tuple[NetworkRiskModel | None, dict[str, Any] | None]:
+def _network(
+    folder: DataFolder, cases: list[RetentionCase], random_state: int | None
+) -> tuple[NetworkRiskModel | None, dict[str, Any] | None]:
     """The network model and its card section, when the folder has roster.csv and production.csv.
 
     Measured first by a backtest (fit on what was known 90 days before the
@@ -143,16 +153,26 @@ def _network(folder: DataFolder, cases: list[RetentionCase],
         return None, {"not_trained": redact(str(exc))}
     events = int(X.loc[y["event"].to_numpy() == 1, "key"].nunique())
     if events < MIN_PER_OUTCOME:
-        return None, {"not_trained": f"the network has {events} dentist(s) who asked to leave or left; the "
-                                     f"network model needs at least {MIN_PER_OUTCOME}",
-                      "problems": [redact(line) for line in network.problems()]}
-    section: dict[str, Any] = {"dentists": len(network.roster), "production_rows": len(network.production),
-                     "snapshots": len(X), "dentists_with_event": events, "data_end": str(network.end.date())}
+        return None, {
+            "not_trained": f"the network has {events} dentist(s) who asked to leave or left; the "
+            f"network model needs at least {MIN_PER_OUTCOME}",
+            "problems": [redact(line) for line in network.problems()],
+        }
+    section: dict[str, Any] = {
+        "dentists": len(network.roster),
+        "production_rows": len(network.production),
+        "snapshots": len(X),
+        "dentists_with_event": events,
+        "data_end": str(network.end.date()),
+    }
     try:
         metrics, _ = backtest(network, model=NetworkRiskModel(random_state=random_state))
-        section["backtest"] = {"cutoff": metrics.attrs["cutoff"], "dentists": metrics.attrs["dentists"],
-                               "events": metrics.attrs["events"],
-                               "metrics": metrics.round(4).replace({np.nan: None}).to_dict(orient="index")}
+        section["backtest"] = {
+            "cutoff": metrics.attrs["cutoff"],
+            "dentists": metrics.attrs["dentists"],
+            "events": metrics.attrs["events"],
+            "metrics": metrics.round(4).replace({np.nan: None}).to_dict(orient="index"),
+        }
     except ValueError as exc:  # too short a history to hold 90 days back, or one outcome only
         section["backtest"] = f"not measured: {exc}"
     model = NetworkRiskModel(random_state=random_state).fit(X, y)
@@ -166,23 +186,33 @@ def _check_trainable(folder: DataFolder, table: pd.DataFrame, y: np.ndarray) -> 
     if not len(table):
         reasons = Counter(error.reason for error in failures).most_common(3)
         common = "; ".join(f"{n} × {reason}" for reason, n in reasons)
-        raise DataError(f"{folder.path}: no form could be read ({len(failures)} refused"
-                        + (f"; most common: {common}" if common else "") + ")")
+        raise DataError(
+            f"{folder.path}: no form could be read ({len(failures)} refused"
+            + (f"; most common: {common}" if common else "")
+            + ")"
+        )
     dismissed, retained = int(y.sum()), int(len(y) - y.sum())
     unreadable = int(table["unreadable"].sum())
-    found = (f"{len(table)} forms read, {len(y)} closed cases usable ({dismissed} dismissed, "
-             f"{retained} retained), {unreadable} closed-looking with unreadable status or action boxes, "
-             f"{len(failures)} refused")
+    found = (
+        f"{len(table)} forms read, {len(y)} closed cases usable ({dismissed} dismissed, "
+        f"{retained} retained), {unreadable} closed-looking with unreadable status or action boxes, "
+        f"{len(failures)} refused"
+    )
     if len(y) < MIN_CLOSED_CASES:
         raise DataError(f"{folder.path}: {found}; training needs at least {MIN_CLOSED_CASES} closed cases")
     if min(dismissed, retained) < MIN_PER_OUTCOME:
-        raise DataError(f"{folder.path}: {found}; training needs at least {MIN_PER_OUTCOME} cases of each "
-                        "outcome (retained and dismissed) to measure the risk model on held-out cases")
+        raise DataError(
+            f"{folder.path}: {found}; training needs at least {MIN_PER_OUTCOME} cases of each "
+            "outcome (retained and dismissed) to measure the risk model on held-out cases"
+        )
 
 
 def _recommender_summary(recommender: ActionRecommender) -> dict[str, Any]:
-    summary: dict[str, Any] = {"learner": recommender.learner_, "n_bootstrap": recommender.n_bootstrap,
-               "min_confidence": recommender.min_confidence}
+    summary: dict[str, Any] = {
+        "learner": recommender.learner_,
+        "n_bootstrap": recommender.n_bootstrap,
+        "min_confidence": recommender.min_confidence,
+    }
     if recommender.cv_results_ is not None:
         table = pd.DataFrame(recommender.cv_results_)
         summary["cv_results"] = table.round(4).to_dict(orient="records")

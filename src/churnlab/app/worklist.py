@@ -92,13 +92,15 @@ def budget_curve(scores: pd.DataFrame, order_by: str = "expected_gain") -> pd.Se
     [0.0, 10.0, 10.0, 60.0]
     """
     if order_by not in scores.columns:
-        raise KeyError(f"cannot order by {order_by!r}: the scores have no such column; "
-                       f"use one of {list(_ORDERS)}")
+        raise KeyError(
+            f"cannot order by {order_by!r}: the scores have no such column; use one of {list(_ORDERS)}"
+        )
     ordered = scores.sort_values(order_by, ascending=False, kind="stable")
     gains = ordered["expected_gain"].astype(float).to_numpy()
     values = np.concatenate([[0.0], np.cumsum(gains)])
-    return pd.Series(values, index=pd.RangeIndex(len(values), name="calls"),
-                     name=f"cumulative expected gain, {order_by}")
+    return pd.Series(
+        values, index=pd.RangeIndex(len(values), name="calls"), name=f"cumulative expected gain, {order_by}"
+    )
 
 
 def budget_figure(scores: pd.DataFrame, lang: str = DEFAULT_LANGUAGE):
@@ -166,24 +168,29 @@ _JS = """
 })();
 """
 
+
 def _options(values: list[str], words: dict[str, str] | None = None) -> str:
-    return "".join(f'<option value="{text(v)}">{text((words or {}).get(v, v))}</option>'
-                   for v in values)
+    return "".join(f'<option value="{text(v)}">{text((words or {}).get(v, v))}</option>' for v in values)
 
 
 def _row(row: pd.Series, lang: str) -> str:
     reasons = row.get("reasons") if isinstance(row.get("reasons"), list) else []
-    items = "".join(f"<li>{text(r.say(lang))}</li>" for r in reasons) \
+    items = (
+        "".join(f"<li>{text(r.say(lang))}</li>" for r in reasons)
         or f"<li>{text(say('page.no_strong_signal', lang))}</li>"
+    )
     place = ", ".join(p for p in (text(row.get("city")), text(row.get("uf"))) if p)
     action = str(row.get("offered_action") or row["best_action"])
     words = say(f"action.{action}", lang) if action in ACTIONS else action
-    badge = f' <span class="explored">({text(say("page.explored", lang))})</span>' \
-        if row.get("explored") is True else ""
+    badge = (
+        f' <span class="explored">({text(say("page.explored", lang))})</span>'
+        if row.get("explored") is True
+        else ""
+    )
     return (
         f'<tr data-uf="{text(row.get("uf"))}" data-action="{text(action)}">'
         f'<td class="num">{int(row["priority"])}</td>'
-        f'<td>{text(row.get("dentist")) or text(say("page.no_name", lang))}'
+        f"<td>{text(row.get('dentist')) or text(say('page.no_name', lang))}"
         f'<div class="source">{text(row.get("source"))}</div></td>'
         f"<td>{place}</td>"
         f'<td class="num">{percent(float(row["dismissal_risk"]), lang)}</td>'
@@ -213,22 +220,39 @@ def _network_section(network: pd.DataFrame, lang: str) -> list[str]:
         for _, r in top.iterrows()
     ]
     as_of = network.attrs.get("as_of")
-    summary = say("page.network_summary", lang, n=len(network), shown=len(top),
-                  as_of=date(as_of, lang) if as_of is not None else "")
+    summary = say(
+        "page.network_summary",
+        lang,
+        n=len(network),
+        shown=len(top),
+        as_of=date(as_of, lang) if as_of is not None else "",
+    )
     return [
         f"<h2>{text(say('page.network_heading', lang))}</h2>",
         f'<p class="meta">{text(summary)}</p>',
         '<table id="network"><thead><tr><th>#</th>'
-        + headings("column.dentist", "page.city_uf", "page.risk_90d", "page.expected_loss",
-                    "page.months_without_guide", "column.reasons", lang=lang)
+        + headings(
+            "column.dentist",
+            "page.city_uf",
+            "page.risk_90d",
+            "page.expected_loss",
+            "page.months_without_guide",
+            "column.reasons",
+            lang=lang,
+        )
         + "</tr></thead><tbody>",
         *rows,
         "</tbody></table>",
     ]
 
 
-def render_worklist(scores: pd.DataFrame, title: str | None = None, note: str | None = None,
-                    network: pd.DataFrame | None = None, lang: str = DEFAULT_LANGUAGE) -> str:
+def render_worklist(
+    scores: pd.DataFrame,
+    title: str | None = None,
+    note: str | None = None,
+    network: pd.DataFrame | None = None,
+    lang: str = DEFAULT_LANGUAGE,
+) -> str:
     """The worklist page as one HTML string (see :func:`write_worklist`)."""
     check_language(lang)
     title = title or say("page.title", lang)
@@ -239,7 +263,8 @@ def render_worklist(scores: pd.DataFrame, title: str | None = None, note: str | 
     parts = [
         *page_head(title, _CSS, lang),
         f'<p class="meta">{text(say("page.summary", lang, n=len(table), total=total, made=made))}'
-        + (f" {text(note)}" if note else "") + "</p>",
+        + (f" {text(note)}" if note else "")
+        + "</p>",
     ]
     if not len(table):
         parts += [f"<p>{text(say('page.no_open_cases', lang))}</p>", *tail]
@@ -249,7 +274,8 @@ def render_worklist(scores: pd.DataFrame, title: str | None = None, note: str | 
     offered = table["offered_action"] if "offered_action" in table else table["best_action"]
     everyone = text(say("page.all", lang))
     showing = text(say("page.showing", lang, shown="\0", total=len(table))).replace(
-        "\0", f'<b id="shown">{len(table)}</b>')
+        "\0", f'<b id="shown">{len(table)}</b>'
+    )
     parts += [
         f'<div class="chart"><img alt="{text(say("page.chart_alt", lang))}" '
         f'src="data:image/png;base64,{chart}"></div>',
@@ -259,13 +285,20 @@ def render_worklist(scores: pd.DataFrame, title: str | None = None, note: str | 
         "</select></span>",
         f'<span><label for="filter-action">{text(say("column.best_action_words", lang))}</label> '
         f'<select id="filter-action"><option value="">{everyone}</option>'
-        f'{_options([a for a in ACTIONS if a in set(offered)], words)}'
+        f"{_options([a for a in ACTIONS if a in set(offered)], words)}"
         "</select></span>",
         f"<span>{showing}</span>",
         "</div>",
         '<table id="worklist"><thead><tr><th>#</th>'
-        + headings("column.dentist", "page.city_uf", "page.risk", "column.best_action_words",
-                    "page.expected_gain", "column.reasons", lang=lang)
+        + headings(
+            "column.dentist",
+            "page.city_uf",
+            "page.risk",
+            "column.best_action_words",
+            "page.expected_gain",
+            "column.reasons",
+            lang=lang,
+        )
         + "</tr></thead><tbody>",
         *(_row(row, lang) for _, row in table.iterrows()),
         "</tbody></table>",
@@ -276,11 +309,36 @@ def render_worklist(scores: pd.DataFrame, title: str | None = None, note: str | 
 
 
 _MONEY = ("expected_gain", "dentist_value", "expected_loss")
-_PERCENT = ("dismissal_risk", "uplift", "uplift_low", "uplift_high", "risk_30d", "risk_90d", "risk_180d",
-            *(f"p_retained_{action}" for action in ACTIONS))
-_PEOPLE_FIRST = ("priority", "dentist", "name", "cro", "city", "uf", "opened_on", "dismissal_risk",
-                 "risk_90d", "best_action_words", "explored", "expected_gain", "expected_loss", "uplift",
-                 "uplift_low", "uplift_high", "reasons", "best_action_note")
+_PERCENT = (
+    "dismissal_risk",
+    "uplift",
+    "uplift_low",
+    "uplift_high",
+    "risk_30d",
+    "risk_90d",
+    "risk_180d",
+    *(f"p_retained_{action}" for action in ACTIONS),
+)
+_PEOPLE_FIRST = (
+    "priority",
+    "dentist",
+    "name",
+    "cro",
+    "city",
+    "uf",
+    "opened_on",
+    "dismissal_risk",
+    "risk_90d",
+    "best_action_words",
+    "explored",
+    "expected_gain",
+    "expected_loss",
+    "uplift",
+    "uplift_low",
+    "uplift_high",
+    "reasons",
+    "best_action_note",
+)
 
 
 _MACHINE_ONLY = ("case_key", "offer_probability", "offered_action", *(f"cost_{a}" for a in ACTIONS))
@@ -312,10 +370,15 @@ def people_table(frame: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> pd.DataFr
     return out[order].rename(columns=lambda c: column_title(c, lang))
 
 
-def write_worklist(scores: pd.DataFrame, out_html: str | os.PathLike[str],
-                   title: str | None = None, note: str | None = None,
-                   network: pd.DataFrame | None = None, csv_style: str = "plain",
-                   lang: str = DEFAULT_LANGUAGE) -> Path:
+def write_worklist(
+    scores: pd.DataFrame,
+    out_html: str | os.PathLike[str],
+    title: str | None = None,
+    note: str | None = None,
+    network: pd.DataFrame | None = None,
+    csv_style: str = "plain",
+    lang: str = DEFAULT_LANGUAGE,
+) -> Path:
     """Write the worklist page and, beside it, the same rows as CSV and as a workbook.
 
     Parameters
@@ -358,15 +421,21 @@ def write_worklist(scores: pd.DataFrame, out_html: str | os.PathLike[str],
         sheets[say("sheet.network", lang)] = people
         write_people_csv(people, out.with_name(out.stem + "_network.csv"), csv_style)
     if out.suffix.lower() != ".csv":
-        write_workbook(sheets, out.with_suffix(".xlsx"), money=tuple(column_title(c, lang) for c in _MONEY),
-                       percent=tuple(column_title(c, lang) for c in _PERCENT))
-        out.write_text(render_worklist(scores, title=title, note=note, network=network, lang=lang),
-                       encoding="utf-8")
+        write_workbook(
+            sheets,
+            out.with_suffix(".xlsx"),
+            money=tuple(column_title(c, lang) for c in _MONEY),
+            percent=tuple(column_title(c, lang) for c in _PERCENT),
+        )
+        out.write_text(
+            render_worklist(scores, title=title, note=note, network=network, lang=lang), encoding="utf-8"
+        )
     return out
 
 
-def worklist_scores(data_dir: str | os.PathLike[str], model: ChurnModel, explore: float = 0.0,
-                    jobs: int | None = None) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+def worklist_scores(
+    data_dir: str | os.PathLike[str], model: ChurnModel, explore: float = 0.0, jobs: int | None = None
+) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
     """Scores of the open cases of a data folder, with their offers, and the files that could not be read.
 
     The folder is scored by :func:`churnlab.app.scoring.score_data_folder`, the
@@ -407,10 +476,19 @@ def model_note(model: ChurnModel, lang: str = DEFAULT_LANGUAGE) -> str | None:
     return say("page.model_trained", lang, when=dt.datetime.fromisoformat(trained).strftime("%d/%m/%Y %H:%M"))
 
 
-def make_worklist(data_dir: str | os.PathLike[str], model: ChurnModel, out: str | os.PathLike[str], *,
-                  explore: float = 0.0, store: CaseStore | None = None, pseudonymize: bool = False,
-                  title: str | None = None, csv_style: str = "plain", lang: str = DEFAULT_LANGUAGE,
-                  jobs: int | None = None) -> WorklistRun:
+def make_worklist(
+    data_dir: str | os.PathLike[str],
+    model: ChurnModel,
+    out: str | os.PathLike[str],
+    *,
+    explore: float = 0.0,
+    store: CaseStore | None = None,
+    pseudonymize: bool = False,
+    title: str | None = None,
+    csv_style: str = "plain",
+    lang: str = DEFAULT_LANGUAGE,
+    jobs: int | None = None,
+) -> WorklistRun:
     """Score a data folder's open cases and write their worklist: what ``churnlab worklist`` does.
 
     The steps: score the folder (:func:`worklist_scores`, offers included);
@@ -438,6 +516,13 @@ def make_worklist(data_dir: str | os.PathLike[str], model: ChurnModel, out: str 
         scores = scores.assign(dentist=pseudonymizer.names(scores["dentist"]))
         if network is not None:
             network = network.assign(name=pseudonymizer.names(network["name"]))
-    written = write_worklist(scores, out, title=title, note=model_note(model, lang), network=network,
-                             csv_style=csv_style, lang=lang)
+    written = write_worklist(
+        scores,
+        out,
+        title=title,
+        note=model_note(model, lang),
+        network=network,
+        csv_style=csv_style,
+        lang=lang,
+    )
     return WorklistRun(written, scores, network, scored.rejected, recorded)

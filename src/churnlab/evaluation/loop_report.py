@@ -81,8 +81,11 @@ def _dr(closed: pd.DataFrame, target: np.ndarray, name: str, reais: bool = False
     recorded without value and costs (before migration 0002) are left out.
     """
     if reais:
-        known = closed[["dentist_value", *COSTS]].notna().all(axis=1) if "dentist_value" in closed else \
-            pd.Series(False, index=closed.index)
+        known = (
+            closed[["dentist_value", *COSTS]].notna().all(axis=1)
+            if "dentist_value" in closed
+            else pd.Series(False, index=closed.index)
+        )
         target, closed = np.asarray(target)[known.to_numpy()], closed[known]
     if not len(closed):
         return PolicyValue(name, float("nan"), float("nan"), float("nan"), 0)
@@ -94,8 +97,9 @@ def _dr(closed: pd.DataFrame, target: np.ndarray, name: str, reais: bool = False
         outcomes = outcomes.mul(value, axis=0) - costs
         taken = costs.columns.get_indexer(closed["action_taken"])
         rewards = rewards * value - costs.to_numpy(dtype=float)[np.arange(len(closed)), taken]
-    estimate = dr_value(closed["offered_action"].to_numpy(), rewards, target, offer_propensities(closed),
-                        outcomes, clip=1e-9)
+    estimate = dr_value(
+        closed["offered_action"].to_numpy(), rewards, target, offer_propensities(closed), outcomes, clip=1e-9
+    )
     return PolicyValue(name, estimate.value, estimate.low, estimate.high, estimate.n)
 
 
@@ -106,15 +110,23 @@ def _done_reais(closed: pd.DataFrame) -> PolicyValue:
     known = closed[closed[["dentist_value", *COSTS]].notna().all(axis=1)]
     costs = known[COSTS].to_numpy(dtype=float)
     taken = pd.Index(COSTS).get_indexer("cost_" + known["action_taken"].astype(str))
-    rewards = known["retained"].to_numpy(dtype=float) * known["dentist_value"].to_numpy(dtype=float) \
+    rewards = (
+        known["retained"].to_numpy(dtype=float) * known["dentist_value"].to_numpy(dtype=float)
         - costs[np.arange(len(known)), taken]
+    )
     return _rate("what was done, R$", pd.Series(rewards))
 
 
 def _month_row(month: str, group: pd.DataFrame) -> dict:
     value = _dr(group, group["best_action"].to_numpy(), "DR")
-    return {"month": month, "cases": len(group), "retention": group["retained"].mean(),
-            "churnlab_value": value.value, "churnlab_low": value.low, "churnlab_high": value.high}
+    return {
+        "month": month,
+        "cases": len(group),
+        "retention": group["retained"].mean(),
+        "churnlab_value": value.value,
+        "churnlab_low": value.low,
+        "churnlab_high": value.high,
+    }
 
 
 def loop_report(decisions: pd.DataFrame) -> LoopReport:
@@ -145,9 +157,10 @@ def loop_report(decisions: pd.DataFrame) -> LoopReport:
         value = _dr(closed, np.full(len(closed), action, dtype=object), action)
         by_action.loc[action, ["if_offered_to_all", "low", "high"]] = [value.value, value.low, value.high]
     month = pd.to_datetime(closed["run_at"], utc=True).dt.tz_localize(None).dt.to_period("M")
-    by_month = pd.DataFrame([_month_row(str(m), group) for m, group in closed.groupby(month, sort=True)],
-                            columns=["month", "cases", "retention", "churnlab_value", "churnlab_low",
-                                     "churnlab_high"])
+    by_month = pd.DataFrame(
+        [_month_row(str(m), group) for m, group in closed.groupby(month, sort=True)],
+        columns=["month", "cases", "retention", "churnlab_value", "churnlab_low", "churnlab_high"],
+    )
     return LoopReport(
         recommended=int(decisions["case_key"].nunique()),
         closed=len(closed),
@@ -159,7 +172,8 @@ def loop_report(decisions: pd.DataFrame) -> LoopReport:
         by_action=by_action,
         by_month=by_month,
         churnlab_reais=_dr(closed, best, "DR: offer churnlab's best action, R$", reais=True),
-        no_offer_reais=_dr(closed, np.full(len(closed), "none", dtype=object), "DR: offer nothing, R$",
-                           reais=True),
+        no_offer_reais=_dr(
+            closed, np.full(len(closed), "none", dtype=object), "DR: offer nothing, R$", reais=True
+        ),
         practice_reais=_done_reais(closed),
     )

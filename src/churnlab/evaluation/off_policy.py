@@ -25,9 +25,17 @@ from churnlab.models.recommender import ActionRecommender
 # --- off-policy evaluation --------------------------------------------------------------------
 
 
-def evaluate_policy(recommender: ActionRecommender, X, actions, retained, *,
-                    units: str = "value", economics: Economics | None = None,
-                    cv: int | None = None, random_state: int | None = None) -> pd.DataFrame:
+def evaluate_policy(
+    recommender: ActionRecommender,
+    X,
+    actions,
+    retained,
+    *,
+    units: str = "value",
+    economics: Economics | None = None,
+    cv: int | None = None,
+    random_state: int | None = None,
+) -> pd.DataFrame:
     """IPW and DR values of the recommended policy, the historical one and each fixed action.
 
     Parameters
@@ -105,23 +113,35 @@ def evaluate_policy(recommender: ActionRecommender, X, actions, retained, *,
     dr_rec = gamma[n, chosen]
     ipw_rec = (logged == policies["recommended"]) / p_logged * rewards
     ipw_none = (logged == NO_ACTION) / p_logged * rewards
-    rows["recommended_minus_historical"] = _row(*mean_interval(ipw_rec - rewards),
-                                                *mean_interval(dr_rec - rewards), len(X))
-    rows["recommended_minus_none"] = _row(*mean_interval(ipw_rec - ipw_none),
-                                          *mean_interval(dr_rec - gamma[:, 0]), len(X))
-    order = ["recommended", "historical", *(f"always_{a}" for a in ACTION_LABELS),
-             "recommended_minus_historical", "recommended_minus_none"]
+    rows["recommended_minus_historical"] = _row(
+        *mean_interval(ipw_rec - rewards), *mean_interval(dr_rec - rewards), len(X)
+    )
+    rows["recommended_minus_none"] = _row(
+        *mean_interval(ipw_rec - ipw_none), *mean_interval(dr_rec - gamma[:, 0]), len(X)
+    )
+    order = [
+        "recommended",
+        "historical",
+        *(f"always_{a}" for a in ACTION_LABELS),
+        "recommended_minus_historical",
+        "recommended_minus_none",
+    ]
     return pd.DataFrame(rows).T.loc[order].astype({"n": int})
 
 
-def _predictions(recommender: ActionRecommender, X: pd.DataFrame, logged: np.ndarray, y: np.ndarray,
-                 cv: int | None, random_state: int | None):
+def _predictions(
+    recommender: ActionRecommender,
+    X: pd.DataFrame,
+    logged: np.ndarray,
+    y: np.ndarray,
+    cv: int | None,
+    random_state: int | None,
+):
     """Recommended action, propensities and effects per case: from the fitted recommender
     (``cv`` None), or cross-fitted so that no case is scored by a model that saw it."""
     if cv is None:
         check_is_fitted(recommender, "models_")
-        return (recommender.recommend(X), recommender.predict_propensities(X),
-                recommender.predict_effects(X))
+        return (recommender.recommend(X), recommender.predict_propensities(X), recommender.predict_effects(X))
     target = np.empty(len(X), dtype=object)
     props = action_frame(np.zeros((len(X), N_ACTIONS)), X.index)
     effects = props.copy()
@@ -134,8 +154,16 @@ def _predictions(recommender: ActionRecommender, X: pd.DataFrame, logged: np.nda
     return target, props, effects
 
 
-def uplift_calibration(recommender: ActionRecommender, X, actions, retained, *, bins: int = 10,
-                       cv: int | None = 3, random_state: int | None = None) -> pd.DataFrame:
+def uplift_calibration(
+    recommender: ActionRecommender,
+    X,
+    actions,
+    retained,
+    *,
+    bins: int = 10,
+    cv: int | None = 3,
+    random_state: int | None = None,
+) -> pd.DataFrame:
     """Predicted vs doubly-robust uplift by decile: does a larger predicted uplift mean a larger one?
 
     For each case, the action with the largest predicted P(retained) other than
@@ -168,11 +196,25 @@ def uplift_calibration(recommender: ActionRecommender, X, actions, retained, *, 
     for g in range(int(group.max()) + 1):
         hit = (group == g).to_numpy()
         dr, low, high = mean_interval(estimate[hit])
-        out.append({"n": int(hit.sum()), "predicted": float(predicted[hit].mean()), "dr": dr,
-                    "dr_low": low, "dr_high": high})
+        out.append(
+            {
+                "n": int(hit.sum()),
+                "predicted": float(predicted[hit].mean()),
+                "dr": dr,
+                "dr_low": low,
+                "dr_high": high,
+            }
+        )
     return pd.DataFrame(out).rename_axis("group")
 
 
 def _row(ipw, ipw_low, ipw_high, dr, dr_low, dr_high, n) -> dict:
-    return {"ipw": ipw, "ipw_low": ipw_low, "ipw_high": ipw_high,
-            "dr": dr, "dr_low": dr_low, "dr_high": dr_high, "n": n}
+    return {
+        "ipw": ipw,
+        "ipw_low": ipw_low,
+        "ipw_high": ipw_high,
+        "dr": dr,
+        "dr_low": dr_low,
+        "dr_high": dr_high,
+        "n": n,
+    }

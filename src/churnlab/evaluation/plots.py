@@ -55,8 +55,9 @@ def policy_plot(values: pd.Series, ax=None, unit: str = "retention rate"):
     """Horizontal bars of policy values, best at the top."""
     ax = _axes(ax)
     ordered = values.sort_values()
-    colors = ["tab:orange" if "recommend" in name or name == "churnlab" else "tab:blue"
-              for name in ordered.index]
+    colors = [
+        "tab:orange" if "recommend" in name or name == "churnlab" else "tab:blue" for name in ordered.index
+    ]
     ax.barh(ordered.index, ordered.to_numpy(), color=colors)
     ax.set(xlabel=unit, title="Policy value")
     return ax
@@ -67,10 +68,18 @@ def uplift_calibration_plot(table: pd.DataFrame, ax=None):
     ax = _axes(ax)
     low = table["dr"] - table["dr_low"]
     high = table["dr_high"] - table["dr"]
-    ax.errorbar(table["predicted"], table["dr"], yerr=[low, high], fmt="o", capsize=3,
-                label="DR estimate, 95 % interval")
-    edge = [min(table["predicted"].min(), table["dr_low"].min()),
-            max(table["predicted"].max(), table["dr_high"].max())]
+    ax.errorbar(
+        table["predicted"],
+        table["dr"],
+        yerr=[low, high],
+        fmt="o",
+        capsize=3,
+        label="DR estimate, 95 % interval",
+    )
+    edge = [
+        min(table["predicted"].min(), table["dr_low"].min()),
+        max(table["predicted"].max(), table["dr_high"].max()),
+    ]
     ax.plot(edge, edge, color="grey", lw=1, ls="--", label="perfect calibration")
     ax.axhline(0, color="black", lw=0.5)
     ax.set_xlabel("predicted uplift (best action vs none)")
@@ -86,11 +95,15 @@ def survival_plot(risks: pd.DataFrame, labels: list[str], ax=None):
     gives); one step curve per row, labelled by ``labels``.
     """
     ax = _axes(ax)
-    days = [0] + [int(c[len("risk_"):-1]) for c in risks.columns]
+    days = [0] + [int(c[len("risk_") : -1]) for c in risks.columns]
     for (_, row), label in zip(risks.iterrows(), labels, strict=True):
         ax.step(days, [1.0, *(1 - row.to_numpy())], where="post", label=label)
-    ax.set(xlabel="days after the as-of date", ylabel="P(still in the network, no request)",
-           title="Survival curves", ylim=(0, 1.02))
+    ax.set(
+        xlabel="days after the as-of date",
+        ylabel="P(still in the network, no request)",
+        title="Survival curves",
+        ylim=(0, 1.02),
+    )
     ax.legend(fontsize="small")
     return ax
 
@@ -105,7 +118,10 @@ def capture_plot(scores: pd.DataFrame, outcome: pd.Series, ax=None):
         ax.plot(share, np.cumsum(y[order]) / max(y.sum(), 1), label=name)
     ax.plot([0, 1], [0, 1], color="gray", linestyle=":")
     ax.axvline(0.1, color="gray", linewidth=0.5)
-    ax.set(xlabel="share of active dentists called, riskiest first", ylabel="share of leavers reached",
-           title="Backtest: who the first calls reach")
+    ax.set(
+        xlabel="share of active dentists called, riskiest first",
+        ylabel="share of leavers reached",
+        title="Backtest: who the first calls reach",
+    )
     ax.legend(fontsize="small")
     return ax

@@ -37,8 +37,12 @@ def _value_matrix(truth: pd.DataFrame, X: pd.DataFrame | None, economics: Econom
     return economics.expected_values(effects.set_axis(X.index), X).to_numpy(dtype=float)
 
 
-def true_policy_value(policy: Sequence[str], truth: pd.DataFrame, X: pd.DataFrame | None = None,
-                      economics: Economics | None = None) -> float:
+def true_policy_value(
+    policy: Sequence[str],
+    truth: pd.DataFrame,
+    X: pd.DataFrame | None = None,
+    economics: Economics | None = None,
+) -> float:
     """True mean value of one policy (an action per case).
 
     ``truth`` holds the true ``p_retained_<label>`` columns (``truth.csv``), or
@@ -49,8 +53,12 @@ def true_policy_value(policy: Sequence[str], truth: pd.DataFrame, X: pd.DataFram
     return float(matrix[np.arange(len(matrix)), [ACTION_LABELS.index(a) for a in policy]].mean())
 
 
-def policy_values(truth: pd.DataFrame, policies: dict[str, np.ndarray], X: pd.DataFrame | None = None,
-                  economics: Economics | None = None) -> pd.DataFrame:
+def policy_values(
+    truth: pd.DataFrame,
+    policies: dict[str, np.ndarray],
+    X: pd.DataFrame | None = None,
+    economics: Economics | None = None,
+) -> pd.DataFrame:
     """True mean value per case of each policy, plus the oracle, historical practice and fixed actions.
 
     With ``economics`` and ``X`` (the cases' features, same order as ``truth``)
@@ -63,8 +71,7 @@ def policy_values(truth: pd.DataFrame, policies: dict[str, np.ndarray], X: pd.Da
     table = {
         "oracle": float(matrix.max(axis=1).mean()),
         "historical": float((props * matrix).sum(axis=1).mean()),
-        **{f"always {label}": true_policy_value([label] * n, truth, X, economics)
-           for label in ACTION_LABELS},
+        **{f"always {label}": true_policy_value([label] * n, truth, X, economics) for label in ACTION_LABELS},
         **{name: true_policy_value(actions, truth, X, economics) for name, actions in policies.items()},
     }
     out = pd.DataFrame({"value": table})

@@ -140,8 +140,7 @@ def case_row(case: RetentionCase) -> dict[str, object]:
     row: dict[str, object] = {
         "source": case.source,
         "opened_on": opened,
-        "tenure_years": (opened - case.included_on).days / 365.25
-        if opened and case.included_on else np.nan,
+        "tenure_years": (opened - case.included_on).days / 365.25 if opened and case.included_on else np.nan,
         "person_type_j": flag(None if case.person_type is None else case.person_type == "J"),
         "requested_by_operator": flag(
             None if case.requested_by is None else fold(case.requested_by).startswith("operadora")
@@ -155,13 +154,16 @@ def case_row(case: RetentionCase) -> dict[str, object]:
         "no_guides": float("sem guia" in fold(case.last_production or "")),
         # A production dated after the opening was written later: not known at opening.
         "months_since_production": _months_between(production, opened)
-        if production and opened and production <= opened else np.nan,
+        if production and opened and production <= opened
+        else np.nan,
         "log_last_production_value": np.log1p(max(case.last_production_value, 0.0))
-        if case.last_production_value is not None else np.nan,
+        if case.last_production_value is not None
+        else np.nan,
         "note_length": float(len(note.split())),
         "lives": np.nan if case.lives is None else float(case.lives),
         "listed_cros": np.nan if case.listed_cros is None else float(case.listed_cros),
-        "last_production_value": np.nan if case.last_production_value is None
+        "last_production_value": np.nan
+        if case.last_production_value is None
         else float(case.last_production_value),
     }
     own_words = fold(text_before_mentions(note))  # a glosa listing is not the stated reason
@@ -171,8 +173,14 @@ def case_row(case: RetentionCase) -> dict[str, object]:
     return row
 
 
-GLOSA_FEATURES = ("glosa_count", "glosa_count_12m", "glosa_technical_share", "glosa_distinct_codes",
-                  "months_since_last_glosa", "log_glosa_value")
+GLOSA_FEATURES = (
+    "glosa_count",
+    "glosa_count_12m",
+    "glosa_technical_share",
+    "glosa_distinct_codes",
+    "months_since_last_glosa",
+    "log_glosa_value",
+)
 
 
 @dataclass(frozen=True)
@@ -205,11 +213,11 @@ def _exported_glosas(glosas: pd.DataFrame | None) -> dict[str, list[_Glosa]]:
     kinds = glosas["kind"].where(glosas["kind"].notna(), glosas["code"].map(glosa_kind)).tolist()
     by_dentist: dict[str, list[_Glosa]] = {}
     columns = (glosas[c].tolist() for c in ("cro", "uf", "guide", "code", "competence"))
-    for cro, uf, guide, code, competence, day, kind, value in zip(
-            *columns, days, kinds, values, strict=True):
+    for cro, uf, guide, code, competence, day, kind, value in zip(*columns, days, kinds, values, strict=True):
         competence = competence if isinstance(competence, str) else None
-        item = _Glosa((guide, code, competence), day or _month_end(competence),
-                      kind == "technical", code, float(value))
+        item = _Glosa(
+            (guide, code, competence), day or _month_end(competence), kind == "technical", code, float(value)
+        )
         by_dentist.setdefault(dentist_key(cro, uf), []).append(item)
     return by_dentist
 
@@ -227,7 +235,9 @@ def _glosa_row(events: list[_Glosa], opened: dt.date | None) -> dict[str, float]
         ages.append((opened - event.time).days / 30.4375)
     if not known:
         return dict.fromkeys(GLOSA_FEATURES, 0.0) | {
-            "glosa_technical_share": np.nan, "months_since_last_glosa": np.nan}
+            "glosa_technical_share": np.nan,
+            "months_since_last_glosa": np.nan,
+        }
     return {
         "glosa_count": float(len(known)),
         "glosa_count_12m": float(sum(age <= 12 for age in ages)),
@@ -254,8 +264,9 @@ class GlosaHistory:
         return cls(_exported_glosas(glosas))
 
 
-def glosa_features(cases: list[RetentionCase], opened: list[dt.date | None],
-                   glosas: pd.DataFrame | GlosaHistory | None) -> pd.DataFrame:
+def glosa_features(
+    cases: list[RetentionCase], opened: list[dt.date | None], glosas: pd.DataFrame | GlosaHistory | None
+) -> pd.DataFrame:
     """Glosa features per case, from the first note's mentions and the export (CRO + UF)."""
     if not isinstance(glosas, GlosaHistory):
         glosas = GlosaHistory.from_frame(glosas)
@@ -263,17 +274,24 @@ def glosa_features(cases: list[RetentionCase], opened: list[dt.date | None],
     rows = []
     for case, opened_on in zip(cases, opened, strict=True):
         noted = [
-            _Glosa((g.guide, g.code, g.competence), _month_end(g.competence),
-                   glosa_kind(g.code) == "technical", g.code, 0.0)
+            _Glosa(
+                (g.guide, g.code, g.competence),
+                _month_end(g.competence),
+                glosa_kind(g.code) == "technical",
+                g.code,
+                0.0,
+            )
             for g in parse_glosa_mentions(first_note(case))
         ]
-        rows.append(_glosa_row(noted + exported.get(dentist_key(case.cro, case.cro_uf or case.uf), []),
-                               opened_on))
+        rows.append(
+            _glosa_row(noted + exported.get(dentist_key(case.cro, case.cro_uf or case.uf), []), opened_on)
+        )
     return pd.DataFrame(rows, index=[c.source for c in cases], columns=list(GLOSA_FEATURES))
 
 
-def build_features(cases: Iterable[RetentionCase],
-                   glosas: pd.DataFrame | GlosaHistory | None = None) -> pd.DataFrame:
+def build_features(
+    cases: Iterable[RetentionCase], glosas: pd.DataFrame | GlosaHistory | None = None
+) -> pd.DataFrame:
     """One row of features per case, as of the case's opening.
 
     Parameters

@@ -35,14 +35,16 @@ def case_table(cases: list[RetentionCase]) -> pd.DataFrame:
     for case in cases:
         unreadable = any(w.startswith(ACTIONS_UNREADABLE) for w in case.warnings) or case.status_unreadable
         closed = case.status in ("retained", "dismissed") and not unreadable
-        rows.append({
-            "source": case.source,
-            "status": case.status,
-            "closed": closed,
-            "unreadable": unreadable,
-            "dismissed": float(case.status == "dismissed") if closed else float("nan"),
-            "action": primary_action(case),
-            "reasons": list(case.dismissal_reasons),
-        })
+        rows.append(
+            {
+                "source": case.source,
+                "status": case.status,
+                "closed": closed,
+                "unreadable": unreadable,
+                "dismissed": float(case.status == "dismissed") if closed else float("nan"),
+                "action": primary_action(case),
+                "reasons": list(case.dismissal_reasons),
+            }
+        )
     columns = ["source", "status", "closed", "unreadable", "dismissed", "action", "reasons"]
     return pd.DataFrame(rows, columns=columns).set_index("source")

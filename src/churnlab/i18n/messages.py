@@ -50,7 +50,9 @@ DISMISSAL_REASONS = {
     "aesthetic_only": Message("aesthetic work only", "apenas estética"),
     "retired": Message("retiring", "aposentadoria"),
     "low_demand": Message("few patients", "baixa demanda"),
-    "central_contact_difficulty": Message("cannot reach the call centre", "dificuldade de contato com a central"),
+    "central_contact_difficulty": Message(
+        "cannot reach the call centre", "dificuldade de contato com a central"
+    ),
     "operator_support_lacking": Message("no support from the operator", "falta de apoio da operadora"),
     "undue_charges": Message("undue charges", "cobranças indevidas"),
     "operator_bureaucracy": Message("bureaucracy", "burocracia da operadora"),
@@ -71,57 +73,84 @@ FEATURES = {
     "unknown": Message("{name} not on the form", "{name} não consta no formulário"),
     "other": Message("{name} = {value:g}", "{name} = {value:g}"),
     "tenure_years": Message("{value:.1f} years in the network", "{value:.1f} anos na rede"),
-    "tenure_years.unknown": Message("inclusion date not on the form",
-                                    "data de inclusão não consta no formulário"),
+    "tenure_years.unknown": Message(
+        "inclusion date not on the form", "data de inclusão não consta no formulário"
+    ),
     "person_type_j.yes": Message("a clinic (legal entity)", "clínica (pessoa jurídica)"),
     "person_type_j.no": Message("an individual dentist", "dentista pessoa física"),
-    "person_type_j.unknown": Message("person type (J/F) not on the form",
-                                     "tipo de pessoa (F/J) não consta no formulário"),
-    "requested_by_operator.yes": Message("the operator asked for the dismissal",
-                                         "a operadora pediu o desligamento"),
-    "requested_by_operator.no": Message("the dentist asked for the dismissal", "o dentista pediu o desligamento"),
-    "requested_by_operator.unknown": Message("who asked for the dismissal not on the form",
-                                             "quem pediu o desligamento não consta no formulário"),
+    "person_type_j.unknown": Message(
+        "person type (J/F) not on the form", "tipo de pessoa (F/J) não consta no formulário"
+    ),
+    "requested_by_operator.yes": Message(
+        "the operator asked for the dismissal", "a operadora pediu o desligamento"
+    ),
+    "requested_by_operator.no": Message(
+        "the dentist asked for the dismissal", "o dentista pediu o desligamento"
+    ),
+    "requested_by_operator.unknown": Message(
+        "who asked for the dismissal not on the form", "quem pediu o desligamento não consta no formulário"
+    ),
     "cro_count": Message("{value:.0f} CROs on the form", "{value:.0f} CROs no formulário"),
     "cro_count.one": Message("a single CRO on the form", "um único CRO no formulário"),
     "cro_count.unknown": Message("number of CROs not on the form", "número de CROs não consta no formulário"),
     "log_lives": Message("{amount:,.0f} lives in the area", "{amount:,.0f} vidas na região"),
-    "log_lives.unknown": Message("lives in the area not on the form", "vidas na região não constam no formulário"),
-    "log_listed_cros": Message("{amount:,.0f} listed dentists in the area", "{amount:,.0f} dentistas divulgados na região"),
-    "log_listed_cros.unknown": Message("listed dentists in the area not on the form",
-                                       "dentistas divulgados na região não constam no formulário"),
+    "log_lives.unknown": Message(
+        "lives in the area not on the form", "vidas na região não constam no formulário"
+    ),
+    "log_listed_cros": Message(
+        "{amount:,.0f} listed dentists in the area", "{amount:,.0f} dentistas divulgados na região"
+    ),
+    "log_listed_cros.unknown": Message(
+        "listed dentists in the area not on the form",
+        "dentistas divulgados na região não constam no formulário",
+    ),
     "other_plans.yes": Message("serves other plans", "atende outros convênios"),
     "other_plans.no": Message("serves no other plan", "não atende outros convênios"),
-    "other_plans.unknown": Message("not known whether the dentist serves other plans",
-                                   "não se sabe se atende outros convênios"),
-    "other_plans_count": Message("serves {value:.0f} other plan(s)", "atende {value:.0f} outro(s) convênio(s)"),
+    "other_plans.unknown": Message(
+        "not known whether the dentist serves other plans", "não se sabe se atende outros convênios"
+    ),
+    "other_plans_count": Message(
+        "serves {value:.0f} other plan(s)", "atende {value:.0f} outro(s) convênio(s)"
+    ),
     "other_plans_count.zero": Message("serves no other plan", "não atende outros convênios"),
     "us_value": Message("fee unit R$ {value:.2f}", "US de R$ {value:.2f}"),
     "us_value.unknown": Message("fee unit not on the form", "valor da US não consta no formulário"),
-    "no_guides.yes": Message("no guides issued lately (SEM GUIAS)", "sem guias emitidas recentemente (SEM GUIAS)"),
+    "no_guides.yes": Message(
+        "no guides issued lately (SEM GUIAS)", "sem guias emitidas recentemente (SEM GUIAS)"
+    ),
     "no_guides.no": Message("has been issuing guides", "tem emitido guias"),
-    "months_since_production": Message("last production {value:.0f} months before the request",
-                                       "última produção {value:.0f} meses antes do pedido"),
-    "months_since_production.unknown": Message("date of last production unknown",
-                                               "data da última produção desconhecida"),
-    "log_last_production_value": Message("last production worth R$ {amount:,.2f}",
-                                         "última produção de R$ {amount:,.2f}"),
-    "log_last_production_value.unknown": Message("value of last production not on the form",
-                                                 "valor da última produção não consta no formulário"),
+    "months_since_production": Message(
+        "last production {value:.0f} months before the request",
+        "última produção {value:.0f} meses antes do pedido",
+    ),
+    "months_since_production.unknown": Message(
+        "date of last production unknown", "data da última produção desconhecida"
+    ),
+    "log_last_production_value": Message(
+        "last production worth R$ {amount:,.2f}", "última produção de R$ {amount:,.2f}"
+    ),
+    "log_last_production_value.unknown": Message(
+        "value of last production not on the form", "valor da última produção não consta no formulário"
+    ),
     "glosa_count": Message("{value:.0f} glosa(s) before the request", "{value:.0f} glosa(s) antes do pedido"),
     "glosa_count.zero": _NO_GLOSA,
-    "glosa_count_12m": Message("{value:.0f} glosa(s) in the 12 months before the request",
-                               "{value:.0f} glosa(s) nos 12 meses antes do pedido"),
-    "glosa_count_12m.zero": Message("no glosa in the 12 months before the request",
-                                    "nenhuma glosa nos 12 meses antes do pedido"),
+    "glosa_count_12m": Message(
+        "{value:.0f} glosa(s) in the 12 months before the request",
+        "{value:.0f} glosa(s) nos 12 meses antes do pedido",
+    ),
+    "glosa_count_12m.zero": Message(
+        "no glosa in the 12 months before the request", "nenhuma glosa nos 12 meses antes do pedido"
+    ),
     "glosa_technical_share": Message("{value:.0%} of glosas technical", "{value:.0%} das glosas técnicas"),
     "glosa_technical_share.unknown": _NO_GLOSA,
-    "glosa_distinct_codes": Message("glosas under {value:.0f} different codes",
-                                    "glosas sob {value:.0f} códigos diferentes"),
+    "glosa_distinct_codes": Message(
+        "glosas under {value:.0f} different codes", "glosas sob {value:.0f} códigos diferentes"
+    ),
     "glosa_distinct_codes.one": Message("glosas under a single code", "glosas sob um único código"),
     "glosa_distinct_codes.zero": _NO_GLOSA,
-    "months_since_last_glosa": Message("last glosa {value:.0f} months before the request",
-                                       "última glosa {value:.0f} meses antes do pedido"),
+    "months_since_last_glosa": Message(
+        "last glosa {value:.0f} months before the request", "última glosa {value:.0f} meses antes do pedido"
+    ),
     "months_since_last_glosa.unknown": _NO_GLOSA,
     "log_glosa_value": Message("R$ {amount:,.2f} refused in glosas", "R$ {amount:,.2f} glosados"),
     "log_glosa_value.zero": _NO_GLOSA,
@@ -129,31 +158,42 @@ FEATURES = {
 }
 
 NETWORK = {
-    "production": Message("{guides:.0f} guides a month over the last 3 months",
-                          "{guides:.0f} guias por mês nos últimos 3 meses"),
+    "production": Message(
+        "{guides:.0f} guides a month over the last 3 months", "{guides:.0f} guias por mês nos últimos 3 meses"
+    ),
     "production.down": Message(
         "production down {drop:.0%} (guides, last 3 months vs the 9 before); {guides:.0f} a month now",
-        "produção {drop:.0%} menor (guias, últimos 3 meses contra os 9 anteriores); {guides:.0f} por mês agora"),
-    "months_without_guide": Message("no guide in the last {months:.0f} month(s)",
-                                    "nenhuma guia nos últimos {months:.0f} mês(es)"),
+        "produção {drop:.0%} menor (guias, últimos 3 meses contra os 9 anteriores); {guides:.0f} por mês agora",
+    ),
+    "months_without_guide": Message(
+        "no guide in the last {months:.0f} month(s)", "nenhuma guia nos últimos {months:.0f} mês(es)"
+    ),
     "months_without_guide.recent": Message("issued guides last month", "emitiu guias no último mês"),
-    "months_without_guide.never": Message("no guide in the {months:.0f} month(s) of production on file",
-                                          "nenhuma guia nos {months:.0f} mês(es) de produção registrados"),
-    "glosas": Message("{glosas_12m:.0f} glosa(s) in 12 months ({glosas_3m:.0f} in the last 3; "
-                      "{per_guide:.1%} of guides)",
-                      "{glosas_12m:.0f} glosa(s) em 12 meses ({glosas_3m:.0f} nos últimos 3; "
-                      "{per_guide:.1%} das guias)"),
-    "glosas.technical": Message("{glosas_12m:.0f} glosa(s) in 12 months ({glosas_3m:.0f} in the last 3, "
-                                "{share:.0%} technical; {per_guide:.1%} of guides)",
-                                "{glosas_12m:.0f} glosa(s) em 12 meses ({glosas_3m:.0f} nos últimos 3, "
-                                "{share:.0%} técnicas; {per_guide:.1%} das guias)"),
+    "months_without_guide.never": Message(
+        "no guide in the {months:.0f} month(s) of production on file",
+        "nenhuma guia nos {months:.0f} mês(es) de produção registrados",
+    ),
+    "glosas": Message(
+        "{glosas_12m:.0f} glosa(s) in 12 months ({glosas_3m:.0f} in the last 3; {per_guide:.1%} of guides)",
+        "{glosas_12m:.0f} glosa(s) em 12 meses ({glosas_3m:.0f} nos últimos 3; {per_guide:.1%} das guias)",
+    ),
+    "glosas.technical": Message(
+        "{glosas_12m:.0f} glosa(s) in 12 months ({glosas_3m:.0f} in the last 3, "
+        "{share:.0%} technical; {per_guide:.1%} of guides)",
+        "{glosas_12m:.0f} glosa(s) em 12 meses ({glosas_3m:.0f} nos últimos 3, "
+        "{share:.0%} técnicas; {per_guide:.1%} das guias)",
+    ),
     "fee_unit": Message("fee unit (US) R$ {value:.2f}", "valor da US R$ {value:.2f}"),
     "tenure": Message("in the network for {months:.0f} month(s)", "na rede há {months:.0f} mês(es)"),
-    "earlier_cases": Message("asked to leave {count:.0f} time(s) before, the last {months:.0f} month(s) ago",
-                             "pediu desligamento {count:.0f} vez(es) antes, a última há {months:.0f} mês(es)"),
+    "earlier_cases": Message(
+        "asked to leave {count:.0f} time(s) before, the last {months:.0f} month(s) ago",
+        "pediu desligamento {count:.0f} vez(es) antes, a última há {months:.0f} mês(es)",
+    ),
     "earlier_cases.none": Message("never asked to leave before", "nunca pediu desligamento antes"),
-    "market": Message("market: {dentists:.0f} network dentist(s) in the city",
-                      "mercado: {dentists:.0f} dentista(s) da rede na cidade"),
+    "market": Message(
+        "market: {dentists:.0f} network dentist(s) in the city",
+        "mercado: {dentists:.0f} dentista(s) da rede na cidade",
+    ),
 }
 
 COLUMNS = {
@@ -196,13 +236,15 @@ PAGE = {
         "{n} open cases, ranked by the expected gain of a call (value of trying the best offer over "
         "doing nothing special); total {total}. Made {made}.",
         "{n} casos abertos, ordenados pelo ganho esperado de uma ligação (valor de tentar a melhor oferta "
-        "em vez de nenhuma oferta especial); total {total}. Gerada em {made}."),
+        "em vez de nenhuma oferta especial); total {total}. Gerada em {made}.",
+    ),
     "model_trained": Message("Model trained {when}.", "Modelo treinado em {when}."),
     "no_open_cases": Message("No open cases: nobody to call.", "Nenhum caso aberto: ninguém para ligar."),
-    "chart_alt": Message("Cumulative expected gain against number of calls, ranking by expected gain "
-                         "compared with ranking by risk",
-                         "Ganho esperado acumulado pelo número de ligações, ordenando por ganho esperado "
-                         "e por risco"),
+    "chart_alt": Message(
+        "Cumulative expected gain against number of calls, ranking by expected gain "
+        "compared with ranking by risk",
+        "Ganho esperado acumulado pelo número de ligações, ordenando por ganho esperado e por risco",
+    ),
     "all": Message("all", "todos"),
     "showing": Message("showing {shown} of {total}", "mostrando {shown} de {total}"),
     "no_name": Message("(no name)", "(sem nome)"),
@@ -210,13 +252,16 @@ PAGE = {
     "city_uf": Message("City/UF", "Cidade/UF"),
     "risk": Message("Risk", "Risco"),
     "expected_gain": Message("Expected gain", "Ganho esperado"),
-    "network_heading": Message("Not yet asked to leave: at risk in the next 90 days",
-                               "Ainda não pediram desligamento: em risco nos próximos 90 dias"),
+    "network_heading": Message(
+        "Not yet asked to leave: at risk in the next 90 days",
+        "Ainda não pediram desligamento: em risco nos próximos 90 dias",
+    ),
     "network_summary": Message(
         "{n} active dentists without a case, as of {as_of}, ranked by expected loss (90-day risk × "
         "the dentist's value); the {shown} first here, all of them in the CSV beside this page.",
         "{n} dentistas ativos sem caso aberto, em {as_of}, ordenados pela perda esperada (risco em 90 dias "
-        "× valor do dentista); os {shown} primeiros aqui, todos no CSV ao lado desta página."),
+        "× valor do dentista); os {shown} primeiros aqui, todos no CSV ao lado desta página.",
+    ),
     "risk_90d": Message("Risk (90 days)", "Risco (90 dias)"),
     "expected_loss": Message("Expected loss", "Perda esperada"),
     "months_without_guide": Message("Months without a guide", "Meses sem guia"),
@@ -233,29 +278,40 @@ CHART = {
 }
 
 REPORT = {
-    "title": Message("Retention report: what the list offered and what happened",
-                     "Relatório de retenção: o que a lista ofereceu e o que aconteceu"),
+    "title": Message(
+        "Retention report: what the list offered and what happened",
+        "Relatório de retenção: o que a lista ofereceu e o que aconteceu",
+    ),
     "summary": Message(
         "{recommended} cases offered an action by churnlab from {first} to {last}; {closed} of them closed "
         "since, {open} still open. Made {made}.",
         "{recommended} casos receberam uma oferta do churnlab de {first} a {last}; {closed} deles já foram "
-        "fechados, {open} seguem abertos. Gerado em {made}."),
-    "nothing": Message("No recommended case has closed yet: nothing to judge.",
-                       "Nenhum caso recomendado foi fechado ainda: nada a avaliar."),
+        "fechados, {open} seguem abertos. Gerado em {made}.",
+    ),
+    "nothing": Message(
+        "No recommended case has closed yet: nothing to judge.",
+        "Nenhum caso recomendado foi fechado ainda: nada a avaliar.",
+    ),
     "policies": Message("Retention by policy", "Retenção por política"),
     "policy": Message("Policy", "Política"),
     "retention": Message("Retention", "Retenção"),
     "interval": Message("95% interval", "Intervalo de 95%"),
     "reais": Message("R$ per case (value kept − cost)", "R$ por caso (valor mantido − custo)"),
     "cases": Message("Cases", "Casos"),
-    "churnlab": Message("Offer churnlab's best action to every case (doubly robust)",
-                        "Oferecer a todos a melhor ação do churnlab (duplamente robusto)"),
-    "no_offer": Message("Offer nothing special (doubly robust)",
-                        "Não fazer oferta especial (duplamente robusto)"),
-    "practice": Message("What was done (the analysts' decisions, observed)",
-                        "O que foi feito (decisões dos analistas, observado)"),
-    "followed": Message("Cases where the offer was followed (observed)",
-                        "Casos em que a oferta foi seguida (observado)"),
+    "churnlab": Message(
+        "Offer churnlab's best action to every case (doubly robust)",
+        "Oferecer a todos a melhor ação do churnlab (duplamente robusto)",
+    ),
+    "no_offer": Message(
+        "Offer nothing special (doubly robust)", "Não fazer oferta especial (duplamente robusto)"
+    ),
+    "practice": Message(
+        "What was done (the analysts' decisions, observed)",
+        "O que foi feito (decisões dos analistas, observado)",
+    ),
+    "followed": Message(
+        "Cases where the offer was followed (observed)", "Casos em que a oferta foi seguida (observado)"
+    ),
     "not_followed": Message("Cases where it was not (observed)", "Casos em que não foi (observado)"),
     "method": Message(
         "The doubly-robust values estimate the retention had every case been offered that policy's "
@@ -269,17 +325,21 @@ REPORT = {
         "momento da oferta); não têm viés, valham o que valerem as estimativas do próprio modelo. Seguida e "
         "não seguida são taxas simples: quem escolhe seguir é a equipe, então não são uma comparação "
         "causal. R$ por caso é o valor do dentista quando mantido menos o custo da ação tomada: o que "
-        "as recomendações do churnlab maximizam."),
+        "as recomendações do churnlab maximizam.",
+    ),
     "no_exploration": Message(
         "No offer was drawn at random (exploration 0): only the value of churnlab's own policy is "
         "identified; the other lines rest on the model. Use --explore 0.1 to learn them.",
         "Nenhuma oferta foi sorteada (exploração 0): só o valor da política do próprio churnlab é "
-        "identificado; as demais linhas dependem do modelo. Use --explore 0.1 para aprendê-las."),
+        "identificado; as demais linhas dependem do modelo. Use --explore 0.1 para aprendê-las.",
+    ),
     "by_action": Message("By offered action", "Por ação oferecida"),
     "offered": Message("Offered action", "Ação oferecida"),
     "followed_share": Message("Offer followed", "Oferta seguida"),
-    "if_offered_to_all": Message("Retention if offered to every case (doubly robust)",
-                                 "Retenção se oferecida a todos (duplamente robusto)"),
+    "if_offered_to_all": Message(
+        "Retention if offered to every case (doubly robust)",
+        "Retenção se oferecida a todos (duplamente robusto)",
+    ),
     "by_month": Message("By month of the offer", "Por mês da oferta"),
     "month": Message("Month", "Mês"),
     "observed": Message("observed retention", "retenção observada"),

@@ -59,8 +59,10 @@ def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, keep: 
             break  # no input left, and nothing more comes out
         size += len(chunk)
         if size > declared:
-            raise ArchiveLimitError(f"{info.filename}: inflates to more than the {declared} bytes "
-                                    "its header declares; a forged archive")
+            raise ArchiveLimitError(
+                f"{info.filename}: inflates to more than the {declared} bytes "
+                "its header declares; a forged archive"
+            )
         if keep:
             parts.append(chunk)
     if size != declared:

@@ -27,7 +27,8 @@ def form_paths(folder_or_paths: str | os.PathLike[str] | Iterable[str | os.PathL
         path = Path(item)
         if path.is_dir():
             paths.extend(
-                p for p in sorted(path.rglob("*"))
+                p
+                for p in sorted(path.rglob("*"))
                 if (p.is_file() or (p.is_symlink() and not p.exists()))
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
@@ -52,8 +53,9 @@ def _sources(paths: list[Path]) -> list[str]:
     return [path.name if counts[path.name] == 1 else f"{path.parent.name}/{path.name}" for path in paths]
 
 
-def iter_forms(paths: Iterable[Path], jobs: int = 1,
-               window: int = 2000) -> Iterator[tuple[Path, RetentionCase | FormParseError]]:
+def iter_forms(
+    paths: Iterable[Path], jobs: int = 1, window: int = 2000
+) -> Iterator[tuple[Path, RetentionCase | FormParseError]]:
     """Parse files in order, yielding the record or the error for each: a batch never stops.
 
     With ``jobs > 1``, ``jobs`` processes parse ``window`` files at a time (so
@@ -69,7 +71,7 @@ def iter_forms(paths: Iterable[Path], jobs: int = 1,
 
     with ProcessPoolExecutor(jobs) as pool:
         for start in range(0, len(items), window):
-            part = items[start:start + window]
+            part = items[start : start + window]
             results = pool.map(_parse_path, part, chunksize=64)
             yield from zip([path for path, _ in part], results, strict=True)
 

@@ -74,8 +74,15 @@ def as_typed(value: object) -> object:
     return value
 
 
-def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str], *, sep: str = ",", decimal: str = ".",
-              encoding: str = "utf-8", date_format: str | None = None) -> None:
+def write_csv(
+    frame: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    sep: str = ",",
+    decimal: str = ".",
+    encoding: str = "utf-8",
+    date_format: str | None = None,
+) -> None:
     """Write ``frame`` (without its index) as a CSV whose every text cell is :func:`safe_cell`.
 
     The options are pandas' ``to_csv`` ones. Lines end ``\\r\\n``; cells holding
@@ -90,5 +97,12 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str], *, sep: str = "
     ...     path.read_bytes()
     b'name,n\\r\\n"ANA\\r=1+1",1\\r\\n\\'=1+1,2\\r\\n'
     """
-    safe_frame(frame).to_csv(path, index=False, sep=sep, decimal=decimal, encoding=encoding,
-                             lineterminator="\r\n", date_format=date_format)
+    safe_frame(frame).to_csv(
+        path,
+        index=False,
+        sep=sep,
+        decimal=decimal,
+        encoding=encoding,
+        lineterminator="\r\n",
+        date_format=date_format,
+    )

@@ -21,9 +21,21 @@ _CHECKED_HTML = re.compile(r"<input\b[^>]*\bchecked\b[^>]*>", re.IGNORECASE)
 _CHECKBOX_HTML = re.compile(r"<input\b[^>]*>", re.IGNORECASE)
 # Box glyphs other tools write, and the private-use code points Word gives symbol-font
 # boxes (Wingdings, Wingdings 2) when their text is copied out.
-_BOX_CHARS = {"☑": CHECKED, "✅": CHECKED, "■": CHECKED, "✓": CHECKED, "✔": CHECKED, "□": UNCHECKED,
-              "\uf0fe": CHECKED, "\uf078": CHECKED, "\uf0fd": CHECKED, "\uf0fb": CHECKED,
-              "\uf0fc": CHECKED, "\uf0a8": UNCHECKED, "\uf06f": UNCHECKED}
+_BOX_CHARS = {
+    "☑": CHECKED,
+    "✅": CHECKED,
+    "■": CHECKED,
+    "✓": CHECKED,
+    "✔": CHECKED,
+    "□": UNCHECKED,
+    "\uf0fe": CHECKED,
+    "\uf078": CHECKED,
+    "\uf0fd": CHECKED,
+    "\uf0fb": CHECKED,
+    "\uf0fc": CHECKED,
+    "\uf0a8": UNCHECKED,
+    "\uf06f": UNCHECKED,
+}
 # A box an ANSI (Windows-1252) save turned into "?": a lone "?" before a label.
 _LOST_BOX = re.compile(r"(?:^|(?<=[\t ]))\?(?=[ \t]*[^\W\d_])", re.MULTILINE)
 _BOX_BRACKETS = re.compile(r"\[( |x|X)\](?=\s*\w)")
@@ -96,13 +108,19 @@ def form_lines(text: str, source: str = "<text>") -> list[str]:
     """The normalised lines of a form's text, refusing a text over :data:`MAX_FORM_BYTES` characters
     or a line over :data:`MAX_LINE_CHARS` with a :class:`FormParseError` naming the line."""
     if len(text) > MAX_FORM_BYTES:
-        raise FormParseError(source, f"{len(text)} characters, over the limit of {MAX_FORM_BYTES} for "
-                             "one form; a retention form is a few kB")
+        raise FormParseError(
+            source,
+            f"{len(text)} characters, over the limit of {MAX_FORM_BYTES} for "
+            "one form; a retention form is a few kB",
+        )
     lines = _normalise(text)
     for number, line in enumerate(lines, start=1):
         if len(line) > MAX_LINE_CHARS:
-            raise FormParseError(source, f"line {number} is {len(line)} characters long, over the limit "
-                                 f"of {MAX_LINE_CHARS} for a line of a form")
+            raise FormParseError(
+                source,
+                f"line {number} is {len(line)} characters long, over the limit "
+                f"of {MAX_LINE_CHARS} for a line of a form",
+            )
     return lines
 
 
@@ -120,8 +138,9 @@ def read_form_file(path: Path) -> str:
         try:
             path.resolve(strict=True)
         except FileNotFoundError:
-            raise FormParseError(path.name, "a symbolic link to a file that does not exist (dangling); "
-                                 "skipped") from None
+            raise FormParseError(
+                path.name, "a symbolic link to a file that does not exist (dangling); skipped"
+            ) from None
         except (OSError, RuntimeError):
             pass
         raise FormParseError(path.name, "a symbolic link that loops (it never reaches a file); skipped")
@@ -133,8 +152,10 @@ def read_form_file(path: Path) -> str:
     except OSError as exc:
         raise FormParseError(path.name, f"cannot read the file ({exc.strerror})") from None
     if len(data) > MAX_FORM_BYTES:
-        raise FormParseError(path.name, f"over the limit of {MAX_FORM_BYTES} bytes for one form file; "
-                             "a retention form is a few kB")
+        raise FormParseError(
+            path.name,
+            f"over the limit of {MAX_FORM_BYTES} bytes for one form file; a retention form is a few kB",
+        )
     if path.suffix.lower() == ".docx" or data.startswith(b"PK\x03\x04"):
         return docx_text(data, path.name)
     return decode_form_bytes(data, path.name)
@@ -150,8 +171,9 @@ def decode_form_bytes(data: bytes, source: str = "<bytes>") -> str:
             try:
                 return data.decode(codec, errors="strict")
             except UnicodeDecodeError as exc:
-                raise FormParseError(source, f"invalid {codec} text ({exc.reason} at byte "
-                                     f"{exc.start}); save the form as UTF-8") from None
+                raise FormParseError(
+                    source, f"invalid {codec} text ({exc.reason} at byte {exc.start}); save the form as UTF-8"
+                ) from None
     if b"\x00" in data[:4096]:
         raise FormParseError(source, "binary content (NUL bytes): not a text form")
     try:
@@ -176,8 +198,25 @@ _W14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"
 _FALSE = frozenset({"0", "false", "off"})
 # Symbol-font boxes (w:sym w:char): ticked and empty boxes of Wingdings, Wingdings 2,
 # Segoe UI Symbol and MS Gothic. Any other symbol in a box's place is unreadable.
-_SYM_TICKED = frozenset({"F0FE", "F078", "F0FD", "F0FB", "F0FC", "F053", "F054", "F052", "F050",
-                         "2612", "2611", "2713", "2714", "2718", "2717"})
+_SYM_TICKED = frozenset(
+    {
+        "F0FE",
+        "F078",
+        "F0FD",
+        "F0FB",
+        "F0FC",
+        "F053",
+        "F054",
+        "F052",
+        "F050",
+        "2612",
+        "2611",
+        "2713",
+        "2714",
+        "2718",
+        "2717",
+    }
+)
 _SYM_EMPTY = frozenset({"F0A8", "F06F", "F071", "F0A3", "F0A1", "F030", "2610", "25A1"})
 
 
@@ -246,8 +285,10 @@ def _docx_blocks(parent: ElementTree.Element) -> Iterator[str]:
             yield _paragraph_text(element)
         elif element.tag == _W + "tbl":
             for row in element.iter(_W + "tr"):
-                cells = [" ".join(_paragraph_text(p) for p in cell.findall(_W + "p")).strip()
-                         for cell in row.findall(_W + "tc")]
+                cells = [
+                    " ".join(_paragraph_text(p) for p in cell.findall(_W + "p")).strip()
+                    for cell in row.findall(_W + "tc")
+                ]
                 yield "\t".join(cells)
         elif element.tag == _W + "sdt":
             content = element.find(_W + "sdtContent")

@@ -42,8 +42,10 @@ def glosa_rejects(glosas: pd.DataFrame | None) -> list[tuple[str, str]]:
     """``(where, why)`` for each glosa row left out, so a batch can report it."""
     if glosas is None:
         return []
-    return [(f"glosas.csv line {r['line']}", (f"column {r['column']!r}: " if r["column"] else "")
-             + r["reason"]) for r in glosas.attrs.get("rejects", [])]
+    return [
+        (f"glosas.csv line {r['line']}", (f"column {r['column']!r}: " if r["column"] else "") + r["reason"])
+        for r in glosas.attrs.get("rejects", [])
+    ]
 
 
 def form_files(path: str | os.PathLike[str]) -> list[Path]:

@@ -257,8 +257,9 @@ _VALUE_SHAPES: dict[str, str] = {
     "days_to_finish": r"\d+(?:\s*dias?(?:\(s\))?)?",
     "protocol_number": r"\d{6} \d{4} \d{2} \d{2} \d{6}|\S+",
     "last_production": r"SEM GUIAS?|\d{1,2}/\d{2,4}(?:/\d{2,4})?|.+?",
-    **dict.fromkeys(("included_on", "protocol_opened_on", "started_on", "finished_on", "date"),
-                    r"\d{1,2}/\d{1,2}/\d{2,4}"),
+    **dict.fromkeys(
+        ("included_on", "protocol_opened_on", "started_on", "finished_on", "date"), r"\d{1,2}/\d{1,2}/\d{2,4}"
+    ),
 }
 _BOX_FIELDS = {"status", "other_plans"}
 
@@ -272,12 +273,18 @@ def _align_values(fields: list[str], text: str, state: _State) -> list[str | Non
     """
     match = None
     for optional in ("", "?"):  # every label filled if the row allows it, else some left empty
-        pattern = r"\s*".join(rf"(?:(?P<f{i}>{_VALUE_SHAPES.get(name, '.+?')})(?=\s|$)){optional}"
-                              for i, name in enumerate(fields))
+        pattern = r"\s*".join(
+            rf"(?:(?P<f{i}>{_VALUE_SHAPES.get(name, '.+?')})(?=\s|$)){optional}"
+            for i, name in enumerate(fields)
+        )
         match = match or re.fullmatch(r"\s*" + pattern + r"\s*", text, flags=re.IGNORECASE)
     if match is None:
-        raise FormParseError(state.source, f"cannot tell which of {text!r} belongs to which label "
-                             f"({', '.join(fields)}); put each value next to its label", field=fields[0])
+        raise FormParseError(
+            state.source,
+            f"cannot tell which of {text!r} belongs to which label "
+            f"({', '.join(fields)}); put each value next to its label",
+            field=fields[0],
+        )
     return [match[f"f{i}"] for i in range(len(fields))]
 
 
@@ -412,12 +419,16 @@ def _status(state: _State) -> str | None:
     """The ticked status; ``None`` with a warning when a closed case's status cannot be read."""
     status = _one(state, "status", "status", "status")
     if status is _UNREADABLE_ANSWER:
-        state.warn(f"{STATUS_UNREADABLE}: no status box could be read; the case is neither trained on "
-                   "nor listed as open")
+        state.warn(
+            f"{STATUS_UNREADABLE}: no status box could be read; the case is neither trained on "
+            "nor listed as open"
+        )
         return None
     if status is None and state.values.get("finished_on"):
-        state.warn(f"{STATUS_UNREADABLE}: no status ticked although the form has a final date; the "
-                   "case is neither trained on nor listed as open")
+        state.warn(
+            f"{STATUS_UNREADABLE}: no status ticked although the form has a final date; the "
+            "case is neither trained on nor listed as open"
+        )
     return status
 
 
@@ -510,8 +521,9 @@ def _record(state: _State) -> RetentionCase:
     except ValidationError as exc:
         error = exc.errors()[0]
         name = ".".join(str(part) for part in error["loc"])
-        raise FormParseError(state.source, f"{error['msg']} (read {error.get('input')!r})",
-                             field=name) from None
+        raise FormParseError(
+            state.source, f"{error['msg']} (read {error.get('input')!r})", field=name
+        ) from None
 
 
 # --- public API -------------------------------------------------------------------
@@ -528,30 +540,56 @@ def parse_text(text: str, source: str = "<text>") -> RetentionCase:
     if not TITLE_RE.search(fold(" ".join(lines[:15]))):
         labels = {name for line in lines[:40] for name, _, _ in _label_matches(fold(line))}
         if len(labels & _IDENTIFYING_LABELS) < 4:
-            raise FormParseError(source, "not a retention form: neither the title 'Formulário - Processo "
-                                 "de Retenção' nor the form's header labels (CRO, Nome dentista, "
-                                 "Operadora...) are at the top of the file")
+            raise FormParseError(
+                source,
+                "not a retention form: neither the title 'Formulário - Processo "
+                "de Retenção' nor the form's header labels (CRO, Nome dentista, "
+                "Operadora...) are at the top of the file",
+            )
         state.warn("title 'Formulário - Processo de Retenção' absent; read as a form by its header labels")
     state.unknown_headings = unknown_headings(text, known=_is_known_heading)
     _walk(lines, state)
     for folded, title in state.unknown_headings.items():
-        state.warn(f"unknown section {title[:60]!r}: {state.unknown_lines.get(folded, 0)} line(s) "
-                   "under it not read")
+        state.warn(
+            f"unknown section {title[:60]!r}: {state.unknown_lines.get(folded, 0)} line(s) under it not read"
+        )
     if len(state.values) + len(state.documents) < 3 and not state.boxes:
-        raise FormParseError(source, f"truncated or incomplete form: {len(state.values)} header field(s) "
-                             "and no box could be read after the title")
+        raise FormParseError(
+            source,
+            f"truncated or incomplete form: {len(state.values)} header field(s) "
+            "and no box could be read after the title",
+        )
     return _record(state)
 
 
 def _is_known_heading(folded: str) -> bool:
     """The title, a contact, a section of the form, or a header label set as a heading."""
-    return bool(TITLE_RE.search(folded) or CONTACT_RE.match(folded) or folded.startswith("obs")
-                or any(rx.match(folded) for _, rx in SECTION_RES) or _label_matches(folded))
+    return bool(
+        TITLE_RE.search(folded)
+        or CONTACT_RE.match(folded)
+        or folded.startswith("obs")
+        or any(rx.match(folded) for _, rx in SECTION_RES)
+        or _label_matches(folded)
+    )
 
 
 # Header labels that, four or more together, make a file a form even without its title.
-_IDENTIFYING_LABELS = frozenset({"collaborator", "cro_count", "operator", "cro", "dentist_name", "cnpj",
-                                 "cpf", "included_on", "lives", "listed_cros", "status", "protocol_number"})
+_IDENTIFYING_LABELS = frozenset(
+    {
+        "collaborator",
+        "cro_count",
+        "operator",
+        "cro",
+        "dentist_name",
+        "cnpj",
+        "cpf",
+        "included_on",
+        "lives",
+        "listed_cros",
+        "status",
+        "protocol_number",
+    }
+)
 
 
 _LOOKS_LIKE_PATH = re.compile(r"\.(?:txt|md|markdown|html?|docx)$", re.IGNORECASE)

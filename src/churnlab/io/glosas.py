@@ -49,7 +49,9 @@ COLUMNS: tuple[str, ...] = (
 _TEXT_COLUMNS = ("cro", "uf", "guide", "competence", "code", "description", "kind")
 _STR_DTYPE = pd.Series([""]).dtype  # pandas' default string dtype ("str" since pandas 3)
 _DTYPES: dict[str, str | np.dtype[Any] | ExtensionDtype] = {
-    **dict.fromkeys(_TEXT_COLUMNS, _STR_DTYPE), "date": "datetime64[ns]", "value": "float64",
+    **dict.fromkeys(_TEXT_COLUMNS, _STR_DTYPE),
+    "date": "datetime64[ns]",
+    "value": "float64",
 }
 """Each column's dtype, so frames from notes and from CSV files agree, even when empty."""
 _HEADER_OF_COLUMN = dict(zip(COLUMNS[:-1], HEADER, strict=True))
@@ -95,9 +97,7 @@ def _kind_of() -> dict[str, str]:
 @functools.cache
 def _description_words() -> dict[str, tuple[str, ...]]:
     table = _code_table()
-    return {
-        code: _words(text) for code, text in zip(table["code"], table["description"], strict=True)
-    }
+    return {code: _words(text) for code, text in zip(table["code"], table["description"], strict=True)}
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -513,9 +513,7 @@ def write_glosa_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
     rows = []
     for number, row in enumerate(df[list(_FIELD_FORMATTERS)].itertuples(index=False), start=1):
         try:
-            rows.append(
-                [fmt(value) for fmt, value in zip(_FIELD_FORMATTERS.values(), row, strict=True)]
-            )
+            rows.append([fmt(value) for fmt, value in zip(_FIELD_FORMATTERS.values(), row, strict=True)])
         except ValueError as exc:
             raise DataError(f"cannot write {path}: data row {number}: {exc}") from None
     write_csv(pd.DataFrame(rows, columns=list(HEADER), dtype=object), path, sep=";")

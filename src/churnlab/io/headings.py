@@ -25,10 +25,10 @@ def _lines_starting(text: str, markers: tuple[str, ...]) -> list[str]:
             start = text.find(needle)
             while start >= 0:
                 end = text.find("\n", start + 1)
-                found.append(text[start + 1:end if end >= 0 else len(text)].strip())
+                found.append(text[start + 1 : end if end >= 0 else len(text)].strip())
                 start = text.find(needle, start + 1)
         if text.startswith(marker):
-            found.append(text[:text.find("\n") if "\n" in text else len(text)].strip())
+            found.append(text[: text.find("\n") if "\n" in text else len(text)].strip())
     return found
 
 

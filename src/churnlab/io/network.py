@@ -69,11 +69,13 @@ def dentist_keys(cro: pd.Series, uf: pd.Series) -> pd.Series:
     uf_codes, ufs = pd.factorize(pd.Series(uf), use_na_sentinel=True)
     cros, ufs = [*cros, None], [*ufs, None]  # code -1 (a missing cell) reads the None at the end
     width = len(ufs)
-    pairs, inverse = np.unique(cro_codes.astype(np.int64) % len(cros) * width + uf_codes % width,
-                               return_inverse=True)
+    pairs, inverse = np.unique(
+        cro_codes.astype(np.int64) % len(cros) * width + uf_codes % width, return_inverse=True
+    )
     keys = np.array([dentist_key(cros[p // width], ufs[p % width]) for p in pairs], dtype=object)
-    return pd.Series(keys[inverse.ravel()] if len(pairs) else np.array([], dtype=object),
-                     index=getattr(cro, "index", None))
+    return pd.Series(
+        keys[inverse.ravel()] if len(pairs) else np.array([], dtype=object), index=getattr(cro, "index", None)
+    )
 
 
 @dataclass
@@ -391,8 +393,10 @@ def read_network(
         )
         production = production.loc[~unknown].reset_index(drop=True)
         if production.empty:
-            raise DataError(f"{folder / 'production.csv'}: none of its dentists is in roster.csv (CRO + UF); "
-                            "are the two files from the same network?")
+            raise DataError(
+                f"{folder / 'production.csv'}: none of its dentists is in roster.csv (CRO + UF); "
+                "are the two files from the same network?"
+            )
     if glosas is None:
         glosas = read_folder_glosas(folder)
     rejects = [("roster.csv", r) for r in roster_rejects] + [
@@ -405,8 +409,10 @@ def read_network(
     events, more = case_events(cases)
     warnings += more
     if not len(events):
-        warnings.append("no readable retention form: nobody is known to have asked to leave, so open "
-                        "cases cannot be left out of the active dentists nor earlier requests counted")
+        warnings.append(
+            "no readable retention form: nobody is known to have asked to leave, so open "
+            "cases cannot be left out of the active dentists nor earlier requests counted"
+        )
     outside = ~events["key"].isin(roster.index)
     if outside.any():
         warnings.append(

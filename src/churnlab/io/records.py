@@ -117,8 +117,9 @@ class RetentionCase(BaseModel):
     other_plans_names: str | None = None
     us_value: float | None = Field(None, ge=0, le=10**6, allow_inf_nan=False, strict=True)
     last_production: str | None = None
-    last_production_value: float | None = Field(None, ge=-(10**12), le=10**12, allow_inf_nan=False,
-                                                 strict=True)
+    last_production_value: float | None = Field(
+        None, ge=-(10**12), le=10**12, allow_inf_nan=False, strict=True
+    )
     started_on: dt.date | None = None
     finished_on: dt.date | None = None
     days_to_finish: int | None = Field(None, ge=0, le=100_000, strict=True)

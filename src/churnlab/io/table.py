@@ -162,8 +162,11 @@ class Table:
             reasons = {str(uniques[i]): why for i, why in errors.items()}
             self.reject(mask, column, lambda v: reasons[v.strip()])  # the reject shows the raw cell
         # code -1 (a NaN cell) takes the None at the end
-        table = pd.to_datetime(pd.Series(parsed + [None], dtype=object)).to_numpy() if dates \
+        table = (
+            pd.to_datetime(pd.Series(parsed + [None], dtype=object)).to_numpy()
+            if dates
             else np.array(parsed + [None], dtype=object)
+        )
         return pd.Series(table[codes], index=self.text.index)
 
     def _range(self, column: str, values: np.ndarray, low: float | None, high: float | None) -> None:
@@ -240,15 +243,19 @@ def read_table(
     fields = np.concatenate([fields, np.full(len(recovered), width)])
     order = np.argsort(lines, kind="stable")
     frame, lines, fields = frame.iloc[order].reset_index(drop=True), lines[order], fields[order]
-    rejects += [Reject(line=line, column=None, value="", reason=f"row has {saw} fields, expected {width}")
-                for line, saw in sorted(long_rows.items()) if line not in recovered]
+    rejects += [
+        Reject(line=line, column=None, value="", reason=f"row has {saw} fields, expected {width}")
+        for line, saw in sorted(long_rows.items())
+        if line not in recovered
+    ]
     blank = (frame == "").all(axis=1).to_numpy()
     frame, lines, fields = frame.loc[~blank].reset_index(drop=True), lines[~blank], fields[~blank]
     headers = {column: name for column, name in {**optional, **required}.items() if column in frame}
     table = Table(path, frame, lines, headers, rejects)
     short = np.flatnonzero(fields < width)  # a cut row: its last cells are missing, not empty
-    table.reject_rows(short, [f"row has {fields[r]} field{'s' if fields[r] != 1 else ''}, expected {width}"
-                              for r in short])
+    table.reject_rows(
+        short, [f"row has {fields[r]} field{'s' if fields[r] != 1 else ''}, expected {width}" for r in short]
+    )
     return table
 
 
@@ -273,10 +280,12 @@ def _read_arrow(
         arrow = pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(skip_rows=1, column_names=names),
-            parse_options=pacsv.ParseOptions(delimiter=";", ignore_empty_lines=False,
-                                             invalid_row_handler=lambda row: "skip"),
-            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
-                                                 strings_can_be_null=False),
+            parse_options=pacsv.ParseOptions(
+                delimiter=";", ignore_empty_lines=False, invalid_row_handler=lambda row: "skip"
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False
+            ),
         )
     except (pa.ArrowInvalid, OSError):
         return None
@@ -296,8 +305,14 @@ def _read_arrow(
                     del odd[number]  # a blank line
                 elif number in odd and odd[number] < width:
                     saw = odd.pop(number)
-                    rejects.append(Reject(line=number, column=None, value="", reason=(
-                        f"row has {saw} field{'s' if saw != 1 else ''}, expected {width}")))
+                    rejects.append(
+                        Reject(
+                            line=number,
+                            column=None,
+                            value="",
+                            reason=(f"row has {saw} field{'s' if saw != 1 else ''}, expected {width}"),
+                        )
+                    )
     return frame, numbers[good], per_line[good], odd, rejects
 
 
@@ -308,9 +323,18 @@ def _read_pandas(
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            frame = pd.read_csv(path, sep=";", dtype=_TEXT, keep_default_na=False, skip_blank_lines=False,
-                                encoding="utf-8-sig", on_bad_lines="warn", engine="c", header=0,
-                                index_col=False)
+            frame = pd.read_csv(
+                path,
+                sep=";",
+                dtype=_TEXT,
+                keep_default_na=False,
+                skip_blank_lines=False,
+                encoding="utf-8-sig",
+                on_bad_lines="warn",
+                engine="c",
+                header=0,
+                index_col=False,
+            )
     except UnicodeDecodeError as exc:
         raise DataError(f"{path}: not UTF-8 text (byte {exc.start}); export it as UTF-8") from None
     except (pd.errors.ParserError, ValueError, OSError) as exc:
@@ -342,8 +366,13 @@ def _line_fields(path: str | os.PathLike[str]) -> np.ndarray:
     return np.concatenate(counts) + 1 if counts else np.zeros(0, dtype=np.int64)
 
 
-def _layout(path: str | os.PathLike[str], width: int, rows: int, skipped: dict[int, tuple[int, int]],
-            per_line: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[int, int]]:
+def _layout(
+    path: str | os.PathLike[str],
+    width: int,
+    rows: int,
+    skipped: dict[int, tuple[int, int]],
+    per_line: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, dict[int, int]]:
     """Line and field count of each row pandas read, and the too-long rows (line -> fields).
 
     One record per physical line is the rule and is checked with a vectorised
@@ -364,8 +393,11 @@ def _layout(path: str | os.PathLike[str], width: int, rows: int, skipped: dict[i
             previous = reader.line_num
     starts_a, counts_a = np.array(starts[1:], dtype=int), np.array(counts[1:], dtype=int)
     long = counts_a > width
-    return starts_a[~long], counts_a[~long], dict(zip(starts_a[long].tolist(), counts_a[long].tolist(),
-                                                      strict=True))
+    return (
+        starts_a[~long],
+        counts_a[~long],
+        dict(zip(starts_a[long].tolist(), counts_a[long].tolist(), strict=True)),
+    )
 
 
 def _with_trailing_empties(

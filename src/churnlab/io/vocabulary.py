@@ -41,9 +41,7 @@ _HEADER_LABELS: tuple[tuple[str, str], ...] = (
     ("date", r"data"),
 )
 
-HEADER_RE = re.compile(
-    "|".join(f"(?P<{name}>(?<![\\w]){rx}(?![\\w]))" for name, rx in _HEADER_LABELS)
-)
+HEADER_RE = re.compile("|".join(f"(?P<{name}>(?<![\\w]){rx}(?![\\w]))" for name, rx in _HEADER_LABELS))
 CONTACT_RE = re.compile(r"^(\d)\s*(?:o|a|°|\.)?\.?\s*contato\b:?")
 OBS_RE = re.compile(r"^obs\.?\s*:?\s*", re.IGNORECASE)
 SECTION_RES: tuple[tuple[str, re.Pattern[str]], ...] = (

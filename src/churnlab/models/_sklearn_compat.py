@@ -51,7 +51,8 @@ def parametrize_with_checks(estimators, *, expected_failed_checks=None):
 
     try:
         return estimator_checks.parametrize_with_checks(
-            estimators, expected_failed_checks=expected_failed_checks)
+            estimators, expected_failed_checks=expected_failed_checks
+        )
     except TypeError:  # pragma: no cover - scikit-learn < 1.6
         return estimator_checks.parametrize_with_checks(estimators)
 

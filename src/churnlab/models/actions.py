@@ -65,8 +65,9 @@ def best_action(values, allowed=None) -> np.ndarray:
         values = values[list(ACTION_LABELS)]
     matrix = np.array(values, dtype=float, ndmin=2)
     if matrix.shape[1] != N_ACTIONS:
-        raise ValueError(f"values must have one column per action label ({N_ACTIONS}); "
-                         f"got shape {matrix.shape}")
+        raise ValueError(
+            f"values must have one column per action label ({N_ACTIONS}); got shape {matrix.shape}"
+        )
     usable = ~np.isnan(matrix) & (matrix > -np.inf)
     if allowed is not None:
         usable &= np.asarray(allowed, dtype=bool)
@@ -126,8 +127,7 @@ def check_actions(actions, n: int | None = None) -> np.ndarray:
         raise ValueError(f"actions has {len(values)} entries but X has {n} rows")
     unknown = sorted({str(v) for v in values} - set(ACTION_LABELS))
     if unknown:
-        raise ValueError(f"unknown action labels {unknown}; allowed labels: "
-                         f"{', '.join(ACTION_LABELS)}")
+        raise ValueError(f"unknown action labels {unknown}; allowed labels: {', '.join(ACTION_LABELS)}")
     return values.astype(str).astype(object)
 
 

@@ -39,8 +39,9 @@ class ChurnModel:
         """The values and costs the recommender decides with (one source for both)."""
         return self.recommender.active_economics()
 
-    def features(self, cases: Sequence[RetentionCase],
-                 glosas: pd.DataFrame | GlosaHistory | None = None) -> pd.DataFrame:
+    def features(
+        self, cases: Sequence[RetentionCase], glosas: pd.DataFrame | GlosaHistory | None = None
+    ) -> pd.DataFrame:
         """Features of cases as of their opening, with the stated-reason probabilities."""
         return add_reason_probabilities(build_features(cases, glosas), cases, self.tagger)
 
@@ -70,8 +71,7 @@ class ChurnModel:
             out["uplift_low"] = low.to_numpy()[np.arange(len(X)), columns]
             out["uplift_high"] = high.to_numpy()[np.arange(len(X)), columns]
             unsure = best_action(point)
-            out["best_action_note"] = np.where(unsure != best, "not enough evidence for "
-                                               + unsure, "")
+            out["best_action_note"] = np.where(unsure != best, "not enough evidence for " + unsure, "")
         out["dentist_value"] = self.economics.dentist_value(X)
         out["reasons"] = self.risk.explain(X, top=top_reasons)  # lists of Reason, not text
         return out

@@ -95,8 +95,9 @@ class Economics:
     def costs_of(self, production: np.ndarray) -> np.ndarray:
         """Cost (R$) of each action (columns in ``ACTION_LABELS`` order) for these productions."""
         production = self._capped(production)
-        costs = np.tile(np.array([self.action_costs[a] for a in ACTION_LABELS], dtype=float),
-                        (len(production), 1))
+        costs = np.tile(
+            np.array([self.action_costs[a] for a in ACTION_LABELS], dtype=float), (len(production), 1)
+        )
         costs[:, ACTION_LABELS.index("new_prices")] += self.price_rise * production * self.horizon_months
         return costs
 
@@ -106,13 +107,15 @@ class Economics:
 
     def dentist_value(self, X: pd.DataFrame) -> np.ndarray:
         """Value (R$) of keeping each dentist of a feature frame over the horizon."""
-        return self.value_of(self._raw(X, "lives"), self._raw(X, "listed_cros"),
-                             self._raw(X, "last_production_value"))
+        return self.value_of(
+            self._raw(X, "lives"), self._raw(X, "listed_cros"), self._raw(X, "last_production_value")
+        )
 
     def action_costs_for(self, X: pd.DataFrame) -> pd.DataFrame:
         """Cost (R$) of each action for each dentist: one column per action label."""
-        return pd.DataFrame(self.costs_of(self._raw(X, "last_production_value")), index=X.index,
-                            columns=list(ACTION_LABELS))
+        return pd.DataFrame(
+            self.costs_of(self._raw(X, "last_production_value")), index=X.index, columns=list(ACTION_LABELS)
+        )
 
     def expected_values(self, effects: pd.DataFrame, X: pd.DataFrame) -> pd.DataFrame:
         """Expected value (R$) of each action: P(retained | action) × value − cost."""

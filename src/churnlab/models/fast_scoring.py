@@ -31,8 +31,7 @@ from churnlab.models.risk import explain_pushes
 def _impute_scale(imputer, scaler):
     """A one-row ``SimpleImputer(add_indicator) → StandardScaler`` as a function of a float vector."""
     fill = np.nan_to_num(imputer.statistics_, nan=0.0)  # keep_empty_features fills with 0
-    flagged = (imputer.indicator_.features_ if imputer.indicator_ is not None
-               else np.empty(0, dtype=int))
+    flagged = imputer.indicator_.features_ if imputer.indicator_ is not None else np.empty(0, dtype=int)
     mean, scale = scaler.mean_, scaler.scale_
 
     def transform(x: np.ndarray) -> np.ndarray:
@@ -73,12 +72,17 @@ class _Trees:
         roots = np.concatenate([[0], np.cumsum(sizes)[:-1]])
         flat, offset = np.concatenate(nodes), np.repeat(roots, sizes)
         leaf, here = flat["is_leaf"].astype(bool), np.arange(len(flat))
-        return cls(feature=np.where(leaf, 0, flat["feature_idx"]).astype(np.intp),
-                   threshold=flat["num_threshold"], missing_left=flat["missing_go_to_left"].astype(bool),
-                   left=np.where(leaf, here, flat["left"].astype(np.intp) + offset),
-                   right=np.where(leaf, here, flat["right"].astype(np.intp) + offset),
-                   value=flat["value"], roots=roots, depth=int(flat["depth"].max()),
-                   baseline=baseline)
+        return cls(
+            feature=np.where(leaf, 0, flat["feature_idx"]).astype(np.intp),
+            threshold=flat["num_threshold"],
+            missing_left=flat["missing_go_to_left"].astype(bool),
+            left=np.where(leaf, here, flat["left"].astype(np.intp) + offset),
+            right=np.where(leaf, here, flat["right"].astype(np.intp) + offset),
+            value=flat["value"],
+            roots=roots,
+            depth=int(flat["depth"].max()),
+            baseline=baseline,
+        )
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """P(class 1) per row of ``X``, as ``model.predict_proba(X)[:, 1]`` gives it."""
@@ -113,9 +117,11 @@ class SingleCaseScorer:
         # NumPy, its boosted half by walking the trees in NumPy); uplift intervals
         # (n_bootstrap) and the other learners take the batch path.
         self.learner = rec.learner_
-        self.supported = (self.learner in ("s", "t", "s_mix")
-                          and not getattr(rec, "bootstrap_models_", None)
-                          and getattr(rec, "outcome_learner", None) is None)
+        self.supported = (
+            self.learner in ("s", "t", "s_mix")
+            and not getattr(rec, "bootstrap_models_", None)
+            and getattr(rec, "outcome_learner", None) is None
+        )
         if self.supported:
             self.rec_names = list(rec.feature_names_in_)
             self.rec_z = _impute_scale(*(rec.preprocess_.named_steps[k] for k in ("impute", "scale")))
@@ -125,8 +131,9 @@ class SingleCaseScorer:
                 self.modifiers = rec.modifiers_
                 self.boosted = _Trees.of(rec.models_["s_hgb"]) if self.learner == "s_mix" else None
             else:  # one logistic regression per action (None where too rare to fit)
-                self.t_models = [(m.coef_[0], m.intercept_[0]) if m is not None else None
-                                 for m in rec.models_]
+                self.t_models = [
+                    (m.coef_[0], m.intercept_[0]) if m is not None else None for m in rec.models_
+                ]
             self.unsupported = ~np.asarray(rec.supported_, dtype=bool)
         tagger = model.tagger
         if tagger is not None:
@@ -176,13 +183,15 @@ class SingleCaseScorer:
                 every_action = np.hstack([np.repeat(zr, N_ACTIONS, axis=0), np.eye(N_ACTIONS)])
                 effects = (effects + self.boosted.predict_proba(every_action)) / 2
         else:
-            effects = np.array([expit(float(zr[0] @ m[0] + m[1])) if m is not None else np.nan
-                                for m in self.t_models])
+            effects = np.array(
+                [expit(float(zr[0] @ m[0] + m[1])) if m is not None else np.nan for m in self.t_models]
+            )
         effects[self.unsupported | np.isnan(effects)] = effects[0]  # no estimate: shown at P(retained | none)
 
         economics = self.model.economics
-        value = float(economics.value_of([row["lives"]], [row["listed_cros"]],
-                                         [row["last_production_value"]])[0])
+        value = float(
+            economics.value_of([row["lives"]], [row["listed_cros"]], [row["last_production_value"]])[0]
+        )
         values = effects * value - economics.costs_of(np.array([row["last_production_value"]]))[0]
         label = best_action(values)[0]
         best = ACTION_LABELS.index(label)

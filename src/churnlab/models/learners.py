@@ -61,10 +61,12 @@ REASON_PREFIX = "p_reason_"
 
 def preprocessor() -> Pipeline:
     """Median imputation with missing indicators, then scaling: the matrix every learner reads."""
-    return Pipeline([
-        ("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)),
-        ("scale", StandardScaler()),
-    ])
+    return Pipeline(
+        [
+            ("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)),
+            ("scale", StandardScaler()),
+        ]
+    )
 
 
 def s_design(Z: np.ndarray, codes: np.ndarray, modifiers: np.ndarray) -> np.ndarray:
@@ -87,9 +89,9 @@ def predict_s(model, Z, modifiers: np.ndarray, chunk: int = 4096) -> np.ndarray:
     # costs one call, not seven (scikit-learn's per-call checks dominate small inputs).
     out = np.empty((len(Z), N_ACTIONS))
     for start in range(0, len(Z), chunk):
-        part = Z[start:start + chunk]
+        part = Z[start : start + chunk]
         stacked = np.vstack([s_design(part, np.full(len(part), j), modifiers) for j in range(N_ACTIONS)])
-        out[start:start + len(part)] = model.predict_proba(stacked)[:, 1].reshape(N_ACTIONS, len(part)).T
+        out[start : start + len(part)] = model.predict_proba(stacked)[:, 1].reshape(N_ACTIONS, len(part)).T
     return out
 
 
@@ -132,16 +134,34 @@ def _hgb_design(Z: np.ndarray, codes: np.ndarray) -> np.ndarray:
 def fit_s_hgb(Z, codes, y, random_state) -> HistGradientBoostingClassifier:
     """One gradient-boosted classifier with the action as a feature (settings fixed, regularised)."""
     model = HistGradientBoostingClassifier(
-        learning_rate=0.05, max_iter=200, max_leaf_nodes=15, min_samples_leaf=20,
-        l2_regularization=1.0, early_stopping=False, random_state=random_state)
+        learning_rate=0.05,
+        max_iter=200,
+        max_leaf_nodes=15,
+        min_samples_leaf=20,
+        l2_regularization=1.0,
+        early_stopping=False,
+        random_state=random_state,
+    )
     return model.fit(_hgb_design(Z, codes), y)
 
 
 def fit_t_hgb(Z, codes, y, supported: np.ndarray, random_state) -> list:
     """The boosted T-learner: one regularised gradient-boosted classifier per action."""
-    return _fit_per_action(Z, codes, y, supported, lambda: HistGradientBoostingClassifier(
-        learning_rate=0.05, max_iter=100, max_leaf_nodes=7, min_samples_leaf=50,
-        l2_regularization=5.0, early_stopping=False, random_state=random_state))
+    return _fit_per_action(
+        Z,
+        codes,
+        y,
+        supported,
+        lambda: HistGradientBoostingClassifier(
+            learning_rate=0.05,
+            max_iter=100,
+            max_leaf_nodes=7,
+            min_samples_leaf=50,
+            l2_regularization=5.0,
+            early_stopping=False,
+            random_state=random_state,
+        ),
+    )
 
 
 def fit_x_hgb(Z, codes, y, supported: np.ndarray, propensity_C: float, random_state) -> dict:
@@ -158,9 +178,16 @@ def fit_x_hgb(Z, codes, y, supported: np.ndarray, propensity_C: float, random_st
     mu = predict_t(outcomes, Z)
 
     def regression() -> HistGradientBoostingRegressor:
-        return HistGradientBoostingRegressor(learning_rate=0.05, max_iter=100, max_leaf_nodes=7,
-                                             min_samples_leaf=50, l2_regularization=5.0,
-                                             early_stopping=False, random_state=random_state)
+        return HistGradientBoostingRegressor(
+            learning_rate=0.05,
+            max_iter=100,
+            max_leaf_nodes=7,
+            min_samples_leaf=50,
+            l2_regularization=5.0,
+            early_stopping=False,
+            random_state=random_state,
+        )
+
     control = codes == 0
     effects = []
     for j in range(N_ACTIONS):
@@ -168,8 +195,12 @@ def fit_x_hgb(Z, codes, y, supported: np.ndarray, propensity_C: float, random_st
             effects.append(None)
             continue
         treated = codes == j
-        effects.append([regression().fit(Z[control], mu[control, j] - y[control]),
-                        regression().fit(Z[treated], y[treated] - mu[treated, 0])])
+        effects.append(
+            [
+                regression().fit(Z[control], mu[control, j] - y[control]),
+                regression().fit(Z[treated], y[treated] - mu[treated, 0]),
+            ]
+        )
     return {"none": outcomes[0], "effects": effects, "propensity": fit_propensity(Z, codes, propensity_C)}
 
 
@@ -255,6 +286,7 @@ def _log_loss(p: np.ndarray, y: np.ndarray) -> float:
 
 def cv_loss_s(Z, codes, y, modifiers, folds):
     """C -> cross-validated log loss of the logistic S-learner (for :func:`tune_C`)."""
+
     def loss(C: float) -> float:
         total = 0.0
         for train, test in folds:
@@ -262,33 +294,39 @@ def cv_loss_s(Z, codes, y, modifiers, folds):
             p = model.predict_proba(s_design(Z[test], codes[test], modifiers))[:, 1]
             total += _log_loss(p, y[test]) * len(test)
         return total / len(y)
+
     return loss
 
 
 def cv_loss_t(Z, codes, y, supported, folds):
     """C -> cross-validated log loss of the logistic T-learner (for :func:`tune_C`)."""
+
     def loss(C: float) -> float:
         total = 0.0
         for train, test in folds:
             p = predict_t(fit_t(Z[train], codes[train], y[train], C, supported), Z[test])
             total += _log_loss(p[np.arange(len(test)), codes[test]], y[test]) * len(test)
         return total / len(y)
+
     return loss
 
 
 def cv_loss_propensity(Z, codes, folds):
     """C -> cross-validated log loss of the propensity model (for :func:`tune_C`)."""
+
     def loss(C: float) -> float:
         total = 0.0
         for train, test in folds:
             pi = predict_propensity(fit_propensity(Z[train], codes[train], C), Z[test])
             total -= np.log(np.clip(pi[np.arange(len(test)), codes[test]], 1e-12, 1)).sum()
         return total / len(codes)
+
     return loss
 
 
-def _dr_pseudo_outcomes(Z, codes, y, C: float, propensity_C: float, clip: float, cv: int,
-                        random_state, modifiers: np.ndarray) -> np.ndarray:
+def _dr_pseudo_outcomes(
+    Z, codes, y, C: float, propensity_C: float, clip: float, cv: int, random_state, modifiers: np.ndarray
+) -> np.ndarray:
     """Cross-fitted DR pseudo-outcomes Γ(x_i, a) (retention units), one column per label."""
     gamma = np.empty((len(Z), N_ACTIONS))
     labels = np.array(ACTION_LABELS, dtype=object)
@@ -296,13 +334,15 @@ def _dr_pseudo_outcomes(Z, codes, y, C: float, propensity_C: float, clip: float,
         s_model = fit_s(Z[train], codes[train], y[train], C, modifiers)
         q = predict_s(s_model, Z[test], modifiers)
         pi = predict_propensity(fit_propensity(Z[train], codes[train], propensity_C), Z[test])
-        gamma[test] = dr_scores(labels[codes[test]], y[test], action_frame(pi, None),
-                                action_frame(q, None), clip=clip).to_numpy()
+        gamma[test] = dr_scores(
+            labels[codes[test]], y[test], action_frame(pi, None), action_frame(q, None), clip=clip
+        ).to_numpy()
     return gamma
 
 
-def fit_dr(Z, codes, y, C, propensity_C, clip, cv, alpha, random_state, supported,
-            modifiers, effect_learner=None) -> list:
+def fit_dr(
+    Z, codes, y, C, propensity_C, clip, cv, alpha, random_state, supported, modifiers, effect_learner=None
+) -> list:
     """The DR-learner: one regression of the pseudo-outcomes per action (ridge, or ``effect_learner``)."""
     gamma = _dr_pseudo_outcomes(Z, codes, y, C, propensity_C, clip, cv, random_state, modifiers)
 
@@ -310,8 +350,10 @@ def fit_dr(Z, codes, y, C, propensity_C, clip, cv, alpha, random_state, supporte
         if effect_learner is not None:
             return clone(effect_learner)
         return RidgeCV(alphas=_ALPHA_GRID) if alpha == "auto" else Ridge(alpha=alpha)
-    return [regression().fit(Z[:, modifiers], gamma[:, j]) if supported[j] else None
-            for j in range(N_ACTIONS)]
+
+    return [
+        regression().fit(Z[:, modifiers], gamma[:, j]) if supported[j] else None for j in range(N_ACTIONS)
+    ]
 
 
 def predict_dr(models, Z, modifiers) -> np.ndarray:

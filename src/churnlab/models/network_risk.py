@@ -109,8 +109,10 @@ class NetworkRiskModel(ClassifierMixin, BaseEstimator):
             delattr(self, fitted)  # a refit decides afresh
         horizons = list(self.horizons)
         if 90 not in horizons or not all(isinstance(h, Integral) and h > 0 for h in horizons):
-            raise ValueError(f"horizons must be positive whole days including 90 (network_scores.csv's "
-                             f"risk_90d), got {self.horizons}")
+            raise ValueError(
+                f"horizons must be positive whole days including 90 (network_scores.csv's "
+                f"risk_90d), got {self.horizons}"
+            )
         features = self._matrix(X)
         # A feature never seen (24-month trend on a year of data) is a constant: HGB cannot bin all-NaN.
         unseen = np.isnan(features).all(axis=0)
@@ -219,8 +221,13 @@ class NetworkRiskModel(ClassifierMixin, BaseEstimator):
 def _reason(group: int, row: dict, push: float) -> Reason:
     name, columns, words = _GROUPS[group]
     key, fields = words(row)
-    return Reason(feature=name, value=float(row[columns[0]]), contribution=push, key=key,
-                  fields=tuple((k, float(v)) for k, v in fields.items()))
+    return Reason(
+        feature=name,
+        value=float(row[columns[0]]),
+        contribution=push,
+        key=key,
+        fields=tuple((k, float(v)) for k, v in fields.items()),
+    )
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -249,8 +256,11 @@ def _no_guide_words(row: dict) -> tuple[str, Fields]:
 
 def _glosa_words(row: dict) -> tuple[str, Fields]:
     share = row["technical_share_12m"]
-    fields = {"glosas_12m": row["glosas_12m"], "glosas_3m": row["glosas_3m"],
-              "per_guide": row["glosas_per_guide_12m"]}
+    fields = {
+        "glosas_12m": row["glosas_12m"],
+        "glosas_3m": row["glosas_3m"],
+        "per_guide": row["glosas_per_guide_12m"],
+    }
     if np.isfinite(share):
         return "network.glosas.technical", {**fields, "share": share}
     return "network.glosas", fields
@@ -271,8 +281,14 @@ _GROUPS: tuple[tuple[str, tuple[str, ...], Callable[[dict], tuple[str, Fields]]]
     ("months_without_guide", ("months_since_last_guide", "no_guide_seen"), _no_guide_words),
     (
         "glosas",
-        ("glosas_12m", "glosas_3m", "technical_glosas_3m", "glosa_value_12m", "technical_share_12m",
-         "glosas_per_guide_12m"),
+        (
+            "glosas_12m",
+            "glosas_3m",
+            "technical_glosas_3m",
+            "glosa_value_12m",
+            "technical_share_12m",
+            "glosas_per_guide_12m",
+        ),
         _glosa_words,
     ),
     ("fee_unit", ("us_value",), lambda row: ("network.fee_unit", {"value": row["us_value"]})),

@@ -197,8 +197,10 @@ def _load_skops(path: Path, data: bytes):
 def _read_card(path: Path) -> dict:
     card_path = path / CARD
     if not card_path.is_file():
-        raise ModelFileError(f"{path}: not a churnlab model folder (no {CARD}); train one with "
-                             "`churnlab train DATA_DIR --out MODEL_DIR`")
+        raise ModelFileError(
+            f"{path}: not a churnlab model folder (no {CARD}); train one with "
+            "`churnlab train DATA_DIR --out MODEL_DIR`"
+        )
     card_bytes = card_path.read_bytes()
     key = _key()
     if key is not None:
@@ -206,8 +208,10 @@ def _read_card(path: Path) -> dict:
         if not sig_path.is_file():
             raise ModelFileError(f"{path}: unsigned model folder, and {KEY_ENV} is set; refusing to load it")
         if not _same_digest(sig_path.read_bytes(), _signature(card_bytes, key)):
-            raise ModelFileError(f"{sig_path}: the signature does not match the card under this key; "
-                                 "the folder was changed or signed with another key")
+            raise ModelFileError(
+                f"{sig_path}: the signature does not match the card under this key; "
+                "the folder was changed or signed with another key"
+            )
     try:
         card = json.loads(card_bytes.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -215,9 +219,11 @@ def _read_card(path: Path) -> dict:
     hashes = card.get("files") if isinstance(card, dict) else None
     if not isinstance(hashes, dict) or set(hashes) - {NETWORK_FILE} != set(FILES.values()):
         listed = sorted(hashes) if isinstance(hashes, dict) else None
-        raise ModelFileError(f"{card_path}: the card must list exactly the model files "
-                             f"{sorted(FILES.values())} (and {NETWORK_FILE} when trained with the "
-                             f"network) with their hashes; it lists {listed}")
+        raise ModelFileError(
+            f"{card_path}: the card must list exactly the model files "
+            f"{sorted(FILES.values())} (and {NETWORK_FILE} when trained with the "
+            f"network) with their hashes; it lists {listed}"
+        )
     return card
 
 
@@ -234,8 +240,12 @@ def load_model(path: str | os.PathLike[str] | None = None) -> ChurnModel:
     """
     path = Path(path) if path is not None else DEFAULT_MODEL_DIR
     card = _read_card(path)
-    expected = {"tagger": ReasonTagger, "risk": DismissalRiskModel, "recommender": ActionRecommender,
-                "network": NetworkRiskModel}
+    expected = {
+        "tagger": ReasonTagger,
+        "risk": DismissalRiskModel,
+        "recommender": ActionRecommender,
+        "network": NetworkRiskModel,
+    }
     objects = {}
     for name, filename in _files(NETWORK_FILE in card["files"]).items():
         file = path / filename
@@ -244,16 +254,21 @@ def load_model(path: str | os.PathLike[str] | None = None) -> ChurnModel:
         data = file.read_bytes()
         listed = str(card["files"][filename]).encode("utf-8", errors="replace")
         if not _same_digest(listed, hashlib.sha256(data).hexdigest()):
-            raise ModelFileError(f"{file}: contents differ from the hash in {CARD}; "
-                                 "the file was changed after training, refusing to load it")
+            raise ModelFileError(
+                f"{file}: contents differ from the hash in {CARD}; "
+                "the file was changed after training, refusing to load it"
+            )
         objects[name] = _load_skops(file, data)
         if not isinstance(objects[name], expected[name]):
             raise ModelFileError(f"{file}: holds a {type(objects[name]).__name__}, not what churnlab expects")
-    model = ChurnModel(objects["tagger"], objects["risk"], objects["recommender"], card,
-                       network=objects.get("network"))
+    model = ChurnModel(
+        objects["tagger"], objects["risk"], objects["recommender"], card, network=objects.get("network")
+    )
     if json.loads(json.dumps(model.economics.to_dict())) != card.get("economics"):
-        raise ModelFileError(f"{path / CARD}: the card's economics differ from the ones the model uses; "
-                             "the card was edited after training")
+        raise ModelFileError(
+            f"{path / CARD}: the card's economics differ from the ones the model uses; "
+            "the card was edited after training"
+        )
     return model
 
 

@@ -76,8 +76,9 @@ def ipw_value(logged, rewards, target, propensities: pd.DataFrame, clip: float =
     return _interval("IPW", match / p * np.asarray(rewards, dtype=float))
 
 
-def dr_value(logged, rewards, target, propensities: pd.DataFrame, outcomes: pd.DataFrame,
-             clip: float = 0.02) -> PolicyValue:
+def dr_value(
+    logged, rewards, target, propensities: pd.DataFrame, outcomes: pd.DataFrame, clip: float = 0.02
+) -> PolicyValue:
     """Doubly-robust value of ``target``, given outcome predictions q(x, a) per action column."""
     match, p, rows, columns = _inputs(logged, target, propensities, clip)
     q = outcomes[list(propensities.columns)].to_numpy(dtype=float)
@@ -87,8 +88,9 @@ def dr_value(logged, rewards, target, propensities: pd.DataFrame, outcomes: pd.D
     return _interval("DR", q_target + match / p * (rewards - q_logged))
 
 
-def dr_scores(logged, rewards, propensities: pd.DataFrame, outcomes: pd.DataFrame,
-              clip: float = 0.02) -> pd.DataFrame:
+def dr_scores(
+    logged, rewards, propensities: pd.DataFrame, outcomes: pd.DataFrame, clip: float = 0.02
+) -> pd.DataFrame:
     """Per-case doubly-robust pseudo-outcomes Γ(x_i, a) for every action a.
 
     The mean of a column is the DR value of always playing that action; the

@@ -22,8 +22,9 @@ def _first_notes(cases: Sequence[RetentionCase]) -> list[str]:
     return [first_note(case) for case in cases]
 
 
-def add_reason_probabilities(X: pd.DataFrame, cases: Sequence[RetentionCase],
-                             tagger: ReasonTagger | None) -> pd.DataFrame:
+def add_reason_probabilities(
+    X: pd.DataFrame, cases: Sequence[RetentionCase], tagger: ReasonTagger | None
+) -> pd.DataFrame:
     """``X`` with one ``p_reason_<key>`` column per dismissal reason (zeros without a tagger)."""
     if tagger is None:
         reasons = pd.DataFrame(0.0, index=X.index, columns=REASON_COLUMNS)
@@ -32,8 +33,9 @@ def add_reason_probabilities(X: pd.DataFrame, cases: Sequence[RetentionCase],
     return pd.concat([X.drop(columns=REASON_COLUMNS, errors="ignore"), reasons], axis=1)
 
 
-def training_features(cases: Sequence[RetentionCase], glosas: pd.DataFrame | None = None,
-                      random_state: int | None = 0) -> tuple[pd.DataFrame, ReasonTagger | None]:
+def training_features(
+    cases: Sequence[RetentionCase], glosas: pd.DataFrame | None = None, random_state: int | None = 0
+) -> tuple[pd.DataFrame, ReasonTagger | None]:
     """Features for fitting, and the reason tagger fitted on the closed cases' reason boxes.
 
     The tagger learns from closed cases with ticked dismissal reasons (one
@@ -46,9 +48,12 @@ def training_features(cases: Sequence[RetentionCase], glosas: pd.DataFrame | Non
     X = build_features(cases, glosas)
     table = case_table(cases)
     notes = _first_notes(cases)
-    rows = [(i, reason) for i, (closed, reasons) in enumerate(zip(table["closed"], table["reasons"],
-                                                                    strict=True)) if closed
-            for reason in reasons]
+    rows = [
+        (i, reason)
+        for i, (closed, reasons) in enumerate(zip(table["closed"], table["reasons"], strict=True))
+        if closed
+        for reason in reasons
+    ]
     if len({reason for _, reason in rows}) < 2:
         return add_reason_probabilities(X, cases, None), None
     index = np.array([i for i, _ in rows])

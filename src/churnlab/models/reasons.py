@@ -87,12 +87,18 @@ class ReasonTagger(TransformerMixin, BaseEstimator):
     def _pipeline(self) -> Pipeline:
         # Letters only and no first names (beside the masking in tagger_text): the fitted vocabulary
         # is saved in the model file, which must hold no phone number, document or person's name.
-        words = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), min_df=self.min_df,
-                                sublinear_tf=True, strip_accents="unicode",
-                                token_pattern=r"(?u)\b[^\W\d_]{2,}\b",
-                                stop_words=sorted(first_names()))
-        model = LogisticRegression(C=self.C, solver="saga", tol=1e-3, max_iter=500,
-                                   random_state=self.random_state)
+        words = TfidfVectorizer(
+            analyzer="word",
+            ngram_range=(1, 2),
+            min_df=self.min_df,
+            sublinear_tf=True,
+            strip_accents="unicode",
+            token_pattern=r"(?u)\b[^\W\d_]{2,}\b",
+            stop_words=sorted(first_names()),
+        )
+        model = LogisticRegression(
+            C=self.C, solver="saga", tol=1e-3, max_iter=500, random_state=self.random_state
+        )
         return Pipeline([("words", words), ("model", model)])
 
     @fit_context(prefer_skip_nested_validation=True)  # checks the parameters first
@@ -104,8 +110,10 @@ class ReasonTagger(TransformerMixin, BaseEstimator):
         reasons = np.asarray(reasons, dtype=object)
         unknown = sorted(set(reasons) - set(DISMISSAL_REASONS))
         if unknown:
-            raise ValueError(f"unknown dismissal reasons {unknown}; expected the keys of 'Parsed record' "
-                             "(docs/concepts/contracts/parsed-record.md)")
+            raise ValueError(
+                f"unknown dismissal reasons {unknown}; expected the keys of 'Parsed record' "
+                "(docs/concepts/contracts/parsed-record.md)"
+            )
         if len(set(reasons)) < 2:
             raise ValueError("ReasonTagger needs notes of at least two different reasons")
         with warnings.catch_warnings():
@@ -130,8 +138,13 @@ class ReasonTagger(TransformerMixin, BaseEstimator):
         return out
 
     @fit_context(prefer_skip_nested_validation=True)
-    def fit_transform_oof(self, notes: Sequence[str | None], reasons: Sequence[str],
-                          n_splits: int = 5, random_state: int | None = 0) -> pd.DataFrame:
+    def fit_transform_oof(
+        self,
+        notes: Sequence[str | None],
+        reasons: Sequence[str],
+        n_splits: int = 5,
+        random_state: int | None = 0,
+    ) -> pd.DataFrame:
         """Fit on all notes; return out-of-fold probabilities for those same notes.
 
         Features of training rows must not come from a tagger that saw their own

@@ -228,13 +228,23 @@ class ActionRecommender(BaseEstimator):
         "effect_learner": [HasMethods(["fit", "predict"]), None],
     }
 
-    def __init__(self, learner: str = "auto", economics: Economics | None = None,
-                 clip: float = 0.02, cv: int = 3, random_state: int | None = None,
-                 effect_modifiers: str | Sequence[str] = "reasons",
-                 C: float | str = "auto", propensity_C: float | str = "auto",
-                 alpha: float | str = "auto", min_action_cases: int = 10,
-                 n_bootstrap: int = 0, min_confidence: float | None = None,
-                 outcome_learner=None, effect_learner=None) -> None:
+    def __init__(
+        self,
+        learner: str = "auto",
+        economics: Economics | None = None,
+        clip: float = 0.02,
+        cv: int = 3,
+        random_state: int | None = None,
+        effect_modifiers: str | Sequence[str] = "reasons",
+        C: float | str = "auto",
+        propensity_C: float | str = "auto",
+        alpha: float | str = "auto",
+        min_action_cases: int = 10,
+        n_bootstrap: int = 0,
+        min_confidence: float | None = None,
+        outcome_learner=None,
+        effect_learner=None,
+    ) -> None:
         self.learner = learner
         self.economics = economics
         self.clip = clip
@@ -264,13 +274,17 @@ class ActionRecommender(BaseEstimator):
             mask = np.char.startswith(names, REASON_PREFIX)
             return mask if mask.any() else np.ones(len(names), dtype=bool)
         if isinstance(self.effect_modifiers, str):
-            raise ValueError("effect_modifiers must be 'reasons', 'all' or a list of feature "
-                             f"columns; got {self.effect_modifiers!r}")
+            raise ValueError(
+                "effect_modifiers must be 'reasons', 'all' or a list of feature "
+                f"columns; got {self.effect_modifiers!r}"
+            )
         wanted = list(self.effect_modifiers)
         unknown = sorted(set(wanted) - set(names))
         if unknown or not wanted:
-            raise ValueError(f"effect_modifiers {unknown or wanted} are not numeric feature "
-                             f"columns of X; choose among {list(names[:10])}...")
+            raise ValueError(
+                f"effect_modifiers {unknown or wanted} are not numeric feature "
+                f"columns of X; choose among {list(names[:10])}..."
+            )
         return np.isin(names, wanted)
 
     @fit_context(prefer_skip_nested_validation=True)  # checks the parameters first
@@ -313,20 +327,28 @@ class ActionRecommender(BaseEstimator):
             raise ValueError("retained holds only one outcome; need retained and lost cases")
         columns = model_columns(X)
         if not columns:
-            raise ValueError("X has no numeric feature columns; build it with "
-                             "churnlab.models.reason_features.training_features")
+            raise ValueError(
+                "X has no numeric feature columns; build it with "
+                "churnlab.models.reason_features.training_features"
+            )
         codes = action_codes(labels)
         counts = np.bincount(codes, minlength=N_ACTIONS)
         supported = counts >= max(self.min_action_cases, 1)
         if not supported[0]:
-            raise ValueError(f"only {counts[0]} training cases with action 'none'; at least "
-                             f"{max(self.min_action_cases, 1)} are needed, since every gain is "
-                             "measured against doing nothing")
+            raise ValueError(
+                f"only {counts[0]} training cases with action 'none'; at least "
+                f"{max(self.min_action_cases, 1)} are needed, since every gain is "
+                "measured against doing nothing"
+            )
         rare = [ACTION_LABELS[j] for j in range(N_ACTIONS) if not supported[j]]
         if rare:
-            warnings.warn(f"actions {rare} were tried in fewer than {self.min_action_cases} "
-                          "training cases: they get no estimate (NaN effects) and are never "
-                          "recommended", UserWarning, stacklevel=2)
+            warnings.warn(
+                f"actions {rare} were tried in fewer than {self.min_action_cases} "
+                "training cases: they get no estimate (NaN effects) and are never "
+                "recommended",
+                UserWarning,
+                stacklevel=2,
+            )
         # Cases with an action that has no estimate cannot inform any effect.
         keep = supported[codes]
         frame = X.loc[keep, columns].astype(float)
@@ -334,38 +356,50 @@ class ActionRecommender(BaseEstimator):
 
         self.feature_names_in_ = np.asarray(columns, dtype=object)
         self.n_features_in_ = len(columns)
-        self.actions_ = np.array([a for a, s in zip(ACTION_LABELS, supported, strict=True) if s],
-                                 dtype=object)
+        self.actions_ = np.array(
+            [a for a, s in zip(ACTION_LABELS, supported, strict=True) if s], dtype=object
+        )
         self.supported_ = supported
         self.preprocess_ = preprocessor().fit(frame)
         Z = self.preprocess_.transform(frame)
         self.modifiers_ = self._modifier_mask(self.preprocess_.get_feature_names_out())
         folds = action_folds(codes, self.cv, self.random_state)
-        self.propensity_C_ = (tune_C(cv_loss_propensity(Z, codes, folds), start=0.003)
-                              if self.propensity_C == "auto" else float(self.propensity_C))
+        self.propensity_C_ = (
+            tune_C(cv_loss_propensity(Z, codes, folds), start=0.003)
+            if self.propensity_C == "auto"
+            else float(self.propensity_C)
+        )
         self.C_ = {
-            "s": (tune_C(cv_loss_s(Z, codes, y, self.modifiers_, folds))
-                  if self.C == "auto" else float(self.C)),
-            "t": (tune_C(cv_loss_t(Z, codes, y, self.supported_, folds))
-                  if self.C == "auto" else float(self.C)),
+            "s": (
+                tune_C(cv_loss_s(Z, codes, y, self.modifiers_, folds)) if self.C == "auto" else float(self.C)
+            ),
+            "t": (
+                tune_C(cv_loss_t(Z, codes, y, self.supported_, folds)) if self.C == "auto" else float(self.C)
+            ),
         }
-        self.propensity_ = Pipeline([
-            ("preprocess", self.preprocess_),
-            ("model", fit_propensity(Z, codes, self.propensity_C_)),
-        ])
+        self.propensity_ = Pipeline(
+            [
+                ("preprocess", self.preprocess_),
+                ("model", fit_propensity(Z, codes, self.propensity_C_)),
+            ]
+        )
         rewards_frame = X.loc[keep]
         if self.learner == "auto":
             table = self._cross_validate(Z, codes, y, rewards_frame)
             self.learner_ = str(table.index[table["chosen"]][0])
             # A dict of arrays, as GridSearchCV keeps it: skops saves it, pandas reads it.
-            self.cv_results_ = {"learner": table.index.to_numpy(dtype=str),
-                                **{c: table[c].to_numpy() for c in table.columns}}
+            self.cv_results_ = {
+                "learner": table.index.to_numpy(dtype=str),
+                **{c: table[c].to_numpy() for c in table.columns},
+            }
         else:
             self.cv_results_ = None
             self.learner_ = self.learner
         self.models_ = self._fit_learner(self.learner_, Z, codes, y)
-        self.bootstrap_models_ = [self._fit_learner(self.learner_, Z[i], codes[i], y[i])
-                                  for i in bootstrap_samples(codes, self.n_bootstrap, self.random_state)]
+        self.bootstrap_models_ = [
+            self._fit_learner(self.learner_, Z[i], codes[i], y[i])
+            for i in bootstrap_samples(codes, self.n_bootstrap, self.random_state)
+        ]
         self.model_error_ = self._model_error(Z, codes, y) if self.bootstrap_models_ else None
 
     def _model_error(self, Z, codes, y) -> np.ndarray:
@@ -396,10 +430,13 @@ class ActionRecommender(BaseEstimator):
             q_logistic = predict_s(logistic, Z[test], self.modifiers_)
             q_boosted = predict_s_hgb(boosted, Z[test])
             q = (q_logistic + q_boosted) / 2
-            pi = np.maximum(predict_propensity(fit_propensity(Z[train], codes[train], self.propensity_C_),
-                                            Z[test]), self.clip)
-            gamma = dr_scores(labels[codes[test]], y[test], action_frame(pi, None), action_frame(q, None),
-                              clip=self.clip).to_numpy()
+            pi = np.maximum(
+                predict_propensity(fit_propensity(Z[train], codes[train], self.propensity_C_), Z[test]),
+                self.clip,
+            )
+            gamma = dr_scores(
+                labels[codes[test]], y[test], action_frame(pi, None), action_frame(q, None), clip=self.clip
+            ).to_numpy()
             rows = np.arange(len(test))
             got = codes[test]
             noise = (y[test] - q[rows, got]) ** 2 / pi[rows, got] ** 2
@@ -414,11 +451,17 @@ class ActionRecommender(BaseEstimator):
     def _fit_learner(self, learner: str, Z, codes, y):
         custom = self.outcome_learner
         if learner == "s":
-            return fit_s(Z, codes, y, self.C_["s"], self.modifiers_) if custom is None \
+            return (
+                fit_s(Z, codes, y, self.C_["s"], self.modifiers_)
+                if custom is None
                 else fit_s_with(Z, codes, y, custom)
+            )
         if learner == "t":
-            return fit_t(Z, codes, y, self.C_["t"], self.supported_) if custom is None \
+            return (
+                fit_t(Z, codes, y, self.C_["t"], self.supported_)
+                if custom is None
                 else fit_t_with(Z, codes, y, self.supported_, custom)
+            )
         if learner == "s_mix":
             return {part: self._fit_learner(part, Z, codes, y) for part in ("s", "s_hgb")}
         if learner == "s_hgb":
@@ -427,9 +470,20 @@ class ActionRecommender(BaseEstimator):
             return fit_t_hgb(Z, codes, y, self.supported_, self.random_state)
         if learner == "x_hgb":
             return fit_x_hgb(Z, codes, y, self.supported_, self.propensity_C_, self.random_state)
-        return fit_dr(Z, codes, y, self.C_["s"], self.propensity_C_, self.clip, self.cv,
-                       self.alpha, self.random_state, self.supported_, self.modifiers_,
-                       self.effect_learner)
+        return fit_dr(
+            Z,
+            codes,
+            y,
+            self.C_["s"],
+            self.propensity_C_,
+            self.clip,
+            self.cv,
+            self.alpha,
+            self.random_state,
+            self.supported_,
+            self.modifiers_,
+            self.effect_learner,
+        )
 
     def _predict_learner(self, learner: str, models, Z) -> np.ndarray:
         if learner == "s_mix":
@@ -439,8 +493,9 @@ class ActionRecommender(BaseEstimator):
         elif learner == "s" and self.outcome_learner is not None:
             p = predict_s_hgb(models, Z)  # the one-hot design of any S-learner but the logistic one
         else:
-            predict = {"s": predict_s, "dr": predict_dr, "s_hgb": predict_s_hgb,
-                       "x_hgb": predict_x_hgb}[learner]
+            predict = {"s": predict_s, "dr": predict_dr, "s_hgb": predict_s_hgb, "x_hgb": predict_x_hgb}[
+                learner
+            ]
             p = predict(models, Z, self.modifiers_)
         p[:, ~self.supported_] = np.nan
         return p
@@ -457,8 +512,7 @@ class ActionRecommender(BaseEstimator):
         seconds = dict.fromkeys((*fitted_alone, "s_mix"), 0.0)
         for train, test in action_folds(codes, self.cv, self.random_state):
             Xt = X.iloc[test]
-            pi = predict_propensity(fit_propensity(Z[train], codes[train], self.propensity_C_),
-                                 Z[test])
+            pi = predict_propensity(fit_propensity(Z[train], codes[train], self.propensity_C_), Z[test])
             fitted = {}
             for name in fitted_alone:  # s and s_hgb first: s_mix is their mean, and the DR model below
                 start = time.perf_counter()
@@ -470,10 +524,16 @@ class ActionRecommender(BaseEstimator):
             # narrower the comparison. The mean of this fold's logistic and boosted S-learners
             # fits linear and region-shaped effects alike (the logistic one alone left a boosted
             # candidate that was truly far ahead within one standard error on small data).
-            q_eval = economics.expected_values(action_frame(
-                self._predict_learner("s_mix", fitted["s_mix"], Z[test]), Xt.index), Xt)
-            gamma = dr_scores(labels[codes[test]], rewards[test], action_frame(pi, Xt.index),
-                              q_eval.fillna(0.0), clip=self.clip).to_numpy()
+            q_eval = economics.expected_values(
+                action_frame(self._predict_learner("s_mix", fitted["s_mix"], Z[test]), Xt.index), Xt
+            )
+            gamma = dr_scores(
+                labels[codes[test]],
+                rewards[test],
+                action_frame(pi, Xt.index),
+                q_eval.fillna(0.0),
+                clip=self.clip,
+            ).to_numpy()
             rows = np.arange(len(test))
             for name in AUTO_LEARNERS:
                 effects = action_frame(self._predict_learner(name, fitted[name], Z[test]), Xt.index)
@@ -486,18 +546,22 @@ class ActionRecommender(BaseEstimator):
         diff = {m: terms[best] - terms[m] for m in AUTO_LEARNERS}
         # One-standard-error rule on the paired differences: a candidate not clearly worse
         # than the best is a tie, and ties go to the learner listed first (lowest variance).
-        chosen = next(m for m in AUTO_LEARNERS
-                      if diff[m].mean() <= diff[m].std(ddof=1) / np.sqrt(n) or m == best)
-        table = pd.DataFrame({
-            "dr_value": [terms[m].mean() for m in AUTO_LEARNERS],
-            "dr_se": [terms[m].std(ddof=1) / np.sqrt(n) for m in AUTO_LEARNERS],
-            "gain_over_none": [(terms[m] - terms[NO_ACTION]).mean() for m in AUTO_LEARNERS],
-            "gain_se": [(terms[m] - terms[NO_ACTION]).std(ddof=1) / np.sqrt(n) for m in AUTO_LEARNERS],
-            "behind_best": [diff[m].mean() for m in AUTO_LEARNERS],
-            "behind_best_se": [diff[m].std(ddof=1) / np.sqrt(n) for m in AUTO_LEARNERS],
-            "fit_seconds": [seconds[m] / self.cv for m in AUTO_LEARNERS],
-            "chosen": [m == chosen for m in AUTO_LEARNERS],
-        }, index=pd.Index(AUTO_LEARNERS, name="learner"))
+        chosen = next(
+            m for m in AUTO_LEARNERS if diff[m].mean() <= diff[m].std(ddof=1) / np.sqrt(n) or m == best
+        )
+        table = pd.DataFrame(
+            {
+                "dr_value": [terms[m].mean() for m in AUTO_LEARNERS],
+                "dr_se": [terms[m].std(ddof=1) / np.sqrt(n) for m in AUTO_LEARNERS],
+                "gain_over_none": [(terms[m] - terms[NO_ACTION]).mean() for m in AUTO_LEARNERS],
+                "gain_se": [(terms[m] - terms[NO_ACTION]).std(ddof=1) / np.sqrt(n) for m in AUTO_LEARNERS],
+                "behind_best": [diff[m].mean() for m in AUTO_LEARNERS],
+                "behind_best_se": [diff[m].std(ddof=1) / np.sqrt(n) for m in AUTO_LEARNERS],
+                "fit_seconds": [seconds[m] / self.cv for m in AUTO_LEARNERS],
+                "chosen": [m == chosen for m in AUTO_LEARNERS],
+            },
+            index=pd.Index(AUTO_LEARNERS, name="learner"),
+        )
         return table
 
     # -- prediction --
@@ -507,8 +571,7 @@ class ActionRecommender(BaseEstimator):
         X = as_frame(X)
         missing = [c for c in self.feature_names_in_ if c not in X.columns]
         if missing:
-            raise ValueError(f"X lacks the feature columns {missing[:10]} the recommender was "
-                             "fitted with")
+            raise ValueError(f"X lacks the feature columns {missing[:10]} the recommender was fitted with")
         return self.preprocess_.transform(X[self.feature_names_in_].astype(float)), X
 
     @one_thread
@@ -532,11 +595,14 @@ class ActionRecommender(BaseEstimator):
         """
         Z, X = self._z(X)
         if not getattr(self, "bootstrap_models_", None):
-            raise ValueError("no uplift intervals: fit with n_bootstrap >= "
-                             f"{MIN_BOOTSTRAP} (e.g. ActionRecommender(n_bootstrap=30))")
+            raise ValueError(
+                "no uplift intervals: fit with n_bootstrap >= "
+                f"{MIN_BOOTSTRAP} (e.g. ActionRecommender(n_bootstrap=30))"
+            )
         draws = np.stack([self._predict_learner(self.learner_, m, Z) for m in self.bootstrap_models_])
-        low, high = uplift_interval(draws, level or self.min_confidence or 0.9,
-                                   getattr(self, "model_error_", None))
+        low, high = uplift_interval(
+            draws, level or self.min_confidence or 0.9, getattr(self, "model_error_", None)
+        )
         return action_frame(low, X.index), action_frame(high, X.index)
 
     def confident_actions(self, X) -> np.ndarray:
@@ -581,4 +647,3 @@ class ActionRecommender(BaseEstimator):
         """The historical policy: P(analysts chose a | X), one column per label."""
         Z, X = self._z(X)
         return action_frame(predict_propensity(self.propensity_.named_steps["model"], Z), X.index)
-

@@ -53,8 +53,11 @@ def feature_message(name: str, value: float) -> tuple[str, dict[str, object]]:
         return "feature.reason", {"reason": reason}
     known = f"feature.{name}" in MESSAGES or any(f"feature.{name}.{v}" in MESSAGES for v in ("yes", "zero"))
     if not known:
-        return ("feature.unknown", {"name": name}) if np.isnan(value) else \
-            ("feature.other", {"name": name, "value": value})
+        return (
+            ("feature.unknown", {"name": name})
+            if np.isnan(value)
+            else ("feature.other", {"name": name, "value": value})
+        )
     for variant, applies in (("unknown", np.isnan(value)), ("zero", value == 0), ("one", value == 1)):
         if applies and f"feature.{name}.{variant}" in MESSAGES:
             return f"feature.{name}.{variant}", {}
@@ -161,17 +164,22 @@ class DismissalRiskModel(ClassifierMixin, BaseEstimator):
         kind = type_of_target(y, input_name="y")
         if kind != "binary":
             found = f"{len(np.unique(y))} class(es)" if kind in ("multiclass", "binary") else kind
-            raise ValueError(f"Only binary classification is supported. The type of the target is {kind} "
-                             f"({found}); the risk model needs both outcomes: retained (0) and dismissed (1)")
+            raise ValueError(
+                f"Only binary classification is supported. The type of the target is {kind} "
+                f"({found}); the risk model needs both outcomes: retained (0) and dismissed (1)"
+            )
         self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
-            raise ValueError("y holds only one class; the risk model needs both outcomes: "
-                             "retained (0) and dismissed (1)")
-        self.pipeline_ = Pipeline([
-            ("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)),
-            ("scale", StandardScaler()),
-            ("model", LogisticRegression(C=self.C, max_iter=5000)),
-        ]).fit(X, (y == self.classes_[1]).astype(int))
+            raise ValueError(
+                "y holds only one class; the risk model needs both outcomes: retained (0) and dismissed (1)"
+            )
+        self.pipeline_ = Pipeline(
+            [
+                ("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)),
+                ("scale", StandardScaler()),
+                ("model", LogisticRegression(C=self.C, max_iter=5000)),
+            ]
+        ).fit(X, (y == self.classes_[1]).astype(int))
         return self
 
     @property
@@ -234,12 +242,10 @@ class DismissalRiskModel(ClassifierMixin, BaseEstimator):
         :data:`MIN_CONTRIBUTION` count.
         """
         contributions = self.contributions(X)
-        return explain_pushes(self._matrix(X)[0], contributions.to_numpy(),
-                              list(contributions.columns), top)
+        return explain_pushes(self._matrix(X)[0], contributions.to_numpy(), list(contributions.columns), top)
 
 
-def explain_pushes(vals: np.ndarray, push: np.ndarray, names: list[str],
-                   top: int = 3) -> list[list[Reason]]:
+def explain_pushes(vals: np.ndarray, push: np.ndarray, names: list[str], top: int = 3) -> list[list[Reason]]:
     """The reasons of :meth:`DismissalRiskModel.explain`, from feature values and log-odds pushes.
 
     ``vals`` and ``push`` are rows × features; one body for the batch and the single-row paths.
@@ -252,7 +258,7 @@ def explain_pushes(vals: np.ndarray, push: np.ndarray, names: list[str],
     strength = np.column_stack([vals[:, member[k]].max(axis=1) for k in keys])
     is_reason = np.array([k.startswith("reason:") for k in keys])
     eligible = (grouped > MIN_CONTRIBUTION) & (~is_reason | (np.nan_to_num(strength) >= 0.3))
-    ranked = np.argsort(-np.where(eligible, grouped, -np.inf), axis=1, kind="stable")[:, :top + 2]
+    ranked = np.argsort(-np.where(eligible, grouped, -np.inf), axis=1, kind="stable")[:, : top + 2]
     out = []
     for i in rows:
         reasons: list[Reason] = []
@@ -282,6 +288,3 @@ def _concept(name: str) -> str:
         if name.startswith(prefix):
             return "reason:" + name.removeprefix(prefix)
     return name
-
-
-

@@ -33,8 +33,9 @@ def bootstrap_samples(codes: np.ndarray, n: int, random_state: int | None) -> li
     return [np.sort(np.concatenate([rng.choice(rows, len(rows)) for rows in groups])) for _ in range(n)]
 
 
-def uplift_interval(draws: np.ndarray, level: float,
-                    model_error: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def uplift_interval(
+    draws: np.ndarray, level: float, model_error: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Interval of the uplift over label 0 (``none``) from effect draws (B × rows × labels).
 
     The percentile interval of the draws, widened on both sides so that its

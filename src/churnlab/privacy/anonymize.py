@@ -226,9 +226,7 @@ def anonymize_case(case: RetentionCase, pseudonymizer: Pseudonymizer) -> Retenti
         "signatories": [name(s) for s in case.signatories],
         "cpf": pseudonymizer.cpf(case.cpf) if case.cpf else case.cpf,
         "cnpj": pseudonymizer.cnpj(case.cnpj) if case.cnpj else case.cnpj,
-        "protocol_number": (
-            pseudonymizer.protocol(case.protocol_number) if case.protocol_number else None
-        ),
+        "protocol_number": (pseudonymizer.protocol(case.protocol_number) if case.protocol_number else None),
         "requested_by": text(case.requested_by),
         "other_plans_names": text(case.other_plans_names),
         "action_note": text(case.action_note),

@@ -21,9 +21,7 @@ from churnlab.privacy.pseudonymizer import Pseudonymizer, name_key
 
 # --- word lists ----------------------------------------------------------------------------
 
-_PARTICLES = frozenset(
-    "de da do das dos e d del della di du van von der den la le y dal dei".split()
-)
+_PARTICLES = frozenset("de da do das dos e d del della di du van von der den la le y dal dei".split())
 
 # Words of the form's layout: never replaced as a lone name token, so a
 # pseudonymised form still parses (a surname such as "Sim" stays visible).
@@ -102,9 +100,7 @@ _TITLE = re.compile(
     r"|(?<!\w)(?i:meu[ \t]+nome[ \t]+[ée]|me[ \t]+chamo)[ \t\u00a0]+"
 )
 _DOC_END = r"(?![\w]|[.,/-]\d)"
-_CNPJ = re.compile(
-    r"(?<![\w])[0-9A-Z]{2}\.?[0-9A-Z]{3}\.?[0-9A-Z]{3}/?[0-9A-Z]{4}-?\d{2}" + _DOC_END
-)
+_CNPJ = re.compile(r"(?<![\w])[0-9A-Z]{2}\.?[0-9A-Z]{3}\.?[0-9A-Z]{3}/?[0-9A-Z]{4}-?\d{2}" + _DOC_END)
 _CPF = re.compile(r"(?<![\w])\d{3}\.?\d{3}\.?\d{3}-?\d{2}" + _DOC_END)
 _ANS = re.compile(r"(?<![\w])\d{6}([ .-])\d{4}\1\d{2}\1\d{2}\1\d{6}" + _DOC_END)
 _PROTOCOL_AFTER_LABEL = re.compile(
@@ -166,9 +162,7 @@ def _given_name_patterns(names: tuple[str, ...]) -> tuple[re.Pattern[str], froze
         for word in words:
             key = name_key(word)
             parts = [key, *key.split()] if " " in key else [key]
-            tokens.update(
-                p for p in parts if len(p) >= 3 and p not in _PARTICLES and p not in _FORM_WORDS
-            )
+            tokens.update(p for p in parts if len(p) >= 3 and p not in _PARTICLES and p not in _FORM_WORDS)
     if not alternatives:
         return re.compile(r"(?!)"), frozenset()
     pattern = re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")
@@ -281,8 +275,13 @@ def replace_phones(plan: ReplacementPlan, pseudonymizer: Pseudonymizer) -> None:
             plan.add(m.start(), m.end(), pseudonymizer.phone(m.group()))
 
 
-def replace_given_names(plan: ReplacementPlan, words: TextWords, pseudonymizer: Pseudonymizer,
-                        names: tuple[str, ...], keep: Iterable[str | None]) -> None:
+def replace_given_names(
+    plan: ReplacementPlan,
+    words: TextWords,
+    pseudonymizer: Pseudonymizer,
+    names: tuple[str, ...],
+    keep: Iterable[str | None],
+) -> None:
     """Claim the given ``names``: full names wherever they occur (folded), then runs of their tokens.
 
     The ``keep`` strings are claimed unchanged first (so name detection leaves
@@ -360,11 +359,7 @@ def replace_first_names(plan: ReplacementPlan, words: TextWords, pseudonymizer: 
         caps = word.isupper()
         if key in _AMBIGUOUS_NAMES and (caps or _sentence_initial(text, m.start())):
             continue
-        if (
-            i
-            and words.keys[i - 1] in _PLACE_WORDS
-            and re.fullmatch(r"\.?[ \u00a0]+", words.gap(i - 1))
-        ):
+        if i and words.keys[i - 1] in _PLACE_WORDS and re.fullmatch(r"\.?[ \u00a0]+", words.gap(i - 1)):
             continue
         last = i if caps else _name_run(words, i, plan, same_case=True)
         start, end = m.start(), words.matches[last].end()

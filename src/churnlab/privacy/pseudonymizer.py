@@ -79,9 +79,7 @@ class Pseudonymizer:
 
     def __init__(self, key: bytes) -> None:
         if not isinstance(key, bytes | bytearray):
-            raise TypeError(
-                f"the key must be bytes (e.g. secret.encode()), got {type(key).__name__}"
-            )
+            raise TypeError(f"the key must be bytes (e.g. secret.encode()), got {type(key).__name__}")
         if len(key) < MIN_KEY_BYTES:
             raise AnonymizationKeyError(
                 f"the pseudonymisation key has {len(key)} bytes, fewer than {MIN_KEY_BYTES}. "
@@ -131,8 +129,7 @@ class Pseudonymizer:
                 ) from None
             if not secret:
                 raise AnonymizationKeyError(
-                    f"the key file {key_file!r} named by {KEY_FILE_ENV} is empty. "
-                    + _HOW_TO_SET_KEY
+                    f"the key file {key_file!r} named by {KEY_FILE_ENV} is empty. " + _HOW_TO_SET_KEY
                 )
             return cls(secret.encode("utf-8"))
         raise AnonymizationKeyError("no pseudonymisation key. " + _HOW_TO_SET_KEY)
@@ -213,9 +210,7 @@ class Pseudonymizer:
         """
         chars = re.sub(r"[^0-9A-Za-z]", "", number).upper()
         if len(chars) != 14 or not chars[12:].isdigit():
-            raise ValueError(
-                f"{number!r} is not a CNPJ: a CNPJ has 14 characters, the last 2 digits"
-            )
+            raise ValueError(f"{number!r} is not a CNPJ: a CNPJ has 14 characters, the last 2 digits")
         root, branch = chars[:8], chars[8:12]
         for counter in itertools.count():
             new_root = self._keyed("cnpj", root, ["0123456789"] * 8, counter)
@@ -343,8 +338,6 @@ class Pseudonymizer:
         for counter in itertools.count():
             new = self._keyed("protocol", chars.upper(), alphabets, counter)
             if new != chars.upper():
-                cased = "".join(
-                    n.lower() if c.islower() else n for n, c in zip(new, chars, strict=True)
-                )
+                cased = "".join(n.lower() if c.islower() else n for n, c in zip(new, chars, strict=True))
                 return _reshape(text, cased)
         raise AssertionError("unreachable")  # pragma: no cover

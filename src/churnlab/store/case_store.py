@@ -27,7 +27,9 @@ from churnlab.store import schema
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 _UPSERTS: dict[str, Callable[[sa.Table], sqlite.Insert | postgresql.Insert]] = {
-    "sqlite": sqlite_insert, "postgresql": postgresql_insert}
+    "sqlite": sqlite_insert,
+    "postgresql": postgresql_insert,
+}
 """Databases the store runs on: those with ``INSERT ... ON CONFLICT`` in SQLAlchemy."""
 
 
@@ -57,8 +59,11 @@ def _secrets(url: str) -> list[str]:
     if at and ":" in userinfo:
         found.append(userinfo.split(":", 1)[1])
     for query in (parts.query, parts.fragment):
-        found += [value for key, value in urllib.parse.parse_qsl(query, keep_blank_values=True)
-                  if _SECRET_KEY.search(key) and value]
+        found += [
+            value
+            for key, value in urllib.parse.parse_qsl(query, keep_blank_values=True)
+            if _SECRET_KEY.search(key) and value
+        ]
     found += [urllib.parse.quote(value, safe="") for value in found]  # as written in the URL, too
     return sorted({value for value in found if value}, key=len, reverse=True)
 
@@ -98,8 +103,10 @@ class CaseStore:
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         backend = sa.engine.make_url(url).get_backend_name()
         if backend not in _UPSERTS:
-            raise DataError(f"case store {safe_url(url)}: {backend} is not supported; "
-                            "use SQLite (a file path) or PostgreSQL (postgresql+psycopg://...)")
+            raise DataError(
+                f"case store {safe_url(url)}: {backend} is not supported; "
+                "use SQLite (a file path) or PostgreSQL (postgresql+psycopg://...)"
+            )
         self.engine = sa.create_engine(url, connect_args={"timeout": 30} if is_sqlite else {})
         if is_sqlite:
             sa.event.listen(self.engine, "connect", _sqlite_connect)
@@ -115,8 +122,10 @@ class CaseStore:
         config = Config()
         config.set_main_option("script_location", str(_MIGRATIONS))
         try:  # on SQLite the migration holds the write lock from its start: writers opening alongside wait
-            with self.engine.connect().execution_options(sqlite_immediate=True) as connection, \
-                    connection.begin():
+            with (
+                self.engine.connect().execution_options(sqlite_immediate=True) as connection,
+                connection.begin(),
+            ):
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
         except SQLAlchemyError:  # another writer opening the new store at the same moment migrated it
@@ -132,8 +141,14 @@ class CaseStore:
 
     # --- writing -------------------------------------------------------------------------------
 
-    def record_run(self, offers: pd.DataFrame, model_id: str, model_version: str,
-                   explore_share: float = 0.0, run_at: dt.datetime | None = None) -> RunRecord:
+    def record_run(
+        self,
+        offers: pd.DataFrame,
+        model_id: str,
+        model_version: str,
+        explore_share: float = 0.0,
+        run_at: dt.datetime | None = None,
+    ) -> RunRecord:
         """Record one scoring run of open cases (rows without a ``case_key`` are left out).
 
         ``offers`` has ``case_key``, ``best_action``, ``offered_action``,
@@ -144,9 +159,14 @@ class CaseStore:
         """
         rows = offers[offers["case_key"].notna()].drop_duplicates("case_key")
         fingerprint = _fingerprint(rows, model_id)
-        run = {"fingerprint": fingerprint, "run_at": run_at or dt.datetime.now(dt.UTC), "model_id": model_id,
-               "model_version": model_version[:100], "explore_share": float(explore_share),
-               "n_cases": len(rows)}
+        run = {
+            "fingerprint": fingerprint,
+            "run_at": run_at or dt.datetime.now(dt.UTC),
+            "model_id": model_id,
+            "model_version": model_version[:100],
+            "explore_share": float(explore_share),
+            "n_cases": len(rows),
+        }
         try:
             with self.engine.begin() as connection:
                 # an INSERT without RETURNING on a table with a primary key: the key is always there
@@ -155,8 +175,9 @@ class CaseStore:
                     connection.execute(sa.insert(schema.recommendations), _recommendation_rows(rows, run_id))
         except IntegrityError:  # the same scores were recorded before (or by a writer alongside)
             with self.engine.connect() as connection:
-                run_id = connection.execute(sa.select(schema.runs.c.id).where(
-                    schema.runs.c.fingerprint == fingerprint)).scalar_one()
+                run_id = connection.execute(
+                    sa.select(schema.runs.c.id).where(schema.runs.c.fingerprint == fingerprint)
+                ).scalar_one()
             return RunRecord(run_id=int(run_id), new=False, cases=0)
         return RunRecord(run_id=int(run_id), new=True, cases=len(rows))
 
@@ -181,8 +202,12 @@ class CaseStore:
         changed = 0
         with self.engine.begin() as connection:
             for row in rows.itertuples(index=False):
-                values = {"case_key": str(row.case_key), "action_taken": str(row.action_taken),
-                          "retained": bool(row.retained), "closed_on": _date(getattr(row, "closed_on", None))}
+                values = {
+                    "case_key": str(row.case_key),
+                    "action_taken": str(row.action_taken),
+                    "retained": bool(row.retained),
+                    "closed_on": _date(getattr(row, "closed_on", None)),
+                }
                 changed += len(connection.execute(statement.values(**values, recorded_at=now)).all())
         return changed
 
@@ -202,11 +227,21 @@ class CaseStore:
         ``retained`` and ``closed_on`` (missing while the case is open).
         """
         rec, run, out = schema.recommendations, schema.runs, schema.outcomes
-        first = (sa.select(rec.c.case_key, sa.func.min(rec.c.run_id).label("run_id"))
-                 .group_by(rec.c.case_key).subquery())
+        first = (
+            sa.select(rec.c.case_key, sa.func.min(rec.c.run_id).label("run_id"))
+            .group_by(rec.c.case_key)
+            .subquery()
+        )
         query = (
-            sa.select(rec, run.c.run_at, run.c.model_id, run.c.explore_share,
-                      out.c.action_taken, out.c.retained, out.c.closed_on)
+            sa.select(
+                rec,
+                run.c.run_at,
+                run.c.model_id,
+                run.c.explore_share,
+                out.c.action_taken,
+                out.c.retained,
+                out.c.closed_on,
+            )
             .join(first, sa.and_(rec.c.case_key == first.c.case_key, rec.c.run_id == first.c.run_id))
             .join(run, run.c.id == rec.c.run_id)
             .outerjoin(out, out.c.case_key == rec.c.case_key)
@@ -254,16 +289,25 @@ def _recommendation_rows(rows: pd.DataFrame, run_id: int) -> list[dict[str, Any]
             "dismissal_risk": _number(row.get("dismissal_risk")),
             "expected_gain": _number(row.get("expected_gain")),
         }  # fmt: skip
-        record.update({name: _number(row.get(name))
-                       for name in (*schema.EFFECT_COLUMNS, "dentist_value", *schema.COST_COLUMNS)})
+        record.update(
+            {
+                name: _number(row.get(name))
+                for name in (*schema.EFFECT_COLUMNS, "dentist_value", *schema.COST_COLUMNS)
+            }
+        )
         out.append(record)
     return out
 
 
 def _fingerprint(rows: pd.DataFrame, model_id: str) -> str:
     """Same model, same cases, same offers (and effects to 6 decimals): same fingerprint."""
-    columns = ["case_key", "best_action", "offered_action", "offer_probability",
-               *[c for c in schema.EFFECT_COLUMNS if c in rows]]
+    columns = [
+        "case_key",
+        "best_action",
+        "offered_action",
+        "offer_probability",
+        *[c for c in schema.EFFECT_COLUMNS if c in rows],
+    ]
     text = rows[columns].sort_values("case_key").round(6).to_csv(index=False)
     return hashlib.sha256(f"{model_id}\n{text}".encode()).hexdigest()
 
@@ -287,11 +331,13 @@ def open_store(target: str | os.PathLike[str] | None = None, create: bool = True
     url = _url(target)
     if not create and url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         where = safe_url(url).removeprefix("sqlite:///")
-        raise DataError(f"no case store at {where}: record one first with "
-                        "churnlab worklist (or score) --store")
+        raise DataError(
+            f"no case store at {where}: record one first with churnlab worklist (or score) --store"
+        )
     try:
         return CaseStore(url)
     except (SQLAlchemyError, OSError, ImportError) as exc:
         reason = masked(str(exc).splitlines()[0][:200], url)
-        raise DataError(f"case store {safe_url(url)}: cannot open it ({type(exc).__name__}: "
-                        f"{reason})") from None
+        raise DataError(
+            f"case store {safe_url(url)}: cannot open it ({type(exc).__name__}: {reason})"
+        ) from None

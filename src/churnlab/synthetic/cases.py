@@ -60,17 +60,14 @@ def _glosa_listing(
         echo = code if rng.random() < 0.85 else code[1:]
         label = pick(rng, ("Descrição:", "Descrição:", "Desc.", "Descricao:"))
         parts.append(
-            f"{comp} {guide} - {service.day}/{service.month} {label} {code} - "
-            f"{description} {echo} {detail}"
+            f"{comp} {guide} - {service.day}/{service.month} {label} {code} - {description} {echo} {detail}"
         )
         events.append(GlosaEvent(competence=competence, guide=guide, code=code,
                                  description=description, detail=detail))  # fmt: skip
     return " ".join(parts), events
 
 
-def _first_note(
-    rng: np.random.Generator, reason: str, female: bool, is_j: bool, not_retention: bool
-) -> str:
+def _first_note(rng: np.random.Generator, reason: str, female: bool, is_j: bool, not_retention: bool) -> str:
     if not_retention:
         return with_typos(pick(rng, NOT_RETENTION_FIRST), rng, 0.3)
     phrase = pick(rng, REASON_TEXT[reason])
@@ -127,8 +124,9 @@ def build_cases(
         if not d["is_open"][i]:
             later, fields = _closing(rng, d, i, start, female, str(status[i]), int(action[i]), supervisors)
             contacts += later
-        record = _header(rng, d, i, start, female, analysts, OPERATORS[int(ops[i])][0],
-                         REQUESTED[int(reqs[i])][0])
+        record = _header(
+            rng, d, i, start, female, analysts, OPERATORS[int(ops[i])][0], REQUESTED[int(reqs[i])][0]
+        )
         record.update(source=f"case_{i + 1:05d}", cnpj=cnpj, cpf=cpf, contacts=contacts, glosas=events)
         _leave_some_empty(rng, record)
         record.update(fields)
@@ -148,8 +146,15 @@ def _documents(rng: np.random.Generator, is_j: bool) -> tuple[str | None, str | 
     return cpf, cnpj
 
 
-def _first_contact(rng: np.random.Generator, d: dict[str, np.ndarray], i: int, start: dt.date, female: bool,
-                   history: dict[str, np.ndarray], rows: range) -> tuple[Contact, list[GlosaEvent]]:
+def _first_contact(
+    rng: np.random.Generator,
+    d: dict[str, np.ndarray],
+    i: int,
+    start: dt.date,
+    female: bool,
+    history: dict[str, np.ndarray],
+    rows: range,
+) -> tuple[Contact, list[GlosaEvent]]:
     """The first contact, on the case's start: the dentist's reason, and now and then a listing of
     the glosas before the case (``rows`` of ``history``), mostly when glosas are the reason."""
     reason, not_retention = str(d["reason"][i]), bool(d["not_retention"][i])
@@ -175,8 +180,9 @@ def _ticked_actions(rng: np.random.Generator, primary: str) -> list[str]:
     return ticked
 
 
-def _later_contacts(rng: np.random.Generator, start: dt.date, k: int, outcome: str, female: bool,
-                    ticked: list[str], ddd: str) -> list[Contact]:
+def _later_contacts(
+    rng: np.random.Generator, start: dt.date, k: int, outcome: str, female: bool, ticked: list[str], ddd: str
+) -> list[Contact]:
     """Contacts 2 to ``k``, days apart: a follow-up or the offers made, the last one the outcome."""
     contacts, day = [], start
     for c in range(2, k + 1):
@@ -193,8 +199,16 @@ def _later_contacts(rng: np.random.Generator, start: dt.date, k: int, outcome: s
     return contacts
 
 
-def _closing(rng: np.random.Generator, d: dict[str, np.ndarray], i: int, start: dt.date, female: bool,
-             outcome: str, action: int, supervisors: tuple[str, ...]) -> tuple[list[Contact], dict]:
+def _closing(
+    rng: np.random.Generator,
+    d: dict[str, np.ndarray],
+    i: int,
+    start: dt.date,
+    female: bool,
+    outcome: str,
+    action: int,
+    supervisors: tuple[str, ...],
+) -> tuple[list[Contact], dict]:
     """A closed case's later contacts and its closing fields: status, actions ticked, reasons,
     sectors, notes and signatories (information recorded after the case opened)."""
     reason, not_retention = str(d["reason"][i]), bool(d["not_retention"][i])
@@ -239,8 +253,16 @@ def _last_production(start: dt.date, months_since: int, value: float) -> tuple[s
     return f"{month.month:02d}/{month.year}", float(value)
 
 
-def _header(rng: np.random.Generator, d: dict[str, np.ndarray], i: int, start: dt.date, female: bool,
-            analysts: list[str], operator: str, requested_by: str) -> dict[str, object]:
+def _header(
+    rng: np.random.Generator,
+    d: dict[str, np.ndarray],
+    i: int,
+    start: dt.date,
+    female: bool,
+    analysts: list[str],
+    operator: str,
+    requested_by: str,
+) -> dict[str, object]:
     """The form's header fields: who, which operator, the dentist, the protocol, the network facts."""
     other = bool(d["other_plans"][i])
     n_plans = int(rng.integers(1, 4))

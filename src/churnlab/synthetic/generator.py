@@ -121,8 +121,9 @@ class SyntheticData:
 # --- the generator ------------------------------------------------------------------------
 
 
-def generate(n_cases: int, seed: int, open_share: float = 0.2,
-             dentists: dict[str, np.ndarray] | None = None) -> SyntheticData:
+def generate(
+    n_cases: int, seed: int, open_share: float = 0.2, dentists: dict[str, np.ndarray] | None = None
+) -> SyntheticData:
     """Generate ``n_cases`` retention cases with their glosa history and true probabilities.
 
     Parameters
@@ -363,8 +364,14 @@ def _draw_outcomes(
     return action, retained, status
 
 
-def _truth_frame(d: dict[str, np.ndarray], p: np.ndarray, pi: np.ndarray, action: np.ndarray,
-                 retained: np.ndarray, status: np.ndarray) -> pd.DataFrame:
+def _truth_frame(
+    d: dict[str, np.ndarray],
+    p: np.ndarray,
+    pi: np.ndarray,
+    action: np.ndarray,
+    retained: np.ndarray,
+    status: np.ndarray,
+) -> pd.DataFrame:
     not_ret = d["not_retention"]
     p = p.copy()
     p[not_ret] = 1.0

@@ -144,8 +144,10 @@ class _Network:
             [
                 first - tenure,
                 np.array(
-                    [np.datetime64(_month_end(m).date(), "D") - rng.integers(0, 28)
-                     for m in entry_month.tolist()],
+                    [
+                        np.datetime64(_month_end(m).date(), "D") - rng.integers(0, 28)
+                        for m in entry_month.tolist()
+                    ],
                     dtype="datetime64[D]",
                 ),
             ]
@@ -226,7 +228,7 @@ class _Network:
         risk = np.full(self.size, np.nan)
         rng = np.random.default_rng(10_000 + m)
         for start in range(0, len(everyone), chunk):  # bounded memory for large networks
-            idx = everyone[start: start + chunk]
+            idx = everyone[start : start + chunk]
             risk[idx] = self._true_risk(m, idx, draws, rng)
         return risk
 

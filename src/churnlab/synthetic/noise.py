@@ -29,8 +29,9 @@ def expected_sigmoid(eta: np.ndarray, sd: float, nodes: int = 32) -> np.ndarray:
     return values @ w / np.sqrt(np.pi)
 
 
-def choice(rng: np.random.Generator, items: Sequence[object], size: int,
-            weights: Sequence[float] | None = None) -> np.ndarray:
+def choice(
+    rng: np.random.Generator, items: Sequence[object], size: int, weights: Sequence[float] | None = None
+) -> np.ndarray:
     p = None if weights is None else np.asarray(weights, float) / np.sum(weights)
     return rng.choice(len(items), size=size, p=p)
 

@@ -535,6 +535,7 @@ def render_docx(
     from churnlab.synthetic.word_boxes import write_box_line
 
     kinds = {"status": boxes, "actions": boxes, "other": boxes} if isinstance(boxes, str) else boxes
+
     def kind_of(line: str) -> str:
         if any(label in line for _, label in _STATUS_PLAIN):
             return kinds.get("status", "text")

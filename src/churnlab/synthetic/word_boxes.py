@@ -34,7 +34,7 @@ def _box_xml(kind: str, ticked: bool) -> list[str]:
         state = "<w:checked/>" if ticked else '<w:default w:val="0"/>'
         return [
             f'<w:r {_W}><w:fldChar w:fldCharType="begin"><w:ffData><w:name w:val="Check{next(_names)}"/>'
-            f'<w:enabled/><w:checkBox><w:sizeAuto/>{state}</w:checkBox></w:ffData></w:fldChar></w:r>',
+            f"<w:enabled/><w:checkBox><w:sizeAuto/>{state}</w:checkBox></w:ffData></w:fldChar></w:r>",
             f'<w:r {_W}><w:instrText xml:space="preserve"> FORMCHECKBOX </w:instrText></w:r>',
             f'<w:r {_W}><w:fldChar w:fldCharType="end"/></w:r>',
         ]
@@ -43,7 +43,7 @@ def _box_xml(kind: str, ticked: bool) -> list[str]:
             f'<w:sdt {_W} {_W14}><w:sdtPr><w14:checkbox><w14:checked w14:val="{int(ticked)}"/>'
             '<w14:checkedState w14:val="2612" w14:font="MS Gothic"/>'
             '<w14:uncheckedState w14:val="2610" w14:font="MS Gothic"/></w14:checkbox></w:sdtPr>'
-            f'<w:sdtContent><w:r><w:t>{"☒" if ticked else "☐"}</w:t></w:r></w:sdtContent></w:sdt>'
+            f"<w:sdtContent><w:r><w:t>{'☒' if ticked else '☐'}</w:t></w:r></w:sdtContent></w:sdt>"
         ]
     if kind == "symbol":
         return [f'<w:r {_W}><w:sym w:font="Wingdings" w:char="{"F0FE" if ticked else "F0A8"}"/></w:r>']

@@ -97,8 +97,9 @@ def _case_from_item(item: TextItem | RecordItem, loc: tuple = ()) -> RetentionCa
         raise
     except Exception as exc:  # a parser bug on odd input: still the input's answer, not a 500
         logger.error("parser failed on %s: %s", safe_name(source), where_raised(exc))
-        raise ServiceError(422, "not_a_form", f"{source}: the form could not be read "
-                           f"({type(exc).__name__} in the parser)") from None
+        raise ServiceError(
+            422, "not_a_form", f"{source}: the form could not be read ({type(exc).__name__} in the parser)"
+        ) from None
 
 
 def _text_or_none(value: Any) -> str | None:
@@ -112,8 +113,9 @@ def _result(row: dict[str, Any], case: RetentionCase) -> dict[str, Any]:
     of :class:`~churnlab.io.records.RetentionCase`, one implementation for the
     CLI and the service.
     """
-    numbers = {name: float(row[name]) for name in
-               ("dismissal_risk", "uplift", "expected_gain", "dentist_value")}
+    numbers = {
+        name: float(row[name]) for name in ("dismissal_risk", "uplift", "expected_gain", "dentist_value")
+    }
     p_retained = {label: float(row[f"p_retained_{label}"]) for label in ACTION_LABELS}
     if not all(math.isfinite(v) for v in (*numbers.values(), *p_retained.values())):
         raise ValueError("the scores are not finite numbers")
@@ -124,11 +126,20 @@ def _result(row: dict[str, Any], case: RetentionCase) -> dict[str, Any]:
         "status": _text_or_none(row.get("status")) or "open",
         "best_action": row["best_action"],
         "p_retained": p_retained,
-        **{name: float(row[name]) if isinstance(row.get(name), float) and math.isfinite(row[name])
-           else None for name in ("uplift_low", "uplift_high")},
+        **{
+            name: float(row[name]) if isinstance(row.get(name), float) and math.isfinite(row[name]) else None
+            for name in ("uplift_low", "uplift_high")
+        },
         "best_action_note": _text_or_none(row.get("best_action_note")) or None,
-        "reasons": [{"feature": r.feature, "value": r.value if math.isfinite(r.value) else None,
-                     "text": r.text, "contribution": r.contribution} for r in row.get("reasons") or []],
+        "reasons": [
+            {
+                "feature": r.feature,
+                "value": r.value if math.isfinite(r.value) else None,
+                "text": r.text,
+                "contribution": r.contribution,
+            }
+            for r in row.get("reasons") or []
+        ],
         "city": _text_or_none(row.get("city")),
         "uf": _text_or_none(row.get("uf")),
         "opened_on": opened,
@@ -138,8 +149,7 @@ def _result(row: dict[str, Any], case: RetentionCase) -> dict[str, Any]:
     return ScoreResult.model_validate(result).model_dump()
 
 
-def _score_all(model: ChurnModel,
-               cases: list[RetentionCase]) -> list[dict[str, Any] | ServiceError]:
+def _score_all(model: ChurnModel, cases: list[RetentionCase]) -> list[dict[str, Any] | ServiceError]:
     """Score cases in one pass; on failure, one by one so only the unscorable ones fail.
 
     A ``ValueError`` from the models means values they cannot use (a 422
@@ -156,10 +166,22 @@ def _score_all(model: ChurnModel,
             return [_score_all(model, [case])[0] for case in cases]
         logger.error("scoring failed for %s: %s", safe_name(sources[0]), where_raised(exc))
         if isinstance(exc, ValueError):
-            return [ServiceError(422, "unscorable", f"{sources[0]}: the record is valid but its "
-                                 f"values cannot be scored ({type(exc).__name__}); check them")]
-        return [ServiceError(500, "internal_error", f"{sources[0]}: internal error in churnlab "
-                             "while scoring; the request was not at fault, please report it")]
+            return [
+                ServiceError(
+                    422,
+                    "unscorable",
+                    f"{sources[0]}: the record is valid but its "
+                    f"values cannot be scored ({type(exc).__name__}); check them",
+                )
+            ]
+        return [
+            ServiceError(
+                500,
+                "internal_error",
+                f"{sources[0]}: internal error in churnlab "
+                "while scoring; the request was not at fault, please report it",
+            )
+        ]
     out: list[dict[str, Any] | ServiceError] = []
     for case, row in zip(cases, rows, strict=True):
         source = row["source"] = case.source
@@ -167,13 +189,19 @@ def _score_all(model: ChurnModel,
             out.append(_result(row, case))
         except (ValueError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
             logger.error("scores of %s unusable: %s", safe_name(source), where_raised(exc))
-            out.append(ServiceError(422, "unscorable", f"{source}: the record's values give no "
-                                    "usable score (out of range?); check them"))
+            out.append(
+                ServiceError(
+                    422,
+                    "unscorable",
+                    f"{source}: the record's values give no usable score (out of range?); check them",
+                )
+            )
     return out
 
 
-def _score_one(model: ChurnModel, fast: SingleCaseScorer | None,
-               item: TextItem | RecordItem) -> tuple[dict[str, Any] | ServiceError, str | None]:
+def _score_one(
+    model: ChurnModel, fast: SingleCaseScorer | None, item: TextItem | RecordItem
+) -> tuple[dict[str, Any] | ServiceError, str | None]:
     """Parse and score one item; its result (or error) and its source for the log.
 
     One case goes through the NumPy path (~2 ms); what it declines or cannot
@@ -193,8 +221,9 @@ def _score_one(model: ChurnModel, fast: SingleCaseScorer | None,
     return outcome, safe_name(case.source)
 
 
-def _score_batch(model: ChurnModel, raw_items: list[Any],
-                 body: bytes = b"") -> tuple[dict[str, Any], list[str]]:
+def _score_batch(
+    model: ChurnModel, raw_items: list[Any], body: bytes = b""
+) -> tuple[dict[str, Any], list[str]]:
     """Validate, parse and score each item on its own; the batch answer and the sources seen."""
     outcomes: list[dict[str, Any] | ServiceError | None] = [None] * len(raw_items)
     cases, where = [], []
@@ -213,8 +242,9 @@ def _score_batch(model: ChurnModel, raw_items: list[Any],
     items = []
     for i, outcome in enumerate(outcomes):
         if isinstance(outcome, ServiceError):
-            items.append({"index": i, "ok": False, "status_code": outcome.status_code,
-                          "error": outcome.body()})
+            items.append(
+                {"index": i, "ok": False, "status_code": outcome.status_code, "error": outcome.body()}
+            )
         else:
             items.append({"index": i, "ok": True, "status_code": 200, "result": outcome})
     scored = sum(item["ok"] for item in items)
@@ -267,9 +297,13 @@ def _check_unicode(value: Any, body: bytes, prefix: tuple = ()) -> None:
         where = _lone_surrogate(value, prefix)
         if where is not None:
             name = ".".join(str(part) for part in where)
-            raise ServiceError(422, "invalid_unicode", f"{name}: the text holds a lone surrogate "
-                               "(a \\ud800-\\udfff escape without its pair); send valid Unicode",
-                               [{"loc": list(where), "msg": "lone surrogate", "type": "invalid_unicode"}])
+            raise ServiceError(
+                422,
+                "invalid_unicode",
+                f"{name}: the text holds a lone surrogate "
+                "(a \\ud800-\\udfff escape without its pair); send valid Unicode",
+                [{"loc": list(where), "msg": "lone surrogate", "type": "invalid_unicode"}],
+            )
 
 
 def _json_body(body: bytes) -> Any:
@@ -278,8 +312,11 @@ def _json_body(body: bytes) -> Any:
     except UnicodeDecodeError:
         raise ServiceError(400, "malformed_json", "request body is not UTF-8 JSON") from None
     except json.JSONDecodeError as exc:
-        raise ServiceError(400, "malformed_json", f"request body is not valid JSON: {exc.msg} "
-                           f"at line {exc.lineno} column {exc.colno}") from None
+        raise ServiceError(
+            400,
+            "malformed_json",
+            f"request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+        ) from None
     except RecursionError:
         raise ServiceError(400, "malformed_json", "request body is nested too deeply") from None
 
@@ -297,11 +334,13 @@ async def _single_item(request: Request) -> TextItem | RecordItem:
             try:
                 text = body.decode(charset)
             except LookupError:
-                raise ServiceError(415, "unsupported_media_type",
-                                   f"unknown charset {charset!r}; send UTF-8") from None
+                raise ServiceError(
+                    415, "unsupported_media_type", f"unknown charset {charset!r}; send UTF-8"
+                ) from None
             except UnicodeDecodeError as exc:
-                raise ServiceError(400, "bad_encoding", f"body is not valid {charset} "
-                                   f"(invalid byte at offset {exc.start})") from None
+                raise ServiceError(
+                    400, "bad_encoding", f"body is not valid {charset} (invalid byte at offset {exc.start})"
+                ) from None
         else:
             try:
                 text = decode_form_bytes(body, "<text>")
@@ -325,16 +364,23 @@ def _request_body(content: dict[str, Any], description: str) -> dict[str, Any]:
     return {"requestBody": {"required": True, "description": description, "content": content}}
 
 
-_ERRORS = {status: {"model": ErrorBody, "description": text} for status, text in (
-    (400, "Malformed JSON or text encoding"),
-    (413, "Body over the size limit"),
-    (415, "Content type other than text/plain or JSON"),
-    (422, "Wrong shape, or not a retention form"),
-)}
+_ERRORS = {
+    status: {"model": ErrorBody, "description": text}
+    for status, text in (
+        (400, "Malformed JSON or text encoding"),
+        (413, "Body over the size limit"),
+        (415, "Content type other than text/plain or JSON"),
+        (422, "Wrong shape, or not a retention form"),
+    )
+}
 
 
-def create_app(model: ChurnModel | None = None, max_body_bytes: int = MAX_BODY_BYTES,
-               max_batch_items: int = MAX_BATCH_ITEMS, token: str | None = None) -> FastAPI:
+def create_app(
+    model: ChurnModel | None = None,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    max_batch_items: int = MAX_BATCH_ITEMS,
+    token: str | None = None,
+) -> FastAPI:
     """The scoring service as a FastAPI app.
 
     Parameters
@@ -386,15 +432,20 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""),
-                   "type": e.get("type", "")} for e in exc.errors()]
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
         return ServiceError(422, "invalid_request", "invalid request", errors).response()
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return JSONResponse({"code": code, "detail": str(exc.detail)}, status_code=exc.status_code,
-                            headers=getattr(exc, "headers", None))
+        return JSONResponse(
+            {"code": code, "detail": str(exc.detail)},
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
 
 
 def _add_scoring_routes(app: FastAPI, model: ChurnModel, max_batch_items: int) -> None:
@@ -406,10 +457,13 @@ def _add_scoring_routes(app: FastAPI, model: ChurnModel, max_batch_items: int) -
         response_model=ScoreResult,
         responses=_ERRORS,
         summary="Score one retention form",
-        openapi_extra=_request_body({
-            "text/plain": {"schema": {"type": "string"}},
-            "application/json": {"schema": {"$ref": "#/components/schemas/ScoreItem"}},
-        }, "The form's text (text/plain), or JSON {\"text\": ...} or {\"record\": {...}}."),
+        openapi_extra=_request_body(
+            {
+                "text/plain": {"schema": {"type": "string"}},
+                "application/json": {"schema": {"$ref": "#/components/schemas/ScoreItem"}},
+            },
+            'The form\'s text (text/plain), or JSON {"text": ...} or {"record": {...}}.',
+        ),
     )
     async def score_one(request: Request) -> Any:
         """Dismissal risk, P(retained) under each action, the action to try first and why."""
@@ -426,9 +480,12 @@ def _add_scoring_routes(app: FastAPI, model: ChurnModel, max_batch_items: int) -
         response_model=BatchResult,
         responses=_ERRORS,
         summary="Score many retention forms",
-        openapi_extra=_request_body({
-            "application/json": {"schema": {"$ref": "#/components/schemas/BatchRequest"}},
-        }, f"JSON {{\"items\": [...]}}, at most {max_batch_items} items, each as for /score."),
+        openapi_extra=_request_body(
+            {
+                "application/json": {"schema": {"$ref": "#/components/schemas/BatchRequest"}},
+            },
+            f'JSON {{"items": [...]}}, at most {max_batch_items} items, each as for /score.',
+        ),
     )
     async def score_batch(request: Request) -> Any:
         """Score each item on its own: a failing item gets its error, the others their scores."""
@@ -442,8 +499,11 @@ def _add_scoring_routes(app: FastAPI, model: ChurnModel, max_batch_items: int) -
         except ValidationError as exc:
             raise invalid(exc, "invalid batch") from None
         if len(envelope.items) > max_batch_items:
-            raise ServiceError(422, "too_many_items", f"{len(envelope.items)} items; at most "
-                               f"{max_batch_items} per request, split the batch")
+            raise ServiceError(
+                422,
+                "too_many_items",
+                f"{len(envelope.items)} items; at most {max_batch_items} per request, split the batch",
+            )
         result, sources = await run_in_threadpool(_score_batch, model, envelope.items, raw)
         request.state.sources = sources
         return result
@@ -454,8 +514,11 @@ def _add_info_routes(app: FastAPI, model: ChurnModel) -> None:
 
     @app.get("/health", response_model=Health, summary="Liveness and the model in use")
     async def health() -> Any:
-        return {"status": "ok", "churnlab_version": __version__,
-                "model_trained_at": model.card.get("trained_at")}
+        return {
+            "status": "ok",
+            "churnlab_version": __version__,
+            "model_trained_at": model.card.get("trained_at"),
+        }
 
     @app.get("/model", summary="The model card: data, metrics, features, economics")
     async def model_card() -> dict[str, Any]:
@@ -467,8 +530,9 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     if app.openapi_schema is None:
         from fastapi.openapi.utils import get_openapi
 
-        schema = get_openapi(title=app.title, version=app.version, description=app.description,
-                             routes=app.routes)
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         adapters = (("ScoreItem", SCORE_ITEM), ("BatchRequest", TypeAdapter(BatchRequest)))
         for name, adapter in adapters:

@@ -12,8 +12,9 @@ from pydantic import ValidationError
 class ServiceError(Exception):
     """A client error: status code, code word and message (answered as :class:`ErrorBody`)."""
 
-    def __init__(self, status_code: int, code: str, detail: str,
-                 errors: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self, status_code: int, code: str, detail: str, errors: list[dict[str, Any]] | None = None
+    ) -> None:
         super().__init__(detail)
         self.status_code = status_code
         self.code = code

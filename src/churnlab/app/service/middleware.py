@@ -17,8 +17,14 @@ import time
 from churnlab.app.service.errors import ServiceError, where_raised
 from churnlab.logs import get_logger
 
-__all__ = ["BODY_TIMEOUT", "OPEN_PATHS", "BearerTokenMiddleware", "BodyLimitMiddleware",
-           "CatchAllMiddleware", "logger"]
+__all__ = [
+    "BODY_TIMEOUT",
+    "OPEN_PATHS",
+    "BearerTokenMiddleware",
+    "BodyLimitMiddleware",
+    "CatchAllMiddleware",
+    "logger",
+]
 
 logger = get_logger("churnlab.service")
 
@@ -42,8 +48,9 @@ class BearerTokenMiddleware:
             return
         given = next((value for name, value in scope.get("headers", ()) if name == b"authorization"), b"")
         if not hmac.compare_digest(given, self.expected):
-            error = ServiceError(401, "unauthorized", "send the service's token as "
-                                 "'Authorization: Bearer <token>'")
+            error = ServiceError(
+                401, "unauthorized", "send the service's token as 'Authorization: Bearer <token>'"
+            )
             response = error.response()
             response.headers["WWW-Authenticate"] = "Bearer"
             await response(scope, receive, send)
@@ -69,15 +76,18 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         too_large = ServiceError(
-            413, "too_large", f"request body over the limit of {self.max_bytes} bytes; "
-            "send fewer forms per batch request")
+            413,
+            "too_large",
+            f"request body over the limit of {self.max_bytes} bytes; send fewer forms per batch request",
+        )
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
                 try:
                     declared = int(value)
                 except ValueError:
-                    await ServiceError(400, "bad_request", "invalid Content-Length header"
-                                       ).response()(scope, receive, send)
+                    await ServiceError(400, "bad_request", "invalid Content-Length header").response()(
+                        scope, receive, send
+                    )
                     return
                 if declared > self.max_bytes:
                     await too_large.response()(scope, receive, send)
@@ -89,8 +99,9 @@ class BodyLimitMiddleware:
             try:
                 message = await asyncio.wait_for(receive(), max(deadline - loop.time(), 0.0))
             except TimeoutError:
-                await ServiceError(408, "body_timeout", f"the request body did not arrive within "
-                                   f"{BODY_TIMEOUT:g} s").response()(scope, receive, send)
+                await ServiceError(
+                    408, "body_timeout", f"the request body did not arrive within {BODY_TIMEOUT:g} s"
+                ).response()(scope, receive, send)
                 return
             if message["type"] == "http.disconnect":
                 return
@@ -146,10 +157,17 @@ class CatchAllMiddleware:
         except Exception as exc:
             logger.error("%s %s: unhandled %s", scope["method"], scope["path"], where_raised(exc))
             if not status:
-                await ServiceError(500, "internal_error", "internal error in churnlab; "
-                                   "the request was not at fault, please report it"
-                                   ).response()(scope, receive, tracking_send)
+                await ServiceError(
+                    500,
+                    "internal_error",
+                    "internal error in churnlab; the request was not at fault, please report it",
+                ).response()(scope, receive, tracking_send)
         sources = scope.get("state", {}).get("sources")
-        logger.info("%s %s %d %.1fms%s", scope["method"], scope["path"], status,
-                    (time.perf_counter() - started) * 1000,
-                    f" sources=[{', '.join(sources)}]" if sources else "")
+        logger.info(
+            "%s %s %d %.1fms%s",
+            scope["method"],
+            scope["path"],
+            status,
+            (time.perf_counter() - started) * 1000,
+            f" sources=[{', '.join(sources)}]" if sources else "",
+        )

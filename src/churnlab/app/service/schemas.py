@@ -109,29 +109,32 @@ class ScoreResult(BaseModel):
     source: str = Field(description="The form's file name (or `<text>`).")
     status: str = Field(description="`open` for a case still open, else its recorded outcome.")
     dismissal_risk: float = Field(description="Calibrated probability that the dentist leaves.")
-    best_action: Literal[ACTION_LABELS] = Field(
-        description="The action to try first (`none`: no offer)."
-    )
+    best_action: Literal[ACTION_LABELS] = Field(description="The action to try first (`none`: no offer).")
     p_retained: dict[str, float] = Field(
         description="P(retained | action) for `none` and each of the six actions."
     )
     uplift: float = Field(description="P(retained) under best_action minus under `none`.")
-    uplift_low: float | None = Field(None, description="Lower end of the uplift's interval "
-                                     "(models trained with --uncertainty; else null).")
-    uplift_high: float | None = Field(None, description="Upper end of the uplift's interval.")
-    best_action_note: str | None = Field(None, description="Why `none` was chosen over an action "
-                                         "that looked better (`not enough evidence for ...`).")
-    expected_gain: float = Field(
-        description="Value in R$ of trying best_action rather than nothing."
+    uplift_low: float | None = Field(
+        None, description="Lower end of the uplift's interval (models trained with --uncertainty; else null)."
     )
+    uplift_high: float | None = Field(None, description="Upper end of the uplift's interval.")
+    best_action_note: str | None = Field(
+        None,
+        description="Why `none` was chosen over an action "
+        "that looked better (`not enough evidence for ...`).",
+    )
+    expected_gain: float = Field(description="Value in R$ of trying best_action rather than nothing.")
     dentist_value: float = Field(description="Value in R$ of keeping this dentist in the network.")
     reasons: list[ReasonItem] = Field(description="Top reasons behind the risk, strongest first.")
     city: str | None = None
     uf: str | None = None
     opened_on: str | None = Field(None, description="When the case opened (ISO date).")
-    warnings: list[str] = Field(default_factory=list, description="What the record's checks found "
-                                "doubtful, as in the parsed record: a value outside its "
-                                "plausible range, a box that could not be read. The case is scored anyway.")
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="What the record's checks found "
+        "doubtful, as in the parsed record: a value outside its "
+        "plausible range, a box that could not be read. The case is scored anyway.",
+    )
 
 
 class ErrorBody(BaseModel):

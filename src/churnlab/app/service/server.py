@@ -74,12 +74,17 @@ class _BoundedHead(h11.Connection):
             self.refused_status = exc.error_status_hint
             raise
         if isinstance(event, h11.Request):
-            size = len(event.method) + len(event.target) + 12 + sum(
-                len(name) + len(value) + 4 for name, value in event.headers.raw_items())
+            size = (
+                len(event.method)
+                + len(event.target)
+                + 12
+                + sum(len(name) + len(value) + 4 for name, value in event.headers.raw_items())
+            )
             if size > self.max_head:
                 self.refused_status = 431
-                raise h11.RemoteProtocolError(f"request head over {self.max_head} bytes",
-                                              error_status_hint=431)
+                raise h11.RemoteProtocolError(
+                    f"request head over {self.max_head} bytes", error_status_hint=431
+                )
         return event
 
 
@@ -143,8 +148,9 @@ class GuardedH11Protocol(H11Protocol):
             self._head_timer.cancel()
             self._head_timer = None
         if self.conn.their_state is h11.SEND_BODY and self._request_timer is None:
-            self._request_timer = self.loop.call_later(middleware.BODY_TIMEOUT + REQUEST_GRACE,
-                                                       self._request_timeout)
+            self._request_timer = self.loop.call_later(
+                middleware.BODY_TIMEOUT + REQUEST_GRACE, self._request_timeout
+            )
         elif self.conn.their_state is not h11.SEND_BODY and self._request_timer is not None:
             self._request_timer.cancel()
             self._request_timer = None
@@ -208,17 +214,31 @@ def app_from_env():
     return create_app(load_model(model_dir), token=os.environ.get(TOKEN_ENV) or None)
 
 
-def run(model_dir: Path | None, host: str, port: int, workers: int = 1, token: str | None = None,
-        log_level: str = "info", loaded=None) -> None:
+def run(
+    model_dir: Path | None,
+    host: str,
+    port: int,
+    workers: int = 1,
+    token: str | None = None,
+    log_level: str = "info",
+    loaded=None,
+) -> None:
     """Serve until stopped: the model loaded once per worker, the limits above applied.
 
     ``loaded`` is the model already loaded from ``model_dir`` (one worker serves it as is).
     """
     import uvicorn
 
-    settings = dict(host=host, port=port, log_level=log_level, timeout_keep_alive=KEEP_ALIVE_TIMEOUT,
-                    h11_max_incomplete_event_size=MAX_HEAD_BYTES, limit_concurrency=MAX_CONNECTIONS,
-                    http="churnlab.app.service.server:GuardedH11Protocol", server_header=False)
+    settings = dict(
+        host=host,
+        port=port,
+        log_level=log_level,
+        timeout_keep_alive=KEEP_ALIVE_TIMEOUT,
+        h11_max_incomplete_event_size=MAX_HEAD_BYTES,
+        limit_concurrency=MAX_CONNECTIONS,
+        http="churnlab.app.service.server:GuardedH11Protocol",
+        server_header=False,
+    )
     if workers > 1:
         # One BLAS thread per worker: N workers × N BLAS threads on N cores only fight.
         for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):

@@ -1,7 +1,7 @@
 """The static checks the test suite (and so CI) runs: mypy, as configured in pyproject.toml, and ruff.
 
-``make lint`` runs the same tools plus ``ruff format --check``, which joins
-them after the code base's formatting pass (#22).
+``make lint`` runs the same tools (and import-linter, which tests/test_layout.py
+runs), so a contributor sees locally what CI would refuse.
 """
 
 from __future__ import annotations
@@ -47,10 +47,12 @@ def test_mypy_passes():
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-1000:]
 
 
-def test_ruff_check_passes():
+@pytest.mark.parametrize("command", [["check"], ["format", "--check"]], ids=["check", "format"])
+def test_ruff_passes(command):
+    """ruff's lint rules hold and the code is formatted (``ruff format`` fixes the second)."""
     pytest.importorskip("ruff")
     paths = ["src", "tests", "benchmarks", "notebooks"]
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", *paths], capture_output=True, text=True, cwd=REPO
+        [sys.executable, "-m", "ruff", *command, *paths], capture_output=True, text=True, cwd=REPO
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-1000:]

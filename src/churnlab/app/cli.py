@@ -302,7 +302,7 @@ def score(
         recorded = record_desk(target, summary.scores, summary.outcomes, loaded, explore) if target else None
     except ChurnlabError as exc:
         raise _fail(str(exc)) from None
-    _say(summary)
+    _say(str(summary))
     if recorded is not None:
         _say(f"case store: {recorded}")
     if summary.rejected:

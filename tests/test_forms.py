@@ -460,8 +460,8 @@ def test_a_missing_file_is_not_read_as_text():
 def test_a_box_label_with_a_typo_reads_as_its_option():
     """Found by the damaged-forms fuzz test: "naoo" matched "nao", whose value is False, and the
     falsy value sent the lookup on to a key that does not exist (KeyError)."""
-    from churnlab.io.forms import _VOCABULARIES, _match_box
+    from churnlab.io.boxes import VOCABULARIES, match_box
 
-    for name, table in _VOCABULARIES.items():
+    for name, table in VOCABULARIES.items():
         for label, value in table.items():
-            assert _match_box(label + label[-1], name) == value, (name, label)
+            assert match_box(label + label[-1], name) == value, (name, label)

@@ -116,12 +116,12 @@ def test_a_file_over_the_size_cap_is_refused_before_it_is_read_whole(tmp_path):
 
 
 def test_box_matching_costs_no_more_than_the_label_itself():
-    from churnlab.io.forms import _match_box
+    from churnlab.io.boxes import match_box
 
     label = "comercail " + "y" * 200_000
-    assert _peak_bytes(lambda: _match_box(label, "sectors")) < 3 * len(label)
-    assert _match_box(label, "sectors") is None
-    assert _match_box("comercail", "sectors") == "commercial"
+    assert _peak_bytes(lambda: match_box(label, "sectors")) < 3 * len(label)
+    assert match_box(label, "sectors") is None
+    assert match_box("comercail", "sectors") == "commercial"
 
 
 def test_a_50_mb_one_line_form_costs_under_300_mb(tmp_path):

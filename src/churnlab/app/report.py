@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,9 @@ from churnlab.i18n import DEFAULT_LANGUAGE, check_language, date, money, percent
 from churnlab.io.csv_writer import write_csv
 from churnlab.models.policy_value import PolicyValue
 from churnlab.store import CaseStore
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def store_report(store: CaseStore) -> tuple[LoopReport, pd.DataFrame]:
@@ -48,7 +52,7 @@ def _policy_row(label: str, value: PolicyValue, lang: str, reais: PolicyValue | 
     )
 
 
-def _month_figure(by_month: pd.DataFrame, lang: str):
+def _month_figure(by_month: pd.DataFrame, lang: str) -> Figure:
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(7.5, 3.2), dpi=110)
@@ -79,8 +83,10 @@ def render_report(report: LoopReport, decisions: pd.DataFrame, lang: str = DEFAU
     """The report page as one HTML string."""
     check_language(lang)
     title = say("report.title", lang)
-    runs = pd.to_datetime(decisions["run_at"], utc=True) if len(decisions) else pd.Series([], dtype=object)
-    first, last = (date(runs.min(), lang), date(runs.max(), lang)) if len(runs) else ("", "")
+    first = last = ""
+    if len(decisions):
+        runs = pd.to_datetime(decisions["run_at"], utc=True)
+        first, last = date(runs.min(), lang), date(runs.max(), lang)
     summary = say(
         "report.summary",
         lang,
@@ -134,7 +140,7 @@ def render_report(report: LoopReport, decisions: pd.DataFrame, lang: str = DEFAU
         f"<h2>{text(say('report.by_action', lang))}</h2>",
         f"<table id=by-action><thead><tr>{header}</tr></thead><tbody>",
         *(
-            f"<tr><td>{text(words.get(a, a))}</td><td class=num>{int(r.cases)}</td>"
+            f"<tr><td>{text(words.get(str(a), str(a)))}</td><td class=num>{int(r.cases)}</td>"
             f"<td class=num>{percent(r.followed, lang)}</td>"
             f"<td class=num>{percent(r.retention, lang, 1)}</td>"
             f"<td class=num>{percent(r.if_offered_to_all, lang, 1)}</td>"

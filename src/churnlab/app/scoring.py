@@ -15,6 +15,7 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -47,7 +48,9 @@ and context for a reader).
 date) names the case across runs, for the case store; ``cost_<action>`` is what each action
 would cost for this dentist under the model's economics (R$), for judging the loop in R$."""
 
-CaseInput = RetentionCase | dict | str | os.PathLike
+_T = TypeVar("_T")
+
+CaseInput = RetentionCase | dict[str, Any] | str | os.PathLike[str]
 
 
 def _as_cases(items: CaseInput | Iterable[CaseInput]) -> list[RetentionCase]:
@@ -133,8 +136,8 @@ def score_cases(
 
 def score(
     forms_or_records: CaseInput | Iterable[CaseInput],
-    model: ChurnModel | str | os.PathLike | None = None,
-    glosas: pd.DataFrame | str | os.PathLike | None = None,
+    model: ChurnModel | str | os.PathLike[str] | None = None,
+    glosas: pd.DataFrame | str | os.PathLike[str] | None = None,
 ) -> pd.DataFrame:
     """Score forms (texts, files, folders) or parsed records; rows ordered by priority.
 
@@ -180,8 +183,8 @@ class BatchSummary:
         return text
 
 
-def _chunks(results: Iterator, size: int) -> Iterator[list]:
-    chunk = []
+def _chunks(results: Iterable[_T], size: int) -> Iterator[list[_T]]:
+    chunk: list[_T] = []
     for item in results:
         chunk.append(item)
         if len(chunk) == size:
@@ -242,7 +245,9 @@ def score_data_folder(
     paths = form_files(data_dir)
     glosa_frame = read_folder_glosas(data_dir)
     glosas = GlosaHistory.from_frame(glosa_frame)
-    results = iter_forms(paths, jobs=jobs or os.cpu_count() or 1, window=chunk_size)
+    results: Iterable[tuple[Path, RetentionCase | FormParseError]] = iter_forms(
+        paths, jobs=jobs or os.cpu_count() or 1, window=chunk_size
+    )
     if progress:
         from tqdm.auto import tqdm
 

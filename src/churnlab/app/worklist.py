@@ -35,6 +35,8 @@ from churnlab.models.churn_model import ChurnModel
 from churnlab.privacy.pseudonymizer import Pseudonymizer
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from churnlab.store.case_store import CaseStore
 
 ACTIONS = ACTION_LABELS  # "none" first, then the six actions
@@ -103,7 +105,7 @@ def budget_curve(scores: pd.DataFrame, order_by: str = "expected_gain") -> pd.Se
     )
 
 
-def budget_figure(scores: pd.DataFrame, lang: str = DEFAULT_LANGUAGE):
+def budget_figure(scores: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> Figure:
     """The budget chart: cumulative expected gain vs calls, ranked by gain, by risk, at random.
 
     Built on a bare :class:`matplotlib.figure.Figure` (no pyplot state, no display needed).
@@ -174,7 +176,9 @@ def _options(values: list[str], words: dict[str, str] | None = None) -> str:
 
 
 def _row(row: pd.Series, lang: str) -> str:
-    reasons = row.get("reasons") if isinstance(row.get("reasons"), list) else []
+    reasons = row.get("reasons")
+    if not isinstance(reasons, list):
+        reasons = []
     items = (
         "".join(f"<li>{text(r.say(lang))}</li>" for r in reasons)
         or f"<li>{text(say('page.no_strong_signal', lang))}</li>"

@@ -30,10 +30,6 @@ _COMPETENCE_RE = re.compile(r"^(\d{1,2}|[a-z]{3})[a-z]*\s*[/.-]\s*(\d{2}|\d{4})$
 _DAYS_RE = re.compile(r"^(\d+)\s*(dia\(?s?\)?|dias?|d)?\.?$")
 
 
-def _empty(text: str | None) -> bool:
-    return text is None or not text.strip()
-
-
 def parse_int_br(text: str | None) -> int | None:
     """Parse an integer written with ``.`` as thousands separator.
 
@@ -44,7 +40,7 @@ def parse_int_br(text: str | None) -> int | None:
     >>> parse_int_br(" 244 ")
     244
     """
-    if _empty(text):
+    if text is None or not text.strip():  # a missing or blank cell
         return None
     raw = text.strip().replace(" ", "")
     if not _INT_RE.match(raw):
@@ -67,7 +63,7 @@ def parse_decimal_br(text: str | None) -> float | None:
     >>> parse_decimal_br("R$ -")
     0.0
     """
-    if _empty(text):
+    if text is None or not text.strip():  # a missing or blank cell
         return None
     raw = text.strip()
     raw = re.sub(r"^R\s*\$", "", raw, flags=re.IGNORECASE).strip().replace(" ", "")
@@ -93,7 +89,7 @@ def parse_date_br(text: str | None) -> dt.date | None:
     >>> parse_date_br("15/4/24")
     datetime.date(2024, 4, 15)
     """
-    if _empty(text):
+    if text is None or not text.strip():  # a missing or blank cell
         return None
     match = _DATE_RE.match(text.strip())
     if not match:
@@ -115,7 +111,7 @@ def parse_competence(text: str | None) -> str | None:
     >>> parse_competence("07/2023")
     '2023-07'
     """
-    if _empty(text):
+    if text is None or not text.strip():  # a missing or blank cell
         return None
     match = _COMPETENCE_RE.match(fold(text))
     if not match:
@@ -135,7 +131,7 @@ def parse_days(text: str | None) -> int | None:
     >>> parse_days("44 dia(s)")
     44
     """
-    if _empty(text):
+    if text is None or not text.strip():  # a missing or blank cell
         return None
     match = _DAYS_RE.match(fold(text))
     if not match:
@@ -160,7 +156,7 @@ def parse_person_type(text: str | None) -> str | None:
     >>> parse_person_type("Pessoa Jurídica"), parse_person_type("p.f."), parse_person_type(" ")
     ('J', 'F', None)
     """
-    if _empty(text):
+    if text is None or not text.strip():  # a missing or blank cell
         return None
     match = _PERSON_TYPE_RE.match(re.sub(r"[\s.\-]+", " ", fold(text)).strip())
     if not match:

@@ -18,83 +18,39 @@ fuzzily, because real forms misspell them ("Grossoeiro", "Régras").
 
 from __future__ import annotations
 
-import difflib
+import datetime as dt
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import ValidationError
 
 from churnlab.errors import FormParseError
 from churnlab.io import brazil
+from churnlab.io.boxes import BoxKey, boxes_in, is_box, match_box
 from churnlab.io.decode import form_lines, read_form_file
 from churnlab.io.headings import unknown_headings
 from churnlab.io.records import ACTIONS_UNREADABLE, STATUS_UNREADABLE, Contact, RetentionCase
 from churnlab.io.text import clean, fold, names_a_path
 from churnlab.io.vocabulary import (
-    ACTION_BOXES,
     BOILERPLATE,
     BOX_GLYPHS,
-    CHECKED,
     CONTACT_RE,
-    DISMISSAL_BOXES,
     HEADER_RE,
     HEADING_LEADS,
     OBS_RE,
     SECTION_RES,
     SECTION_STARTS,
     SECTION_TITLES,
-    SECTOR_BOXES,
-    STATUS_BOXES,
     TITLE_RE,
-    UNCHECKED,
-    UNREADABLE,
     YES_NO,
 )
 
-# --- label and box matching ---------------------------------------------------
-
-
-def _match_box(label: str, vocabulary: str) -> str | None:
-    """Map a folded box label to its key in ``vocabulary``, tolerating typos.
-
-    A label longer than 1.5 times every candidate cannot reach the 0.8
-    similarity asked (``2·matches / (len(a) + len(b))``), so it is turned down
-    by its length alone: the cost is linear in the label, however long the line.
-    """
-    label = label.strip(" .:;*")
-    if len(label) * 2 > _LONGEST_LABEL[vocabulary] * 3:
-        return None
-    return _match_short_box(label, vocabulary)
-
-
-@lru_cache(maxsize=4096)
-def _match_short_box(label: str, vocabulary: str) -> str | None:
-    table = _VOCABULARIES[vocabulary]
-    if label in table:
-        return table[label]
-    if vocabulary == "actions" and label.startswith("ofertado treinamento"):
-        return "training"
-    candidates = list(table) + [k.removeprefix("ofertado ") for k in table if k.startswith("ofertado ")]
-    close = difflib.get_close_matches(label, candidates, n=1, cutoff=0.8)
-    if not close:
-        return None
-    best = close[0]  # a key, or an action key without its "ofertado " (a value may be False: "nao")
-    return table[best] if best in table else table["ofertado " + best]
-
-
-_VOCABULARIES: dict[str, dict[str, object]] = {
-    "status": STATUS_BOXES,
-    "yes_no": YES_NO,
-    "actions": ACTION_BOXES,
-    "dismissal": DISMISSAL_BOXES,
-    "sectors": SECTOR_BOXES,
-}
-_LONGEST_LABEL = {name: max(map(len, table)) for name, table in _VOCABULARIES.items()}
-_BOX_RE = re.compile(r"([☐☒⍰])\s*([^☐☒⍰\t]*)")
-_BOX_STATE = {CHECKED: True, UNCHECKED: False, UNREADABLE: None}
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -114,6 +70,14 @@ class _Segment:
 
 
 @dataclass
+class _ContactRead:
+    """A contact (``1º contato`` ...) as read: its date and its note lines."""
+
+    date: dt.date | None = None
+    note: list[str] = field(default_factory=list)
+
+
+@dataclass
 class _State:
     """What the line walk has read so far."""
 
@@ -122,7 +86,7 @@ class _State:
     documents: list[str] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
     boxes: dict[str, list[tuple[bool | None, str]]] = field(default_factory=dict)
-    contacts: dict[int, dict] = field(default_factory=dict)
+    contacts: dict[int, _ContactRead] = field(default_factory=dict)
     action_note: list[str] = field(default_factory=list)
     general_note: list[str] = field(default_factory=list)
     signatories: list[str] = field(default_factory=list)
@@ -134,10 +98,6 @@ class _State:
     def warn(self, message: str) -> None:
         if message not in self.warnings:
             self.warnings.append(message)
-
-
-def _is_box(text: str) -> bool:
-    return CHECKED in text or UNCHECKED in text or UNREADABLE in text
 
 
 @lru_cache(maxsize=1 << 14)
@@ -191,15 +151,15 @@ def _store(state: _State, name: str, value: str | None) -> None:
 def _header_line(line: str, state: _State, pending: list[_Segment]) -> list[_Segment]:
     """Read one header line; return the labels still waiting for a value row."""
     segments, leftovers = _header_segments(line, state)
-    if _is_box(line):
-        for checked, label in _BOX_RE.findall(line):
+    if is_box(line):
+        for checked, label in boxes_in(line):
             answer, _, rest = label.strip().partition(" ")
-            if fold(answer).strip(" .:*") in YES_NO and not _match_box(fold(label), "status"):
+            if fold(answer).strip(" .:*") in YES_NO and not match_box(fold(label), "status"):
                 # "☒ Não" — or "☒ Sim Uniodonto, Amil" when the plans follow the box.
-                state.boxes.setdefault("other_plans", []).append((_BOX_STATE[checked], fold(answer)))
+                state.boxes.setdefault("other_plans", []).append((checked, fold(answer)))
                 _store(state, "other_plans_names", rest.strip(" :*-") or None)
             else:
-                state.boxes.setdefault("status", []).append((_BOX_STATE[checked], fold(label)))
+                state.boxes.setdefault("status", []).append((checked, fold(label)))
     values = []
     for cell in leftovers:
         if not cell.text:
@@ -212,7 +172,7 @@ def _header_line(line: str, state: _State, pending: list[_Segment]) -> list[_Seg
     if not segments:
         if pending and values:
             _fill_pending(pending, values, "\t" in line, state)
-        return [] if leftovers or _is_box(line) else pending
+        return [] if leftovers or is_box(line) else pending
     label_cols = {s.col for s in segments}
     free = {c.col: c for c in values}
     waiting = []
@@ -296,11 +256,11 @@ _CONTACT_LABEL = re.compile(r"^\s*\d\s*[º°oOªa]?\.?\s*contato\s*:?", re.IGNOR
 def _contact_line(line: str, n: int, state: _State) -> None:
     rest = _CONTACT_LABEL.sub("", line)
     rest = re.sub(r"^\s*data\s*:?", "", rest.strip(), flags=re.IGNORECASE).strip()
-    entry = state.contacts.setdefault(n, {"note": []})
+    entry = state.contacts.setdefault(n, _ContactRead())
     match = _DATE_TOKEN.search(rest)
     if match:
         try:
-            entry["date"] = brazil.parse_date_br(re.sub(r"\s", "", match[0]))
+            entry.date = brazil.parse_date_br(re.sub(r"\s", "", match[0]))
         except ValueError as exc:
             raise FormParseError(state.source, str(exc), field=f"contacts[{n}].date") from None
     elif rest and re.search(r"\d", rest):
@@ -350,15 +310,15 @@ def _walk(lines: list[str], state: _State) -> None:
         if section == "unknown":  # not guessed into another field; counted in a warning
             state.unknown_lines[unknown] += 1
             continue
-        if _is_box(line):
-            for checked, label in _BOX_RE.findall(line):
-                state.boxes.setdefault(box_section, []).append((_BOX_STATE[checked], fold(label)))
+        if is_box(line):
+            for checked, label in boxes_in(line):
+                state.boxes.setdefault(box_section, []).append((checked, fold(label)))
             continue
         text = " ".join(cell.strip() for cell in line.split("\t") if cell.strip())
         if section == "contact":
             note = OBS_RE.sub("", text) if text[:3].lower() == "obs" else text
             if note:
-                state.contacts.setdefault(contact, {"note": []})["note"].append(note)
+                state.contacts.setdefault(contact, _ContactRead()).note.append(note)
         elif section == "actions":
             note = OBS_RE.sub("", text) if text[:3].lower() == "obs" else text
             if note and not BOILERPLATE.search(fold(note)):
@@ -372,7 +332,7 @@ def _walk(lines: list[str], state: _State) -> None:
 # --- from what was read to a record ---------------------------------------------
 
 
-def _convert(state: _State, name: str, parser):
+def _convert(state: _State, name: str, parser: Callable[[str | None], _T]) -> _T:
     value = state.values.get(name)
     try:
         return parser(value)
@@ -380,18 +340,19 @@ def _convert(state: _State, name: str, parser):
         raise FormParseError(state.source, str(exc), field=name) from None
 
 
-def _ticked(state: _State, section: str, vocabulary: str, name: str) -> tuple[list, list[str]]:
+def _ticked(state: _State, section: str, vocabulary: str, name: str) -> tuple[list[BoxKey], list[str]]:
     """Keys of the ticked boxes of a grid, and the labels of the boxes that could not be read.
 
     A ticked box with an unknown label is left out with a warning (a newer
     template's option), never mapped to the nearest known one.
     """
-    keys, unreadable = [], []
+    keys: list[BoxKey] = []
+    unreadable: list[str] = []
     for checked, label in state.boxes.get(section, []):
         if checked is None:
             unreadable.append(label.strip() or "?")
             continue
-        key = _match_box(label, vocabulary)
+        key = match_box(label, vocabulary)
         if key is None and checked:
             state.warn(f"field {name!r}: ticked box {label.strip()!r} is not a known option (left out)")
         if checked and key is not None:
@@ -402,23 +363,22 @@ def _ticked(state: _State, section: str, vocabulary: str, name: str) -> tuple[li
     return keys, unreadable
 
 
-def _one(state: _State, section: str, vocabulary: str, name: str):
+def _one(state: _State, section: str, vocabulary: str, name: str) -> tuple[BoxKey | None, bool]:
+    """The key of the one ticked box (``None`` if none), and whether the answer is unreadable.
+
+    The answer is unreadable when no readable box is ticked and some box could not be read.
+    """
     keys, unreadable = _ticked(state, section, vocabulary, name)
     ticked = sorted(set(keys), key=str)
     if len(ticked) > 1:
         raise FormParseError(state.source, f"several boxes ticked: {ticked}", field=name)
-    if not ticked and unreadable:
-        return _UNREADABLE_ANSWER
-    return ticked[0] if ticked else None
+    return (ticked[0] if ticked else None), not ticked and bool(unreadable)
 
 
-_UNREADABLE_ANSWER = object()  # no box ticked among the readable ones, and some unreadable
-
-
-def _status(state: _State) -> str | None:
+def _status(state: _State) -> BoxKey | None:
     """The ticked status; ``None`` with a warning when a closed case's status cannot be read."""
-    status = _one(state, "status", "status", "status")
-    if status is _UNREADABLE_ANSWER:
+    status, unreadable = _one(state, "status", "status", "status")
+    if unreadable:
         state.warn(
             f"{STATUS_UNREADABLE}: no status box could be read; the case is neither trained on "
             "nor listed as open"
@@ -452,6 +412,11 @@ def _text_or_none(value: str | None) -> str | None:
     return value if value and re.search(r"\w", value) else None
 
 
+def _upper_text(value: str | None) -> str | None:
+    value = _text_or_none(value)
+    return value.upper() if value else None
+
+
 def _record(state: _State) -> RetentionCase:
     from churnlab.io.glosas import parse_glosa_mentions
 
@@ -459,13 +424,11 @@ def _record(state: _State) -> RetentionCase:
     contacts = []
     for n in sorted(state.contacts):
         entry = state.contacts[n]
-        note = "\n".join(entry.get("note", [])) or None
-        if note or entry.get("date"):
-            contacts.append(Contact(n=n, date=entry.get("date"), note=note))
-    other = _one(state, "other_plans", "yes_no", "other_plans")
-    protocol = _one(state, "protocol_needed", "yes_no", "protocol_needed")
-    other = None if other is _UNREADABLE_ANSWER else other
-    protocol = None if protocol is _UNREADABLE_ANSWER else protocol
+        note = "\n".join(entry.note) or None
+        if note or entry.date:
+            contacts.append(Contact(n=n, date=entry.date, note=note))
+    other, _ = _one(state, "other_plans", "yes_no", "other_plans")  # unreadable: None
+    protocol, _ = _one(state, "protocol_needed", "yes_no", "protocol_needed")
     actions, unreadable_actions = _ticked(state, "actions", "actions", "actions")
     if unreadable_actions:
         state.warn(f"{ACTIONS_UNREADABLE}: the action tried is unknown; a closed case is not trained on")
@@ -477,13 +440,13 @@ def _record(state: _State) -> RetentionCase:
     general_note = "\n".join(state.general_note) or None
     notes = [c.note for c in contacts if c.note] + [n for n in (action_note, general_note) if n]
     text = _text_or_none
-    fields = dict(
+    fields: dict[str, object] = dict(
         source=state.source,
         collaborator=text(state.values.get("collaborator")),
         cro_count=_convert(state, "cro_count", brazil.parse_int_br),
         operator=text(state.values.get("operator")),
         cro=text(state.values.get("cro")),
-        cro_uf=_convert(state, "cro_uf", lambda v: text(v) and text(v).upper()),
+        cro_uf=_convert(state, "cro_uf", _upper_text),
         dentist_name=text(state.values.get("dentist_name")),
         cnpj=cnpj,
         cpf=cpf,
@@ -493,7 +456,7 @@ def _record(state: _State) -> RetentionCase:
         protocol_number=text(state.values.get("protocol_number")),
         protocol_opened_on=_convert(state, "protocol_opened_on", brazil.parse_date_br),
         city=text(state.values.get("city")),
-        uf=_convert(state, "uf", lambda v: text(v) and text(v).upper()),
+        uf=_convert(state, "uf", _upper_text),
         lives=_convert(state, "lives", brazil.parse_int_br),
         listed_cros=_convert(state, "listed_cros", brazil.parse_int_br),
         other_plans=None if other is None else bool(other),
@@ -517,7 +480,7 @@ def _record(state: _State) -> RetentionCase:
         warnings=state.warnings,
     )
     try:
-        return RetentionCase(**fields)
+        return RetentionCase.model_validate(fields)
     except ValidationError as exc:
         error = exc.errors()[0]
         name = ".".join(str(part) for part in error["loc"])

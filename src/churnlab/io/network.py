@@ -65,9 +65,10 @@ def dentist_key(cro: object, uf: object) -> str:
 
 def dentist_keys(cro: pd.Series, uf: pd.Series) -> pd.Series:
     """:func:`dentist_key` of whole columns at once (computed once per distinct CRO and UF pair)."""
-    cro_codes, cros = pd.factorize(pd.Series(cro), use_na_sentinel=True)
-    uf_codes, ufs = pd.factorize(pd.Series(uf), use_na_sentinel=True)
-    cros, ufs = [*cros, None], [*ufs, None]  # code -1 (a missing cell) reads the None at the end
+    cro_codes, cro_uniques = pd.factorize(pd.Series(cro), use_na_sentinel=True)
+    uf_codes, uf_uniques = pd.factorize(pd.Series(uf), use_na_sentinel=True)
+    # code -1 (a missing cell) reads the None at the end
+    cros, ufs = [*cro_uniques, None], [*uf_uniques, None]
     width = len(ufs)
     pairs, inverse = np.unique(
         cro_codes.astype(np.int64) % len(cros) * width + uf_codes % width, return_inverse=True
@@ -135,7 +136,7 @@ def _date_in_range(text: str) -> dt.date | None:
     iso = _ISO_DATE.fullmatch(text)
     if iso:
         try:
-            date = dt.date(int(iso[1]), int(iso[2]), int(iso[3]))
+            date: dt.date | None = dt.date(int(iso[1]), int(iso[2]), int(iso[3]))
         except ValueError as exc:
             raise ValueError(f"{text!r} is not a valid date: {exc}") from None
     else:

@@ -9,16 +9,20 @@ patterns, because real forms misspell them ("Grossoeiro", "Régras").
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-ACTIONS: tuple[str, ...] = ("new_prices", "support", "publicity", "training", "refresher", "other")
-"""Retention actions of a parsed record, in the form's order."""
+ActionLabel = Literal["none", "new_prices", "support", "publicity", "training", "refresher", "other"]
+"""The type of an action label (the values of :data:`ACTION_LABELS`)."""
 
-NO_ACTION = "none"
-ACTION_LABELS: tuple[str, ...] = (NO_ACTION, *ACTIONS)
+ACTION_LABELS: tuple[str, ...] = get_args(ActionLabel)
 """Labels the action recommender knows: ``none`` plus the six actions."""
+
+NO_ACTION = ACTION_LABELS[0]
+
+ACTIONS: tuple[str, ...] = ACTION_LABELS[1:]
+"""Retention actions of a parsed record, in the form's order."""
 
 STATUSES: tuple[str, ...] = ("retained", "dismissed", "not_retention")
 

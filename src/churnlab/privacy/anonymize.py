@@ -133,7 +133,17 @@ class _Blank(Pseudonymizer):
     def cpf(self, number: str) -> str:
         return ""
 
-    cnpj = phone = protocol = name = cpf
+    def cnpj(self, number: str) -> str:
+        return ""
+
+    def name(self, text: str) -> str:
+        return ""
+
+    def phone(self, text: str) -> str:
+        return ""
+
+    def protocol(self, text: str) -> str:
+        return ""
 
 
 def mask_people(text: str) -> str:

@@ -9,6 +9,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import TypeVar
 
 from churnlab.errors import ChurnlabError
 from churnlab.io.brazil import cnpj_check_digits, cpf_check_digits, is_valid_cnpj, is_valid_cpf, only_digits
@@ -20,6 +21,8 @@ KEY_FILE_ENV = "CHURNLAB_ANON_KEY_FILE"
 """Environment variable naming a file that holds the key."""
 MIN_KEY_BYTES = 16
 NAME_PREFIX = "Pessoa"
+
+_V = TypeVar("_V")
 
 _HOW_TO_SET_KEY = (
     f"Set the environment variable {KEY_ENV} to a secret of at least {MIN_KEY_BYTES} "
@@ -249,7 +252,7 @@ class Pseudonymizer:
         code = self._keyed("name", key, [_CODE_LETTERS] + [_CODE_ALPHABET] * 5)
         return f"{NAME_PREFIX} {code}"
 
-    def names(self, values: Iterable[object]) -> list[object]:
+    def names(self, values: Iterable[_V]) -> list[_V | str]:
         """Each name of ``values`` pseudonymised (:meth:`name`); blanks and missing values kept.
 
         For a table's column of names, e.g. a worklist's dentists.

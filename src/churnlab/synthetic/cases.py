@@ -120,7 +120,8 @@ def build_cases(
         start: dt.date = start_dates[i]
         cpf, cnpj = _documents(rng, bool(d["is_j"][i]))
         first, events = _first_contact(rng, d, i, start, female, history, range(starts[i], starts[i + 1]))
-        contacts, fields = [first], {}
+        contacts: list[Contact] = [first]
+        fields: dict[str, object] = {}
         if not d["is_open"][i]:
             later, fields = _closing(rng, d, i, start, female, str(status[i]), int(action[i]), supervisors)
             contacts += later
@@ -130,7 +131,7 @@ def build_cases(
         record.update(source=f"case_{i + 1:05d}", cnpj=cnpj, cpf=cpf, contacts=contacts, glosas=events)
         _leave_some_empty(rng, record)
         record.update(fields)
-        cases.append(RetentionCase(**record))
+        cases.append(RetentionCase.model_validate(record))
     return cases
 
 
@@ -181,7 +182,7 @@ def _ticked_actions(rng: np.random.Generator, primary: str) -> list[str]:
 
 
 def _later_contacts(
-    rng: np.random.Generator, start: dt.date, k: int, outcome: str, female: bool, ticked: list[str], ddd: str
+    rng: np.random.Generator, start: dt.date, k: int, outcome: str, female: bool, ticked: list[str], ddd: int
 ) -> list[Contact]:
     """Contacts 2 to ``k``, days apart: a follow-up or the offers made, the last one the outcome."""
     contacts, day = [], start
@@ -208,14 +209,14 @@ def _closing(
     outcome: str,
     action: int,
     supervisors: tuple[str, ...],
-) -> tuple[list[Contact], dict]:
+) -> tuple[list[Contact], dict[str, object]]:
     """A closed case's later contacts and its closing fields: status, actions ticked, reasons,
     sectors, notes and signatories (information recorded after the case opened)."""
     reason, not_retention = str(d["reason"][i]), bool(d["not_retention"][i])
     ticked = _ticked_actions(rng, ACTION_LABELS[action])
     k = int(rng.choice([2, 3, 4, 5], p=[0.3, 0.3, 0.22, 0.18])) if not not_retention else 2
     contacts = _later_contacts(rng, start, k, outcome, female, ticked, STATES[str(d["uf"][i])][2])
-    day = contacts[-1].date if contacts else start
+    day = (contacts[-1].date if contacts else None) or start
     reasons = []
     if outcome == "dismissed":
         reasons = [reason]
@@ -224,7 +225,10 @@ def _closing(
     sectors = []
     if reason in SECTOR_OF and not not_retention and rng.random() < 0.35:
         sectors = [SECTOR_OF[reason]]
-    fields = dict(
+    signatories = [pick(rng, supervisors)] + ([pick(rng, supervisors)] if rng.random() < 0.3 else [])
+    if signatories[0] == signatories[-1]:
+        signatories = signatories[:1]
+    fields: dict[str, object] = dict(
         finished_on=day,
         days_to_finish=(day - start).days,
         status=outcome,
@@ -237,11 +241,8 @@ def _closing(
             subj="o profissional", Subj="O profissional"), rng, 0.2)
             if rng.random() < 0.4 else None),
         responsible_sectors=sorted(sectors),
-        signatories=[pick(rng, supervisors)]
-        + ([pick(rng, supervisors)] if rng.random() < 0.3 else []),
+        signatories=signatories,
     )  # fmt: skip
-    if fields["signatories"][0] == fields["signatories"][-1]:
-        fields["signatories"] = fields["signatories"][:1]
     return contacts, fields
 
 

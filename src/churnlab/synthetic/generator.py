@@ -240,7 +240,8 @@ def _draw_reasons(rng: np.random.Generator, d: dict[str, np.ndarray]) -> np.ndar
     logits[:, idx["franchise"]] += 0.8 * d["is_j"]
     logits[:, idx["technical_lead_change"]] += 1.2 * d["is_j"] - 1.0 * ~d["is_j"]
     gumbel = -np.log(-np.log(rng.random(logits.shape)))
-    return np.array(DISMISSAL_REASONS)[np.argmax(logits + gumbel, axis=1)]
+    reasons: np.ndarray = np.array(DISMISSAL_REASONS)[np.argmax(logits + gumbel, axis=1)]
+    return reasons
 
 
 def _draw_glosas(

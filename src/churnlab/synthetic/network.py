@@ -184,7 +184,7 @@ class _Network:
         idx: np.ndarray | slice = slice(None),
     ) -> np.ndarray:
         """Logit of the hazard of an event in month ``m + 1`` given the state at the end of ``m``."""
-        return (
+        logit: np.ndarray = (
             -5.5
             + 1.2 * np.clip(-level, 0.0, 3.0)
             + 0.45 * np.log1p(tech3)
@@ -196,6 +196,7 @@ class _Network:
             + 0.6 * ((m >= FREEZE_MONTH) & (self.us_value[idx] < 0.33))
             - 0.2 * self.is_j[idx]
         )
+        return logit
 
     def step_level(
         self, m: int, level: np.ndarray, rng: np.random.Generator, idx: np.ndarray | slice = slice(None)
@@ -252,7 +253,8 @@ class _Network:
             guides[month + 1], drawn_tech, drawn_admin = self.draw_month(month + 1, level, rng, idx)
             if month + 2 not in tech:
                 tech[month + 2], admin[month + 2] = drawn_tech, drawn_admin
-        return 1 - survive.mean(axis=0)
+        risk: np.ndarray = 1 - survive.mean(axis=0)
+        return risk
 
     def at_risk(self, m: int) -> np.ndarray:
         return self.active & (self.busy_until < m) & ~self.left

@@ -37,6 +37,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -106,7 +107,7 @@ def _text_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) else None  # pandas turns some None into NaN
 
 
-def _result(row: dict[str, Any], case: RetentionCase) -> dict[str, Any]:
+def _result(row: Mapping[Hashable, Any], case: RetentionCase) -> dict[str, Any]:
     """A score row as a :class:`ScoreResult` dict; ``ValueError`` when a number is not finite.
 
     Its ``warnings`` are the case's own (as in the parsed record): the plausibility checks
@@ -237,9 +238,9 @@ def _score_batch(
             outcomes[i] = invalid(exc, f"item {i}", ("items", i))
         except ServiceError as exc:
             outcomes[i] = exc
-    for i, outcome in zip(where, _score_all(model, cases), strict=True):
-        outcomes[i] = outcome
-    items = []
+    for i, scored_item in zip(where, _score_all(model, cases), strict=True):
+        outcomes[i] = scored_item
+    items: list[dict[str, object]] = []
     for i, outcome in enumerate(outcomes):
         if isinstance(outcome, ServiceError):
             items.append(
@@ -247,7 +248,7 @@ def _score_batch(
             )
         else:
             items.append({"index": i, "ok": True, "status_code": 200, "result": outcome})
-    scored = sum(item["ok"] for item in items)
+    scored = sum(not isinstance(outcome, ServiceError) for outcome in outcomes)
     result = {"scored": scored, "failed": len(items) - scored, "items": items}
     return result, [safe_name(case.source) for case in cases]
 
@@ -364,7 +365,7 @@ def _request_body(content: dict[str, Any], description: str) -> dict[str, Any]:
     return {"requestBody": {"required": True, "description": description, "content": content}}
 
 
-_ERRORS = {
+_ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": text}
     for status, text in (
         (400, "Malformed JSON or text encoding"),

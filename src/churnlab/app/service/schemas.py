@@ -13,7 +13,7 @@ from pydantic import (
     TypeAdapter,
 )
 
-from churnlab.io.records import ACTION_LABELS, RetentionCase
+from churnlab.io.records import ActionLabel, RetentionCase
 
 MAX_BODY_BYTES = 1 << 20
 """Default request-body limit (1 MiB): a form is a few kB, so this holds a batch of about 200."""
@@ -38,7 +38,7 @@ class TextItem(BaseModel):
 
     text: str = Field(description="The form's text, as exported (plain text or markdown/HTML).")
     source: str | None = Field(
-        None, max_length=255, description="Name to report the form under (default `<text>`)."
+        default=None, max_length=255, description="Name to report the form under (default `<text>`)."
     )
 
 
@@ -71,7 +71,7 @@ ScoreItem = Annotated[
 ]
 """One form to score: ``{"text": ...}`` or ``{"record": ...}``."""
 
-SCORE_ITEM = TypeAdapter(ScoreItem)
+SCORE_ITEM: TypeAdapter[TextItem | RecordItem] = TypeAdapter(ScoreItem)
 """Validates one :data:`ScoreItem` (a batch's items are validated one by one with it)."""
 
 
@@ -109,7 +109,7 @@ class ScoreResult(BaseModel):
     source: str = Field(description="The form's file name (or `<text>`).")
     status: str = Field(description="`open` for a case still open, else its recorded outcome.")
     dismissal_risk: float = Field(description="Calibrated probability that the dentist leaves.")
-    best_action: Literal[ACTION_LABELS] = Field(description="The action to try first (`none`: no offer).")
+    best_action: ActionLabel = Field(description="The action to try first (`none`: no offer).")
     p_retained: dict[str, float] = Field(
         description="P(retained | action) for `none` and each of the six actions."
     )

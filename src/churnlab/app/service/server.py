@@ -30,6 +30,7 @@ import os
 import socket
 import weakref
 from pathlib import Path
+from typing import TypedDict
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -67,7 +68,7 @@ class _BoundedHead(h11.Connection):
         self.max_head = max_head
         self.refused_status = 400
 
-    def next_event(self):  # type: ignore[override]
+    def next_event(self):
         try:
             event = super().next_event()
         except h11.RemoteProtocolError as exc:
@@ -92,6 +93,7 @@ class GuardedH11Protocol(H11Protocol):
     """uvicorn's HTTP/1.1 protocol with the limits of this module: head time and size, request time,
     connections per client."""
 
+    conn: _BoundedHead
     _head_timer = None
     _request_timer = None
 
@@ -99,7 +101,7 @@ class GuardedH11Protocol(H11Protocol):
         super().__init__(*args, **kwargs)
         self.conn = _BoundedHead(MAX_HEAD_BYTES)
 
-    def connection_made(self, transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport) -> None:
         super().connection_made(transport)
         _no_delay(transport)
         self._arm_head(HEADER_TIMEOUT)
@@ -214,6 +216,19 @@ def app_from_env():
     return create_app(load_model(model_dir), token=os.environ.get(TOKEN_ENV) or None)
 
 
+class _Settings(TypedDict):
+    """The ``uvicorn.run`` settings both ways of serving share."""
+
+    host: str
+    port: int
+    log_level: str
+    timeout_keep_alive: int
+    h11_max_incomplete_event_size: int
+    limit_concurrency: int
+    http: str
+    server_header: bool
+
+
 def run(
     model_dir: Path | None,
     host: str,
@@ -229,7 +244,7 @@ def run(
     """
     import uvicorn
 
-    settings = dict(
+    settings = _Settings(
         host=host,
         port=port,
         log_level=log_level,

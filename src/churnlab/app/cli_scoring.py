@@ -1,0 +1,236 @@
+"""``churnlab train``, ``score``, ``network`` and ``serve``: the models fitted and put to work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from churnlab.app.cli_support import MODEL_DIR_HELP, Explore, RecordIn, fail, say
+from churnlab.errors import ChurnlabError
+
+
+def train(
+    data_dir: Annotated[Path, typer.Argument(help="Data folder: forms/ and optionally glosas.csv.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Model folder to write.")],
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same data and seed, same model).")] = 0,
+    uncertainty: Annotated[
+        int,
+        typer.Option(
+            "--uncertainty",
+            min=0,
+            help="Bootstrap refits for uplift intervals (uplift_low/high in "
+            "scores); 0 for none, 20 or more to use them.",
+        ),
+    ] = 0,
+    min_confidence: Annotated[
+        float | None,
+        typer.Option(
+            "--min-confidence",
+            min=0.5,
+            max=0.99,
+            help="Recommend an action only when its uplift "
+            "interval at this level lies above 0 (needs --uncertainty 20 or more).",
+        ),
+    ] = None,
+) -> None:
+    """Fit the risk model and the action recommender on the closed cases; write model + card."""
+    from churnlab.app.training import train_model
+    from churnlab.models.persistence import save_model
+
+    if out.exists() and not out.is_dir():
+        raise fail(f"--out {out}: exists and is not a folder; give a folder for the model")
+    try:
+        model = train_model(
+            data_dir, random_state=seed, progress=True, n_bootstrap=uncertainty, min_confidence=min_confidence
+        )
+    except ChurnlabError as exc:
+        raise fail(str(exc)) from None
+    save_model(model, out)
+    metrics = model.card["risk_holdout_metrics"]["churnlab risk model"]
+    typer.echo(
+        f"trained on {model.card['data']['closed_cases']} closed cases; held-out AUC "
+        f"{metrics['auc']:.3f}, Brier {metrics['brier']:.3f}; "
+        f"recommender: {model.card['recommender']['learner']}; wrote {out}",
+        err=True,
+    )
+    for failure in model.card["data"]["forms_failed"] + model.card["data"]["glosa_rows_rejected"]:
+        say(f"skipped {failure}")
+    unreadable = model.card["data"].get("closed_cases_unreadable", 0)
+    if unreadable:
+        typer.echo(
+            f"churnlab: warning: {unreadable} closed-looking cases left out of training: their "
+            "status or action boxes could not be read (see `churnlab parse --summary`)",
+            err=True,
+        )
+    for warning in model.card["warnings"]:
+        say(f"warning: {warning}")
+    network = model.card.get("network")
+    if network and "not_trained" in network:
+        say(f"warning: no network model: {network['not_trained']}")
+    elif network:
+        backtest = network["backtest"]
+        auc = backtest["metrics"]["churnlab network model"]["AUC"] if isinstance(backtest, dict) else None
+        measured = (
+            f"backtest AUC {auc:.3f} on {backtest['dentists']} dentists from {backtest['cutoff']}"
+            if isinstance(auc, float)
+            else backtest
+            if isinstance(backtest, str)
+            else "backtest AUC not measurable (nobody left in its 90 days)"
+        )
+        typer.echo(
+            f"network model: {network['dentists']} dentists, {network['dentists_with_event']} asked "
+            f"to leave or left; {measured}",
+            err=True,
+        )
+    for problem in (network or {}).get("problems", []):
+        say(f"network: {problem}")
+
+
+def score(
+    data_dir: Annotated[Path, typer.Argument(help="Data folder: forms/ and optionally glosas.csv.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Scores CSV to write.")],
+    model: Annotated[
+        Path | None, typer.Option("--model", "-m", help="Model folder (default: the bundled models/default).")
+    ] = None,
+    rejects: Annotated[
+        Path | None,
+        typer.Option("--rejects", help="CSV listing unreadable forms (default: OUT_rejects.csv)."),
+    ] = None,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", min=1, help="Parsing processes (default: all cores).")
+    ] = None,
+    store: RecordIn = None,
+    explore: Explore = 0.0,
+) -> None:
+    """Score every form, closed or open, into a CSV ordered by priority for the retention team.
+
+    The open cases get ``offered_action``, ``explored`` and ``offer_probability``
+    (the best action unless ``--explore`` drew another); with ``--store`` they
+    are recorded as a scoring run and the closed cases as outcomes, for
+    ``churnlab report``. Exit status: 0 when every form was scored, 1 when some
+    were rejected (the scores file still holds all the others), 2 on a usage,
+    data-folder or case-store error.
+    """
+    from churnlab.app.desk import record_desk
+    from churnlab.app.scoring import score_folder
+    from churnlab.models.persistence import load_model
+    from churnlab.store import open_store
+
+    if out.is_dir():
+        raise fail(f"--out {out}: is a folder; give the scores file, e.g. {out / 'scores.csv'}")
+    try:
+        loaded = load_model(model)
+        target = open_store(store) if store else None  # a bad store fails before the long run
+        summary = score_folder(
+            data_dir, loaded, out, rejects=rejects, progress=True, jobs=jobs, explore=explore
+        )
+        recorded = record_desk(target, summary.scores, summary.outcomes, loaded, explore) if target else None
+    except ChurnlabError as exc:
+        raise fail(str(exc)) from None
+    say(str(summary))
+    if recorded is not None:
+        say(f"case store: {recorded}")
+    if summary.rejected:
+        raise typer.Exit(1)
+
+
+def network(
+    data_dir: Annotated[
+        Path,
+        typer.Argument(help="Data folder: roster.csv, production.csv, optionally glosas.csv and forms/."),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="network_scores.csv to write.")],
+    model: Annotated[Path | None, typer.Option("--model", "-m", help=MODEL_DIR_HELP)] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Score the dentists active on this date (YYYY-MM-DD), from what is dated on or "
+            "before it (default: the end of the production data).",
+        ),
+    ] = None,
+    pseudonymize: Annotated[
+        bool,
+        typer.Option(
+            "--pseudonymize", help="Name dentists by keyed pseudonyms (key from CHURNLAB_ANON_KEY)."
+        ),
+    ] = False,
+) -> None:
+    """Score every active dentist's risk of asking to leave within 30/90/180 days.
+
+    The files it reads: 'Network files' (docs/concepts/contracts/network-files.md).
+
+    Rows are ordered by expected loss (90-day risk × the dentist's value).
+    Exit status: 0 when every row of the files was read, 1 when some were
+    rejected (listed on stderr; the scores hold all the others), 2 on a usage
+    or data error.
+    """
+    from churnlab.app.network_scoring import score_network
+    from churnlab.app.scoring import for_people
+    from churnlab.io.csv_writer import write_csv
+    from churnlab.models.persistence import load_model
+    from churnlab.privacy.pseudonymizer import Pseudonymizer
+
+    if out.is_dir():
+        raise fail(f"--out {out}: is a folder; give the scores file, e.g. {out / 'network_scores.csv'}")
+    try:
+        scores = score_network(data_dir, load_model(model), as_of=as_of)
+        if pseudonymize:
+            scores["name"] = Pseudonymizer.from_env().names(scores["name"])
+    except ChurnlabError as exc:
+        raise fail(str(exc)) from None
+    write_csv(for_people(scores), out)
+    for problem in scores.attrs["problems"]:
+        say(str(problem))
+    typer.echo(
+        f"churnlab: scored {len(scores)} active dentists as of {scores.attrs['as_of']}; wrote {out}", err=True
+    )
+    if scores.attrs["rejected_rows"]:
+        raise typer.Exit(1)
+
+
+def serve(
+    model: Annotated[Path | None, typer.Option("--model", "-m", help=MODEL_DIR_HELP)] = None,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes (one per core).")] = 1,
+    token_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--token-file",
+            help="File holding the API token (else CHURNLAB_API_TOKEN); "
+            "then every endpoint but /health wants 'Authorization: Bearer <token>'.",
+        ),
+    ] = None,
+) -> None:
+    """Serve scores over HTTP: POST /score, POST /score/batch, GET /health, GET /model, /docs."""
+    import logging
+
+    try:
+        import fastapi  # noqa: F401 - both come with the serve extra
+        import uvicorn  # noqa: F401
+
+        from churnlab.app.service import server
+    except ImportError as exc:
+        raise fail(
+            f"the HTTP service needs the 'serve' extra ({exc.name} is missing): pip install 'churnlab[serve]'"
+        ) from None
+    from churnlab.models.persistence import load_model
+
+    try:
+        token = server.read_token(token_file)
+        loaded = load_model(model)  # a bad model folder is refused here, before any worker starts
+    except (ChurnlabError, ValueError) as exc:
+        raise fail(str(exc)) from None
+    logging.getLogger("churnlab.service").setLevel(logging.INFO)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if token is None and host not in ("127.0.0.1", "localhost", "::1"):
+        typer.echo(
+            f"churnlab: warning: serving on {host} without a token; anyone who reaches the "
+            "port can score and read the model card (see --token-file)",
+            err=True,
+        )
+    server.run(model, host, port, workers=workers, token=token, loaded=loaded)

@@ -35,15 +35,9 @@ The L2 strengths of the logistic models (outcome and propensity) are chosen
 by cross-validated log loss (``C="auto"``): fit quality is the right test for
 these nuisance models, and the strength then follows the amount of data.
 
-``learner="auto"`` picks the meta-learner by **cross-validated policy value**,
-not by fit quality: on each of ``cv`` folds every candidate is fitted on the
-other folds and recommends on the held-out fold, and that policy's value is
-estimated by DR on the held-out cases (R$ per case under ``economics``; one
-common outcome model per fold keeps the comparison paired). A candidate less
-than one paired standard error behind the best counts as a tie, and ties go
-to the first of :data:`LEARNERS` (s, s_mix, t, dr: pooled and least
-variable first). The table is kept in ``cv_results_``; the choice is refitted on all
-cases.
+``learner="auto"`` picks the meta-learner by cross-validated policy value
+(:mod:`churnlab.models.learner_choice`); the table is kept in ``cv_results_``
+and the choice is refitted on all cases.
 
 Measured on the synthetic generator (tuned on seeds 11–15, reported on fresh
 seeds in the README): logistic models on the standardised features beat
@@ -63,7 +57,6 @@ can be judged on real data, where no truth exists.
 from __future__ import annotations
 
 import copy
-import time
 import warnings
 from collections.abc import Sequence
 from numbers import Integral, Real
@@ -86,8 +79,8 @@ from churnlab.models.actions import (
     check_retained,
 )
 from churnlab.models.economics import Economics
+from churnlab.models.learner_choice import cross_validate_learners
 from churnlab.models.learners import (
-    AUTO_LEARNERS,
     LEARNERS,
     REASON_PREFIX,
     cv_loss_propensity,
@@ -385,7 +378,19 @@ class ActionRecommender(BaseEstimator):
         )
         rewards_frame = X.loc[keep]
         if self.learner == "auto":
-            table = self._cross_validate(Z, codes, y, rewards_frame)
+            table = cross_validate_learners(
+                self._fit_learner,
+                self._predict_learner,
+                Z,
+                codes,
+                y,
+                rewards_frame,
+                economics=self.active_economics(),
+                propensity_C=self.propensity_C_,
+                clip=self.clip,
+                cv=self.cv,
+                random_state=self.random_state,
+            )
             self.learner_ = str(table.index[table["chosen"]][0])
             # A dict of arrays, as GridSearchCV keeps it: skops saves it, pandas reads it.
             self.cv_results_ = {
@@ -499,70 +504,6 @@ class ActionRecommender(BaseEstimator):
             p = predict(models, Z, self.modifiers_)
         p[:, ~self.supported_] = np.nan
         return p
-
-    def _cross_validate(self, Z, codes, y, X: pd.DataFrame) -> pd.DataFrame:
-        """DR value (R$ per case) of each candidate's policy on held-out folds."""
-        economics = self.active_economics()
-        labels = np.array(ACTION_LABELS, dtype=object)
-        value = economics.dentist_value(X)
-        costs = economics.action_costs_for(X)[list(ACTION_LABELS)].to_numpy()
-        rewards = y * value - costs[np.arange(len(y)), codes]
-        terms = {name: np.empty(len(y)) for name in (*AUTO_LEARNERS, NO_ACTION)}
-        fitted_alone = [m for m in dict.fromkeys(("s", "s_hgb", *AUTO_LEARNERS)) if m != "s_mix"]
-        seconds = dict.fromkeys((*fitted_alone, "s_mix"), 0.0)
-        for train, test in action_folds(codes, self.cv, self.random_state):
-            Xt = X.iloc[test]
-            pi = predict_propensity(fit_propensity(Z[train], codes[train], self.propensity_C_), Z[test])
-            fitted = {}
-            for name in fitted_alone:  # s and s_hgb first: s_mix is their mean, and the DR model below
-                start = time.perf_counter()
-                fitted[name] = self._fit_learner(name, Z[train], codes[train], y[train])
-                seconds[name] += time.perf_counter() - start
-            fitted["s_mix"] = {"s": fitted["s"], "s_hgb": fitted["s_hgb"]}  # its parts, fitted once
-            # A common outcome model for every candidate's DR estimate keeps the comparison
-            # paired; DR stays unbiased whatever model it is, and the better it fits the
-            # narrower the comparison. The mean of this fold's logistic and boosted S-learners
-            # fits linear and region-shaped effects alike (the logistic one alone left a boosted
-            # candidate that was truly far ahead within one standard error on small data).
-            q_eval = economics.expected_values(
-                action_frame(self._predict_learner("s_mix", fitted["s_mix"], Z[test]), Xt.index), Xt
-            )
-            gamma = dr_scores(
-                labels[codes[test]],
-                rewards[test],
-                action_frame(pi, Xt.index),
-                q_eval.fillna(0.0),
-                clip=self.clip,
-            ).to_numpy()
-            rows = np.arange(len(test))
-            for name in AUTO_LEARNERS:
-                effects = action_frame(self._predict_learner(name, fitted[name], Z[test]), Xt.index)
-                choice = action_codes(best_action(economics.expected_values(effects, Xt)))
-                terms[name][test] = gamma[rows, choice]
-            terms[NO_ACTION][test] = gamma[:, 0]
-        seconds["s_mix"] = seconds["s"] + seconds["s_hgb"]
-        n = len(y)
-        best = max(AUTO_LEARNERS, key=lambda m: terms[m].mean())
-        diff = {m: terms[best] - terms[m] for m in AUTO_LEARNERS}
-        # One-standard-error rule on the paired differences: a candidate not clearly worse
-        # than the best is a tie, and ties go to the learner listed first (lowest variance).
-        chosen = next(
-            m for m in AUTO_LEARNERS if diff[m].mean() <= diff[m].std(ddof=1) / np.sqrt(n) or m == best
-        )
-        table = pd.DataFrame(
-            {
-                "dr_value": [terms[m].mean() for m in AUTO_LEARNERS],
-                "dr_se": [terms[m].std(ddof=1) / np.sqrt(n) for m in AUTO_LEARNERS],
-                "gain_over_none": [(terms[m] - terms[NO_ACTION]).mean() for m in AUTO_LEARNERS],
-                "gain_se": [(terms[m] - terms[NO_ACTION]).std(ddof=1) / np.sqrt(n) for m in AUTO_LEARNERS],
-                "behind_best": [diff[m].mean() for m in AUTO_LEARNERS],
-                "behind_best_se": [diff[m].std(ddof=1) / np.sqrt(n) for m in AUTO_LEARNERS],
-                "fit_seconds": [seconds[m] / self.cv for m in AUTO_LEARNERS],
-                "chosen": [m == chosen for m in AUTO_LEARNERS],
-            },
-            index=pd.Index(AUTO_LEARNERS, name="learner"),
-        )
-        return table
 
     # -- prediction --
 

@@ -15,8 +15,8 @@ from churnlab.evaluation.truth import true_policy_value
 from churnlab.io.records import ACTION_LABELS, ACTIONS
 from churnlab.models._sklearn_compat import parametrize_with_checks
 from churnlab.models.economics import Economics
-from churnlab.models.learners import FREE_ACTIONS
-from churnlab.models.recommender import AUTO_LEARNERS, LEARNERS, ActionRecommender
+from churnlab.models.learners import AUTO_LEARNERS, FREE_ACTIONS, LEARNERS
+from churnlab.models.recommender import ActionRecommender
 
 # --- scikit-learn's own checks ---------------------------------------------------------------
 

@@ -95,7 +95,7 @@ def _dr(closed: pd.DataFrame, target: np.ndarray, name: str, reais: bool = False
         value = closed["dentist_value"].to_numpy(dtype=float)
         costs = closed[COSTS].set_axis(list(ACTION_LABELS), axis=1)
         outcomes = outcomes.mul(value, axis=0) - costs
-        taken = costs.columns.get_indexer(closed["action_taken"])
+        taken = costs.columns.get_indexer(pd.Index(closed["action_taken"]))
         rewards = rewards * value - costs.to_numpy(dtype=float)[np.arange(len(closed)), taken]
     estimate = dr_value(
         closed["offered_action"].to_numpy(), rewards, target, offer_propensities(closed), outcomes, clip=1e-9
@@ -109,7 +109,7 @@ def _done_reais(closed: pd.DataFrame) -> PolicyValue:
         return _rate("what was done, R$", pd.Series([], dtype=float))
     known = closed[closed[["dentist_value", *COSTS]].notna().all(axis=1)]
     costs = known[COSTS].to_numpy(dtype=float)
-    taken = pd.Index(COSTS).get_indexer("cost_" + known["action_taken"].astype(str))
+    taken = pd.Index(COSTS).get_indexer(pd.Index("cost_" + known["action_taken"].astype(str)))
     rewards = (
         known["retained"].to_numpy(dtype=float) * known["dentist_value"].to_numpy(dtype=float)
         - costs[np.arange(len(known)), taken]

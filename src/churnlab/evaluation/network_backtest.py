@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike, NDArray
 from sklearn.metrics import roc_auc_score
 
 from churnlab.features.network import (
@@ -55,9 +56,7 @@ def top_decile_capture(score: np.ndarray, y: np.ndarray, share: float = 0.1) -> 
     return float(y[top].sum() / max(y.sum(), 1))
 
 
-def truncated_concordance(
-    score: np.ndarray, duration: np.ndarray, event: np.ndarray, tau: float = 90
-) -> float:
+def truncated_concordance(score: ArrayLike, duration: ArrayLike, event: ArrayLike, tau: float = 90) -> float:
     """Uno's C truncated at ``tau`` days: of the pairs where one dentist's event comes first (within
     ``tau``), the share in which that dentist has the higher score (ties count a half)."""
     score, duration, event = (np.asarray(a, float) for a in (score, duration, event))
@@ -106,7 +105,8 @@ def _cox_scores(
     )
     cox = CoxPHFitter(penalizer=0.05).fit(frame, "duration", "event")
     survival = cox.predict_survival_function(X_test[columns].fillna(medians), times=[horizon])
-    return 1 - survival.to_numpy().ravel()
+    probability: NDArray[np.float64] = 1 - survival.to_numpy().ravel()
+    return probability
 
 
 def backtest(
@@ -157,7 +157,7 @@ def backtest(
     probabilities = {"churnlab network model", "Cox model (lifelines, one snapshot)", "truth (generator)"}
     known = scores.notna().all(axis=1)
     rows = {
-        name: _metrics(scores.loc[known, name].to_numpy(), outcome.loc[known], horizon, name in probabilities)
+        name: _metrics(scores[name][known].to_numpy(), outcome.loc[known], horizon, name in probabilities)
         for name in scores
     }
     metrics = pd.DataFrame(rows).T

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from sklearn.base import clone
 
 from churnlab.io.records import ACTION_LABELS, NO_ACTION
@@ -27,9 +28,9 @@ from churnlab.models.recommender import ActionRecommender
 
 def evaluate_policy(
     recommender: ActionRecommender,
-    X,
-    actions,
-    retained,
+    X: pd.DataFrame,
+    actions: ArrayLike,
+    retained: ArrayLike,
     *,
     units: str = "value",
     economics: Economics | None = None,
@@ -136,7 +137,7 @@ def _predictions(
     y: np.ndarray,
     cv: int | None,
     random_state: int | None,
-):
+) -> tuple[np.ndarray, pd.DataFrame, pd.DataFrame]:
     """Recommended action, propensities and effects per case: from the fitted recommender
     (``cv`` None), or cross-fitted so that no case is scored by a model that saw it."""
     if cv is None:
@@ -156,9 +157,9 @@ def _predictions(
 
 def uplift_calibration(
     recommender: ActionRecommender,
-    X,
-    actions,
-    retained,
+    X: pd.DataFrame,
+    actions: ArrayLike,
+    retained: ArrayLike,
     *,
     bins: int = 10,
     cv: int | None = 3,
@@ -208,7 +209,9 @@ def uplift_calibration(
     return pd.DataFrame(out).rename_axis("group")
 
 
-def _row(ipw, ipw_low, ipw_high, dr, dr_low, dr_high, n) -> dict:
+def _row(
+    ipw: float, ipw_low: float, ipw_high: float, dr: float, dr_low: float, dr_high: float, n: int
+) -> dict[str, float]:
     return {
         "ipw": ipw,
         "ipw_low": ipw_low,

@@ -5,18 +5,21 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
+from numpy.typing import ArrayLike
 from sklearn.metrics import roc_curve
 
 from churnlab.evaluation.metrics import calibration_table
 
 
-def _axes(ax):
+def _axes(ax: Axes | None) -> Axes:
+    """``ax``, or the axes of a new 5 × 4 in figure."""
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 4))
     return ax
 
 
-def roc_plot(y, scores: dict[str, np.ndarray], ax=None):
+def roc_plot(y: ArrayLike, scores: dict[str, ArrayLike], ax: Axes | None = None) -> Axes:
     """ROC curve of each named score on the same outcomes."""
     ax = _axes(ax)
     for name, p in scores.items():
@@ -28,7 +31,9 @@ def roc_plot(y, scores: dict[str, np.ndarray], ax=None):
     return ax
 
 
-def calibration_plot(y, scores: dict[str, np.ndarray], bins: int = 10, ax=None):
+def calibration_plot(
+    y: ArrayLike, scores: dict[str, ArrayLike], bins: int = 10, ax: Axes | None = None
+) -> Axes:
     """Observed dismissal rate against mean predicted risk, per equal-count bin."""
     ax = _axes(ax)
     for name, p in scores.items():
@@ -40,7 +45,7 @@ def calibration_plot(y, scores: dict[str, np.ndarray], bins: int = 10, ax=None):
     return ax
 
 
-def uplift_plot(curves: dict[str, pd.DataFrame], ax=None):
+def uplift_plot(curves: dict[str, pd.DataFrame], ax: Axes | None = None) -> Axes:
     """Cumulative true uplift curves (see :func:`churnlab.evaluation.truth.uplift_curve`)."""
     ax = _axes(ax)
     for name, curve in curves.items():
@@ -51,7 +56,7 @@ def uplift_plot(curves: dict[str, pd.DataFrame], ax=None):
     return ax
 
 
-def policy_plot(values: pd.Series, ax=None, unit: str = "retention rate"):
+def policy_plot(values: pd.Series[float], ax: Axes | None = None, unit: str = "retention rate") -> Axes:
     """Horizontal bars of policy values, best at the top."""
     ax = _axes(ax)
     ordered = values.sort_values()
@@ -63,7 +68,7 @@ def policy_plot(values: pd.Series, ax=None, unit: str = "retention rate"):
     return ax
 
 
-def uplift_calibration_plot(table: pd.DataFrame, ax=None):
+def uplift_calibration_plot(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Doubly-robust uplift (with its 95 % interval) against the predicted one, per group."""
     ax = _axes(ax)
     low = table["dr"] - table["dr_low"]
@@ -88,7 +93,7 @@ def uplift_calibration_plot(table: pd.DataFrame, ax=None):
     return ax
 
 
-def survival_plot(risks: pd.DataFrame, labels: list[str], ax=None):
+def survival_plot(risks: pd.DataFrame, labels: list[str], ax: Axes | None = None) -> Axes:
     """Each dentist's chance of still being in the network (not having asked to leave) 0–180 days on.
 
     ``risks`` has ``risk_{h}d`` columns (as :meth:`NetworkRiskModel.predict_risk`
@@ -108,7 +113,7 @@ def survival_plot(risks: pd.DataFrame, labels: list[str], ax=None):
     return ax
 
 
-def capture_plot(scores: pd.DataFrame, outcome: pd.Series, ax=None):
+def capture_plot(scores: pd.DataFrame, outcome: ArrayLike, ax: Axes | None = None) -> Axes:
     """Share of the dentists who left that the top k % by each score holds, k from 0 to 100."""
     ax = _axes(ax)
     y = np.asarray(outcome)

@@ -8,10 +8,9 @@ action) and the Bayes risk (the true probability of dismissal).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from churnlab.io.records import ACTION_LABELS
 from churnlab.models.economics import Economics
@@ -38,7 +37,7 @@ def _value_matrix(truth: pd.DataFrame, X: pd.DataFrame | None, economics: Econom
 
 
 def true_policy_value(
-    policy: Sequence[str],
+    policy: ArrayLike,
     truth: pd.DataFrame,
     X: pd.DataFrame | None = None,
     economics: Economics | None = None,
@@ -50,12 +49,13 @@ def true_policy_value(
     in R$ per case with it (and ``X``, the cases' features in the same order).
     """
     matrix = _value_matrix(truth, X, economics)
-    return float(matrix[np.arange(len(matrix)), [ACTION_LABELS.index(a) for a in policy]].mean())
+    chosen = [ACTION_LABELS.index(a) for a in np.asarray(policy, dtype=object)]
+    return float(matrix[np.arange(len(matrix)), chosen].mean())
 
 
 def policy_values(
     truth: pd.DataFrame,
-    policies: dict[str, np.ndarray],
+    policies: dict[str, ArrayLike],
     X: pd.DataFrame | None = None,
     economics: Economics | None = None,
 ) -> pd.DataFrame:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from churnlab.io.network import Network
 
@@ -114,7 +115,8 @@ def _best_quarter(matrix: np.ndarray, seen: np.ndarray, m: int) -> np.ndarray:
     windows = np.lib.stride_tricks.sliding_window_view(padded, 3, axis=1)
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows: before the dentist joined
-        return np.nanmax(np.nanmean(windows, axis=2), axis=1)
+        best: NDArray[np.float64] = np.nanmax(np.nanmean(windows, axis=2), axis=1)
+    return best
 
 
 def _window_sum(matrix: np.ndarray, lo: int, hi: int) -> np.ndarray:

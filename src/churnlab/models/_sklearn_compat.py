@@ -12,13 +12,25 @@ the tests; nothing else about it is public.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import numpy as np
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-fit_context = _fit_context
-"""``sklearn.base._fit_context``: checks ``_parameter_constraints`` before ``fit`` runs."""
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fit_context(*, prefer_skip_nested_validation: bool) -> Callable[[F], F]:
+    """``sklearn.base._fit_context``: checks ``_parameter_constraints`` before ``fit`` runs.
+
+    Typed here because scikit-learn has no stubs: the decorated method keeps its signature.
+    """
+    decorator: Callable[[F], F] = _fit_context(prefer_skip_nested_validation=prefer_skip_nested_validation)
+    return decorator
+
 
 try:  # scikit-learn >= 1.6
     from sklearn.utils.validation import validate_data

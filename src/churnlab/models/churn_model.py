@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,7 +31,7 @@ class ChurnModel:
     tagger: ReasonTagger | None
     risk: DismissalRiskModel
     recommender: ActionRecommender
-    card: dict = field(default_factory=dict)
+    card: dict[str, Any] = field(default_factory=dict)
     network: NetworkRiskModel | None = None
     """The network model, when the training folder had the network files ('Network files' in the docs)."""
 
@@ -73,5 +74,6 @@ class ChurnModel:
             unsure = best_action(point)
             out["best_action_note"] = np.where(unsure != best, "not enough evidence for " + unsure, "")
         out["dentist_value"] = self.economics.dentist_value(X)
-        out["reasons"] = self.risk.explain(X, top=top_reasons)  # lists of Reason, not text
+        # lists of Reason, not text
+        out["reasons"] = pd.Series(self.risk.explain(X, top=top_reasons), index=out.index, dtype=object)
         return out

@@ -30,9 +30,11 @@ prices are paid on every future guide.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike, NDArray
 
 from churnlab.io.records import ACTION_LABELS, PLAUSIBLE_RANGES
 
@@ -78,21 +80,25 @@ class Economics:
             raise ValueError(f"action_costs lacks {sorted(missing)}")
 
     @staticmethod
-    def _raw(X: pd.DataFrame, column: str) -> np.ndarray:
+    def _raw(X: pd.DataFrame, column: str) -> NDArray[np.float64]:
         """A raw value column of the features (``VALUE_COLUMNS``); unknown counts as 0."""
         if column not in X:
             return np.zeros(len(X))
-        return np.nan_to_num(X[column].to_numpy(dtype=float), nan=0.0)
+        values: NDArray[np.float64] = X[column].to_numpy(dtype=float)
+        return np.nan_to_num(values, nan=0.0)
 
-    def value_of(self, lives: np.ndarray, listed_cros: np.ndarray, production: np.ndarray) -> np.ndarray:
+    def value_of(
+        self, lives: ArrayLike, listed_cros: ArrayLike, production: ArrayLike
+    ) -> NDArray[np.float64]:
         """Value (R$) of keeping dentists with these raw values (NaN counts as 0)."""
-        lives = np.nan_to_num(np.asarray(lives, dtype=float), nan=0.0)
-        listed = np.maximum(np.nan_to_num(np.asarray(listed_cros, dtype=float), nan=0.0), 1.0)
-        coverage = self.coverage_value_per_life * np.minimum(lives / listed, self.coverage_cap_lives)
+        n_lives = self._finite(lives)
+        listed = np.maximum(self._finite(listed_cros), 1.0)
+        coverage = self.coverage_value_per_life * np.minimum(n_lives / listed, self.coverage_cap_lives)
         margin = self.production_margin * self._capped(production) * self.horizon_months
-        return self.replacement_cost + coverage + margin
+        value: NDArray[np.float64] = self.replacement_cost + coverage + margin
+        return value
 
-    def costs_of(self, production: np.ndarray) -> np.ndarray:
+    def costs_of(self, production: ArrayLike) -> NDArray[np.float64]:
         """Cost (R$) of each action (columns in ``ACTION_LABELS`` order) for these productions."""
         production = self._capped(production)
         costs = np.tile(
@@ -101,11 +107,16 @@ class Economics:
         costs[:, ACTION_LABELS.index("new_prices")] += self.price_rise * production * self.horizon_months
         return costs
 
-    def _capped(self, production: np.ndarray) -> np.ndarray:
+    def _capped(self, production: ArrayLike) -> NDArray[np.float64]:
         """Monthly production (R$) between 0 and ``production_cap``."""
-        return np.clip(np.nan_to_num(np.asarray(production, dtype=float), nan=0.0), 0.0, self.production_cap)
+        return np.clip(self._finite(production), 0.0, self.production_cap)
 
-    def dentist_value(self, X: pd.DataFrame) -> np.ndarray:
+    @staticmethod
+    def _finite(values: ArrayLike) -> NDArray[np.float64]:
+        """``values`` as floats, NaN counted as 0."""
+        return np.nan_to_num(np.asarray(values, dtype=np.float64), nan=0.0)
+
+    def dentist_value(self, X: pd.DataFrame) -> NDArray[np.float64]:
         """Value (R$) of keeping each dentist of a feature frame over the horizon."""
         return self.value_of(
             self._raw(X, "lives"), self._raw(X, "listed_cros"), self._raw(X, "last_production_value")
@@ -123,6 +134,6 @@ class Economics:
         costs = self.action_costs_for(X)[effects.columns]
         return effects.mul(value, axis=0) - costs.to_numpy()
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The figures, for a model card."""
         return asdict(self)

@@ -14,6 +14,7 @@ the batch path.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.special import expit, softmax
@@ -164,8 +165,9 @@ class SingleCaseScorer:
         """The score row of ``case`` (as ``score_cases`` gives it), or None to use the batch path."""
         if not self.supported:
             return None
-        row = case_row(case)
-        row.update(glosa_features([case], [row["opened_on"]], None).iloc[0].to_dict())
+        row: dict[str, Any] = case_row(case)
+        glosa_row = glosa_features([case], [row["opened_on"]], None).iloc[0]
+        row.update((str(name), value) for name, value in glosa_row.items())
         row.update(zip(REASON_COLUMNS, self._reason_probabilities(row["first_note"]), strict=True))
 
         x = np.array([row[name] for name in self.risk_names], dtype=float)

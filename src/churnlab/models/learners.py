@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 from sklearn.base import clone
@@ -55,6 +56,12 @@ picks the action with the largest P(retained) (``none`` only when no action help
 REASON_PREFIX = "p_reason_"
 """Columns holding the stated-reason probabilities: the default effect modifiers."""
 
+Folds = list[tuple[np.ndarray, np.ndarray]]
+"""Train and test rows per fold (:func:`~churnlab.models.actions.action_folds`)."""
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
 
 # --- building blocks on the preprocessed matrix Z and integer action codes ------------------
 
@@ -95,13 +102,15 @@ def predict_s(model, Z, modifiers: np.ndarray, chunk: int = 4096) -> np.ndarray:
     return out
 
 
-def _fit_per_action(Z, codes, y, supported: np.ndarray, make: Callable[[], object]) -> list:
+def _fit_per_action(
+    Z: np.ndarray, codes: np.ndarray, y: np.ndarray, supported: np.ndarray, make: Callable[[], Any]
+) -> list[Any]:
     """One ``make()`` classifier per action, fitted where it was tried (None without an estimate).
 
     Two half-weight pseudo-cases (one retained, one lost) at the group's mean keep
     both outcomes present in small groups; they are negligible in large ones.
     """
-    models = []
+    models: list[Any] = []
     for j in range(N_ACTIONS):
         rows = codes == j
         if not supported[j]:
@@ -189,7 +198,7 @@ def fit_x_hgb(Z, codes, y, supported: np.ndarray, propensity_C: float, random_st
         )
 
     control = codes == 0
-    effects = []
+    effects: list[list[Any] | None] = []
     for j in range(N_ACTIONS):
         if j == 0 or not supported[j]:
             effects.append(None)
@@ -284,7 +293,9 @@ def _log_loss(p: np.ndarray, y: np.ndarray) -> float:
     return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
 
 
-def cv_loss_s(Z, codes, y, modifiers, folds):
+def cv_loss_s(
+    Z: np.ndarray, codes: np.ndarray, y: np.ndarray, modifiers: np.ndarray, folds: Folds
+) -> Callable[[float], float]:
     """C -> cross-validated log loss of the logistic S-learner (for :func:`tune_C`)."""
 
     def loss(C: float) -> float:
@@ -298,7 +309,9 @@ def cv_loss_s(Z, codes, y, modifiers, folds):
     return loss
 
 
-def cv_loss_t(Z, codes, y, supported, folds):
+def cv_loss_t(
+    Z: np.ndarray, codes: np.ndarray, y: np.ndarray, supported: np.ndarray, folds: Folds
+) -> Callable[[float], float]:
     """C -> cross-validated log loss of the logistic T-learner (for :func:`tune_C`)."""
 
     def loss(C: float) -> float:
@@ -311,7 +324,7 @@ def cv_loss_t(Z, codes, y, supported, folds):
     return loss
 
 
-def cv_loss_propensity(Z, codes, folds):
+def cv_loss_propensity(Z: np.ndarray, codes: np.ndarray, folds: Folds) -> Callable[[float], float]:
     """C -> cross-validated log loss of the propensity model (for :func:`tune_C`)."""
 
     def loss(C: float) -> float:
@@ -365,7 +378,7 @@ def predict_dr(models, Z, modifiers) -> np.ndarray:
     return out
 
 
-def one_thread(method: Callable) -> Callable:
+def one_thread(method: Callable[P, R]) -> Callable[P, R]:
     """Run ``method`` with single-threaded BLAS and OpenMP.
 
     The matrices here are small (thousands of rows, hundreds of columns): a
@@ -378,7 +391,7 @@ def one_thread(method: Callable) -> Callable:
     """
 
     @functools.wraps(method)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         with threadpool_limits(limits=1):
             return method(*args, **kwargs)
 

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from numbers import Integral, Real
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.utils import Tags
 
 from churnlab.features.network import FEATURES
 from churnlab.models._sklearn_compat import Interval, check_is_fitted, fit_context
@@ -62,7 +65,7 @@ class NetworkRiskModel(ClassifierMixin, BaseEstimator):
         Seed of the subset and of the boosting.
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: dict[str, list[Any]] = {
         "horizons": [tuple, list],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
@@ -93,7 +96,7 @@ class NetworkRiskModel(ClassifierMixin, BaseEstimator):
         self.max_rows = max_rows
         self.random_state = random_state
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Tags:
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True  # a feature not observed yet (gradient boosting routes it)
         return tags
@@ -167,9 +170,10 @@ class NetworkRiskModel(ClassifierMixin, BaseEstimator):
             features[:, self.unseen_features_] = 0.0
         return features
 
-    def _risk(self, features: np.ndarray, horizon: int) -> np.ndarray:
+    def _risk(self, features: np.ndarray, horizon: int) -> NDArray[np.float64]:
         stacked = np.column_stack([features, np.full(len(features), horizon)])
-        return self.model_.predict_proba(stacked)[:, 1]
+        risk: NDArray[np.float64] = self.model_.predict_proba(stacked)[:, 1]
+        return risk
 
     def predict_risk(self, X: pd.DataFrame, horizons: Sequence[int] | None = None) -> pd.DataFrame:
         """``risk_{h}d`` for each horizon (default: the fitted ones), same index as ``X``."""
@@ -218,7 +222,7 @@ class NetworkRiskModel(ClassifierMixin, BaseEstimator):
         return reasons
 
 
-def _reason(group: int, row: dict, push: float) -> Reason:
+def _reason(group: int, row: Row, push: float) -> Reason:
     name, columns, words = _GROUPS[group]
     key, fields = words(row)
     return Reason(
@@ -230,22 +234,25 @@ def _reason(group: int, row: dict, push: float) -> Reason:
     )
 
 
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, 1e-6, 1 - 1e-6)
-    return np.log(p / (1 - p))
+def _logit(p: NDArray[np.float64]) -> NDArray[np.float64]:
+    q = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(q / (1 - q))
 
 
 Fields = dict[str, float]
 
+Row = dict[str, float]
+"""One snapshot row: feature name -> value."""
 
-def _production_words(row: dict) -> tuple[str, Fields]:
+
+def _production_words(row: Row) -> tuple[str, Fields]:
     trend = row["production_trend"]
     if np.isfinite(trend) and trend < -0.1:
         return "network.production.down", {"drop": 1 - np.exp(trend), "guides": row["guides_3m"]}
     return "network.production", {"guides": row["guides_3m"]}
 
 
-def _no_guide_words(row: dict) -> tuple[str, Fields]:
+def _no_guide_words(row: Row) -> tuple[str, Fields]:
     if row["no_guide_seen"] >= 1:
         return "network.months_without_guide.never", {"months": row["months_observed"]}
     months = row["months_since_last_guide"]
@@ -254,7 +261,7 @@ def _no_guide_words(row: dict) -> tuple[str, Fields]:
     return "network.months_without_guide", {"months": months}
 
 
-def _glosa_words(row: dict) -> tuple[str, Fields]:
+def _glosa_words(row: Row) -> tuple[str, Fields]:
     share = row["technical_share_12m"]
     fields = {
         "glosas_12m": row["glosas_12m"],
@@ -266,13 +273,13 @@ def _glosa_words(row: dict) -> tuple[str, Fields]:
     return "network.glosas", fields
 
 
-def _case_words(row: dict) -> tuple[str, Fields]:
+def _case_words(row: Row) -> tuple[str, Fields]:
     if row["earlier_cases"] < 1:
         return "network.earlier_cases.none", {}
     return "network.earlier_cases", {"count": row["earlier_cases"], "months": row["months_since_last_case"]}
 
 
-_GROUPS: tuple[tuple[str, tuple[str, ...], Callable[[dict], tuple[str, Fields]]], ...] = (
+_GROUPS: tuple[tuple[str, tuple[str, ...], Callable[[Row], tuple[str, Fields]]], ...] = (
     (
         "production",
         ("production_trend", "guides_3m", "guides_12m", "value_3m", "active_share_12m"),

@@ -27,6 +27,7 @@ import os
 import zipfile
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from churnlab.errors import ModelFileError
 from churnlab.io.archive import ArchiveLimitError, check_members, read_member
@@ -177,7 +178,7 @@ def _files(with_network: bool) -> dict[str, str]:
     return {**FILES, "network": NETWORK_FILE} if with_network else dict(FILES)
 
 
-def _load_skops(path: Path, data: bytes):
+def _load_skops(path: Path, data: bytes) -> Any:
     import skops.io as sio
 
     refused = sorted(skops_types(data, path) - ALLOWED_TYPES)
@@ -194,7 +195,7 @@ def _load_skops(path: Path, data: bytes):
         raise ModelFileError(f"{path}: not a readable skops model file ({type(exc).__name__})") from None
 
 
-def _read_card(path: Path) -> dict:
+def _read_card(path: Path) -> dict[str, Any]:
     card_path = path / CARD
     if not card_path.is_file():
         raise ModelFileError(
@@ -213,10 +214,12 @@ def _read_card(path: Path) -> dict:
                 "the folder was changed or signed with another key"
             )
     try:
-        card = json.loads(card_bytes.decode("utf-8"))
+        card: object = json.loads(card_bytes.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelFileError(f"{card_path}: unreadable model card ({exc})") from None
-    hashes = card.get("files") if isinstance(card, dict) else None
+    if not isinstance(card, dict):
+        card = {}  # no files listed: refused below
+    hashes = card.get("files")
     if not isinstance(hashes, dict) or set(hashes) - {NETWORK_FILE} != set(FILES.values()):
         listed = sorted(hashes) if isinstance(hashes, dict) else None
         raise ModelFileError(

@@ -57,12 +57,12 @@ def training_features(
     if len({reason for _, reason in rows}) < 2:
         return add_reason_probabilities(X, cases, None), None
     index = np.array([i for i, _ in rows])
-    labels = np.array([reason for _, reason in rows], dtype=object)
+    labels = [reason for _, reason in rows]
     tagger = ReasonTagger()
     oof = tagger.fit_transform_oof([notes[i] for i in index], labels, random_state=random_state)
     X = add_reason_probabilities(X, cases, tagger)
     # Average the out-of-fold rows of cases with several ticked reasons.
     oof["row"] = index
     per_case = oof.groupby("row").mean()
-    X.iloc[per_case.index, [X.columns.get_loc(c) for c in REASON_COLUMNS]] = per_case.to_numpy()
+    X.iloc[per_case.index, X.columns.get_indexer(pd.Index(REASON_COLUMNS))] = per_case.to_numpy()
     return X, tagger

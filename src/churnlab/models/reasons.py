@@ -17,9 +17,11 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable, Sequence
 from numbers import Integral, Real
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -73,7 +75,7 @@ class ReasonTagger(TransformerMixin, BaseEstimator):
     'p_reason_retired'
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: dict[str, list[Any]] = {
         "C": [Interval(Real, 0, None, closed="neither")],
         "min_df": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
@@ -106,20 +108,20 @@ class ReasonTagger(TransformerMixin, BaseEstimator):
         """Learn from notes and the reason ticked at the end of each case (one per note)."""
         return self._fit_read(tagger_text(notes), reasons)
 
-    def _fit_read(self, read: list[str], reasons: Sequence[str]) -> ReasonTagger:
-        reasons = np.asarray(reasons, dtype=object)
-        unknown = sorted(set(reasons) - set(DISMISSAL_REASONS))
+    def _fit_read(self, read: list[str], reasons: ArrayLike) -> ReasonTagger:
+        labels = np.asarray(reasons, dtype=object)
+        unknown = sorted(set(labels) - set(DISMISSAL_REASONS))
         if unknown:
             raise ValueError(
                 f"unknown dismissal reasons {unknown}; expected the keys of 'Parsed record' "
                 "(docs/concepts/contracts/parsed-record.md)"
             )
-        if len(set(reasons)) < 2:
+        if len(set(labels)) < 2:
             raise ValueError("ReasonTagger needs notes of at least two different reasons")
         with warnings.catch_warnings():
             # Thirty reasons over a few dozen notes is expected here, not a regression problem.
             warnings.filterwarnings("ignore", message="The number of unique classes is greater")
-            self.pipeline_ = self._pipeline().fit(read, reasons)
+            self.pipeline_ = self._pipeline().fit(read, labels)
         # The words dropped as too rare are exactly the ones that name people: the model
         # file must not keep them (scikit-learn keeps them only for introspection).
         self.pipeline_.named_steps["words"].stop_words_ = None
@@ -151,16 +153,16 @@ class ReasonTagger(TransformerMixin, BaseEstimator):
         label, or the downstream model would trust the tagger too much.
         """
         read = tagger_text(notes)  # once, not once per fold
-        reasons = np.asarray(reasons, dtype=object)
+        labels = np.asarray(reasons, dtype=object)
         out = pd.DataFrame(0.0, index=range(len(read)), columns=REASON_COLUMNS)
-        counts = pd.Series(reasons).value_counts()
+        counts = pd.Series(labels).value_counts()
         splits = max(2, min(n_splits, int(counts.max())))
         folds = StratifiedKFold(splits, shuffle=True, random_state=random_state)
-        rare = np.isin(reasons, counts[counts < splits].index)
-        strata = np.where(rare, "_rare", reasons)
+        rare = np.isin(labels, counts[counts < splits].index)
+        strata = np.where(rare, "_rare", labels)
         for train, test in folds.split(read, strata):
             fold_tagger = ReasonTagger(C=self.C, min_df=self.min_df, random_state=self.random_state)
-            fold_tagger._fit_read([read[i] for i in train], reasons[train])
+            fold_tagger._fit_read([read[i] for i in train], labels[train])
             out.iloc[test] = fold_tagger._transform_read([read[i] for i in test]).to_numpy()
-        self._fit_read(read, reasons)
+        self._fit_read(read, labels)
         return out

@@ -35,15 +35,9 @@ The L2 strengths of the logistic models (outcome and propensity) are chosen
 by cross-validated log loss (``C="auto"``): fit quality is the right test for
 these nuisance models, and the strength then follows the amount of data.
 
-``learner="auto"`` picks the meta-learner by **cross-validated policy value**,
-not by fit quality: on each of ``cv`` folds every candidate is fitted on the
-other folds and recommends on the held-out fold, and that policy's value is
-estimated by DR on the held-out cases (R$ per case under ``economics``; one
-common outcome model per fold keeps the comparison paired). A candidate less
-than one paired standard error behind the best counts as a tie, and ties go
-to the first of :data:`LEARNERS` (s, s_mix, t, dr: pooled and least
-variable first). The table is kept in ``cv_results_``; the choice is refitted on all
-cases.
+``learner="auto"`` picks the meta-learner by cross-validated policy value
+(:mod:`churnlab.models.learner_choice`); the table is kept in ``cv_results_``
+and the choice is refitted on all cases.
 
 Measured on the synthetic generator (tuned on seeds 11–15, reported on fresh
 seeds in the README): logistic models on the standardised features beat
@@ -63,13 +57,14 @@ can be judged on real data, where no truth exists.
 from __future__ import annotations
 
 import copy
-import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from numbers import Integral, Real
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator
 from sklearn.pipeline import Pipeline
 
@@ -86,8 +81,8 @@ from churnlab.models.actions import (
     check_retained,
 )
 from churnlab.models.economics import Economics
+from churnlab.models.learner_choice import cross_validate_learners
 from churnlab.models.learners import (
-    AUTO_LEARNERS,
     LEARNERS,
     REASON_PREFIX,
     cv_loss_propensity,
@@ -112,9 +107,8 @@ from churnlab.models.learners import (
     preprocessor,
     tune_C,
 )
-from churnlab.models.policy_value import dr_scores
 from churnlab.models.risk import model_columns
-from churnlab.models.uncertainty import MIN_BOOTSTRAP, bootstrap_samples, uplift_interval
+from churnlab.models.uncertainty import MIN_BOOTSTRAP, bootstrap_samples, model_error, uplift_interval
 
 # --- the estimator -------------------------------------------------------------------------
 
@@ -211,7 +205,7 @@ class ActionRecommender(BaseEstimator):
     [False, True]
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: dict[str, list[Any]] = {
         "learner": [StrOptions({"auto", *LEARNERS})],
         "economics": [Economics, None],
         "clip": [Interval(Real, 0, 1, closed="neither")],
@@ -242,8 +236,8 @@ class ActionRecommender(BaseEstimator):
         min_action_cases: int = 10,
         n_bootstrap: int = 0,
         min_confidence: float | None = None,
-        outcome_learner=None,
-        effect_learner=None,
+        outcome_learner: Any = None,
+        effect_learner: Any = None,
     ) -> None:
         self.learner = learner
         self.economics = economics
@@ -289,7 +283,7 @@ class ActionRecommender(BaseEstimator):
 
     @fit_context(prefer_skip_nested_validation=True)  # checks the parameters first
     @one_thread
-    def fit(self, X, actions, retained) -> ActionRecommender:
+    def fit(self, X: pd.DataFrame, actions: ArrayLike, retained: ArrayLike) -> ActionRecommender:
         """Fit on closed cases: features ``X``, the action tried, and 1 if the dentist stayed.
 
         Parameters
@@ -315,10 +309,12 @@ class ActionRecommender(BaseEstimator):
         # they are copied onto this estimator only at the end.
         work = copy.copy(self)
         work._fit(X, actions, retained)
-        vars(self).update({k: v for k, v in vars(work).items() if k.endswith("_") and not k.startswith("__")})
+        for name, value in vars(work).items():
+            if name.endswith("_") and not name.startswith("__"):
+                setattr(self, name, value)
         return self
 
-    def _fit(self, X, actions, retained) -> None:
+    def _fit(self, X: pd.DataFrame, actions: ArrayLike, retained: ArrayLike) -> None:
         """The body of :meth:`fit`, run on a working copy (it sets attributes as it goes)."""
         X = as_frame(X)
         labels = check_actions(actions, len(X))
@@ -385,10 +381,22 @@ class ActionRecommender(BaseEstimator):
         )
         rewards_frame = X.loc[keep]
         if self.learner == "auto":
-            table = self._cross_validate(Z, codes, y, rewards_frame)
+            table = cross_validate_learners(
+                self._fit_learner,
+                self._predict_learner,
+                Z,
+                codes,
+                y,
+                rewards_frame,
+                economics=self.active_economics(),
+                propensity_C=self.propensity_C_,
+                clip=self.clip,
+                cv=self.cv,
+                random_state=self.random_state,
+            )
             self.learner_ = str(table.index[table["chosen"]][0])
             # A dict of arrays, as GridSearchCV keeps it: skops saves it, pandas reads it.
-            self.cv_results_ = {
+            self.cv_results_: dict[str, np.ndarray] | None = {
                 "learner": table.index.to_numpy(dtype=str),
                 **{c: table[c].to_numpy() for c in table.columns},
             }
@@ -400,55 +408,28 @@ class ActionRecommender(BaseEstimator):
             self._fit_learner(self.learner_, Z[i], codes[i], y[i])
             for i in bootstrap_samples(codes, self.n_bootstrap, self.random_state)
         ]
-        self.model_error_ = self._model_error(Z, codes, y) if self.bootstrap_models_ else None
-
-    def _model_error(self, Z, codes, y) -> np.ndarray:
-        """Per label, the sd of the uplift's error that resampling cannot see (bias, misspecification).
-
-        Cross-fitted: on each held-out fold, the squared distance between the
-        learner's uplift and the doubly-robust pseudo-outcome's, minus that
-        pseudo-outcome's own noise (the squared outcome residual over the squared
-        propensity, for the cases that got the action or ``none``), averaged.
-        That is the learner's mean squared error *minus that of the pseudo-outcome's
-        outcome model* q (the mean of the logistic and boosted S-learners): it would
-        be zero for ``s_mix``, which is q. q's own error is not identified from the
-        data; it is added as a quarter of the two S-learners' mean squared
-        disagreement, its value when their errors are uncorrelated. Measured on the
-        generator (``benchmarks/bench_intervals.py``) this raised the coverage of
-        every learner's intervals.
-        """
-        labels = np.array(ACTION_LABELS, dtype=object)
-        excess = np.full((len(y), N_ACTIONS), np.nan)
-        for train, test in action_folds(codes, self.cv, self.random_state):
-            fitted = self._fit_learner(self.learner_, Z[train], codes[train], y[train])
-            uplift = self._predict_learner(self.learner_, fitted, Z[test])
-            if self.learner_ == "s_mix" and self.outcome_learner is None:  # q's parts: fitted just now
-                logistic, boosted = fitted["s"], fitted["s_hgb"]
-            else:
-                logistic = fit_s(Z[train], codes[train], y[train], self.C_["s"], self.modifiers_)
-                boosted = fit_s_hgb(Z[train], codes[train], y[train], self.random_state)
-            q_logistic = predict_s(logistic, Z[test], self.modifiers_)
-            q_boosted = predict_s_hgb(boosted, Z[test])
-            q = (q_logistic + q_boosted) / 2
-            pi = np.maximum(
-                predict_propensity(fit_propensity(Z[train], codes[train], self.propensity_C_), Z[test]),
-                self.clip,
+        self.model_error_ = (
+            model_error(
+                self._fit_learner,
+                self._predict_learner,
+                self.learner_,
+                Z,
+                codes,
+                y,
+                reuse_s_parts=self.learner_ == "s_mix" and self.outcome_learner is None,
+                C=self.C_["s"],
+                modifiers=self.modifiers_,
+                propensity_C=self.propensity_C_,
+                supported=self.supported_,
+                clip=self.clip,
+                cv=self.cv,
+                random_state=self.random_state,
             )
-            gamma = dr_scores(
-                labels[codes[test]], y[test], action_frame(pi, None), action_frame(q, None), clip=self.clip
-            ).to_numpy()
-            rows = np.arange(len(test))
-            got = codes[test]
-            noise = (y[test] - q[rows, got]) ** 2 / pi[rows, got] ** 2
-            for j in range(1, N_ACTIONS):
-                distance = (gamma[:, j] - gamma[:, 0] - (uplift[:, j] - uplift[:, 0])) ** 2
-                disagreement = (q_logistic[:, j] - q_logistic[:, 0]) - (q_boosted[:, j] - q_boosted[:, 0])
-                q_error = disagreement**2 / 4
-                excess[test, j] = distance - noise * ((got == j) | (got == 0)) + q_error
-        error = np.sqrt(np.maximum(np.nanmean(excess[:, 1:], axis=0), 0.0))
-        return np.concatenate([[0.0], np.where(self.supported_[1:], error, np.nan)])
+            if self.bootstrap_models_
+            else None
+        )
 
-    def _fit_learner(self, learner: str, Z, codes, y):
+    def _fit_learner(self, learner: str, Z: np.ndarray, codes: np.ndarray, y: np.ndarray) -> Any:
         custom = self.outcome_learner
         if learner == "s":
             return (
@@ -485,97 +466,39 @@ class ActionRecommender(BaseEstimator):
             self.effect_learner,
         )
 
-    def _predict_learner(self, learner: str, models, Z) -> np.ndarray:
+    def _predict_learner(self, learner: str, models: Any, Z: np.ndarray) -> NDArray[np.float64]:
         if learner == "s_mix":
-            return sum(self._predict_learner(part, models[part], Z) for part in ("s", "s_hgb")) / 2
+            logistic = self._predict_learner("s", models["s"], Z)
+            return (logistic + self._predict_learner("s_hgb", models["s_hgb"], Z)) / 2
         if learner in ("t", "t_hgb"):
             p = predict_t(models, Z)
         elif learner == "s" and self.outcome_learner is not None:
             p = predict_s_hgb(models, Z)  # the one-hot design of any S-learner but the logistic one
         else:
-            predict = {"s": predict_s, "dr": predict_dr, "s_hgb": predict_s_hgb, "x_hgb": predict_x_hgb}[
-                learner
-            ]
+            predictors: dict[str, Callable[[Any, np.ndarray, np.ndarray], NDArray[np.float64]]] = {
+                "s": predict_s,
+                "dr": predict_dr,
+                "s_hgb": predict_s_hgb,
+                "x_hgb": predict_x_hgb,
+            }
+            predict = predictors[learner]
             p = predict(models, Z, self.modifiers_)
         p[:, ~self.supported_] = np.nan
         return p
 
-    def _cross_validate(self, Z, codes, y, X: pd.DataFrame) -> pd.DataFrame:
-        """DR value (R$ per case) of each candidate's policy on held-out folds."""
-        economics = self.active_economics()
-        labels = np.array(ACTION_LABELS, dtype=object)
-        value = economics.dentist_value(X)
-        costs = economics.action_costs_for(X)[list(ACTION_LABELS)].to_numpy()
-        rewards = y * value - costs[np.arange(len(y)), codes]
-        terms = {name: np.empty(len(y)) for name in (*AUTO_LEARNERS, NO_ACTION)}
-        fitted_alone = [m for m in dict.fromkeys(("s", "s_hgb", *AUTO_LEARNERS)) if m != "s_mix"]
-        seconds = dict.fromkeys((*fitted_alone, "s_mix"), 0.0)
-        for train, test in action_folds(codes, self.cv, self.random_state):
-            Xt = X.iloc[test]
-            pi = predict_propensity(fit_propensity(Z[train], codes[train], self.propensity_C_), Z[test])
-            fitted = {}
-            for name in fitted_alone:  # s and s_hgb first: s_mix is their mean, and the DR model below
-                start = time.perf_counter()
-                fitted[name] = self._fit_learner(name, Z[train], codes[train], y[train])
-                seconds[name] += time.perf_counter() - start
-            fitted["s_mix"] = {"s": fitted["s"], "s_hgb": fitted["s_hgb"]}  # its parts, fitted once
-            # A common outcome model for every candidate's DR estimate keeps the comparison
-            # paired; DR stays unbiased whatever model it is, and the better it fits the
-            # narrower the comparison. The mean of this fold's logistic and boosted S-learners
-            # fits linear and region-shaped effects alike (the logistic one alone left a boosted
-            # candidate that was truly far ahead within one standard error on small data).
-            q_eval = economics.expected_values(
-                action_frame(self._predict_learner("s_mix", fitted["s_mix"], Z[test]), Xt.index), Xt
-            )
-            gamma = dr_scores(
-                labels[codes[test]],
-                rewards[test],
-                action_frame(pi, Xt.index),
-                q_eval.fillna(0.0),
-                clip=self.clip,
-            ).to_numpy()
-            rows = np.arange(len(test))
-            for name in AUTO_LEARNERS:
-                effects = action_frame(self._predict_learner(name, fitted[name], Z[test]), Xt.index)
-                choice = action_codes(best_action(economics.expected_values(effects, Xt)))
-                terms[name][test] = gamma[rows, choice]
-            terms[NO_ACTION][test] = gamma[:, 0]
-        seconds["s_mix"] = seconds["s"] + seconds["s_hgb"]
-        n = len(y)
-        best = max(AUTO_LEARNERS, key=lambda m: terms[m].mean())
-        diff = {m: terms[best] - terms[m] for m in AUTO_LEARNERS}
-        # One-standard-error rule on the paired differences: a candidate not clearly worse
-        # than the best is a tie, and ties go to the learner listed first (lowest variance).
-        chosen = next(
-            m for m in AUTO_LEARNERS if diff[m].mean() <= diff[m].std(ddof=1) / np.sqrt(n) or m == best
-        )
-        table = pd.DataFrame(
-            {
-                "dr_value": [terms[m].mean() for m in AUTO_LEARNERS],
-                "dr_se": [terms[m].std(ddof=1) / np.sqrt(n) for m in AUTO_LEARNERS],
-                "gain_over_none": [(terms[m] - terms[NO_ACTION]).mean() for m in AUTO_LEARNERS],
-                "gain_se": [(terms[m] - terms[NO_ACTION]).std(ddof=1) / np.sqrt(n) for m in AUTO_LEARNERS],
-                "behind_best": [diff[m].mean() for m in AUTO_LEARNERS],
-                "behind_best_se": [diff[m].std(ddof=1) / np.sqrt(n) for m in AUTO_LEARNERS],
-                "fit_seconds": [seconds[m] / self.cv for m in AUTO_LEARNERS],
-                "chosen": [m == chosen for m in AUTO_LEARNERS],
-            },
-            index=pd.Index(AUTO_LEARNERS, name="learner"),
-        )
-        return table
-
     # -- prediction --
 
-    def _z(self, X) -> tuple[np.ndarray, pd.DataFrame]:
+    def _z(self, X: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
         check_is_fitted(self, "models_")
         X = as_frame(X)
         missing = [c for c in self.feature_names_in_ if c not in X.columns]
         if missing:
             raise ValueError(f"X lacks the feature columns {missing[:10]} the recommender was fitted with")
-        return self.preprocess_.transform(X[self.feature_names_in_].astype(float)), X
+        Z: np.ndarray = self.preprocess_.transform(X[self.feature_names_in_].astype(float))
+        return Z, X
 
     @one_thread
-    def predict_effects(self, X) -> pd.DataFrame:
+    def predict_effects(self, X: pd.DataFrame) -> pd.DataFrame:
         """P(retained | X, action): one column per label of ``ACTION_LABELS``, in order.
 
         Actions without an estimate (see ``min_action_cases``) are NaN.
@@ -584,7 +507,9 @@ class ActionRecommender(BaseEstimator):
         return action_frame(self._predict_learner(self.learner_, self.models_, Z), X.index)
 
     @one_thread
-    def predict_uplift_interval(self, X, level: float | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def predict_uplift_interval(
+        self, X: pd.DataFrame, level: float | None = None
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Per case and label, the ``level`` interval (default ``min_confidence``, else 0.9) of the
         uplift over ``none``: percentiles over ``n_bootstrap`` refits on resampled cases.
 
@@ -605,23 +530,23 @@ class ActionRecommender(BaseEstimator):
         )
         return action_frame(low, X.index), action_frame(high, X.index)
 
-    def confident_actions(self, X) -> np.ndarray:
+    def confident_actions(self, X: pd.DataFrame) -> np.ndarray:
         """Rows × labels: may this label be recommended? With ``min_confidence``, an action
         only when the lower end of its uplift interval is above 0 (``none`` always)."""
         n = len(as_frame(X))
         if self.min_confidence is None:
             return np.ones((n, N_ACTIONS), dtype=bool)
         low, _ = self.predict_uplift_interval(X, self.min_confidence)
-        ok = np.nan_to_num(low.to_numpy(), nan=-1.0) > 0
+        ok: NDArray[np.bool_] = np.nan_to_num(low.to_numpy(dtype=float), nan=-1.0) > 0
         ok[:, 0] = True
         return ok
 
-    def uplift(self, X) -> pd.DataFrame:
+    def uplift(self, X: pd.DataFrame) -> pd.DataFrame:
         """P(retained | X, action) − P(retained | X, none), one column per action."""
         effects = self.predict_effects(X)
         return effects.drop(columns=NO_ACTION).sub(effects[NO_ACTION], axis=0)
 
-    def expected_values(self, X) -> pd.DataFrame:
+    def expected_values(self, X: pd.DataFrame) -> pd.DataFrame:
         """Expected value (R$) of each label: P(retained | a) × dentist value − cost of a.
 
         A label :meth:`confident_actions` rules out is worth ``-inf`` (never recommended).
@@ -630,20 +555,21 @@ class ActionRecommender(BaseEstimator):
         values = self.active_economics().expected_values(effects, as_frame(X).set_axis(effects.index))
         return values.where(self.confident_actions(X), -np.inf)
 
-    def recommend(self, X) -> np.ndarray:
+    def recommend(self, X: pd.DataFrame) -> np.ndarray:
         """The label with the largest expected value per row (:func:`~churnlab.models.actions.best_action`:
         ``none`` on ties, never an action without an estimate or ruled out by ``min_confidence``)."""
         return best_action(self.expected_values(X))
 
-    def expected_gain(self, X) -> np.ndarray:
+    def expected_gain(self, X: pd.DataFrame) -> np.ndarray:
         """Expected value (R$) of the recommended label minus that of ``none`` (>= 0)."""
         values = self.expected_values(X)
         chosen = action_codes(best_action(values))
-        values = values.to_numpy()
-        return values[np.arange(len(values)), chosen] - values[:, 0]
+        table: NDArray[np.float64] = values.to_numpy(dtype=float)
+        gain: NDArray[np.float64] = table[np.arange(len(table)), chosen] - table[:, 0]
+        return gain
 
     @one_thread
-    def predict_propensities(self, X) -> pd.DataFrame:
+    def predict_propensities(self, X: pd.DataFrame) -> pd.DataFrame:
         """The historical policy: P(analysts chose a | X), one column per label."""
         Z, X = self._z(X)
         return action_frame(predict_propensity(self.propensity_.named_steps["model"], Z), X.index)

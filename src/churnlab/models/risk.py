@@ -15,14 +15,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from numbers import Real
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils import Tags
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
 from churnlab.features.cases import VALUE_COLUMNS
@@ -138,21 +141,21 @@ class DismissalRiskModel(ClassifierMixin, BaseEstimator):
     (6, 2)
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: dict[str, list[Any]] = {
         "C": [Interval(Real, 0, None, closed="neither")],
     }
 
     def __init__(self, C: float = 0.5) -> None:
         self.C = C
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Tags:
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
         tags.classifier_tags.multi_class = False
         return tags
 
     @fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y) -> DismissalRiskModel:
+    def fit(self, X: pd.DataFrame | ArrayLike, y: ArrayLike) -> DismissalRiskModel:
         """Fit on the features of closed cases; ``y``: 1 (or the larger label) for dismissed."""
         if isinstance(X, pd.DataFrame):
             columns = model_columns(X)
@@ -189,7 +192,7 @@ class DismissalRiskModel(ClassifierMixin, BaseEstimator):
         names = getattr(self, "feature_names_in_", None)
         return names if names is not None else np.array([f"x{i}" for i in range(self.n_features_in_)])
 
-    def _matrix(self, X) -> tuple[np.ndarray, pd.Index]:
+    def _matrix(self, X: pd.DataFrame | ArrayLike) -> tuple[NDArray[np.float64], pd.Index]:
         """The fitted features of ``X`` as a float matrix, and the rows' index."""
         check_is_fitted(self, "pipeline_")
         index = X.index if isinstance(X, pd.DataFrame) else None
@@ -198,25 +201,30 @@ class DismissalRiskModel(ClassifierMixin, BaseEstimator):
             if missing:
                 raise ValueError(f"X lacks the feature columns {missing[:10]} the model was fitted with")
             X = X[self.feature_names_in_]
-        matrix = validate_data(self, X, reset=False, dtype=np.float64, ensure_all_finite="allow-nan")
+        matrix: NDArray[np.float64] = validate_data(
+            self, X, reset=False, dtype=np.float64, ensure_all_finite="allow-nan"
+        )
         return matrix, index if index is not None else pd.RangeIndex(len(matrix))
 
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X: pd.DataFrame | ArrayLike) -> NDArray[np.float64]:
         """Columns: P(retained), P(dismissed)."""
         matrix, _ = self._matrix(X)  # checks the model is fitted first
-        return self.pipeline_.predict_proba(matrix)
+        proba: NDArray[np.float64] = self.pipeline_.predict_proba(matrix)
+        return proba
 
-    def decision_function(self, X) -> np.ndarray:
+    def decision_function(self, X: pd.DataFrame | ArrayLike) -> NDArray[np.float64]:
         """Log-odds of dismissal."""
         matrix, _ = self._matrix(X)
-        return self.pipeline_.decision_function(matrix)
+        log_odds: NDArray[np.float64] = self.pipeline_.decision_function(matrix)
+        return log_odds
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: pd.DataFrame | ArrayLike) -> np.ndarray:
         """The dismissed label where dismissal is more likely than not, else the retained one."""
         proba = self.predict_proba(X)  # checks the model is fitted first
-        return self.classes_[(proba[:, 1] >= 0.5).astype(int)]
+        labels: np.ndarray = self.classes_[(proba[:, 1] >= 0.5).astype(int)]
+        return labels
 
-    def contributions(self, X) -> pd.DataFrame:
+    def contributions(self, X: pd.DataFrame | ArrayLike) -> pd.DataFrame:
         """Each feature's contribution to each case's log-odds, relative to an average dentist."""
         matrix, index = self._matrix(X)
         names = self.feature_names_

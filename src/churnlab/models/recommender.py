@@ -286,6 +286,10 @@ class ActionRecommender(BaseEstimator):
     def fit(self, X: pd.DataFrame, actions: ArrayLike, retained: ArrayLike) -> ActionRecommender:
         """Fit on closed cases: features ``X``, the action tried, and 1 if the dentist stayed.
 
+        Every parameter is checked before any model is fitted, and the fitted
+        attributes are set only when the whole fit succeeds: a failed ``fit``
+        leaves the estimator unfitted (a refit first forgets the last fit).
+
         Parameters
         ----------
         X : pandas.DataFrame
@@ -296,10 +300,6 @@ class ActionRecommender(BaseEstimator):
             (``"none"`` when no action was tried).
         retained : array-like of {0, 1}
             1 when the dentist stayed, 0 when dismissed.
-
-        Every parameter is checked before any model is fitted, and the fitted
-        attributes are set only when the whole fit succeeds: a failed ``fit``
-        leaves the estimator unfitted (a refit first forgets the last fit).
         """
         for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
             delattr(self, name)

@@ -225,9 +225,6 @@ def _closing(
     sectors = []
     if reason in SECTOR_OF and not not_retention and rng.random() < 0.35:
         sectors = [SECTOR_OF[reason]]
-    signatories = [pick(rng, supervisors)] + ([pick(rng, supervisors)] if rng.random() < 0.3 else [])
-    if signatories[0] == signatories[-1]:
-        signatories = signatories[:1]
     fields: dict[str, object] = dict(
         finished_on=day,
         days_to_finish=(day - start).days,
@@ -241,8 +238,10 @@ def _closing(
             subj="o profissional", Subj="O profissional"), rng, 0.2)
             if rng.random() < 0.4 else None),
         responsible_sectors=sorted(sectors),
-        signatories=signatories,
     )  # fmt: skip
+    # drawn after the fields above, as they always were: the same seed writes the same cases
+    signatories = [pick(rng, supervisors)] + ([pick(rng, supervisors)] if rng.random() < 0.3 else [])
+    fields["signatories"] = signatories[:1] if signatories[0] == signatories[-1] else signatories
     return contacts, fields
 
 

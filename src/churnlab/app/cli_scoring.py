@@ -59,10 +59,9 @@ def train(
         say(f"skipped {failure}")
     unreadable = model.card["data"].get("closed_cases_unreadable", 0)
     if unreadable:
-        typer.echo(
-            f"churnlab: warning: {unreadable} closed-looking cases left out of training: their "
+        say(
+            f"warning: {unreadable} closed-looking cases left out of training: their "
             "status or action boxes could not be read (see `churnlab parse --summary`)",
-            err=True,
         )
     for warning in model.card["warnings"]:
         say(f"warning: {warning}")
@@ -184,9 +183,7 @@ def network(
     write_csv(for_people(scores), out)
     for problem in scores.attrs["problems"]:
         say(str(problem))
-    typer.echo(
-        f"churnlab: scored {len(scores)} active dentists as of {scores.attrs['as_of']}; wrote {out}", err=True
-    )
+    say(f"scored {len(scores)} active dentists as of {scores.attrs['as_of']}; wrote {out}")
     if scores.attrs["rejected_rows"]:
         raise typer.Exit(1)
 
@@ -228,9 +225,8 @@ def serve(
     if not logging.getLogger().handlers:
         logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if token is None and host not in ("127.0.0.1", "localhost", "::1"):
-        typer.echo(
-            f"churnlab: warning: serving on {host} without a token; anyone who reaches the "
+        say(
+            f"warning: serving on {host} without a token; anyone who reaches the "
             "port can score and read the model card (see --token-file)",
-            err=True,
         )
     server.run(model, host, port, workers=workers, token=token, loaded=loaded)

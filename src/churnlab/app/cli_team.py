@@ -100,17 +100,15 @@ def worklist(
     )
     say(f"{len(scores)} open cases listed in {written}{also}")
     if run.network is not None:
-        typer.echo(
-            f"churnlab: {len(run.network)} active dentists not yet asked, by expected loss, in "
+        say(
+            f"{len(run.network)} active dentists not yet asked, by expected loss, in "
             f"{written.with_name(written.stem + '_network.csv')}",
-            err=True,
         )
     if explore:
-        typer.echo(
-            f"churnlab: {int(scores['explored'].sum())} of {len(scores)} open cases offered a random "
+        say(
+            f"{int(scores['explored'].sum())} of {len(scores)} open cases offered a random "
             f"action (exploration {explore:g})"
             + ("" if store else "; without --store their probabilities are not recorded for the report"),
-            err=True,
         )
     if run.recorded is not None:
         say(f"case store: {run.recorded}")
@@ -171,7 +169,6 @@ def report(
         if result.closed
         else "nothing to judge yet"
     )
-    typer.echo(
-        f"churnlab: {result.closed} of {result.recommended} recommended cases closed; {judged}; wrote {out}",
-        err=True,
+    say(
+        f"{result.closed} of {result.recommended} recommended cases closed; {judged}; wrote {out}",
     )

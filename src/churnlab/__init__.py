@@ -33,8 +33,9 @@ so ``import churnlab`` and ``churnlab --help`` stay fast.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from churnlab._lazy import lazy_exports
 
 _EXPORTS: dict[str, str] = {
     "ACTIONS": "churnlab.io.records",
@@ -127,21 +128,7 @@ def _version() -> str:
         return "0+unknown"
 
 
-def __getattr__(name: str):
-    """Import a public name from its module on first use (PEP 562); ``__version__`` likewise."""
-    if name == "__version__":
-        value = globals()[name] = _version()
-        return value
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'churnlab' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS, "__version__"})
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, computed={"__version__": _version})
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs

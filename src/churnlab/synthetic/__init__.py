@@ -16,8 +16,9 @@ The modules inside this package are internal.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from churnlab._lazy import lazy_exports
 
 _EXPORTS: dict[str, str] = {
     "generate": "churnlab.synthetic.generator",
@@ -29,18 +30,7 @@ _EXPORTS: dict[str, str] = {
 __all__ = ["generate", "generate_network", "write_dataset", "write_network"]
 
 
-def __getattr__(name: str):
-    """Import a public name from its module on first use (PEP 562)."""
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'churnlab.synthetic' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs

@@ -11,12 +11,12 @@ install-runtime:
 
 demo: install-runtime
 	mkdir -p out
-	churnlab score data/sample --out out/scores.csv
-	churnlab worklist data/sample --out out/worklist.html
-	churnlab network data/sample --as-of 2024-06-30 --out out/network_scores.csv
+	$(PYTHON) -m churnlab score data/sample --out out/scores.csv
+	$(PYTHON) -m churnlab worklist data/sample --out out/worklist.html
+	$(PYTHON) -m churnlab network data/sample --as-of 2024-06-30 --out out/network_scores.csv
 
 model: install
-	churnlab train data/sample --out src/churnlab/models/default --seed 0
+	$(PYTHON) -m churnlab train data/sample --out src/churnlab/models/default --seed 0
 
 test: install
 	$(PYTHON) -m pytest

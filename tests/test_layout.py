@@ -125,7 +125,7 @@ def test_wheel_installs_and_scores_with_the_bundled_model(tmp_path):
 
 
 def test_python_dash_m_churnlab_runs_the_cli():
-    """``python -m churnlab`` is the ``churnlab`` command (the Makefile relies on it, no virtualenv needed)."""
+    """``python -m churnlab`` is the ``churnlab`` command (the Makefile runs it, no virtualenv needed)."""
     result = subprocess.run([sys.executable, "-m", "churnlab", "--help"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "Usage: churnlab" in result.stdout and "worklist" in result.stdout

@@ -68,6 +68,8 @@ def _range_cell(low: float, high: float, lang: str, grey: bool) -> str:
 
 def _policy_row(label: str, value: Rate, lang: str, reais: PolicyValue | None = None) -> str:
     doubt = _doubt(value.n, value.low, value.high, lang)
+    if doubt is None and value.clipped:
+        doubt = ""
     in_reais = "<td></td><td></td>"
     if reais is not None and np.isfinite(reais.value):
         grey = ' class="num few"' if doubt is not None else " class=num"
@@ -86,6 +88,8 @@ def _action_row(label: str, row: pd.Series, lang: str) -> str:
     n = int(row["cases"])
     few = say("report.few", lang, n=n) if n < MIN_CASES else None
     doubt = "" if few else _doubt(n, row["low"], row["high"], lang)  # the row already says "few cases"
+    if doubt is None and row["clipped"]:  # cut to 0–100 %: never read as a figure, whatever its range
+        doubt = ""
     return (
         f"<tr><td>{text(label)}</td><td class=num>{n}</td>"
         f"{_rate_cell(row['followed'], lang, few)}"

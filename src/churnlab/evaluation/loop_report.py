@@ -178,9 +178,10 @@ def _rate(method: str, outcomes: pd.Series) -> PolicyValue:
 
 
 def _bounded_columns(table: pd.DataFrame, value: str, low: str, high: str) -> None:
-    """Cut ``value``/``low``/``high`` of ``table`` to 0–1 in place; ``<value>_raw`` and ``clipped`` beside."""
-    table[f"{value}_raw"] = table[value]
+    """Cut ``value``/``low``/``high`` of ``table`` to 0–1 in place; each as calculated (``<name>_raw``)
+    and whether the estimate itself was cut (``clipped``) beside."""
     for column in (value, low, high):
+        table[f"{column}_raw"] = table[column]
         table[column] = table[column].clip(0.0, 1.0)
     table["clipped"] = table[value].notna() & (table[value] != table[f"{value}_raw"])
 

@@ -1,5 +1,8 @@
 # The two set-up commands of the README: `make demo` (main job on the bundled data) and `make test`.
-PYTHON ?= python3
+# Python: the active virtualenv's; else the README's .venv when it exists (no need to activate it);
+# else python3 on PATH. `make demo PYTHON=/path/to/python` picks another. The CLI always runs as
+# `$(PYTHON) -m churnlab`, so no `churnlab` script needs to be on PATH.
+PYTHON ?= $(if $(VIRTUAL_ENV),python3,$(if $(wildcard .venv/bin/python),.venv/bin/python,python3))
 
 .PHONY: install install-runtime demo model test bench docs lint
 
@@ -47,5 +50,5 @@ lint:
 	$(PYTHON) -m ruff check $(LINT_PATHS) || status=1; \
 	$(PYTHON) -m ruff format --check $(LINT_PATHS) || status=1; \
 	$(PYTHON) -m mypy || status=1; \
-	lint-imports || status=1; \
+	$(PYTHON) -c "from importlinter.cli import lint_imports_command; lint_imports_command()" || status=1; \
 	exit $$status

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from churnlab.io.boxes import COMBINED_TRAINING_BOX
 from churnlab.io.brazil import (
     format_date_br,
     format_days,
@@ -34,6 +35,8 @@ def cases() -> list[RetentionCase]:
 
 def _mismatches(case: RetentionCase, parsed: RetentionCase) -> dict[str, tuple]:
     want, got = case.to_json_dict(), parsed.to_json_dict()
+    # the older template's combined box is a fact about the form, not the record: its warning is due
+    got["warnings"] = [w for w in got["warnings"] if not w.startswith(COMBINED_TRAINING_BOX)]
     return {k: (want[k], got[k]) for k in want if want[k] != got[k]}
 
 

@@ -56,7 +56,7 @@ def _offers(keys: list[str], share: float = 0.0, best: str = "support") -> pd.Da
 
 def test_a_new_store_is_migrated_to_the_tables_of_the_code(url):
     store = open_store(url)
-    assert store.revision() == "0002"
+    assert store.revision() == "0003"
     with store.engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), metadata) == []
     open_store(url)  # opening again migrates nothing and loses nothing
@@ -172,9 +172,47 @@ def test_a_store_of_the_first_schema_is_migrated_keeping_its_rows(url):
         )
     engine.dispose()
     store = open_store(url)
-    assert store.revision() == "0002"
+    assert store.revision() == "0003"
     decisions = store.decisions()
     assert decisions["case_key"].tolist() == ["old"] and decisions["dentist_value"].isna().all()
     costs = {f"cost_{a}": 10.0 for a in ACTION_LABELS}
     store.record_run(_offers(["new"]).assign(dentist_value=5000.0, **costs), "m2", "v2")
     assert store.decisions().set_index("case_key").loc["new", "dentist_value"] == 5000.0
+
+
+def test_outcomes_recorded_before_the_combined_box_flag_keep_their_action(url):
+    from alembic import command
+    from alembic.config import Config
+
+    from churnlab.store.case_store import _MIGRATIONS
+
+    engine = sa.create_engine(url)
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    with engine.begin() as connection:  # a store as churnlab 0.3.0 left it, with an outcome
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0002")
+        connection.execute(
+            sa.text(
+                "INSERT INTO scoring_runs (fingerprint, run_at, model_id, model_version, explore_share, "
+                "n_cases) VALUES ('f', '2025-01-01', 'm', 'v', 0, 1)"
+            )
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO recommendations (run_id, case_key, best_action, offered_action, "
+                "offer_probability, explored) VALUES (1, 'old', 'refresher', 'refresher', 1, false)"
+            )
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO outcomes (case_key, action_taken, retained, recorded_at) "
+                "VALUES ('old', 'training', true, '2025-02-01')"
+            )
+        )
+    engine.dispose()
+    store = open_store(url)
+    assert store.revision() == "0003"
+    decisions = store.decisions()
+    assert decisions["action_taken"].tolist() == ["training"]  # no flag: counted as recorded
+    assert decisions["combined_training_box"].isna().all()

@@ -120,7 +120,9 @@ def report(
     out: Annotated[
         Path,
         typer.Option(
-            "--out", "-o", help="report.html to write (its monthly numbers go to report.csv beside it)."
+            "--out",
+            "-o",
+            help="report.html to write (beside it: report.csv, the months; report.json, every number).",
         ),
     ],
     store: Annotated[

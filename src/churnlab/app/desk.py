@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from churnlab.features.labels import primary_action
+from churnlab.io.boxes import COMBINED_TRAINING_BOX
 from churnlab.io.keys import case_key
 from churnlab.io.records import RetentionCase
 from churnlab.models.churn_model import ChurnModel
@@ -35,7 +36,11 @@ def model_identity(model: ChurnModel) -> tuple[str, str]:
 
 
 def outcome_rows(cases: Sequence[RetentionCase]) -> pd.DataFrame:
-    """Closed cases (retained or dismissed) as the store records them: key, action taken, outcome, date."""
+    """Closed cases (retained or dismissed) as the store records them: key, action taken, outcome, date.
+
+    ``combined_training_box`` tells that the action was ticked on the older
+    template's combined box (see :data:`churnlab.io.boxes.COMBINED_TRAINING_BOX`).
+    """
     closed = [c for c in cases if c.status in ("retained", "dismissed")]
     return pd.DataFrame(
         {
@@ -43,8 +48,11 @@ def outcome_rows(cases: Sequence[RetentionCase]) -> pd.DataFrame:
             "action_taken": [primary_action(c) for c in closed],
             "retained": [c.status == "retained" for c in closed],
             "closed_on": [c.finished_on for c in closed],
+            "combined_training_box": [
+                any(w.startswith(COMBINED_TRAINING_BOX) for w in c.warnings) for c in closed
+            ],
         },
-        columns=["case_key", "action_taken", "retained", "closed_on"],
+        columns=["case_key", "action_taken", "retained", "closed_on", "combined_training_box"],
     )
 
 

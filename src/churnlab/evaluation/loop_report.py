@@ -19,6 +19,18 @@ outcome), :func:`loop_report` measures
   decisions, informed by the list);
 * per offered action: cases, share followed, retention, and the doubly-robust
   retention had it been offered to every case; per month of scoring.
+
+Every retention is a :class:`Rate`, within 0–1: the doubly-robust estimate is a
+mean of weighted terms that can leave 0–1 on few cases (an inverse-propensity
+weight of 10 on one retained case), and a rate's normal interval can too; both
+are cut at the bounds, and the estimate as computed is kept in ``raw``. A rate
+on fewer than :data:`MIN_CASES` cases is shown as "few cases".
+
+The older template's combined box "Ofertado treinamento/ ou reciclagem" is
+recorded as ``training``; :meth:`churnlab.store.CaseStore.decisions` turns it
+into ``refresher`` where a refresher was offered, so the offer counts as
+followed; :attr:`LoopReport.combined_box` counts such cases for the page's
+footnote.
 """
 
 from __future__ import annotations
@@ -34,23 +46,115 @@ from churnlab.models.policy_value import PolicyValue, dr_value, mean_interval
 EFFECTS = [f"p_retained_{a}" for a in ACTION_LABELS]
 COSTS = [f"cost_{a}" for a in ACTION_LABELS]
 
+MIN_CASES = 20
+"""Fewest cases a rate is shown on as a figure to read; below, "few cases (n = …)".
+
+The report's 95 % intervals are normal ones, sound when a group holds at least
+about 5 dentists kept and 5 lost (``n·p ≥ 5`` and ``n·(1 − p) ≥ 5``): at the
+desk's usual retention of 50–75 % that takes 20 cases. Below 20 the interval
+is unreliable and, even so, wider than ±22 points around a rate of 50 %: too
+wide to tell one action from another.
+"""
+
+MAX_HALF_WIDTH = 0.22
+"""Widest 95 % range (± this) of a figure read as a figure: that of a rate of 50 % on :data:`MIN_CASES`
+cases (1.96 · 0.5 / √20). An estimate on many cases can be wider still when few of them carry the
+information (offers drawn with a small probability); the page greys it too."""
+
+
+@dataclass(frozen=True)
+class Rate(PolicyValue):
+    """A retention rate (or its estimate) within 0–1, with its interval cut at 0 and 1.
+
+    ``raw`` is the estimate as computed when any part of it fell outside 0–1
+    (``None`` otherwise); :attr:`clipped` tells when the estimate itself did.
+    """
+
+    raw: PolicyValue | None = None
+
+    @property
+    def clipped(self) -> bool:
+        """Whether the estimate itself (not only its interval) fell outside 0–1 and was cut."""
+        return self.raw is not None and self.raw.value != self.value
+
+    @property
+    def few(self) -> bool:
+        """Whether it rests on fewer than :data:`MIN_CASES` cases."""
+        return self.n < MIN_CASES
+
+
+def bounded(value: PolicyValue) -> Rate:
+    """``value`` as a :class:`Rate`: estimate and interval cut at 0 and 1, the original in ``raw``.
+
+    >>> rate = bounded(PolicyValue("DR", -0.304, -2.384, 1.777, 1))
+    >>> rate.value, rate.low, rate.high, rate.clipped, rate.raw.value
+    (0.0, 0.0, 1.0, True, -0.304)
+    """
+    numbers = np.array([value.value, value.low, value.high], dtype=float)
+    cut = np.where(np.isfinite(numbers), np.clip(numbers, 0.0, 1.0), numbers)
+    changed = bool(np.any(np.isfinite(numbers) & (cut != numbers)))
+    low, estimate, high = float(cut[1]), float(cut[0]), float(cut[2])
+    return Rate(value.method, estimate, low, high, value.n, raw=value if changed else None)
+
 
 @dataclass(frozen=True)
 class LoopReport:
-    """The loop's numbers: see :func:`loop_report`."""
+    """The loop's numbers: see :func:`loop_report`.
+
+    Rates are :class:`Rate` (within 0–1); the R$ values are not bounded.
+    ``by_action`` and ``by_month`` carry the estimate as computed beside the
+    one cut to 0–1 (``*_raw``) and whether it was cut (``clipped``).
+    ``combined_box`` counts closed cases whose training or refresher offer was
+    recorded on the older template's combined box, and counts as followed.
+    """
 
     recommended: int
     closed: int
-    followed: PolicyValue
-    not_followed: PolicyValue
-    churnlab: PolicyValue
-    no_offer: PolicyValue
-    practice: PolicyValue
+    followed: Rate
+    not_followed: Rate
+    churnlab: Rate
+    no_offer: Rate
+    practice: Rate
     by_action: pd.DataFrame
     by_month: pd.DataFrame
     churnlab_reais: PolicyValue
     no_offer_reais: PolicyValue
     practice_reais: PolicyValue
+    combined_box: int = 0
+
+    def to_dict(self) -> dict[str, object]:
+        """Every number, as plain JSON types (``NaN`` as ``None``): what ``report.json`` holds."""
+
+        def value(v: PolicyValue) -> dict[str, object]:
+            fields = {k: _plain(getattr(v, k)) for k in ("method", "value", "low", "high", "n")}
+            if isinstance(v, Rate):
+                fields.update(clipped=v.clipped, few_cases=v.few, raw=None if v.raw is None else value(v.raw))
+            return fields
+
+        policies = ("followed", "not_followed", "churnlab", "no_offer", "practice")
+        reais = ("churnlab_reais", "no_offer_reais", "practice_reais")
+        return {
+            "recommended": self.recommended,
+            "closed": self.closed,
+            "min_cases": MIN_CASES,
+            "max_half_width": MAX_HALF_WIDTH,
+            "combined_box": self.combined_box,
+            **{name: value(getattr(self, name)) for name in policies + reais},
+            "by_action": [
+                {"action": action, **{k: _plain(v) for k, v in row.items()}}
+                for action, row in self.by_action.iterrows()
+            ],
+            "by_month": [{k: _plain(v) for k, v in row.items()} for _, row in self.by_month.iterrows()],
+        }
+
+
+def _plain(value: object) -> object:
+    """A JSON-ready scalar: numpy numbers as Python ones, NaN as ``None``."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
 
 
 def offer_propensities(decisions: pd.DataFrame) -> pd.DataFrame:
@@ -71,6 +175,15 @@ def _rate(method: str, outcomes: pd.Series) -> PolicyValue:
     if not len(values):
         return PolicyValue(method, float("nan"), float("nan"), float("nan"), 0)
     return PolicyValue(method, *mean_interval(values), len(values))
+
+
+def _bounded_columns(table: pd.DataFrame, value: str, low: str, high: str) -> None:
+    """Cut ``value``/``low``/``high`` of ``table`` to 0–1 in place; each as calculated (``<name>_raw``)
+    and whether the estimate itself was cut (``clipped``) beside."""
+    for column in (value, low, high):
+        table[f"{column}_raw"] = table[column]
+        table[column] = table[column].clip(0.0, 1.0)
+    table["clipped"] = table[value].notna() & (table[value] != table[f"{value}_raw"])
 
 
 def _dr(closed: pd.DataFrame, target: np.ndarray, name: str, reais: bool = False) -> PolicyValue:
@@ -156,19 +269,31 @@ def loop_report(decisions: pd.DataFrame) -> LoopReport:
     for action in by_action.index:  # the value of offering it to every case: identified by exploration
         value = _dr(closed, np.full(len(closed), action, dtype=object), action)
         by_action.loc[action, ["if_offered_to_all", "low", "high"]] = [value.value, value.low, value.high]
+    by_action = by_action.reindex(
+        columns=["cases", "followed", "retention", "if_offered_to_all", "low", "high"]
+    )
+    _bounded_columns(by_action, "if_offered_to_all", "low", "high")
     month = pd.to_datetime(closed["run_at"], utc=True).dt.tz_localize(None).dt.to_period("M")
     by_month = pd.DataFrame(
         [_month_row(str(m), group) for m, group in closed.groupby(month, sort=True)],
         columns=["month", "cases", "retention", "churnlab_value", "churnlab_low", "churnlab_high"],
     )
+    _bounded_columns(by_month, "churnlab_value", "churnlab_low", "churnlab_high")
+    combined = (
+        closed["combined_training_box"].astype("boolean").fillna(False).astype(bool)
+        if "combined_training_box" in closed
+        else pd.Series(False, index=closed.index)
+    )
     return LoopReport(
         recommended=int(decisions["case_key"].nunique()),
         closed=len(closed),
-        followed=_rate("offer followed", closed.loc[followed, "retained"]),
-        not_followed=_rate("offer not followed", closed.loc[~followed, "retained"]),
-        churnlab=_dr(closed, best, "DR: offer churnlab's best action"),
-        no_offer=_dr(closed, np.full(len(closed), "none", dtype=object), "DR: offer nothing special"),
-        practice=_rate("what was done", closed["retained"]),
+        followed=bounded(_rate("offer followed", closed.loc[followed, "retained"])),
+        not_followed=bounded(_rate("offer not followed", closed.loc[~followed, "retained"])),
+        churnlab=bounded(_dr(closed, best, "DR: offer churnlab's best action")),
+        no_offer=bounded(
+            _dr(closed, np.full(len(closed), "none", dtype=object), "DR: offer nothing special")
+        ),
+        practice=bounded(_rate("what was done", closed["retained"])),
         by_action=by_action,
         by_month=by_month,
         churnlab_reais=_dr(closed, best, "DR: offer churnlab's best action, R$", reais=True),
@@ -176,4 +301,7 @@ def loop_report(decisions: pd.DataFrame) -> LoopReport:
             closed, np.full(len(closed), "none", dtype=object), "DR: offer nothing, R$", reais=True
         ),
         practice_reais=_done_reais(closed),
+        combined_box=int(
+            (combined & followed & closed["offered_action"].isin(["training", "refresher"])).sum()
+        ),
     )

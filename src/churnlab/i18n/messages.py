@@ -292,40 +292,114 @@ REPORT = {
         "No recommended case has closed yet: nothing to judge.",
         "Nenhum caso recomendado foi fechado ainda: nada a avaliar.",
     ),
+    "in_short": Message("In short", "Em resumo"),
+    "short_kept": Message(
+        "{kept} of the {closed} dentists whose case closed stayed in the network ({rate}).",
+        "{kept} dos {closed} dentistas com caso fechado ficaram na rede ({rate}).",
+    ),
+    "short_followed": Message(
+        "Where the lead made the list's offer, {followed} stayed (n = {n_followed}); where the lead did "
+        "something else, {not_followed} (n = {n_not}).",
+        "Quando a equipe fez a oferta da lista, {followed} ficaram (n = {n_followed}); quando fez outra "
+        "coisa, {not_followed} (n = {n_not}).",
+    ),
+    "short_policy": Message(
+        "Had every case been offered churnlab's best action, we estimate {value} would have stayed "
+        "(likely between {low} and {high}).",
+        "Se todos recebessem a melhor ação do churnlab, estimamos que {value} ficariam "
+        "(provavelmente entre {low} e {high}).",
+    ),
+    "short_policy_unsure": Message(
+        "What offering churnlab's best action to every case would give cannot be told yet: too few "
+        "cases for a firm estimate.",
+        "Ainda não dá para dizer quanto renderia oferecer a todos a melhor ação do churnlab: poucos "
+        "casos para uma estimativa firme.",
+    ),
+    "short_none": Message(
+        "With no special offer, we estimate {value}.",
+        "Sem oferta especial, estimamos {value}.",
+    ),
+    "short_none_unsure": Message(
+        "What no special offer would give cannot be told yet (too few cases).",
+        "Ainda não dá para dizer quanto ficariam sem oferta especial (poucos casos).",
+    ),
     "policies": Message("Retention by policy", "Retenção por política"),
     "policy": Message("Policy", "Política"),
     "retention": Message("Retention", "Retenção"),
-    "interval": Message("95% interval", "Intervalo de 95%"),
+    "interval": Message("Likely range (95%)", "Faixa provável (95%)"),
     "reais": Message("R$ per case (value kept − cost)", "R$ por caso (valor mantido − custo)"),
     "cases": Message("Cases", "Casos"),
     "churnlab": Message(
-        "Offer churnlab's best action to every case (doubly robust)",
-        "Oferecer a todos a melhor ação do churnlab (duplamente robusto)",
+        "Offer churnlab's best action to every case", "Oferecer a todos a melhor ação do churnlab"
     ),
-    "no_offer": Message(
-        "Offer nothing special (doubly robust)", "Não fazer oferta especial (duplamente robusto)"
+    "no_offer": Message("Offer nothing special", "Não fazer oferta especial"),
+    "practice": Message("What was done", "O que foi feito"),
+    "followed": Message("Cases where the list's offer was made", "Casos em que a oferta da lista foi feita"),
+    "not_followed": Message("Cases where it was not", "Casos em que não foi"),
+    "few": Message("few cases (n = {n})", "poucos casos (n = {n})"),
+    "wide": Message("wide range (±{points} points)", "faixa larga (±{points} pontos)"),
+    "clipped": Message(
+        "† Estimated outside 0–100% ({items}): too few cases to estimate it; shown at the limit "
+        "(report.json keeps the value as calculated).",
+        "† Estimativa fora de 0–100% ({items}): poucos casos para estimá-la; mostrada no limite "
+        "(o report.json guarda o valor calculado).",
     ),
-    "practice": Message(
-        "What was done (the analysts' decisions, observed)",
-        "O que foi feito (decisões dos analistas, observado)",
-    ),
-    "followed": Message(
-        "Cases where the offer was followed (observed)", "Casos em que a oferta foi seguida (observado)"
-    ),
-    "not_followed": Message("Cases where it was not (observed)", "Casos em que não foi (observado)"),
+    "how": Message("How we calculated", "Como calculamos"),
     "method": Message(
-        "The doubly-robust values estimate the retention had every case been offered that policy's "
-        "action, weighting each closed case by the probability with which its offer was drawn (logged "
-        "when it was made); they are unbiased whatever the model's own estimates are worth. Followed and "
-        "not followed are plain rates: leads choose when to follow, so they are not a causal comparison. "
-        "R$ per case is the dentist's value when retained minus the cost of the action taken: what "
-        "churnlab's recommendations maximise.",
-        "Os valores duplamente robustos estimam a retenção caso todos recebessem a ação daquela política, "
-        "pesando cada caso fechado pela probabilidade com que sua oferta foi sorteada (registrada no "
-        "momento da oferta); não têm viés, valham o que valerem as estimativas do próprio modelo. Seguida e "
-        "não seguida são taxas simples: quem escolhe seguir é a equipe, então não são uma comparação "
-        "causal. R$ por caso é o valor do dentista quando mantido menos o custo da ação tomada: o que "
-        "as recomendações do churnlab maximizam.",
+        "The first two lines are estimates (doubly robust): the retention had every case been offered "
+        "that policy's action, weighting each closed case by the probability with which its offer was "
+        "drawn (logged when it was made); they are unbiased whatever the model's own estimates are worth. "
+        "The other lines are plain rates: leads choose when to follow the list, so followed against not "
+        "followed is not a causal comparison. R$ per case is the dentist's value when retained minus the "
+        "cost of the action taken: what churnlab's recommendations maximise.",
+        "As duas primeiras linhas são estimativas (duplamente robustas): a retenção caso todos recebessem "
+        "a ação daquela política, pesando cada caso fechado pela probabilidade com que sua oferta foi "
+        "sorteada (registrada no momento da oferta); não têm viés, valham o que valerem as estimativas do "
+        "próprio modelo. As demais linhas são taxas simples: quem escolhe seguir a lista é a equipe, então "
+        "seguida contra não seguida não é uma comparação causal. R$ por caso é o valor do dentista quando "
+        "mantido menos o custo da ação tomada: o que as recomendações do churnlab maximizam.",
+    ),
+    "method_few": Message(
+        'A figure on fewer than {min} cases is greyed and marked "few cases": its 95% range rests on at '
+        "least about 5 dentists kept and 5 lost, which at the usual retention of 50–75% takes {min} "
+        "cases; below, the range is unreliable and wider than ±22 points, too wide to tell one action "
+        'from another. An estimate whose range is wider than ±22 points is greyed too ("wide range"): '
+        "however many cases it covers, few of them carry its information (offers drawn with a small "
+        "probability).",
+        'Um número com menos de {min} casos fica em cinza com "poucos casos": sua faixa de 95% pede ao '
+        "menos uns 5 dentistas mantidos e 5 perdidos, o que, com a retenção usual de 50–75%, exige {min} "
+        "casos; abaixo disso a faixa não é confiável e passa de ±22 pontos, larga demais para distinguir "
+        'uma ação de outra. Uma estimativa cuja faixa passa de ±22 pontos também fica em cinza ("faixa '
+        'larga"): por mais casos que cubra, poucos trazem informação sobre ela (ofertas sorteadas com '
+        "pequena probabilidade).",
+    ),
+    "method_bounds": Message(
+        "A retention lies between 0% and 100%. On few cases a weighted estimate can fall outside (one "
+        "retained case drawn with probability 1/10 weighs 10 cases): it is shown at the limit and marked "
+        "†, and report.json keeps the value as calculated. Ranges are cut at 0% and 100% too.",
+        "Uma retenção fica entre 0% e 100%. Com poucos casos, uma estimativa ponderada pode sair desse "
+        "intervalo (um caso mantido, sorteado com probabilidade 1/10, pesa por 10 casos): ela aparece no "
+        "limite, marcada com †, e o report.json guarda o valor calculado. As faixas também param em 0% "
+        "e 100%.",
+    ),
+    "method_combined": Message(
+        'The older form\'s single box "Ofertado treinamento/ ou reciclagem" means a training or a '
+        "refresher: where the list offered either, a case ticked on that box counts as the offer made.",
+        'A caixa única "Ofertado treinamento/ ou reciclagem" do formulário antigo vale por treinamento ou '
+        "reciclagem: quando a lista ofereceu um dos dois, um caso marcado nessa caixa conta como oferta "
+        "feita.",
+    ),
+    "combined_note": Message(
+        "¹ {n} cases offered a training or a refresher were ticked on the older form's single box "
+        '"Ofertado treinamento/ ou reciclagem": they count as the offer made.',
+        '¹ {n} casos com oferta de treinamento ou reciclagem foram marcados na caixa única "Ofertado '
+        'treinamento/ ou reciclagem" do formulário antigo: contam como oferta feita.',
+    ),
+    "combined_note_one": Message(
+        "¹ 1 case offered a training or a refresher was ticked on the older form's single box "
+        '"Ofertado treinamento/ ou reciclagem": it counts as the offer made.',
+        '¹ 1 caso com oferta de treinamento ou reciclagem foi marcado na caixa única "Ofertado '
+        'treinamento/ ou reciclagem" do formulário antigo: conta como oferta feita.',
     ),
     "no_exploration": Message(
         "No offer was drawn at random (exploration 0): only the value of churnlab's own policy is "
@@ -335,15 +409,15 @@ REPORT = {
     ),
     "by_action": Message("By offered action", "Por ação oferecida"),
     "offered": Message("Offered action", "Ação oferecida"),
-    "followed_share": Message("Offer followed", "Oferta seguida"),
-    "if_offered_to_all": Message(
-        "Retention if offered to every case (doubly robust)",
-        "Retenção se oferecida a todos (duplamente robusto)",
-    ),
+    "followed_share": Message("Offer made", "Oferta feita"),
+    "if_offered_to_all": Message("Retention if offered to every case", "Retenção se oferecida a todos"),
     "by_month": Message("By month of the offer", "Por mês da oferta"),
     "month": Message("Month", "Mês"),
     "observed": Message("observed retention", "retenção observada"),
-    "chart_churnlab": Message("churnlab's policy (doubly robust, 95%)", "política do churnlab (DR, 95%)"),
+    "chart_churnlab": Message(
+        "churnlab's best action offered to all (estimate, 95%)",
+        "melhor ação do churnlab para todos (estimativa, 95%)",
+    ),
 }
 
 STATUSES = {

@@ -36,6 +36,13 @@ VOCABULARIES: dict[str, Mapping[str, BoxKey]] = {
 }
 """Each box grid's folded labels and the keys they stand for, by vocabulary name."""
 
+COMBINED_TRAINING_BOX = "combined box 'Ofertado treinamento/ ou reciclagem' ticked"
+"""How a record's warning starts when the older template's one box for training *or* refresher is
+ticked: ``actions`` then holds ``training`` (the parsed-record contract), and the case store and
+the report count it as a refresher when a refresher was offered."""
+
+_COMBINED_RE = re.compile(r"treinamento\W*(ou\W*)?reciclagem")
+
 _LONGEST_LABEL = {name: max(map(len, table)) for name, table in VOCABULARIES.items()}
 _BOX_RE = re.compile(r"([☐☒⍰])\s*([^☐☒⍰\t]*)")
 _BOX_STATE = {CHECKED: True, UNCHECKED: False, UNREADABLE: None}
@@ -77,3 +84,22 @@ def _match_short_box(label: str, vocabulary: str) -> BoxKey | None:
         return None
     best = close[0]  # a key, or an action key without its "ofertado " (a value may be False: "nao")
     return table[best] if best in table else table["ofertado " + best]
+
+
+def combined_box_warning(action_boxes: list[tuple[bool | None, str]]) -> str | None:
+    """The warning a record carries when its ticked action boxes include the combined training box.
+
+    The older plain-text template has one box, "Ofertado treinamento/ ou
+    reciclagem", where the newer ones have two: ticked, it says that a training
+    *or* a refresher was offered. It is read as ``training`` and the record says
+    so, so that a refresher offer recorded on it counts as followed.
+
+    >>> warning = combined_box_warning([(True, "ofertado treinamento/ ou reciclagem")])
+    >>> warning.startswith(COMBINED_TRAINING_BOX)
+    True
+    >>> combined_box_warning([(True, "ofertado treinamento"), (False, "ofertado reciclagem")]) is None
+    True
+    """
+    if not any(checked and _COMBINED_RE.search(label) for checked, label in action_boxes):
+        return None
+    return f"{COMBINED_TRAINING_BOX}: read as training; it may stand for a refresher (one box for both)"

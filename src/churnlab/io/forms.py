@@ -31,7 +31,7 @@ from pydantic import ValidationError
 
 from churnlab.errors import FormParseError
 from churnlab.io import brazil
-from churnlab.io.boxes import BoxKey, boxes_in, is_box, match_box
+from churnlab.io.boxes import BoxKey, boxes_in, combined_box_warning, is_box, match_box
 from churnlab.io.decode import form_lines, read_form_file
 from churnlab.io.headings import unknown_headings
 from churnlab.io.records import ACTIONS_UNREADABLE, STATUS_UNREADABLE, Contact, RetentionCase
@@ -430,6 +430,8 @@ def _record(state: _State) -> RetentionCase:
     other, _ = _one(state, "other_plans", "yes_no", "other_plans")  # unreadable: None
     protocol, _ = _one(state, "protocol_needed", "yes_no", "protocol_needed")
     actions, unreadable_actions = _ticked(state, "actions", "actions", "actions")
+    if combined := combined_box_warning(state.boxes.get("actions", [])):
+        state.warn(combined)
     if unreadable_actions:
         state.warn(f"{ACTIONS_UNREADABLE}: the action tried is unknown; a closed case is not trained on")
     status = _status(state)

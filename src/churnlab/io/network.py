@@ -416,8 +416,12 @@ def read_network(
         )
     outside = ~events["key"].isin(roster.index)
     if outside.any():
+        shown = ", ".join(events.loc[outside, "source"].head(2))
         warnings.append(
-            f"{int(outside.sum())} form(s) of dentists not in the roster: not used by the network model"
+            f"{int(outside.sum())} form(s) of dentists not in the roster (their CRO + UF is not in "
+            f"roster.csv; e.g. {shown}): the network model, which scores the roster's dentists, leaves "
+            "them out; scoring the cases and the worklist still use them. Nothing to do when these "
+            "forms come from outside this roster; otherwise add their dentists to roster.csv"
         )
         events = events.loc[~outside].reset_index(drop=True)
     end = production["month"].max() + pd.offsets.MonthEnd(0)

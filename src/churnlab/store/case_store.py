@@ -185,14 +185,16 @@ class CaseStore:
         """Record closed cases; returns how many were new or changed.
 
         ``closed`` has ``case_key``, ``action_taken``, ``retained`` and
-        optionally ``closed_on``. A case recorded again with the same outcome is left as it is; a
-        corrected outcome replaces the earlier one.
+        optionally ``closed_on`` and ``combined_training_box`` (the action was
+        ticked on the older template's combined training/refresher box). A case
+        recorded again with the same outcome is left as it is; a corrected
+        outcome replaces the earlier one.
         """
         rows = closed[closed["case_key"].notna()].drop_duplicates("case_key", keep="last")
         now = dt.datetime.now(dt.UTC)
         table = schema.outcomes
         insert = _UPSERTS[self.engine.dialect.name](table)
-        fields = ("action_taken", "retained", "closed_on")
+        fields = ("action_taken", "retained", "closed_on", "combined_training_box")
         # one atomic statement per case: concurrent writers never both insert the same key
         statement = insert.on_conflict_do_update(
             index_elements=[table.c.case_key],
@@ -207,6 +209,7 @@ class CaseStore:
                     "action_taken": str(row.action_taken),
                     "retained": bool(row.retained),
                     "closed_on": _date(getattr(row, "closed_on", None)),
+                    "combined_training_box": _flag(getattr(row, "combined_training_box", None)),
                 }
                 changed += len(connection.execute(statement.values(**values, recorded_at=now)).all())
         return changed
@@ -224,7 +227,13 @@ class CaseStore:
         Columns: the recommendation's (``case_key``, ``run_id``, ``run_at``,
         ``model_id``, ``explore_share``, effects, ``best_action``, ``offered_action``,
         ``offer_probability``, ``explored``, ...), then ``action_taken``,
-        ``retained`` and ``closed_on`` (missing while the case is open).
+        ``retained``, ``closed_on`` (missing while the case is open) and
+        ``combined_training_box``.
+
+        The older template's combined box "Ofertado treinamento/ ou reciclagem"
+        means a training *or* a refresher and is recorded as ``training``: where
+        the offer was a refresher, ``action_taken`` is ``refresher`` (the offer was
+        followed, and its cost is the refresher's).
         """
         rec, run, out = schema.recommendations, schema.runs, schema.outcomes
         first = (
@@ -241,6 +250,7 @@ class CaseStore:
                 out.c.action_taken,
                 out.c.retained,
                 out.c.closed_on,
+                out.c.combined_training_box,
             )
             .join(first, sa.and_(rec.c.case_key == first.c.case_key, rec.c.run_id == first.c.run_id))
             .join(run, run.c.id == rec.c.run_id)
@@ -248,7 +258,15 @@ class CaseStore:
             .order_by(rec.c.run_id, rec.c.case_key)
         )
         with self.engine.connect() as connection:
-            return pd.read_sql(query, connection)
+            decisions = pd.read_sql(query, connection)
+        combined = decisions["combined_training_box"].astype("boolean").fillna(False).astype(bool)
+        as_offered = (
+            combined
+            & (decisions["action_taken"] == "training")
+            & (decisions["offered_action"] == "refresher")
+        )
+        decisions.loc[as_offered, "action_taken"] = "refresher"
+        return decisions
 
 
 def _sqlite_connect(connection: sqlite3.Connection, _record: object) -> None:
@@ -273,6 +291,10 @@ def _date(value: dt.date | str | float | None) -> dt.date | None:
     if value is None or (isinstance(value, float) and np.isnan(value)) or pd.isna(value):
         return None
     return pd.Timestamp(value).date()
+
+
+def _flag(value: bool | float | None) -> bool | None:
+    return None if value is None or pd.isna(value) else bool(value)
 
 
 def _number(value: float | str | None) -> float | None:

@@ -54,7 +54,10 @@ outcomes = sa.Table(
     sa.Column("retained", sa.Boolean, nullable=False),
     sa.Column("closed_on", sa.Date),
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("combined_training_box", sa.Boolean),  # from migration 0003
 )  # fmt: skip
-"""One row per closed case: the action actually taken and whether the dentist stayed."""
+"""One row per closed case: the action actually taken and whether the dentist stayed; (from
+migration 0003) whether the action was ticked on the older template's combined box "Ofertado
+treinamento/ ou reciclagem" (recorded as ``training``; null when recorded before 0003)."""
 
 sa.Index("recommendations_by_case", recommendations.c.case_key)

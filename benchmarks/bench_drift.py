@@ -48,8 +48,13 @@ def main() -> None:
     for seed in range(args.seeds):
         profile = profile_frame(_features(model, args.train, 1000 + seed, None))
         for shift in shifts:
-            named[shift].append(drifted_inputs(drift_table(profile, _features(model, args.now, 2000 + seed, shift))))
-    print(f"{args.seeds} seeds, {args.train} training cases, {args.now} scored; {time.perf_counter() - start:.0f} s")
+            named[shift].append(
+                drifted_inputs(drift_table(profile, _features(model, args.now, 2000 + seed, shift)))
+            )
+    print(
+        f"{args.seeds} seeds, {args.train} training cases, {args.now} scored;"
+        f" {time.perf_counter() - start:.0f} s"
+    )
     for shift, runs in named.items():
         any_named = sum(bool(r) for r in runs)
         names = pd.Series([n for r in runs for n in r]).value_counts().to_dict()

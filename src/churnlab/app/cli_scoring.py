@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from churnlab.app.cli_support import MODEL_DIR_HELP, Explore, RecordIn, fail, say
+from churnlab.app.cli_support import (
+    DRIFT_EXIT,
+    MODEL_DIR_HELP,
+    Explore,
+    FailOnDrift,
+    RecordIn,
+    fail,
+    report_drift,
+    say,
+)
 from churnlab.errors import ChurnlabError
 
 
@@ -102,6 +111,7 @@ def score(
     ] = None,
     store: RecordIn = None,
     explore: Explore = 0.0,
+    fail_on_drift: FailOnDrift = False,
 ) -> None:
     """Score every form, closed or open, into a CSV ordered by priority for the retention team.
 
@@ -110,7 +120,8 @@ def score(
     are recorded as a scoring run and the closed cases as outcomes, for
     ``churnlab report``. Exit status: 0 when every form was scored, 1 when some
     were rejected (the scores file still holds all the others), 2 on a usage,
-    data-folder or case-store error.
+    data-folder or case-store error, 3 with ``--fail-on-drift`` when an input
+    drifted from what the model was trained on.
     """
     from churnlab.app.desk import record_desk
     from churnlab.app.scoring import score_folder
@@ -125,12 +136,19 @@ def score(
         summary = score_folder(
             data_dir, loaded, out, rejects=rejects, progress=True, jobs=jobs, explore=explore
         )
-        recorded = record_desk(target, summary.scores, summary.outcomes, loaded, explore) if target else None
+        recorded = (
+            record_desk(target, summary.scores, summary.outcomes, loaded, explore, drift=summary.drift)
+            if target
+            else None
+        )
     except ChurnlabError as exc:
         raise fail(str(exc)) from None
     say(str(summary))
     if recorded is not None:
         say(f"case store: {recorded}")
+    drifted = report_drift(summary.drift)
+    if fail_on_drift and drifted:
+        raise typer.Exit(DRIFT_EXIT)
     if summary.rejected:
         raise typer.Exit(1)
 
@@ -156,6 +174,7 @@ def network(
             "--pseudonymize", help="Name dentists by keyed pseudonyms (key from CHURNLAB_ANON_KEY)."
         ),
     ] = False,
+    fail_on_drift: FailOnDrift = False,
 ) -> None:
     """Score every active dentist's risk of asking to leave within 30/90/180 days.
 
@@ -164,8 +183,11 @@ def network(
     Rows are ordered by expected loss (90-day risk × the dentist's value).
     Exit status: 0 when every row of the files was read, 1 when some were
     rejected (listed on stderr; the scores hold all the others), 2 on a usage
-    or data error.
+    or data error, 3 with ``--fail-on-drift`` when an input drifted from what the
+    model was trained on.
     """
+    import pandas
+
     from churnlab.app.network_scoring import score_network
     from churnlab.app.scoring import for_people
     from churnlab.io.csv_writer import write_csv
@@ -184,6 +206,9 @@ def network(
     for problem in scores.attrs["problems"]:
         say(str(problem))
     say(f"scored {len(scores)} active dentists as of {scores.attrs['as_of']}; wrote {out}")
+    drift = scores.attrs["drift"]
+    if report_drift(None if drift is None else pandas.DataFrame(drift)) and fail_on_drift:
+        raise typer.Exit(DRIFT_EXIT)
     if scores.attrs["rejected_rows"]:
         raise typer.Exit(1)
 

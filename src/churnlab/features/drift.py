@@ -160,41 +160,75 @@ def drift_threshold(bins: int, n_expected: float, n_observed: float, features: i
     return max(PSI_FLOOR, bar)
 
 
+class DriftCounter:
+    """Counts, per profiled feature, the rows scored in each bin: batch after batch, in O(bins) memory.
+
+    ``churnlab score`` adds each chunk of forms it scores and the service each
+    request, so drift is measured on everything scored without keeping it.
+
+    Examples
+    --------
+    >>> profile = profile_frame(pd.DataFrame({"x": range(100)}))
+    >>> counter = DriftCounter(profile)
+    >>> counter.add(pd.DataFrame({"x": range(50)}))
+    >>> counter.add(pd.DataFrame({"x": range(50, 100)}))
+    >>> counter.rows, bool(counter.table()["drifted"].any())
+    (100, False)
+    """
+
+    def __init__(self, profile: Mapping[str, Any]) -> None:
+        self.profile = profile
+        self.counts = {name: np.zeros(len(spec["shares"])) for name, spec in profile["features"].items()}
+        self.rows = 0
+
+    def add(self, frame: pd.DataFrame) -> None:
+        """Count ``frame``'s rows (profiled features it lacks are counted as missing)."""
+        for name, spec in self.profile["features"].items():
+            column = frame[name] if name in frame.columns else pd.Series(np.nan, index=frame.index)
+            self.counts[name] += _counts(column, spec["edges"])
+        self.rows += len(frame)
+
+    def table(self) -> pd.DataFrame:
+        """:func:`drift_table` of everything added so far."""
+        rows = []
+        n_trained = float(self.profile["rows"])
+        for name, counts in self.counts.items():
+            spec = self.profile["features"][name]
+            n_now = float(counts.sum())
+            if n_now == 0 or n_trained == 0:
+                continue
+            expected = np.asarray(spec["shares"], np.float64)
+            observed = counts / n_now
+            used = (expected > 0) | (observed > 0)
+            value = psi(expected[used], observed[used], n_trained, n_now)
+            threshold = drift_threshold(int(used.sum()), n_trained, n_now, len(self.counts))
+            rows.append(
+                {
+                    "input": input_of(name),
+                    "feature": name,
+                    "psi": value,
+                    "threshold": threshold,
+                    "drifted": bool(value > threshold),
+                    "missing_trained": float(spec["missing"]),
+                    "missing_now": float(observed[-1]),
+                    "rows_trained": int(n_trained),
+                    "rows_now": int(n_now),
+                }
+            )
+        table = pd.DataFrame(rows, columns=DRIFT_COLUMNS)
+        return table.sort_values("psi", ascending=False, kind="stable").reset_index(drop=True)
+
+
 def drift_table(profile: Mapping[str, Any], frame: pd.DataFrame) -> pd.DataFrame:
     """PSI of each profiled feature between training and ``frame``, and whether it drifted.
 
-    Features of the profile missing from ``frame`` are left out; bins that
-    are empty in both training and ``frame`` do not count as degrees of freedom.
+    A profiled feature ``frame`` lacks counts as missing on every row (a model
+    that needs it would see it so); bins empty in both training and ``frame``
+    do not count as degrees of freedom.
     """
-    rows = []
-    n_trained = float(profile["rows"])
-    names = [name for name in profile["features"] if name in frame.columns]
-    for name in names:
-        spec = profile["features"][name]
-        counts = _counts(frame[name], spec["edges"])
-        n_now = float(counts.sum())
-        if n_now == 0 or n_trained == 0:
-            continue
-        expected = np.asarray(spec["shares"], np.float64)
-        observed = counts / n_now
-        used = (expected > 0) | (observed > 0)
-        value = psi(expected[used], observed[used], n_trained, n_now)
-        threshold = drift_threshold(int(used.sum()), n_trained, n_now, len(names))
-        rows.append(
-            {
-                "input": input_of(name),
-                "feature": name,
-                "psi": value,
-                "threshold": threshold,
-                "drifted": bool(value > threshold),
-                "missing_trained": float(spec["missing"]),
-                "missing_now": float(observed[-1]),
-                "rows_trained": int(n_trained),
-                "rows_now": int(n_now),
-            }
-        )
-    table = pd.DataFrame(rows, columns=DRIFT_COLUMNS)
-    return table.sort_values("psi", ascending=False, kind="stable").reset_index(drop=True)
+    counter = DriftCounter(profile)
+    counter.add(frame)
+    return counter.table()
 
 
 def drifted_inputs(table: pd.DataFrame) -> list[str]:

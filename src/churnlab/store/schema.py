@@ -57,4 +57,18 @@ outcomes = sa.Table(
 )  # fmt: skip
 """One row per closed case: the action actually taken and whether the dentist stayed."""
 
+run_drift = sa.Table(
+    "run_drift", metadata,
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("scoring_runs.id"), primary_key=True),
+    sa.Column("feature", sa.String(120), primary_key=True),
+    sa.Column("input", sa.String(120), nullable=False),
+    sa.Column("psi", sa.Float, nullable=False),
+    sa.Column("threshold", sa.Float, nullable=False),
+    sa.Column("drifted", sa.Boolean, nullable=False),
+    sa.Column("missing_now", sa.Float, nullable=False),
+    sa.Column("rows_now", sa.Integer, nullable=False),
+)  # fmt: skip
+"""From migration 0003: per scoring run and model feature, the input drift against the training profile
+(:func:`churnlab.features.drift.drift_table`): aggregates only, never a case's value."""
+
 sa.Index("recommendations_by_case", recommendations.c.case_key)

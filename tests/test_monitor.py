@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from _models import sample_model
 from typer.testing import CliRunner
 
+from _models import sample_model
 from churnlab.app.cli import app
 from churnlab.app.loop_simulation import simulate_loop
 from churnlab.app.monitor import monitor_report, render_monitor, write_monitor

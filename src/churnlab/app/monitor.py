@@ -72,7 +72,7 @@ def _runs_drift(detail: pd.DataFrame) -> pd.DataFrame:
         named = group[group["drifted"].astype(bool)].sort_values("psi", ascending=False)
         rows.append(
             {
-                "run_id": int(run_id),
+                "run_id": run_id,
                 "run_at": pd.Timestamp(group["run_at"].iloc[0]),
                 "rows_now": int(group["rows_now"].max()),
                 "drifted": list(dict.fromkeys(named["input"])),
@@ -160,16 +160,17 @@ def _num(value: float, spec: str, lang: str) -> str:
 def _month_rows(report: MonitorReport, lang: str) -> list[str]:
     value = report.value_by_month.set_index("month") if len(report.value_by_month) else None
     rows = []
-    for r in report.decay.itertuples():
-        dr = value.loc[r.month] if value is not None and r.month in value.index else None
-        flag = say("monitor.behind", lang) if r.decayed else ""
+    for r in report.decay.to_dict(orient="records"):
+        dr = value.loc[r["month"]] if value is not None and r["month"] in value.index else None
+        flag = say("monitor.behind", lang) if r["decayed"] else ""
         rows.append(
-            f"<tr{' class=flag' if r.decayed else ''}><td>{text(r.month)}</td><td class=num>{r.n}</td>"
-            f"<td class=num>{_num(r.auc, '.2f', lang)} ({_num(r.auc_low, '.2f', lang)} – "
-            f"{_num(r.auc_high, '.2f', lang)})</td>"
-            f"<td class=num>{_num(r.brier, '.3f', lang)}</td>"
-            f"<td class=num>{percent(r.mean_risk, lang, 1)}</td>"
-            f"<td class=num>{percent(r.dismissal_rate, lang, 1)}</td>"
+            f"<tr{' class=flag' if r['decayed'] else ''}><td>{text(r['month'])}</td>"
+            f"<td class=num>{r['n']}</td>"
+            f"<td class=num>{_num(r['auc'], '.2f', lang)} ({_num(r['auc_low'], '.2f', lang)} – "
+            f"{_num(r['auc_high'], '.2f', lang)})</td>"
+            f"<td class=num>{_num(r['brier'], '.3f', lang)}</td>"
+            f"<td class=num>{percent(r['mean_risk'], lang, 1)}</td>"
+            f"<td class=num>{percent(r['dismissal_rate'], lang, 1)}</td>"
             f"<td class=num>{'' if dr is None else percent(dr['churnlab_value'], lang, 1)}</td>"
             f"<td>{text(flag)}</td></tr>"
         )
@@ -179,10 +180,10 @@ def _month_rows(report: MonitorReport, lang: str) -> list[str]:
 def _drift_rows(report: MonitorReport, lang: str) -> list[str]:
     none = say("monitor.no_drift", lang)
     return [
-        f"<tr{' class=flag' if r.drifted else ''}><td>{r.run_id}</td>"
-        f"<td>{text(pd.Timestamp(r.run_at).strftime('%d/%m/%Y'))}</td><td class=num>{r.rows_now}</td>"
-        f"<td>{text(', '.join(r.drifted) if r.drifted else none)}</td></tr>"
-        for r in report.drift.itertuples()
+        f"<tr{' class=flag' if r['drifted'] else ''}><td>{r['run_id']}</td>"
+        f"<td>{text(pd.Timestamp(r['run_at']).strftime('%d/%m/%Y'))}</td><td class=num>{r['rows_now']}</td>"
+        f"<td>{text(', '.join(r['drifted']) if r['drifted'] else none)}</td></tr>"
+        for r in report.drift.to_dict(orient="records")
     ]
 
 

@@ -76,7 +76,8 @@ def holdout_report(
 
     The split and the models are :func:`holdout_predictions`'.
     """
-    return compare_scores(*holdout_predictions(X, y, random_state, test_size))
+    y_test, held_out = holdout_predictions(X, y, random_state, test_size)
+    return compare_scores(y_test, held_out)
 
 
 def train_model(

@@ -108,9 +108,9 @@ def _counts(values: pd.Series, edges: list[float]) -> np.ndarray:
     return np.append(counts, float(missing.sum()))
 
 
-def _merge_small(edges: list[float], counts: np.ndarray, least: int) -> list[float]:
+def _merge_small(cuts: list[float], rows_per_bin: np.ndarray, least: int) -> list[float]:
     """Drop cut points until every value bin holds at least ``least`` rows (or one bin is left)."""
-    edges, counts = list(edges), list(counts[:-1])
+    edges, counts = list(cuts), [float(c) for c in rows_per_bin[:-1]]
     while len(counts) > 1 and min(counts) < least:
         i = int(np.argmin(counts))
         j = i - 1 if i == len(counts) - 1 or (i > 0 and counts[i - 1] <= counts[i + 1]) else i + 1

@@ -317,11 +317,18 @@ def _recommendation_rows(rows: pd.DataFrame, run_id: int) -> list[dict[str, Any]
 
 
 def _drift_rows(drift: pd.DataFrame, run_id: int) -> list[dict[str, Any]]:
-    columns = ["feature", "input", "psi", "threshold", "drifted", "missing_now", "rows_now"]
-    rows = drift[columns].to_dict(orient="records")
     return [
-        {**row, "run_id": run_id, "drifted": bool(row["drifted"]), "rows_now": int(row["rows_now"])}
-        for row in rows
+        {
+            "run_id": run_id,
+            "feature": str(row["feature"]),
+            "input": str(row["input"]),
+            "psi": float(row["psi"]),
+            "threshold": float(row["threshold"]),
+            "drifted": bool(row["drifted"]),
+            "missing_now": float(row["missing_now"]),
+            "rows_now": int(row["rows_now"]),
+        }
+        for row in drift.to_dict("records")
     ]
 
 

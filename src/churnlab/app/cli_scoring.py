@@ -43,17 +43,31 @@ def train(
             "interval at this level lies above 0 (needs --uncertainty 20 or more).",
         ),
     ] = None,
+    challenge: Annotated[
+        Path | None,
+        typer.Option(
+            "--challenge",
+            help="Model folder in use (the champion): judge the new model against it on the most "
+            "recent closed cases neither saw in fitting; the verdict goes in OUT's card. Promoting is "
+            "a copy you make.",
+        ),
+    ] = None,
 ) -> None:
     """Fit the risk model and the action recommender on the closed cases; write model + card."""
+    from churnlab.app.challenge import challenge as judge
     from churnlab.app.training import train_model
-    from churnlab.models.persistence import save_model
+    from churnlab.io.folder import load_data_dir
+    from churnlab.models.persistence import load_model, save_model
 
     if out.exists() and not out.is_dir():
         raise fail(f"--out {out}: exists and is not a folder; give a folder for the model")
     try:
+        champion = load_model(challenge) if challenge else None  # a bad folder fails before the long fit
         model = train_model(
             data_dir, random_state=seed, progress=True, n_bootstrap=uncertainty, min_confidence=min_confidence
         )
+        if champion is not None:
+            model.card["challenge"] = judge(load_data_dir(data_dir), champion, random_state=seed)
     except ChurnlabError as exc:
         raise fail(str(exc)) from None
     save_model(model, out)
@@ -94,6 +108,22 @@ def train(
         )
     for problem in (network or {}).get("problems", []):
         say(f"network: {problem}")
+    verdict = model.card.get("challenge")
+    if verdict:
+        say(f"challenge: {_challenge_line(verdict)}")
+
+
+def _challenge_line(verdict: dict) -> str:
+    """The champion/challenger verdict in one line: figures, then what to do."""
+    if "not_measured" in verdict:
+        return f"not measured: {verdict['not_measured']}"
+    auc, brier = verdict["metrics"]["auc"], verdict["metrics"]["brier"]
+    held = verdict["holdout"]
+    return (
+        f"on {held['cases']} cases opened from {held['opened_from']}: AUC {auc['new']:.3f} vs "
+        f"{auc['old']:.3f} (difference {auc['difference']:+.3f}, 90 % [{auc['low']:+.3f}, "
+        f"{auc['high']:+.3f}]), Brier {brier['new']:.3f} vs {brier['old']:.3f}; {verdict['verdict']}"
+    )
 
 
 def score(

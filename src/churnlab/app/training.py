@@ -23,6 +23,7 @@ from sklearn.dummy import DummyClassifier
 from sklearn.model_selection import train_test_split
 
 import churnlab
+from churnlab.app.challenge import opened_through
 from churnlab.errors import DataError
 from churnlab.evaluation.metrics import compare_scores
 from churnlab.evaluation.monitoring import metrics_with_intervals
@@ -132,6 +133,7 @@ def train_model(
             # Value-free: a parser's message quotes what it read, and the card is shared.
             "forms_failed": [redacted_error(e.source, e.reason, e.field) for e in folder.forms.failures],
             "closed_cases": int(closed.sum()),
+            "cases_opened_through": opened_through(train_cases),
             "closed_cases_unreadable": int(table["unreadable"].sum()),
             "dismissal_rate": float(y.mean()),
             "actions": {k: int(v) for k, v in pd.Series(actions).value_counts().items()},

@@ -68,7 +68,7 @@ run_drift = sa.Table(
     sa.Column("missing_now", sa.Float, nullable=False),
     sa.Column("rows_now", sa.Integer, nullable=False),
 )  # fmt: skip
-"""From migration 0003: per scoring run and model feature, the input drift against the training profile
+"""From migration 0004: per scoring run and model feature, the input drift against the training profile
 (:func:`churnlab.features.drift.drift_table`): aggregates only, never a case's value."""
 
 sa.Index("recommendations_by_case", recommendations.c.case_key)

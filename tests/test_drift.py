@@ -12,6 +12,7 @@ from churnlab.features.cases import build_features
 from churnlab.features.drift import (
     MIN_ROWS_PER_BIN,
     PSI_FLOOR,
+    DriftCounter,
     drift_lines,
     drift_table,
     drifted_inputs,
@@ -80,3 +81,15 @@ def test_psi_is_zero_for_the_same_shares_and_grows_with_the_shift() -> None:
     large = psi(np.array([0.5, 0.5]), np.array([0.9, 0.1]), 1000, 1000)
     assert same == pytest.approx(0.0, abs=1e-12)
     assert 0 < small < large
+
+
+def test_counting_row_by_row_equals_counting_a_frame(profile: dict) -> None:
+    """The service counts one case at a time; the batch a frame at a time: same counts."""
+    frame = _features(60, seed=207)
+    by_frame, by_row = DriftCounter(profile), DriftCounter(profile)
+    by_frame.add(frame)
+    for row in frame.to_dict(orient="records"):
+        by_row.add_row(row)
+    assert by_row.rows == by_frame.rows == 60
+    for name in profile["features"]:
+        assert by_row.counts[name].tolist() == by_frame.counts[name].tolist(), name

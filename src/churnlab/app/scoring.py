@@ -137,9 +137,9 @@ def score_cases(
         return pd.DataFrame(columns=SCORE_COLUMNS[1:])
     by_position = [case.model_copy(update={"source": f"#{i}"}) for i, case in enumerate(cases)]
     X = model.features(by_position, glosas)
-    if drift is not None:
-        drift.add(X[[case.is_open for case in cases]])
     out = model.score_features(X).join(_case_context(cases, X, model))
+    if drift is not None:  # counted once scored: the service retries a failed batch case by case
+        drift.add(X[[case.is_open for case in cases]])
     out.insert(0, "source", [case.source for case in cases])
     return out.reset_index(drop=True)
 

@@ -27,6 +27,7 @@ was not named.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -180,19 +181,42 @@ class DriftCounter:
         self.profile = profile
         self.counts = {name: np.zeros(len(spec["shares"])) for name, spec in profile["features"].items()}
         self.rows = 0
+        self._lock = threading.Lock()  # the service counts from several threads
 
     def add(self, frame: pd.DataFrame) -> None:
         """Count ``frame``'s rows (profiled features it lacks are counted as missing)."""
+        counted = {
+            name: _counts(
+                frame[name] if name in frame.columns else pd.Series(np.nan, index=frame.index), spec["edges"]
+            )
+            for name, spec in self.profile["features"].items()
+        }
+        with self._lock:
+            for name, counts in counted.items():
+                self.counts[name] += counts
+            self.rows += len(frame)
+
+    def add_row(self, row: Mapping[str, Any]) -> None:
+        """Count one row given as a mapping (the service's single-case path: no DataFrame to build)."""
+        bins = {}
         for name, spec in self.profile["features"].items():
-            column = frame[name] if name in frame.columns else pd.Series(np.nan, index=frame.index)
-            self.counts[name] += _counts(column, spec["edges"])
-        self.rows += len(frame)
+            value = row.get(name)
+            x = float(value) if isinstance(value, (int, float, np.number)) else np.nan
+            bins[name] = (
+                len(spec["shares"]) - 1 if np.isnan(x) else int(np.searchsorted(spec["edges"], x, "left"))
+            )
+        with self._lock:
+            for name, b in bins.items():
+                self.counts[name][b] += 1
+            self.rows += 1
 
     def table(self) -> pd.DataFrame:
         """:func:`drift_table` of everything added so far."""
         rows = []
         n_trained = float(self.profile["rows"])
-        for name, counts in self.counts.items():
+        with self._lock:
+            snapshot = {name: counts.copy() for name, counts in self.counts.items()}
+        for name, counts in snapshot.items():
             spec = self.profile["features"][name]
             n_now = float(counts.sum())
             if n_now == 0 or n_trained == 0:

@@ -3,12 +3,15 @@
 Exit status, for every command: 0 all went well; 1 some inputs were rejected
 (the rest was processed and the rejects reported); 2 a usage or data error
 (nothing done, the message says why); 3 an internal error (a bug: one line on
-stderr, the traceback with ``churnlab --debug ...``).
+stderr, the traceback with ``churnlab --debug ...``); 4, only when asked with
+``--fail-on-drift`` (``score``, ``network``) or ``--fail-on-decay``
+(``monitor``), the model no longer fits what it scores.
 
 This module holds the app and the guard that turns errors into those statuses;
 the commands live by concept in :mod:`~churnlab.app.cli_forms` (parse, anonymize,
-synth), :mod:`~churnlab.app.cli_scoring` (train, score, network, serve) and
-:mod:`~churnlab.app.cli_team` (worklist, report), their shared helpers and
+synth), :mod:`~churnlab.app.cli_scoring` (train, score, network, serve),
+:mod:`~churnlab.app.cli_team` (worklist, report) and
+:mod:`~churnlab.app.cli_operation` (monitor), their shared helpers and
 options in :mod:`~churnlab.app.cli_support`.
 """
 
@@ -21,6 +24,7 @@ import typer
 from typer.core import TyperGroup
 
 from churnlab.app.cli_forms import anonymize, parse, synth
+from churnlab.app.cli_operation import monitor
 from churnlab.app.cli_scoring import network, score, serve, train
 from churnlab.app.cli_support import say
 from churnlab.app.cli_team import report, worklist
@@ -80,13 +84,14 @@ def main(
     """Dismissal risk and retention actions for a dental health-plan network.
 
     Exit status: 0 ok; 1 some inputs rejected (the rest processed); 2 usage or
-    data error; 3 internal error (run with --debug for the traceback).
+    data error; 3 internal error (run with --debug for the traceback); 4 the
+    model no longer fits (only with --fail-on-drift or --fail-on-decay).
     """
     ctx.meta["churnlab.debug"] = debug
 
 
 # In the order ``churnlab --help`` lists them.
-for command in (parse, anonymize, synth, train, score, network, serve, worklist, report):
+for command in (parse, anonymize, synth, train, score, network, serve, worklist, report, monitor):
     app.command()(command)
 
 

@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from churnlab.app.cli_support import MODEL_DIR_HELP, Explore, RecordIn, fail, say
+from churnlab.app.cli_support import (
+    DRIFT_EXIT,
+    MODEL_DIR_HELP,
+    Explore,
+    FailOnDrift,
+    RecordIn,
+    fail,
+    report_drift,
+    say,
+)
 from churnlab.errors import ChurnlabError
 
 
@@ -34,17 +43,31 @@ def train(
             "interval at this level lies above 0 (needs --uncertainty 20 or more).",
         ),
     ] = None,
+    challenge: Annotated[
+        Path | None,
+        typer.Option(
+            "--challenge",
+            help="Model folder in use (the champion): judge the new model against it on the most "
+            "recent closed cases neither saw in fitting; the verdict goes in OUT's card. Promoting is "
+            "a copy you make.",
+        ),
+    ] = None,
 ) -> None:
     """Fit the risk model and the action recommender on the closed cases; write model + card."""
+    from churnlab.app.challenge import challenge as judge
     from churnlab.app.training import train_model
-    from churnlab.models.persistence import save_model
+    from churnlab.io.folder import load_data_dir
+    from churnlab.models.persistence import load_model, save_model
 
     if out.exists() and not out.is_dir():
         raise fail(f"--out {out}: exists and is not a folder; give a folder for the model")
     try:
+        champion = load_model(challenge) if challenge else None  # a bad folder fails before the long fit
         model = train_model(
             data_dir, random_state=seed, progress=True, n_bootstrap=uncertainty, min_confidence=min_confidence
         )
+        if champion is not None:
+            model.card["challenge"] = judge(load_data_dir(data_dir), champion, random_state=seed)
     except ChurnlabError as exc:
         raise fail(str(exc)) from None
     save_model(model, out)
@@ -85,6 +108,22 @@ def train(
         )
     for problem in (network or {}).get("problems", []):
         say(f"network: {problem}")
+    verdict = model.card.get("challenge")
+    if verdict:
+        say(f"challenge: {_challenge_line(verdict)}")
+
+
+def _challenge_line(verdict: dict) -> str:
+    """The champion/challenger verdict in one line: figures, then what to do."""
+    if "not_measured" in verdict:
+        return f"not measured: {verdict['not_measured']}"
+    auc, brier = verdict["metrics"]["auc"], verdict["metrics"]["brier"]
+    held = verdict["holdout"]
+    return (
+        f"on {held['cases']} cases opened from {held['opened_from']}: AUC {auc['new']:.3f} vs "
+        f"{auc['old']:.3f} (difference {auc['difference']:+.3f}, 90 % [{auc['low']:+.3f}, "
+        f"{auc['high']:+.3f}]), Brier {brier['new']:.3f} vs {brier['old']:.3f}; {verdict['verdict']}"
+    )
 
 
 def score(
@@ -102,6 +141,7 @@ def score(
     ] = None,
     store: RecordIn = None,
     explore: Explore = 0.0,
+    fail_on_drift: FailOnDrift = False,
 ) -> None:
     """Score every form, closed or open, into a CSV ordered by priority for the retention team.
 
@@ -110,7 +150,8 @@ def score(
     are recorded as a scoring run and the closed cases as outcomes, for
     ``churnlab report``. Exit status: 0 when every form was scored, 1 when some
     were rejected (the scores file still holds all the others), 2 on a usage,
-    data-folder or case-store error.
+    data-folder or case-store error, 3 with ``--fail-on-drift`` when an input
+    drifted from what the model was trained on.
     """
     from churnlab.app.desk import record_desk
     from churnlab.app.scoring import score_folder
@@ -125,12 +166,19 @@ def score(
         summary = score_folder(
             data_dir, loaded, out, rejects=rejects, progress=True, jobs=jobs, explore=explore
         )
-        recorded = record_desk(target, summary.scores, summary.outcomes, loaded, explore) if target else None
+        recorded = (
+            record_desk(target, summary.scores, summary.outcomes, loaded, explore, drift=summary.drift)
+            if target
+            else None
+        )
     except ChurnlabError as exc:
         raise fail(str(exc)) from None
     say(str(summary))
     if recorded is not None:
         say(f"case store: {recorded}")
+    drifted = report_drift(summary.drift)
+    if fail_on_drift and drifted:
+        raise typer.Exit(DRIFT_EXIT)
     if summary.rejected:
         raise typer.Exit(1)
 
@@ -156,6 +204,7 @@ def network(
             "--pseudonymize", help="Name dentists by keyed pseudonyms (key from CHURNLAB_ANON_KEY)."
         ),
     ] = False,
+    fail_on_drift: FailOnDrift = False,
 ) -> None:
     """Score every active dentist's risk of asking to leave within 30/90/180 days.
 
@@ -164,8 +213,11 @@ def network(
     Rows are ordered by expected loss (90-day risk × the dentist's value).
     Exit status: 0 when every row of the files was read, 1 when some were
     rejected (listed on stderr; the scores hold all the others), 2 on a usage
-    or data error.
+    or data error, 3 with ``--fail-on-drift`` when an input drifted from what the
+    model was trained on.
     """
+    import pandas
+
     from churnlab.app.network_scoring import score_network
     from churnlab.app.scoring import for_people
     from churnlab.io.csv_writer import write_csv
@@ -184,6 +236,9 @@ def network(
     for problem in scores.attrs["problems"]:
         say(str(problem))
     say(f"scored {len(scores)} active dentists as of {scores.attrs['as_of']}; wrote {out}")
+    drift = scores.attrs["drift"]
+    if report_drift(None if drift is None else pandas.DataFrame(drift)) and fail_on_drift:
+        raise typer.Exit(DRIFT_EXIT)
     if scores.attrs["rejected_rows"]:
         raise typer.Exit(1)
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from churnlab.logs import printable
+
+if TYPE_CHECKING:  # the CLI starts without pandas; the commands import it when they run
+    import pandas as pd
 
 
 def say(message: str) -> None:
@@ -47,3 +50,28 @@ Explore = Annotated[
     ),
 ]
 """The ``--explore`` option: the share of open cases offered a random eligible action."""
+
+DRIFT_EXIT = 4
+"""Exit status of ``score`` and ``network`` with ``--fail-on-drift`` when an input drifted."""
+
+FailOnDrift = Annotated[
+    bool,
+    typer.Option(
+        "--fail-on-drift",
+        help=f"Exit with status {DRIFT_EXIT} (after writing every output) when an input no longer looks "
+        "like what the model was trained on (named on stderr either way).",
+    ),
+]
+"""The ``--fail-on-drift`` option of ``score`` and ``network``."""
+
+
+def report_drift(drift: pd.DataFrame | None) -> bool:
+    """Say one line per drifted input (or that the model cannot tell); whether any drifted."""
+    from churnlab.features.drift import drift_lines
+
+    if drift is None:
+        say("input drift: not checked (the model card has no training profile: retrain to check it)")
+        return False
+    for line in drift_lines(drift):
+        say(line)
+    return bool(drift["drifted"].any())

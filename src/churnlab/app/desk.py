@@ -81,12 +81,18 @@ class DeskRecord:
 
 
 def record_desk(
-    store: CaseStore, offers: pd.DataFrame, closed: pd.DataFrame, model: ChurnModel, explore_share: float
+    store: CaseStore,
+    offers: pd.DataFrame,
+    closed: pd.DataFrame,
+    model: ChurnModel,
+    explore_share: float,
+    drift: pd.DataFrame | None = None,
 ) -> DeskRecord:
-    """Record a run's offers (its open cases) and the closed cases (:func:`outcome_rows`) in ``store``."""
+    """Record a run's offers (its open cases), its input drift and the closed cases
+    (:func:`outcome_rows`) in ``store``."""
     model_id, version = model_identity(model)
     offers = offers[offers["status"] == "open"] if "status" in offers else offers
-    run = store.record_run(offers, model_id, version, explore_share)
+    run = store.record_run(offers, model_id, version, explore_share, drift=drift)
     changed = store.record_outcomes(closed)
     return DeskRecord(
         run_id=run.run_id,

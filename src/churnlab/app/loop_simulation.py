@@ -59,8 +59,16 @@ def simulate_loop(
     follow: float = 0.8,
     seed: int = 0,
     start: dt.date = dt.date(2025, 1, 1),
+    world_turns_at: int | None = None,
 ) -> LoopSimulation:
-    """Run ``months`` of the desk into ``store`` and report, with the generator's true policy values."""
+    """Run ``months`` of the desk into ``store`` and report, with the generator's true policy values.
+
+    From month ``world_turns_at`` (0-based) on, the network changes under the
+    model: every case's true P(retained | x, a) becomes 1 − what the generator
+    says (what kept dentists now drives them away). A crude change, but one a
+    monitor must catch and a model refitted on the new months can learn. Each
+    run records its input drift against the model's training profile.
+    """
     rng = np.random.default_rng(seed)
     model_id, version = model_identity(model)
     true_best, true_none, true_done, true_analysts = [], [], [], []
@@ -68,11 +76,16 @@ def simulate_loop(
     for month in range(months):
         data = generate(cases_per_month, seed=seed * 1000 + month, open_share=1.0)
         truth = data.truth
-        scored = offers(score_cases(data.cases, model, data.glosas), explore, salt=f"loop {seed}")
+        if world_turns_at is not None and month >= world_turns_at:
+            truth = truth.assign(**{c: 1 - truth[c] for c in _P})
+        drift = model.drift_counter()
+        scored = offers(score_cases(data.cases, model, data.glosas, drift), explore, salt=f"loop {seed}")
         year, month_index = divmod(start.month - 1 + month, 12)
         first_day = dt.date(start.year + year, month_index + 1, 1)
         run_at = dt.datetime.combine(first_day, dt.time(9), tzinfo=dt.UTC)
-        store.record_run(scored, model_id, version, explore, run_at=run_at)
+        store.record_run(
+            scored, model_id, version, explore, run_at=run_at, drift=drift.table() if drift else None
+        )
         p = truth[_P].to_numpy(dtype=float)
         analysts = (truth[_PI].to_numpy(dtype=float) * p).sum(axis=1)
         column = {a: j for j, a in enumerate(ACTION_LABELS)}

@@ -89,7 +89,9 @@ def score_network(
     pandas.DataFrame
         :data:`NETWORK_SCORE_COLUMNS`; ``reasons`` holds lists of
         :class:`~churnlab.models.risk.Reason` (``for_people`` writes their words).
-        ``df.attrs["problems"]`` lists the network's rejected rows and warnings.
+        ``df.attrs["problems"]`` lists the network's rejected rows and warnings;
+        ``df.attrs["drift"]`` the input-drift rows against the training profile
+        (:func:`~churnlab.features.drift.drift_table`, as records; None when the card has none).
 
     Raises
     ------
@@ -106,6 +108,9 @@ def score_network(
     network = data if isinstance(data, Network) else read_network(data)
     when = _as_of(as_of, network)
     X = network_features(network, when)
+    drift = model.drift_counter(network=True)
+    if drift is not None:
+        drift.add(X)
     risks = model.network.predict_risk(X)
     roster = network.roster.loc[X.index]
     value = model.economics.value_of(
@@ -137,4 +142,5 @@ def score_network(
     out.attrs["as_of"] = str(when.date())
     out.attrs["problems"] = network.problems()
     out.attrs["rejected_rows"] = len(network.rejects)
+    out.attrs["drift"] = drift.table().to_dict(orient="records") if drift is not None and drift.rows else None
     return out

@@ -23,6 +23,7 @@ from churnlab.app.desk import outcome_rows
 from churnlab.app.exploration import offers
 from churnlab.errors import FormParseError
 from churnlab.features.cases import GlosaHistory
+from churnlab.features.drift import DriftCounter
 from churnlab.io.batch import form_paths, iter_forms
 from churnlab.io.csv_writer import safe_frame, write_csv
 from churnlab.io.folder import form_files, glosa_rejects, read_folder_glosas
@@ -117,19 +118,28 @@ def rank(scores: pd.DataFrame, keep_other_columns: bool = False) -> pd.DataFrame
 
 
 def score_cases(
-    cases: Sequence[RetentionCase], model: ChurnModel, glosas: pd.DataFrame | GlosaHistory | None = None
+    cases: Sequence[RetentionCase],
+    model: ChurnModel,
+    glosas: pd.DataFrame | GlosaHistory | None = None,
+    drift: DriftCounter | None = None,
 ) -> pd.DataFrame:
     """Unranked score rows for parsed cases (one per case, in their order).
 
     Rows are matched to cases by position, never by the user's file names: two
     forms with the same ``source`` (two pasted texts, two folders' ``form.md``)
-    are two rows.
+    are two rows. ``drift`` (:meth:`ChurnModel.drift_counter`) counts the open
+    cases' features, for the input-drift check: closed cases are what the model
+    was most likely trained on (scored in-sample, the stated-reason
+    probabilities are sharper than the out-of-fold ones training profiled),
+    and open cases are what the decisions are made on.
     """
     if not cases:
         return pd.DataFrame(columns=SCORE_COLUMNS[1:])
     by_position = [case.model_copy(update={"source": f"#{i}"}) for i, case in enumerate(cases)]
     X = model.features(by_position, glosas)
     out = model.score_features(X).join(_case_context(cases, X, model))
+    if drift is not None:  # counted once scored: the service retries a failed batch case by case
+        drift.add(X[[case.is_open for case in cases]])
     out.insert(0, "source", [case.source for case in cases])
     return out.reset_index(drop=True)
 
@@ -175,6 +185,7 @@ class BatchSummary:
     rejects: Path | None
     scores: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
     outcomes: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    drift: pd.DataFrame | None = field(repr=False, default=None)
 
     def __str__(self) -> str:
         text = f"scored {self.scored} forms ({self.open_cases} open) into {self.out}"
@@ -204,6 +215,9 @@ class FolderScores:
     """The closed cases (:func:`churnlab.app.desk.outcome_rows`), for the case store."""
     rejected: list[tuple[str, str]]
     """``(file name, reason)`` for each form or glosa row that could not be read."""
+    drift: pd.DataFrame | None = None
+    """Input drift of everything scored against the training profile (columns of
+    :func:`~churnlab.features.drift.drift_table`); None for a model whose card has no profile."""
 
     def open_cases(self) -> pd.DataFrame:
         """The open cases' rows, ranked among themselves (the worklist's rows)."""
@@ -253,14 +267,16 @@ def score_data_folder(
 
         results = tqdm(results, total=len(paths), desc="scoring forms", unit="form")
     parts, closed, rejected = [], [], glosa_rejects(glosa_frame)
+    drift = model.drift_counter()
     for chunk in _chunks(results, chunk_size):
         cases = [r for _, r in chunk if isinstance(r, RetentionCase)]
         rejected += [(p.name, r.reason) for p, r in chunk if isinstance(r, FormParseError)]
-        parts.append(score_cases(cases, model, glosas))
+        parts.append(score_cases(cases, model, glosas, drift))
         closed.append(outcome_rows(cases))
     scores = rank(pd.concat(parts, ignore_index=True)) if parts else pd.DataFrame(columns=SCORE_COLUMNS)
     outcomes = pd.concat(closed, ignore_index=True) if closed else outcome_rows([])
-    return FolderScores(_offer_open_cases(scores, explore), outcomes, rejected)
+    drifted = drift.table() if drift is not None and drift.rows else None
+    return FolderScores(_offer_open_cases(scores, explore), outcomes, rejected, drifted)
 
 
 def score_folder(
@@ -300,4 +316,5 @@ def score_folder(
         rejects_path if rejected else None,
         scores=scores,
         outcomes=scored.outcomes,
+        drift=scored.drift,
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -22,12 +23,15 @@ from sklearn.dummy import DummyClassifier
 from sklearn.model_selection import train_test_split
 
 import churnlab
+from churnlab.app.challenge import opened_through
 from churnlab.errors import DataError
 from churnlab.evaluation.metrics import compare_scores
+from churnlab.evaluation.monitoring import metrics_with_intervals
 from churnlab.evaluation.network_backtest import backtest
 from churnlab.features.cases import NUMERIC_FEATURES
+from churnlab.features.drift import profile_frame
 from churnlab.features.labels import case_table
-from churnlab.features.network import network_snapshots
+from churnlab.features.network import network_features, network_snapshots
 from churnlab.io.folder import DataFolder, glosa_rejects, load_data_dir
 from churnlab.io.network import has_network, read_network
 from churnlab.io.records import RetentionCase
@@ -36,6 +40,7 @@ from churnlab.models.economics import Economics
 from churnlab.models.network_risk import NetworkRiskModel
 from churnlab.models.persistence import now_iso
 from churnlab.models.reason_features import training_features
+from churnlab.models.reasons import REASON_COLUMNS
 from churnlab.models.recommender import ActionRecommender
 from churnlab.models.risk import DismissalRiskModel, model_columns
 from churnlab.privacy.redact import redact, redacted_error
@@ -44,13 +49,14 @@ MIN_CLOSED_CASES = 20
 MIN_PER_OUTCOME = 5
 
 
-def holdout_report(
+def holdout_predictions(
     X: pd.DataFrame, y: np.ndarray, random_state: int | None = 0, test_size: float = 0.25
-) -> pd.DataFrame:
-    """Risk-model metrics on a stratified held-out split, against two baselines.
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The outcomes of a stratified held-out split and each model's risks on them.
 
-    Baselines: the base rate (every case gets the training dismissal rate) and a
-    logistic regression on the form's header and glosa numbers only (no text).
+    Models: the base rate (every case gets the training dismissal rate), a
+    logistic regression on the form's header and glosa numbers only (no text),
+    and churnlab's risk model, each fitted on the rest.
     """
     train, test = train_test_split(
         np.arange(len(y)), test_size=test_size, stratify=y, random_state=random_state
@@ -61,9 +67,18 @@ def holdout_report(
         "logistic, header only": DismissalRiskModel().fit(X.iloc[train][header_only], y[train]),
         "churnlab risk model": DismissalRiskModel().fit(X.iloc[train], y[train]),
     }
-    return compare_scores(
-        y[test], {name: model.predict_proba(X.iloc[test])[:, 1] for name, model in scores.items()}
-    )
+    return y[test], {name: model.predict_proba(X.iloc[test])[:, 1] for name, model in scores.items()}
+
+
+def holdout_report(
+    X: pd.DataFrame, y: np.ndarray, random_state: int | None = 0, test_size: float = 0.25
+) -> pd.DataFrame:
+    """Risk-model metrics on a stratified held-out split, against two baselines.
+
+    The split and the models are :func:`holdout_predictions`'.
+    """
+    y_test, held_out = holdout_predictions(X, y, random_state, test_size)
+    return compare_scores(y_test, held_out)
 
 
 def train_model(
@@ -96,7 +111,8 @@ def train_model(
     train_cases = [case for case, keep in zip(cases, closed, strict=True) if keep]
     X, tagger = training_features(train_cases, folder.glosas, random_state=random_state)
     actions = table.loc[closed, "action"].to_numpy()
-    report = holdout_report(X, y, random_state=random_state)
+    y_test, held_out = holdout_predictions(X, y, random_state=random_state)
+    report = compare_scores(y_test, held_out)
     risk = DismissalRiskModel().fit(X, y)
     recommender = ActionRecommender(
         economics=economics, random_state=random_state, n_bootstrap=n_bootstrap, min_confidence=min_confidence
@@ -117,6 +133,7 @@ def train_model(
             # Value-free: a parser's message quotes what it read, and the card is shared.
             "forms_failed": [redacted_error(e.source, e.reason, e.field) for e in folder.forms.failures],
             "closed_cases": int(closed.sum()),
+            "cases_opened_through": opened_through(train_cases),
             "closed_cases_unreadable": int(table["unreadable"].sum()),
             "dismissal_rate": float(y.mean()),
             "actions": {k: int(v) for k, v in pd.Series(actions).value_counts().items()},
@@ -124,6 +141,9 @@ def train_model(
             "glosa_rows_rejected": [f"{where}: {redact(why)}" for where, why in glosa_rejects(folder.glosas)],
         },
         "risk_holdout_metrics": report.round(4).to_dict(orient="index"),
+        # What `churnlab monitor` compares closed cases with, and `score` the scored inputs with.
+        "risk_holdout_intervals": _rounded(metrics_with_intervals(y_test, held_out["churnlab risk model"])),
+        "input_profile": profile_frame(X[_profiled(risk.feature_names_in_)]),
         "recommender": _recommender_summary(recommender),
         "features": list(risk.feature_names_in_),
         "random_state": random_state,
@@ -176,6 +196,8 @@ def _network(
     except ValueError as exc:  # too short a history to hold 90 days back, or one outcome only
         section["backtest"] = f"not measured: {exc}"
     model = NetworkRiskModel(random_state=random_state).fit(X, y)
+    active = network_features(network, network.end)  # what scoring at the end of the data would see
+    section["input_profile"] = profile_frame(active[list(model.feature_names_in_)])
     section["problems"] = [redact(line) for line in network.problems()]
     return model, section
 
@@ -205,6 +227,28 @@ def _check_trainable(folder: DataFolder, table: pd.DataFrame, y: np.ndarray) -> 
             f"{folder.path}: {found}; training needs at least {MIN_PER_OUTCOME} cases of each "
             "outcome (retained and dismissed) to measure the risk model on held-out cases"
         )
+
+
+def _profiled(features: Iterable[str]) -> list[str]:
+    """The features the input-drift check watches: all but the tagger's outputs.
+
+    The stated-reason probabilities are another model's output, out-of-fold in
+    training and in-sample when scoring the training folder, so their tiny
+    values differ by construction (measured: PSI 0.3–0.6 on the sample with no
+    change at all); the note they come from is watched through its lexicon
+    flags (``says_*``) and length.
+    """
+    return [name for name in features if name not in REASON_COLUMNS]
+
+
+def _rounded(figures: dict[str, Any]) -> dict[str, Any]:
+    """Metric figures for the card: four decimals, NaN as null (JSON has no NaN)."""
+    return {
+        name: {k: None if np.isnan(v) else round(float(v), 4) for k, v in parts.items()}
+        if isinstance(parts, dict)
+        else parts
+        for name, parts in figures.items()
+    }
 
 
 def _recommender_summary(recommender: ActionRecommender) -> dict[str, Any]:

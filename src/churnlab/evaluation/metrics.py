@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
@@ -48,6 +50,6 @@ def score_metrics(y: ArrayLike, p: ArrayLike) -> dict[str, float]:
     }
 
 
-def compare_scores(y: ArrayLike, scores: dict[str, ArrayLike]) -> pd.DataFrame:
+def compare_scores(y: ArrayLike, scores: Mapping[str, ArrayLike]) -> pd.DataFrame:
     """One row of :func:`score_metrics` per named score (model, baselines, Bayes limit)."""
     return pd.DataFrame({name: score_metrics(y, p) for name, p in scores.items()}).T

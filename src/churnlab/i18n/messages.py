@@ -420,6 +420,74 @@ REPORT = {
     ),
 }
 
+MONITOR = {
+    "title": Message("churnlab: is the model still fit?", "churnlab: o modelo ainda serve?"),
+    "summary": Message(
+        "Model trained on {trained}; figures from the case store's closed cases, by month of closing.",
+        "Modelo treinado em {trained}; números dos casos fechados do registro, por mês de fechamento.",
+    ),
+    "verdict_fine": Message(
+        "No month is behind the model card's held-out figures beyond chance.",
+        "Nenhum mês ficou abaixo dos números de validação do modelo além do acaso.",
+    ),
+    "verdict_decayed": Message(
+        "The model has fallen behind its card: retrain it (churnlab train --challenge) and compare.",
+        "O modelo ficou abaixo do prometido: treine de novo (churnlab train --challenge) e compare.",
+    ),
+    "verdict_drift": Message(
+        "The latest run's inputs no longer look like training: {inputs}.",
+        "As entradas da última execução não se parecem mais com as do treino: {inputs}.",
+    ),
+    "no_reference": Message(
+        "The model card has no held-out figures with intervals (trained before churnlab 0.4): "
+        "months are shown but not judged.",
+        "O cartão do modelo não tem números de validação com intervalos (treinado antes do churnlab 0.4): "
+        "os meses aparecem, mas não são julgados.",
+    ),
+    "risk": Message("Dismissal risk, month by month", "Risco de desligamento, mês a mês"),
+    "card": Message("model card (held-out, 90 %)", "cartão do modelo (validação, 90 %)"),
+    "auc_month": Message("AUC of the month (90 %)", "AUC do mês (90 %)"),
+    "flagged": Message("behind the card", "abaixo do cartão"),
+    "mean_risk": Message("Mean risk", "Risco médio"),
+    "observed": Message("Observed dismissals", "Desligamentos observados"),
+    "month": Message("Month closed", "Mês de fechamento"),
+    "cases": Message("Cases", "Casos"),
+    "auc": Message("AUC (90 %)", "AUC (90 %)"),
+    "brier": Message("Brier", "Brier"),
+    "dr_value": Message("Retention, churnlab's policy (DR)", "Retenção, política do churnlab (DR)"),
+    "flag": Message("Verdict", "Situação"),
+    "behind": Message("behind the card", "abaixo do cartão"),
+    "no_closed": Message(
+        "No recommended case has closed yet: nothing to judge.",
+        "Nenhum caso recomendado foi fechado ainda: nada a julgar.",
+    ),
+    "drift": Message("Inputs against training, run by run", "Entradas contra o treino, execução a execução"),
+    "run": Message("Run", "Execução"),
+    "run_at": Message("Date", "Data"),
+    "open_cases": Message("Open cases checked", "Casos abertos verificados"),
+    "inputs": Message("Inputs that drifted", "Entradas que mudaram"),
+    "no_drift": Message("none", "nenhuma"),
+    "no_drift_runs": Message(
+        "No run recorded its inputs (runs before churnlab 0.4, or a model without a training profile).",
+        "Nenhuma execução registrou suas entradas (execuções antes do churnlab 0.4 ou modelo sem perfil de treino).",
+    ),
+    "how": Message("How we calculate", "Como calculamos"),
+    "method": Message(
+        "Each month's AUC and Brier score are measured on the cases closed that month, with 90 % "
+        "bootstrap intervals. A month with at least 20 cases is flagged when it is behind the model "
+        "card's held-out figure by more than {z} standard errors of the difference: a model that "
+        "still fits raises such a flag in about 3 % of years. An input drifted when its population "
+        "stability index (PSI) passes 0.1 and the bar that chance alone would reach with that many "
+        "cases. The retention of churnlab's policy is the doubly-robust value of the report.",
+        "A AUC e o Brier de cada mês são medidos nos casos fechados naquele mês, com intervalos de 90 % "
+        "por bootstrap. Um mês com pelo menos 20 casos é marcado quando fica abaixo do número de "
+        "validação do cartão do modelo por mais de {z} erros-padrão da diferença: um modelo que ainda "
+        "serve marca assim em cerca de 3 % dos anos. Uma entrada mudou quando seu índice de "
+        "estabilidade (PSI) passa de 0,1 e do limite que o acaso alcançaria com aquele número de "
+        "casos. A retenção da política do churnlab é o valor duplamente robusto do relatório.",
+    ),
+}
+
 STATUSES = {
     "open": Message("open", "aberto"),
     "retained": Message("retained", "retido"),
@@ -437,7 +505,7 @@ MESSAGES: dict[str, Message] = {
     f"{prefix}.{key}": message
     for prefix, table in (
         ("action", ACTIONS), ("reason", DISMISSAL_REASONS), ("feature", FEATURES), ("network", NETWORK),
-        ("column", COLUMNS), ("page", PAGE), ("chart", CHART), ("report", REPORT), ("status", STATUSES), ("sheet", SHEETS),
+        ("column", COLUMNS), ("page", PAGE), ("chart", CHART), ("report", REPORT), ("monitor", MONITOR), ("status", STATUSES), ("sheet", SHEETS),
     )
     for key, message in table.items()
 }  # fmt: skip

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from churnlab.features.cases import GlosaHistory, build_features
+from churnlab.features.drift import DriftCounter
 from churnlab.io.records import ACTION_LABELS, RetentionCase
 from churnlab.models.actions import action_codes, best_action
 from churnlab.models.economics import Economics
@@ -39,6 +40,15 @@ class ChurnModel:
     def economics(self) -> Economics:
         """The values and costs the recommender decides with (one source for both)."""
         return self.recommender.active_economics()
+
+    def drift_counter(self, network: bool = False) -> DriftCounter | None:
+        """A counter of scored inputs against what training saw (docs: concepts/monitoring.md).
+
+        None when the card has no profile (a model trained before churnlab 0.4).
+        """
+        section = self.card.get("network", {}) if network else self.card
+        profile = section.get("input_profile") if isinstance(section, dict) else None
+        return DriftCounter(profile) if profile else None
 
     def features(
         self, cases: Sequence[RetentionCase], glosas: pd.DataFrame | GlosaHistory | None = None

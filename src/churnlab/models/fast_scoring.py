@@ -20,6 +20,7 @@ import numpy as np
 from scipy.special import expit, softmax
 
 from churnlab.features.cases import case_row, glosa_features
+from churnlab.features.drift import DriftCounter
 from churnlab.io.records import ACTION_LABELS, RetentionCase
 from churnlab.models._sklearn_compat import hgb_trees
 from churnlab.models.actions import N_ACTIONS, best_action
@@ -161,8 +162,11 @@ class SingleCaseScorer:
         out[self.tag_columns] = proba
         return out
 
-    def score(self, case: RetentionCase) -> dict | None:
-        """The score row of ``case`` (as ``score_cases`` gives it), or None to use the batch path."""
+    def score(self, case: RetentionCase, drift: DriftCounter | None = None) -> dict | None:
+        """The score row of ``case`` (as ``score_cases`` gives it), or None to use the batch path.
+
+        ``drift`` counts an open case's features, as ``score_cases`` does.
+        """
         if not self.supported:
             return None
         row: dict[str, Any] = case_row(case)
@@ -197,6 +201,8 @@ class SingleCaseScorer:
         values = effects * value - economics.costs_of(np.array([row["last_production_value"]]))[0]
         label = best_action(values)[0]
         best = ACTION_LABELS.index(label)
+        if drift is not None and case.is_open:  # counted once scored: a failure falls back uncounted
+            drift.add_row(row)
         return {
             "source": case.source,
             "dismissal_risk": risk,

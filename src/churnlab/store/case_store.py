@@ -148,8 +148,12 @@ class CaseStore:
         model_version: str,
         explore_share: float = 0.0,
         run_at: dt.datetime | None = None,
+        drift: pd.DataFrame | None = None,
     ) -> RunRecord:
         """Record one scoring run of open cases (rows without a ``case_key`` are left out).
+
+        ``drift`` is the run's input drift (:func:`churnlab.features.drift.drift_table`), kept per
+        feature for ``churnlab monitor``.
 
         ``offers`` has ``case_key``, ``best_action``, ``offered_action``,
         ``offer_probability``, ``explored`` and the ``p_retained_<action>``
@@ -173,6 +177,8 @@ class CaseStore:
                 run_id = connection.execute(sa.insert(schema.runs).values(**run)).inserted_primary_key[0]  # type: ignore[index]
                 if len(rows):
                     connection.execute(sa.insert(schema.recommendations), _recommendation_rows(rows, run_id))
+                if drift is not None and len(drift):
+                    connection.execute(sa.insert(schema.run_drift), _drift_rows(drift, run_id))
         except IntegrityError:  # the same scores were recorded before (or by a writer alongside)
             with self.engine.connect() as connection:
                 run_id = connection.execute(
@@ -220,6 +226,17 @@ class CaseStore:
         """Every scoring run, oldest first."""
         with self.engine.connect() as connection:
             return pd.read_sql(sa.select(schema.runs).order_by(schema.runs.c.id), connection)
+
+    def drift(self) -> pd.DataFrame:
+        """Every run's input drift per feature, with the run's date, oldest run first."""
+        drift, run = schema.run_drift, schema.runs
+        query = (
+            sa.select(drift, run.c.run_at, run.c.model_id)
+            .join(run, run.c.id == drift.c.run_id)
+            .order_by(drift.c.run_id, drift.c.feature)
+        )
+        with self.engine.connect() as connection:
+            return pd.read_sql(query, connection)
 
     def decisions(self) -> pd.DataFrame:
         """Per recommended case: its first recommendation (the one the lead acted on) and its outcome.
@@ -319,6 +336,22 @@ def _recommendation_rows(rows: pd.DataFrame, run_id: int) -> list[dict[str, Any]
         )
         out.append(record)
     return out
+
+
+def _drift_rows(drift: pd.DataFrame, run_id: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "run_id": run_id,
+            "feature": str(row["feature"]),
+            "input": str(row["input"]),
+            "psi": float(row["psi"]),
+            "threshold": float(row["threshold"]),
+            "drifted": bool(row["drifted"]),
+            "missing_now": float(row["missing_now"]),
+            "rows_now": int(row["rows_now"]),
+        }
+        for row in drift.to_dict("records")
+    ]
 
 
 def _fingerprint(rows: pd.DataFrame, model_id: str) -> str:

@@ -60,4 +60,18 @@ outcomes = sa.Table(
 migration 0003) whether the action was ticked on the older template's combined box "Ofertado
 treinamento/ ou reciclagem" (recorded as ``training``; null when recorded before 0003)."""
 
+run_drift = sa.Table(
+    "run_drift", metadata,
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("scoring_runs.id"), primary_key=True),
+    sa.Column("feature", sa.String(120), primary_key=True),
+    sa.Column("input", sa.String(120), nullable=False),
+    sa.Column("psi", sa.Float, nullable=False),
+    sa.Column("threshold", sa.Float, nullable=False),
+    sa.Column("drifted", sa.Boolean, nullable=False),
+    sa.Column("missing_now", sa.Float, nullable=False),
+    sa.Column("rows_now", sa.Integer, nullable=False),
+)  # fmt: skip
+"""From migration 0004: per scoring run and model feature, the input drift against the training profile
+(:func:`churnlab.features.drift.drift_table`): aggregates only, never a case's value."""
+
 sa.Index("recommendations_by_case", recommendations.c.case_key)

@@ -75,6 +75,7 @@ from churnlab.app.service.schemas import (
     TextItem,
 )
 from churnlab.errors import FormParseError
+from churnlab.features.drift import DriftCounter, drifted_inputs
 from churnlab.io.decode import decode_form_bytes
 from churnlab.io.forms import parse_text
 from churnlab.io.records import ACTION_LABELS, RetentionCase
@@ -150,7 +151,9 @@ def _result(row: Mapping[Hashable, Any], case: RetentionCase) -> dict[str, Any]:
     return ScoreResult.model_validate(result).model_dump()
 
 
-def _score_all(model: ChurnModel, cases: list[RetentionCase]) -> list[dict[str, Any] | ServiceError]:
+def _score_all(
+    model: ChurnModel, cases: list[RetentionCase], drift: DriftCounter | None = None
+) -> list[dict[str, Any] | ServiceError]:
     """Score cases in one pass; on failure, one by one so only the unscorable ones fail.
 
     A ``ValueError`` from the models means values they cannot use (a 422
@@ -161,10 +164,10 @@ def _score_all(model: ChurnModel, cases: list[RetentionCase]) -> list[dict[str, 
         return []
     sources = [case.source for case in cases]
     try:
-        rows = score_cases(cases, model).to_dict("records")
+        rows = score_cases(cases, model, drift=drift).to_dict("records")
     except Exception as exc:
         if len(cases) > 1:
-            return [_score_all(model, [case])[0] for case in cases]
+            return [_score_all(model, [case], drift)[0] for case in cases]
         logger.error("scoring failed for %s: %s", safe_name(sources[0]), where_raised(exc))
         if isinstance(exc, ValueError):
             return [
@@ -201,7 +204,10 @@ def _score_all(model: ChurnModel, cases: list[RetentionCase]) -> list[dict[str, 
 
 
 def _score_one(
-    model: ChurnModel, fast: SingleCaseScorer | None, item: TextItem | RecordItem
+    model: ChurnModel,
+    fast: SingleCaseScorer | None,
+    item: TextItem | RecordItem,
+    drift: DriftCounter | None = None,
 ) -> tuple[dict[str, Any] | ServiceError, str | None]:
     """Parse and score one item; its result (or error) and its source for the log.
 
@@ -213,17 +219,17 @@ def _score_one(
     except ServiceError as exc:
         return exc, None
     try:
-        row = fast.score(case) if fast is not None else None
+        row = fast.score(case, drift) if fast is not None else None
         if row is not None:
             return _result(row, case), safe_name(case.source)
     except Exception:  # noqa: BLE001 - the batch path below answers, and logs, the same failure
         pass
-    (outcome,) = _score_all(model, [case])
+    (outcome,) = _score_all(model, [case], drift)
     return outcome, safe_name(case.source)
 
 
 def _score_batch(
-    model: ChurnModel, raw_items: list[Any], body: bytes = b""
+    model: ChurnModel, raw_items: list[Any], body: bytes = b"", drift: DriftCounter | None = None
 ) -> tuple[dict[str, Any], list[str]]:
     """Validate, parse and score each item on its own; the batch answer and the sources seen."""
     outcomes: list[dict[str, Any] | ServiceError | None] = [None] * len(raw_items)
@@ -238,7 +244,7 @@ def _score_batch(
             outcomes[i] = invalid(exc, f"item {i}", ("items", i))
         except ServiceError as exc:
             outcomes[i] = exc
-    for i, scored_item in zip(where, _score_all(model, cases), strict=True):
+    for i, scored_item in zip(where, _score_all(model, cases, drift), strict=True):
         outcomes[i] = scored_item
     items: list[dict[str, object]] = []
     for i, outcome in enumerate(outcomes):
@@ -410,8 +416,9 @@ def create_app(
     app.state.model = model
     _add_middleware(app, max_body_bytes, token)
     _add_error_handlers(app)
-    _add_scoring_routes(app, model, max_batch_items)
-    _add_info_routes(app, model)
+    drift = model.drift_counter()  # the open cases scored since the service started
+    _add_scoring_routes(app, model, max_batch_items, drift)
+    _add_info_routes(app, model, drift)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
@@ -449,7 +456,9 @@ def _add_error_handlers(app: FastAPI) -> None:
         )
 
 
-def _add_scoring_routes(app: FastAPI, model: ChurnModel, max_batch_items: int) -> None:
+def _add_scoring_routes(
+    app: FastAPI, model: ChurnModel, max_batch_items: int, drift: DriftCounter | None
+) -> None:
     """``POST /score`` and ``POST /score/batch``: parsing and scoring run off the event loop."""
     fast = SingleCaseScorer.compile(model)
 
@@ -470,7 +479,7 @@ def _add_scoring_routes(app: FastAPI, model: ChurnModel, max_batch_items: int) -
         """Dismissal risk, P(retained) under each action, the action to try first and why."""
         item = await _single_item(request)
         # parsing and scoring are CPU-bound: off the event loop, so other requests go on meanwhile
-        outcome, source = await run_in_threadpool(_score_one, model, fast, item)
+        outcome, source = await run_in_threadpool(_score_one, model, fast, item, drift)
         request.state.sources = [source] if source else None
         if isinstance(outcome, ServiceError):
             raise outcome
@@ -505,20 +514,23 @@ def _add_scoring_routes(app: FastAPI, model: ChurnModel, max_batch_items: int) -
                 "too_many_items",
                 f"{len(envelope.items)} items; at most {max_batch_items} per request, split the batch",
             )
-        result, sources = await run_in_threadpool(_score_batch, model, envelope.items, raw)
+        result, sources = await run_in_threadpool(_score_batch, model, envelope.items, raw, drift)
         request.state.sources = sources
         return result
 
 
-def _add_info_routes(app: FastAPI, model: ChurnModel) -> None:
+def _add_info_routes(app: FastAPI, model: ChurnModel, drift: DriftCounter | None) -> None:
     """``GET /health`` (open even with a token) and ``GET /model`` (the card)."""
 
-    @app.get("/health", response_model=Health, summary="Liveness and the model in use")
+    @app.get("/health", response_model=Health, summary="Liveness, the model in use and its input drift")
     async def health() -> Any:
         return {
             "status": "ok",
             "churnlab_version": __version__,
             "model_trained_at": model.card.get("trained_at"),
+            "input_drift": None
+            if drift is None
+            else {"open_cases_scored": drift.rows, "drifted_inputs": drifted_inputs(drift.table())},
         }
 
     @app.get("/model", summary="The model card: data, metrics, features, economics")

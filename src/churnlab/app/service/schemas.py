@@ -165,7 +165,16 @@ class BatchResult(BaseModel):
     items: list[BatchItemResult]
 
 
+class InputDrift(BaseModel):
+    """The open cases scored since the service started, against the model's training profile."""
+
+    open_cases_scored: int
+    drifted_inputs: list[str]
+
+
 class Health(BaseModel):
     status: Literal["ok"]
     churnlab_version: str
     model_trained_at: str | None
+    input_drift: InputDrift | None = None
+    """None when the model card has no training profile (a model trained before churnlab 0.4)."""

@@ -443,6 +443,9 @@ class _Broken:
     def score_features(self, X, top_reasons=3):
         raise self._exc
 
+    def drift_counter(self, network=False):
+        return self._model.drift_counter(network)
+
 
 def test_a_bug_is_a_500_that_logs_no_message(model, record, caplog):
     app = create_app(_Broken(model, RuntimeError(f"CPF {record['cpf']} broke it")))

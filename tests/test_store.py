@@ -56,7 +56,7 @@ def _offers(keys: list[str], share: float = 0.0, best: str = "support") -> pd.Da
 
 def test_a_new_store_is_migrated_to_the_tables_of_the_code(url):
     store = open_store(url)
-    assert store.revision() == "0003"
+    assert store.revision() == "0004"
     with store.engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), metadata) == []
     open_store(url)  # opening again migrates nothing and loses nothing
@@ -172,7 +172,7 @@ def test_a_store_of_the_first_schema_is_migrated_keeping_its_rows(url):
         )
     engine.dispose()
     store = open_store(url)
-    assert store.revision() == "0003"
+    assert store.revision() == "0004"
     decisions = store.decisions()
     assert decisions["case_key"].tolist() == ["old"] and decisions["dentist_value"].isna().all()
     costs = {f"cost_{a}": 10.0 for a in ACTION_LABELS}
@@ -212,7 +212,7 @@ def test_outcomes_recorded_before_the_combined_box_flag_keep_their_action(url):
         )
     engine.dispose()
     store = open_store(url)
-    assert store.revision() == "0003"
+    assert store.revision() == "0004"
     decisions = store.decisions()
     assert decisions["action_taken"].tolist() == ["training"]  # no flag: counted as recorded
     assert decisions["combined_training_box"].isna().all()

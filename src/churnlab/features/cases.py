@@ -46,7 +46,9 @@ REASON_LEXICON: dict[str, str] = {
     "death": r"obito|falec",
     "studies": r"estud|mestrado|doutorado|especializ|residencia|curso",
     "public_servant": r"concurs|servidor|publico",
-    "technical_rules": r"regra|auditoria|pericia|raio.?x|\brx\b",
+    # An X-ray is a technical rule when it is demanded ("exigência de rx inicial"), not when the
+    # portal will not attach it (a system difficulty): a bare "rx" names neither.
+    "technical_rules": r"regra|auditoria|pericia|exig\w* (de )?(rx|raio.?x)|(rx|raio.?x) (inicial|final)",
     "operator_bureaucracy": r"burocra|papelad|exigenc",
     "private_patients": r"particular|carteira propria",
     "lawsuit_threat": r"judic|advogad|procon|\bans\b|processar",

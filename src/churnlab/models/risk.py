@@ -37,20 +37,20 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils import Tags
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
-from churnlab.features.cases import VALUE_COLUMNS
+from churnlab.features.cases import RETIRED_FEATURES, VALUE_COLUMNS
 from churnlab.i18n import say
 from churnlab.i18n.messages import MESSAGES
 from churnlab.models._sklearn_compat import Interval, StrOptions, check_is_fitted, fit_context, validate_data
 
-NON_MODEL_COLUMNS = ("first_note", "opened_on", *VALUE_COLUMNS)
+NON_MODEL_COLUMNS = ("first_note", "opened_on", *VALUE_COLUMNS, *RETIRED_FEATURES)
 
 MIN_CONTRIBUTION = 0.05
 """Smallest log-odds push (about 1 point of risk) worth naming as a reason."""
 
-NOT_REASONS = frozenset({"note_length"})
-"""Features the model reads but never names as a reason: a lead can neither read them as a
-cause nor act on them (how long the analyst's note is). docs/concepts/risk-model.md
-("Reasons") says what dropping them from the model would cost."""
+NOT_REASONS = frozenset(RETIRED_FEATURES)
+"""Features never named as a reason: a lead can neither read them as a cause nor act on them
+(how long the analyst's note is, how many months back the last production was). Models fitted
+now do not read them (:data:`NON_MODEL_COLUMNS`); a model saved before still does, silently."""
 
 
 def model_columns(X: pd.DataFrame) -> list[str]:

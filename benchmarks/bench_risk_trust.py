@@ -64,7 +64,9 @@ def _row(y: np.ndarray, risk: np.ndarray) -> dict[str, float]:
     }
 
 
-def bounds(X_train: pd.DataFrame, y_train: np.ndarray, X_test: pd.DataFrame, y_test: np.ndarray) -> list[dict]:
+def bounds(
+    X_train: pd.DataFrame, y_train: np.ndarray, X_test: pd.DataFrame, y_test: np.ndarray
+) -> list[dict]:
     """Held-out metrics of the model as it was and as it is."""
     was = DismissalRiskModel(C=0.5).fit(X_train, y_train)
     matrix, _ = was._matrix(X_test)
@@ -85,7 +87,9 @@ def drop(X_train: pd.DataFrame, y_train: np.ndarray, X_test: pd.DataFrame, y_tes
     return rows
 
 
-def _fit_with(X_train: pd.DataFrame, y_train: np.ndarray, X_test: pd.DataFrame, extra: list[str]) -> np.ndarray:
+def _fit_with(
+    X_train: pd.DataFrame, y_train: np.ndarray, X_test: pd.DataFrame, extra: list[str]
+) -> np.ndarray:
     columns = [c for c in X_train.columns if c not in NON_MODEL_COLUMNS or c in extra]
     model = DismissalRiskModel().fit(X_train[columns].to_numpy(float), y_train)
     return model.predict_proba(X_test[columns].to_numpy(float))[:, 1]

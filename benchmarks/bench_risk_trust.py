@@ -73,8 +73,8 @@ def bounds(
     before = was.pipeline_.predict_proba(matrix)[:, 1]  # no range, no bounds: the model before issue 27
     now = DismissalRiskModel().fit(X_train, y_train)
     return [
-        {"version": "C=0.5, unbounded", **_row(y_test, before)},
-        {"version": f"C by CV ({now.C_:g}), bounded", **_row(y_test, now.predict_proba(X_test)[:, 1])},
+        {"version": "C=0.5, unbounded", "C": 0.5, **_row(y_test, before)},
+        {"version": 'C="cv", bounded', "C": now.C_, **_row(y_test, now.predict_proba(X_test)[:, 1])},
     ]
 
 

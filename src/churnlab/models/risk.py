@@ -5,11 +5,12 @@ A logistic regression on the standardised features of :mod:`churnlab.features.ca
 It is chosen over gradient boosting because on the synthetic benchmark it is
 closer to the Bayes limit (boosting overfits the noisy outcome), its
 probabilities are calibrated by construction (the score equations of maximum
-likelihood match predicted and observed rates), and its per-case reasons are
+likelihood match predicted and observed rates; its regularisation is chosen by
+cross-validated log-loss, so that holds on cases it did not see), and its per-case reasons are
 exact: each feature's contribution to the log-odds is its coefficient times its
 standardised value, i.e. relative to an average dentist.
 
-Two bounds keep a risk a person can trust (docs/concepts/risk-model.md, "Bounded risks"):
+Two bounds keep a risk a person can trust (docs/concepts/risk-model.md, "Risks a lead can trust"):
 a feature beyond the range seen in training is read at the edge of that range (the
 model never learnt what lies beyond it), and the risk stays within
 ``[1/(n+2), (n+1)/(n+2)]`` for ``n`` training cases: the rule of succession's

@@ -133,3 +133,21 @@ def test_duplicate_sources_are_refused(synthetic):
 
 def test_no_cases_give_an_empty_frame():
     assert list(build_features([]).columns) == ["opened_on", *VALUE_COLUMNS, *FEATURES]
+
+
+@pytest.mark.parametrize(
+    ("note", "says"),
+    [
+        ("Dra. informa que o portal do prestador trava e não consegue anexar os rx.", "system_difficulties"),
+        ("As exigências de rx inicial e final são excessivas.", "technical_rules"),
+        ("Não concorda com as regras técnicas exigidas.", "technical_rules"),
+    ],
+)
+def test_an_xray_is_a_technical_rule_only_when_demanded(synthetic, note, says):
+    """A portal that will not attach X-rays is a system difficulty, not the technical rules (issue 27)."""
+    case = synthetic.cases[0]
+    first = min(case.contacts, key=lambda c: c.n).model_copy(update={"note": note})
+    row = build_features([cut_to_opening(case).model_copy(update={"contacts": [first]})]).iloc[0]
+    stated = {c.removeprefix("says_") for c in row.index if c.startswith("says_") and row[c] == 1.0}
+    assert says in stated
+    assert ("technical_rules" in stated) == (says == "technical_rules")

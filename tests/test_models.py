@@ -16,7 +16,7 @@ from churnlab.models.policy_value import dr_value, ipw_value
 from churnlab.models.reason_features import training_features
 from churnlab.models.reasons import REASON_COLUMNS, ReasonTagger
 from churnlab.models.recommender import ActionRecommender
-from churnlab.models.risk import DismissalRiskModel
+from churnlab.models.risk import C_GRID, DismissalRiskModel
 from churnlab.synthetic.generator import generate
 
 
@@ -130,15 +130,49 @@ def test_risk_model_errors_say_why(world):
         model.predict_proba(X[["tenure_years"]])
 
 
-def test_reasons_are_words_and_push_risk_up(world):
+def test_reasons_are_words_with_their_direction(world):
     X, table, *_ = world
     closed = table["closed"].to_numpy()
     model = DismissalRiskModel().fit(X[closed], table.loc[closed, "dismissed"].astype(int))
     retiring = X[X["p_reason_retired"] > 0.8].head(5)
     for reasons in model.explain(retiring):
-        assert reasons and all(r.contribution > 0 for r in reasons)
-        assert "first note gives the reason: retiring" in [r.text for r in reasons]
+        assert reasons and all(r.direction == ("up" if r.contribution > 0 else "down") for r in reasons)
+        stated = next(r for r in reasons if r.words() == "first note gives the reason “retiring”")
+        assert stated.direction == "up" and stated.text.startswith("↑ raises the risk: ")
         assert not any("_" in r.text for r in reasons)
+    pushes = [abs(r.contribution) for reasons in model.explain(X.head(300)) for r in reasons]
+    assert pushes and min(pushes) > 0.05
+    directions = {r.direction for reasons in model.explain(X.head(300)) for r in reasons}
+    assert directions == {"up", "down"}  # a low risk is explained too: what lowers it
+
+
+def test_no_risk_is_exactly_0_or_1_even_for_extreme_inputs(world):
+    """Issue 27: a risk of 100 % or 0 % is read as a fact; n cases back no more than 1/(n+2)."""
+    X, table, *_ = world
+    closed = np.flatnonzero(table["closed"].to_numpy())[:300]  # a few hundred cases, as the sample
+    y = table["dismissed"].to_numpy()[closed].astype(int)
+    model = DismissalRiskModel().fit(X.iloc[closed], y)
+    low, high = model.risk_bounds
+    assert (low, high) == (1 / 302, 301 / 302) and model.C_ in C_GRID
+    columns = list(model.feature_names_in_)
+    extreme = X.head(3).copy()
+    extreme[columns] = np.array([[1e300] * len(columns), [-1e300] * len(columns), [np.nan] * len(columns)])
+    for frame in (X, extreme, extreme.assign(p_reason_provider_removed=1.0)):
+        risk = model.predict_proba(frame)[:, 1]
+        assert ((risk >= low) & (risk <= high)).all() and ((risk > 0) & (risk < 1)).all()
+    assert np.isfinite(model.decision_function(extreme)).all()
+    assert all(np.isfinite(r.contribution) for reasons in model.explain(extreme) for r in reasons)
+
+
+def test_a_fixed_C_is_kept_and_C_cv_shrinks_a_small_sample(world):
+    X, table, *_ = world
+    closed = np.flatnonzero(table["closed"].to_numpy())
+    y = table["dismissed"].to_numpy()[closed].astype(int)
+    assert DismissalRiskModel(C=0.5).fit(X.iloc[closed[:200]], y[:200]).C_ == 0.5
+    assert DismissalRiskModel().fit(X.iloc[closed[:200]], y[:200]).C_ <= 0.1  # 0.5 was overconfident here
+    # The data's choice: stronger regularisation where there are fewer cases.
+    small = DismissalRiskModel().fit(X.iloc[closed[:200]], y[:200]).C_
+    assert DismissalRiskModel().fit(X.iloc[closed], y).C_ >= small
 
 
 def test_reason_tagger_reads_the_stated_reason(world):

@@ -186,8 +186,18 @@ def test_risks_grow_with_the_horizon_and_follow_sklearn_conventions(network):
     assert model.get_params()["max_iter"] == 60
     with pytest.raises(ValueError, match="horizons must be positive whole days including 90"):
         NetworkRiskModel(horizons=(30, 60)).fit(X, y)
+    # No risk is exactly 0 or 1, not even for values far outside anything seen (issue 27).
+    extreme = X.head(3).copy()
+    names = list(model.feature_names_in_)
+    extreme[names] = np.array([[1e300] * len(names), [-1e300] * len(names), [np.nan] * len(names)])
+    low, high = 1 / (model.n_fit_rows_ + 2), 1 - 1 / (model.n_fit_rows_ + 2)
+    for risk in (model.predict_risk(extreme).to_numpy(), model.bounded_risk(np.array([0.0, 1.0]))):
+        assert ((risk >= low) & (risk <= high)).all()
     reasons = model.explain(X.head(50))
-    assert all(r.contribution > 0 and r.text for row in reasons for r in row)
+    assert all(r.text.startswith(("↑", "↓")) for row in reasons for r in row)
+    assert {r.direction for row in reasons for r in row} <= {"up", "down"}
+    for row in reasons:
+        assert [abs(r.contribution) for r in row] == sorted((abs(r.contribution) for r in row), reverse=True)
 
 
 _NETWORK_CHECKS_THAT_FIT = (

@@ -27,4 +27,4 @@ def test_twin_file_names_in_two_folders(tmp_path):
 
 def test_reasons_are_structured():
     (reasons,) = cl.score(TEXT)["reasons"]
-    assert reasons and all(isinstance(r, Reason) and r.contribution > 0 for r in reasons)
+    assert reasons and all(isinstance(r, Reason) and r.contribution != 0 for r in reasons)

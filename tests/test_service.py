@@ -60,8 +60,9 @@ def check_result(body: dict) -> None:
     )
     assert isinstance(body["reasons"], list)
     for reason in body["reasons"]:
-        assert set(reason) == {"feature", "value", "text", "contribution"}
-        assert isinstance(reason["text"], str) and reason["contribution"] > 0
+        assert set(reason) == {"feature", "value", "text", "contribution", "direction"}
+        assert isinstance(reason["text"], str) and reason["contribution"] != 0
+        assert reason["direction"] == ("up" if reason["contribution"] > 0 else "down")
 
 
 # ---------------------------------------------------------------------------- good input

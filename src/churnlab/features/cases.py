@@ -46,7 +46,9 @@ REASON_LEXICON: dict[str, str] = {
     "death": r"obito|falec",
     "studies": r"estud|mestrado|doutorado|especializ|residencia|curso",
     "public_servant": r"concurs|servidor|publico",
-    "technical_rules": r"regra|auditoria|pericia|raio.?x|\brx\b",
+    # An X-ray is a technical rule when it is demanded ("exigência de rx inicial"), not when the
+    # portal will not attach it (a system difficulty): a bare "rx" names neither.
+    "technical_rules": r"regra|auditoria|pericia|exig\w* (de )?(rx|raio.?x)|(rx|raio.?x) (inicial|final)",
     "operator_bureaucracy": r"burocra|papelad|exigenc",
     "private_patients": r"particular|carteira propria",
     "lawsuit_threat": r"judic|advogad|procon|\bans\b|processar",
@@ -67,7 +69,6 @@ NUMERIC_FEATURES: dict[str, str] = {
     "other_plans_count": "number of other plans named",
     "us_value": "value of the fee unit (Moeda, R$)",
     "no_guides": "1 when the last production says SEM GUIAS (no guides issued)",
-    "months_since_production": "months from the last production to opening (when a date is given)",
     "log_last_production_value": "log(1 + value of the last production, R$)",
     "glosa_count": "glosa items before opening (form notes and glosas.csv)",
     "glosa_count_12m": "glosa items in the 12 months before opening",
@@ -75,8 +76,13 @@ NUMERIC_FEATURES: dict[str, str] = {
     "glosa_distinct_codes": "distinct glosa codes before opening",
     "months_since_last_glosa": "months from the latest glosa to opening",
     "log_glosa_value": "log(1 + refused value before opening, R$)",
+}
+RETIRED_FEATURES: dict[str, str] = {
+    "months_since_production": "months from the last production to opening (when a date is given)",
     "note_length": "words in the first contact's note",
 }
+"""Columns no model fitted now reads (no reason a lead acts on, and worth < 0.001 AUC:
+docs/concepts/risk-model.md, "Reasons"); still built for models saved before, which read them."""
 VALUE_COLUMNS: dict[str, str] = {
     "lives": "beneficiaries in the dentist's area (nº de vidas), as on the form",
     "listed_cros": "CROs listed in the area (nº CRO(S) únicos divulgados), as on the form",
@@ -86,6 +92,7 @@ VALUE_COLUMNS: dict[str, str] = {
 
 FEATURES: dict[str, str] = {
     **NUMERIC_FEATURES,
+    **RETIRED_FEATURES,
     **{f"says_{key}": f"the first note states the reason {key!r} (lexicon match)" for key in REASON_LEXICON},
     "first_note": "folded text of the first contact's note (for text models)",
 }

@@ -43,6 +43,8 @@ class _Formatter(string.Formatter):
         self.lang = lang
 
     def format_field(self, value: object, format_spec: str) -> str:
+        if format_spec.startswith("plural"):
+            return plural(float(value), format_spec, self.lang)  # type: ignore[arg-type]
         text = super().format_field(value, format_spec)
         numeric = isinstance(value, Number) and not isinstance(value, bool)
         return text.translate(_SWAP) if numeric and self.lang == "pt" else text
@@ -51,13 +53,41 @@ class _Formatter(string.Formatter):
 _FORMATTERS = {lang: _Formatter(lang) for lang in LANGUAGES}
 
 
+def plural(value: float, spec: str, lang: str) -> str:
+    """A count in words that agree with it: the ``plural`` format spec of the catalogue's messages.
+
+    ``spec`` is ``plural[FORMAT]:ONE|OTHER`` or ``plural[FORMAT]:ZERO|ONE|OTHER``: the
+    form for one (the count as written by ``FORMAT``, default ``,.0f``, is 1), for
+    zero when given, else the other; ``#`` in the form is the count, written the
+    reader's way. In a message: ``{months:plural:# mês|# meses}``.
+
+    Examples
+    --------
+    >>> plural(1, "plural:# mês|# meses", "pt"), plural(3, "plural:# mês|# meses", "pt")
+    ('1 mês', '3 meses')
+    >>> plural(0.2, "plural:this month|# month ago|# months ago", "en")
+    'this month'
+    >>> plural(1234, "plural:# glosa|# glosas", "pt"), plural(1.0, "plural.1f:# year|# years", "en")
+    ('1.234 glosas', '1.0 year')
+    """
+    head, _, forms = spec.partition(":")
+    choices = forms.split("|")
+    if not forms or len(choices) not in (2, 3):
+        raise ValueError(f"a plural spec is plural[FORMAT]:ONE|OTHER or ZERO|ONE|OTHER, got {spec!r}")
+    written = format(value, head.removeprefix("plural") or ",.0f")
+    count = float(written.replace(",", ""))
+    one, other = choices[-2:]
+    form = choices[0] if len(choices) == 3 and count == 0 else one if abs(count) == 1 else other
+    return form.replace("#", written.translate(_SWAP) if lang == "pt" else written)
+
+
 def say(key: str, lang: str = "en", **params: object) -> str:
     """The message ``key`` in ``lang``, its ``{fields}`` filled from ``params``.
 
     Examples
     --------
-    >>> say("feature.glosa_count_12m", "pt", value=3.0)
-    '3 glosa(s) nos 12 meses antes do pedido'
+    >>> say("feature.glosa_count_12m", "pt", value=3.0), say("feature.glosa_count_12m", "pt", value=1.0)
+    ('3 glosas nos 12 meses antes do pedido', '1 glosa nos 12 meses antes do pedido')
     >>> say("feature.us_value", "pt", value=0.3), say("feature.us_value", "en", value=0.3)
     ('US de R$ 0,30', 'fee unit R$ 0.30')
     """

@@ -69,10 +69,14 @@ DISMISSAL_REASONS = {
 }
 
 FEATURES = {
-    "reason": Message("first note gives the reason: {reason}", "o primeiro contato dá o motivo: {reason}"),
+    "up": Message("↑ raises the risk: {reason}", "↑ aumenta o risco: {reason}"),
+    "down": Message("↓ lowers the risk: {reason}", "↓ reduz o risco: {reason}"),
+    "reason": Message("first note gives the reason “{reason}”", "o primeiro contato dá o motivo “{reason}”"),
     "unknown": Message("{name} not on the form", "{name} não consta no formulário"),
     "other": Message("{name} = {value:g}", "{name} = {value:g}"),
-    "tenure_years": Message("{value:.1f} years in the network", "{value:.1f} anos na rede"),
+    "tenure_years": Message(
+        "{value:plural.1f:# year|# years} in the network", "{value:plural.1f:# ano|# anos} na rede"
+    ),
     "tenure_years.unknown": Message(
         "inclusion date not on the form", "data de inclusão não consta no formulário"
     ),
@@ -90,15 +94,20 @@ FEATURES = {
     "requested_by_operator.unknown": Message(
         "who asked for the dismissal not on the form", "quem pediu o desligamento não consta no formulário"
     ),
-    "cro_count": Message("{value:.0f} CROs on the form", "{value:.0f} CROs no formulário"),
+    "cro_count": Message(
+        "{value:plural:# CRO|# CROs} on the form", "{value:plural:# CRO|# CROs} no formulário"
+    ),
     "cro_count.one": Message("a single CRO on the form", "um único CRO no formulário"),
     "cro_count.unknown": Message("number of CROs not on the form", "número de CROs não consta no formulário"),
-    "log_lives": Message("{amount:,.0f} lives in the area", "{amount:,.0f} vidas na região"),
+    "log_lives": Message(
+        "{amount:plural:# life|# lives} in the area", "{amount:plural:# vida|# vidas} na região"
+    ),
     "log_lives.unknown": Message(
         "lives in the area not on the form", "vidas na região não constam no formulário"
     ),
     "log_listed_cros": Message(
-        "{amount:,.0f} listed dentists in the area", "{amount:,.0f} dentistas divulgados na região"
+        "{amount:plural:# listed dentist|# listed dentists} in the area",
+        "{amount:plural:# dentista divulgado|# dentistas divulgados} na região",
     ),
     "log_listed_cros.unknown": Message(
         "listed dentists in the area not on the form",
@@ -110,7 +119,8 @@ FEATURES = {
         "not known whether the dentist serves other plans", "não se sabe se atende outros convênios"
     ),
     "other_plans_count": Message(
-        "serves {value:.0f} other plan(s)", "atende {value:.0f} outro(s) convênio(s)"
+        "serves {value:plural:# other plan|# other plans}",
+        "atende {value:plural:# outro convênio|# outros convênios}",
     ),
     "other_plans_count.zero": Message("serves no other plan", "não atende outros convênios"),
     "us_value": Message("fee unit R$ {value:.2f}", "US de R$ {value:.2f}"),
@@ -120,8 +130,9 @@ FEATURES = {
     ),
     "no_guides.no": Message("has been issuing guides", "tem emitido guias"),
     "months_since_production": Message(
-        "last production {value:.0f} months before the request",
-        "última produção {value:.0f} meses antes do pedido",
+        "last production {value:plural:in the month of the request|a month before the request|"
+        "# months before the request}",
+        "última produção {value:plural:no mês do pedido|um mês antes do pedido|# meses antes do pedido}",
     ),
     "months_since_production.unknown": Message(
         "date of last production unknown", "data da última produção desconhecida"
@@ -132,69 +143,96 @@ FEATURES = {
     "log_last_production_value.unknown": Message(
         "value of last production not on the form", "valor da última produção não consta no formulário"
     ),
-    "glosa_count": Message("{value:.0f} glosa(s) before the request", "{value:.0f} glosa(s) antes do pedido"),
+    "glosa_count": Message(
+        "{value:plural:# glosa|# glosas} before the request",
+        "{value:plural:# glosa|# glosas} antes do pedido",
+    ),
     "glosa_count.zero": _NO_GLOSA,
     "glosa_count_12m": Message(
-        "{value:.0f} glosa(s) in the 12 months before the request",
-        "{value:.0f} glosa(s) nos 12 meses antes do pedido",
+        "{value:plural:# glosa|# glosas} in the 12 months before the request",
+        "{value:plural:# glosa|# glosas} nos 12 meses antes do pedido",
     ),
     "glosa_count_12m.zero": Message(
         "no glosa in the 12 months before the request", "nenhuma glosa nos 12 meses antes do pedido"
     ),
     "glosa_technical_share": Message("{value:.0%} of glosas technical", "{value:.0%} das glosas técnicas"),
-    "glosa_technical_share.unknown": _NO_GLOSA,
+    "glosa_technical_share.none": _NO_GLOSA,
     "glosa_distinct_codes": Message(
-        "glosas under {value:.0f} different codes", "glosas sob {value:.0f} códigos diferentes"
+        "glosas under {value:plural:# code|# different codes}",
+        "glosas sob {value:plural:# código|# códigos diferentes}",
     ),
     "glosa_distinct_codes.one": Message("glosas under a single code", "glosas sob um único código"),
     "glosa_distinct_codes.zero": _NO_GLOSA,
     "months_since_last_glosa": Message(
-        "last glosa {value:.0f} months before the request", "última glosa {value:.0f} meses antes do pedido"
+        "last glosa {value:plural:in the month of the request|a month before the request|"
+        "# months before the request}",
+        "última glosa {value:plural:no mês do pedido|um mês antes do pedido|# meses antes do pedido}",
     ),
-    "months_since_last_glosa.unknown": _NO_GLOSA,
+    "months_since_last_glosa.none": _NO_GLOSA,
     "log_glosa_value": Message("R$ {amount:,.2f} refused in glosas", "R$ {amount:,.2f} glosados"),
     "log_glosa_value.zero": _NO_GLOSA,
-    "note_length": Message("first note of {value:.0f} words", "primeiro registro com {value:.0f} palavras"),
+    "note_length": Message(
+        "first note of {value:plural:# word|# words}",
+        "primeiro registro com {value:plural:# palavra|# palavras}",
+    ),
 }
+"""Case reasons (``feature.*``): ``up``/``down`` lead each reason with its direction; a feature's
+variants ``.zero``, ``.one``, ``.yes``/``.no``, ``.none`` (nothing to measure: no glosa) and
+``.unknown`` (not on the form: never shown as a reason) say its special values."""
 
 NETWORK = {
     "production": Message(
-        "{guides:.0f} guides a month over the last 3 months", "{guides:.0f} guias por mês nos últimos 3 meses"
+        "{guides:plural:no guide|# guide|# guides} a month over the last 3 months",
+        "{guides:plural:nenhuma guia|# guia|# guias} por mês nos últimos 3 meses",
     ),
     "production.down": Message(
-        "production down {drop:.0%} (guides, last 3 months vs the 9 before); {guides:.0f} a month now",
-        "produção {drop:.0%} menor (guias, últimos 3 meses contra os 9 anteriores); {guides:.0f} por mês agora",
+        "production down {drop:.0%} (guides, last 3 months vs the 9 before); "
+        "{guides:plural:none|# a month|# a month} now",
+        "produção {drop:.0%} menor (guias, últimos 3 meses contra os 9 anteriores); "
+        "{guides:plural:nenhuma|# por mês|# por mês} agora",
     ),
     "months_without_guide": Message(
-        "no guide in the last {months:.0f} month(s)", "nenhuma guia nos últimos {months:.0f} mês(es)"
+        "no guide {months:plural:last month|in the last # months}",
+        "nenhuma guia {months:plural:no último mês|nos últimos # meses}",
     ),
     "months_without_guide.recent": Message("issued guides last month", "emitiu guias no último mês"),
     "months_without_guide.never": Message(
-        "no guide in the {months:.0f} month(s) of production on file",
-        "nenhuma guia nos {months:.0f} mês(es) de produção registrados",
+        "no guide in the {months:plural:month|# months} of production on file",
+        "nenhuma guia {months:plural:no mês|nos # meses} de produção registrados",
     ),
     "glosas": Message(
-        "{glosas_12m:.0f} glosa(s) in 12 months ({glosas_3m:.0f} in the last 3; {per_guide:.1%} of guides)",
-        "{glosas_12m:.0f} glosa(s) em 12 meses ({glosas_3m:.0f} nos últimos 3; {per_guide:.1%} das guias)",
+        "{glosas_12m:plural:# glosa|# glosas} in 12 months ({glosas_3m:.0f} in the last 3; "
+        "{per_guide:.1%} of guides)",
+        "{glosas_12m:plural:# glosa|# glosas} em 12 meses ({glosas_3m:.0f} nos últimos 3; "
+        "{per_guide:.1%} das guias)",
     ),
     "glosas.technical": Message(
-        "{glosas_12m:.0f} glosa(s) in 12 months ({glosas_3m:.0f} in the last 3, "
+        "{glosas_12m:plural:# glosa|# glosas} in 12 months ({glosas_3m:.0f} in the last 3, "
         "{share:.0%} technical; {per_guide:.1%} of guides)",
-        "{glosas_12m:.0f} glosa(s) em 12 meses ({glosas_3m:.0f} nos últimos 3, "
+        "{glosas_12m:plural:# glosa|# glosas} em 12 meses ({glosas_3m:.0f} nos últimos 3, "
         "{share:.0%} técnicas; {per_guide:.1%} das guias)",
     ),
     "fee_unit": Message("fee unit (US) R$ {value:.2f}", "valor da US R$ {value:.2f}"),
-    "tenure": Message("in the network for {months:.0f} month(s)", "na rede há {months:.0f} mês(es)"),
+    "tenure": Message(
+        "in the network for {months:plural:# month|# months}", "na rede há {months:plural:# mês|# meses}"
+    ),
     "earlier_cases": Message(
-        "asked to leave {count:.0f} time(s) before, the last {months:.0f} month(s) ago",
-        "pediu desligamento {count:.0f} vez(es) antes, a última há {months:.0f} mês(es)",
+        "asked to leave {count:plural:# time|# times} before, the last "
+        "{months:plural:this month|a month ago|# months ago}",
+        "pediu desligamento {count:plural:# vez|# vezes} antes, a última "
+        "{months:plural:neste mês|há um mês|há # meses}",
+    ),
+    "earlier_cases.one": Message(
+        "asked to leave once before, {months:plural:this month|a month ago|# months ago}",
+        "pediu desligamento uma vez antes, {months:plural:neste mês|há um mês|há # meses}",
     ),
     "earlier_cases.none": Message("never asked to leave before", "nunca pediu desligamento antes"),
     "market": Message(
-        "market: {dentists:.0f} network dentist(s) in the city",
-        "mercado: {dentists:.0f} dentista(s) da rede na cidade",
+        "market: {dentists:plural:# network dentist|# network dentists} in the city",
+        "mercado: {dentists:plural:# dentista|# dentistas} da rede na cidade",
     ),
 }
+"""Network reasons (``network.*``), led by the same ``feature.up``/``feature.down`` words."""
 
 COLUMNS = {
     "priority": Message("Priority", "Prioridade"),

@@ -175,9 +175,9 @@ class SingleCaseScorer:
         row.update(zip(REASON_COLUMNS, self._reason_probabilities(row["first_note"]), strict=True))
 
         x = np.array([row[name] for name in self.risk_names], dtype=float)
-        z = self.risk_z(x)
+        z = self.risk_z(self.model.risk.within_training_range(x[None, :])[0])
         terms = z * self.risk_coef
-        risk = float(expit(terms.sum() + self.risk_intercept))
+        risk = float(self.model.risk.bounded_risk(expit(terms.sum() + self.risk_intercept)))
         push = np.bincount(self.risk_owner, weights=terms, minlength=len(x))
         reasons = explain_pushes(x[None, :], push[None, :], self.risk_names, self.top_reasons)[0]
 

@@ -8,7 +8,8 @@ this many rows is calibrated enough (measured in the backtest); there is no
 separate calibration step to hold data back for.
 
 Reasons name the feature groups whose values, replaced by the network's
-median, would lower the dentist's 90-day risk the most.
+median, would move the dentist's 90-day risk the most, up or down; each
+says which way. No risk is exactly 0 or 1 (:meth:`NetworkRiskModel.bounded_risk`).
 """
 
 from __future__ import annotations
@@ -149,6 +150,7 @@ class NetworkRiskModel(ClassifierMixin, BaseEstimator):
         ).fit(np.vstack(parts), target)
         reference = np.nanmedian(features[rows], axis=0)
         self.model_ = model
+        self.n_fit_rows_ = len(rows)  # the rows behind risk_bounds
         self.unseen_features_ = unseen
         self.reference_ = np.where(np.isnan(reference), 0.0, reference)
         self.classes_ = np.array([0, 1])
@@ -172,8 +174,17 @@ class NetworkRiskModel(ClassifierMixin, BaseEstimator):
 
     def _risk(self, features: np.ndarray, horizon: int) -> NDArray[np.float64]:
         stacked = np.column_stack([features, np.full(len(features), horizon)])
-        risk: NDArray[np.float64] = self.model_.predict_proba(stacked)[:, 1]
-        return risk
+        return self.bounded_risk(self.model_.predict_proba(stacked)[:, 1])
+
+    def bounded_risk(self, risk: NDArray[np.float64]) -> NDArray[np.float64]:
+        """``risk`` within ``[1/(n+2), (n+1)/(n+2)]``, ``n`` the snapshot rows the model was fitted on.
+
+        The rule of succession's limits (as for the case model, :attr:`DismissalRiskModel.risk_bounds`):
+        no risk is exactly 0 or 1. A model saved before churnlab kept ``n`` is read unbounded.
+        """
+        n = getattr(self, "n_fit_rows_", None)
+        bounded: NDArray[np.float64] = risk if n is None else np.clip(risk, 1 / (n + 2), (n + 1) / (n + 2))
+        return bounded
 
     def predict_risk(self, X: pd.DataFrame, horizons: Sequence[int] | None = None) -> pd.DataFrame:
         """``risk_{h}d`` for each horizon (default: the fitted ones), same index as ``X``."""
@@ -195,31 +206,37 @@ class NetworkRiskModel(ClassifierMixin, BaseEstimator):
         return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
 
     def explain(self, X: pd.DataFrame, top: int = 3) -> list[list[Reason]]:
-        """Per row, up to ``top`` reasons raising the 90-day risk, most first.
+        """Per row, up to ``top`` reasons moving the 90-day risk most, up or down, strongest first.
 
         A reason is a group of features (production, months without a guide,
         glosas, fee unit, tenure, earlier cases, market) whose values set to
-        the network's median would lower the risk's log-odds; the push is that
-        drop.
+        the network's median would move the risk's log-odds; the push is that
+        move, positive where the dentist's values raise the risk.
         """
         check_is_fitted(self, "model_")
         features = self._matrix(X)
-        base = _logit(self._risk(features, 90))
-        pushes = np.zeros((len(features), len(_GROUPS)))
+        pushes = _group_pushes(self, features)
         names = self._names()
-        index = {name: i for i, name in enumerate(names)}
-        for g, (_, columns, _) in enumerate(_GROUPS):
-            moved = features.copy()
-            for column in (c for c in columns if c in index):  # a missing value stays missing
-                j = index[column]
-                moved[:, j] = np.where(np.isnan(features[:, j]), np.nan, self.reference_[j])
-            pushes[:, g] = base - _logit(self._risk(moved, 90))
         reasons = []
         for i in range(len(features)):
             row = dict(zip(names, features[i], strict=True))
-            order = np.argsort(-pushes[i])[:top]
-            reasons.append([_reason(g, row, float(pushes[i, g])) for g in order if pushes[i, g] > 0.05])
+            order = np.argsort(-np.abs(pushes[i]), kind="stable")[:top]
+            reasons.append([_reason(g, row, float(pushes[i, g])) for g in order if abs(pushes[i, g]) > 0.05])
         return reasons
+
+
+def _group_pushes(model: NetworkRiskModel, features: np.ndarray) -> NDArray[np.float64]:
+    """Rows × reason groups: the drop in 90-day log-odds when the group's values become the median."""
+    base = _logit(model._risk(features, 90))
+    pushes = np.zeros((len(features), len(_GROUPS)))
+    index = {name: i for i, name in enumerate(model._names())}
+    for g, (_, columns, _) in enumerate(_GROUPS):
+        moved = features.copy()
+        for column in (c for c in columns if c in index):  # a missing value stays missing
+            j = index[column]
+            moved[:, j] = np.where(np.isnan(features[:, j]), np.nan, model.reference_[j])
+        pushes[:, g] = base - _logit(model._risk(moved, 90))
+    return pushes
 
 
 def _reason(group: int, row: Row, push: float) -> Reason:
@@ -276,6 +293,8 @@ def _glosa_words(row: Row) -> tuple[str, Fields]:
 def _case_words(row: Row) -> tuple[str, Fields]:
     if row["earlier_cases"] < 1:
         return "network.earlier_cases.none", {}
+    if row["earlier_cases"] == 1:
+        return "network.earlier_cases.one", {"months": row["months_since_last_case"]}
     return "network.earlier_cases", {"count": row["earlier_cases"], "months": row["months_since_last_case"]}
 
 

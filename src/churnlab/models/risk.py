@@ -5,13 +5,21 @@ A logistic regression on the standardised features of :mod:`churnlab.features.ca
 It is chosen over gradient boosting because on the synthetic benchmark it is
 closer to the Bayes limit (boosting overfits the noisy outcome), its
 probabilities are calibrated by construction (the score equations of maximum
-likelihood match predicted and observed rates), and its per-case reasons are
+likelihood match predicted and observed rates; its regularisation is chosen by
+cross-validated log-loss, so that holds on cases it did not see), and its per-case reasons are
 exact: each feature's contribution to the log-odds is its coefficient times its
 standardised value, i.e. relative to an average dentist.
+
+Two bounds keep a risk a person can trust (docs/concepts/risk-model.md, "Risks a lead can trust"):
+a feature beyond the range seen in training is read at the edge of that range (the
+model never learnt what lies beyond it), and the risk stays within
+``[1/(n+2), (n+1)/(n+2)]`` for ``n`` training cases: the rule of succession's
+limits, the most certainty ``n`` cases can back.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from numbers import Real
@@ -20,23 +28,30 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
+from scipy.special import expit, logit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import Tags
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
-from churnlab.features.cases import VALUE_COLUMNS
+from churnlab.features.cases import RETIRED_FEATURES, VALUE_COLUMNS
 from churnlab.i18n import say
 from churnlab.i18n.messages import MESSAGES
-from churnlab.models._sklearn_compat import Interval, check_is_fitted, fit_context, validate_data
+from churnlab.models._sklearn_compat import Interval, StrOptions, check_is_fitted, fit_context, validate_data
 
-NON_MODEL_COLUMNS = ("first_note", "opened_on", *VALUE_COLUMNS)
+NON_MODEL_COLUMNS = ("first_note", "opened_on", *VALUE_COLUMNS, *RETIRED_FEATURES)
 
 MIN_CONTRIBUTION = 0.05
-"""Smallest log-odds push (about +1 point of risk) worth naming as a reason."""
+"""Smallest log-odds push (about 1 point of risk) worth naming as a reason."""
+
+NOT_REASONS = frozenset(RETIRED_FEATURES)
+"""Features never named as a reason: a lead can neither read them as a cause nor act on them
+(how long the analyst's note is, how many months back the last production was). Models fitted
+now do not read them (:data:`NON_MODEL_COLUMNS`); a model saved before still does, silently."""
 
 
 def model_columns(X: pd.DataFrame) -> list[str]:
@@ -61,7 +76,13 @@ def feature_message(name: str, value: float) -> tuple[str, dict[str, object]]:
             if np.isnan(value)
             else ("feature.other", {"name": name, "value": value})
         )
-    for variant, applies in (("unknown", np.isnan(value)), ("zero", value == 0), ("one", value == 1)):
+    missing = bool(np.isnan(value))
+    for variant, applies in (
+        ("none", missing),
+        ("unknown", missing),
+        ("zero", value == 0),
+        ("one", value == 1),
+    ):
         if applies and f"feature.{name}.{variant}" in MESSAGES:
             return f"feature.{name}.{variant}", {}
     if np.isnan(value):
@@ -84,9 +105,9 @@ def describe_feature(name: str, value: float, lang: str = "en") -> str:
     Examples
     --------
     >>> describe_feature("glosa_count_12m", 3.0)
-    '3 glosa(s) in the 12 months before the request'
+    '3 glosas in the 12 months before the request'
     >>> describe_feature("p_reason_retired", 0.9, lang="pt")
-    'o primeiro contato dá o motivo: aposentadoria'
+    'o primeiro contato dá o motivo “aposentadoria”'
     """
     key, fields = feature_message(name, value)
     return say(key, lang, **_say_fields(fields, lang))
@@ -94,10 +115,11 @@ def describe_feature(name: str, value: float, lang: str = "en") -> str:
 
 @dataclass(frozen=True)
 class Reason:
-    """One feature (or group of features) pushing a risk up: its name, value and log-odds push.
+    """One feature (or group of features) pushing a risk up or down: its name, value and log-odds push.
 
     ``key`` and ``fields`` say it in words in any language of the catalogue
-    (:meth:`say`); ``text`` is the English rendering, for notebooks and the API.
+    (:meth:`say`, with its direction; :meth:`words`, without); ``text`` is the
+    English rendering, for notebooks and the API.
     """
 
     feature: str
@@ -106,17 +128,65 @@ class Reason:
     key: str
     fields: tuple[tuple[str, object], ...] = ()
 
-    def say(self, lang: str = "en") -> str:
-        """The reason in words, in ``lang`` (``pt`` or ``en``)."""
+    @property
+    def direction(self) -> str:
+        """``"up"`` when the reason raises the risk, ``"down"`` when it lowers it."""
+        return "up" if self.contribution > 0 else "down"
+
+    def words(self, lang: str = "en") -> str:
+        """What the reason is, in ``lang`` (``pt`` or ``en``), without its direction."""
         return say(self.key, lang, **_say_fields(dict(self.fields), lang))
+
+    def say(self, lang: str = "en") -> str:
+        """The reason in words, in ``lang``, led by its direction.
+
+        >>> Reason("glosa_count", 3.0, 0.4, "feature.glosa_count", (("value", 3.0),)).say("pt")
+        '↑ aumenta o risco: 3 glosas antes do pedido'
+        """
+        return say(f"feature.{self.direction}", lang, reason=self.words(lang))
 
     @property
     def text(self) -> str:
-        """The reason in English."""
+        """The reason in English, with its direction."""
         return self.say("en")
 
     def __str__(self) -> str:
         return self.text  # tables and notebooks show the words
+
+
+C_GRID = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
+"""The regularisation strengths ``C="cv"`` chooses among."""
+
+FALLBACK_C = 0.1
+"""``C`` when an outcome has too few cases (fewer than 2) to cross-validate."""
+
+
+def _pipeline(C: float) -> Pipeline:
+    """Median imputation with missing-value indicators, scaling, L2 logistic regression."""
+    return Pipeline(
+        [
+            ("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)),
+            ("scale", StandardScaler()),
+            ("model", LogisticRegression(C=C, max_iter=5000)),
+        ]
+    )
+
+
+def choose_C(X: NDArray[np.float64], event: NDArray[np.int_]) -> float:
+    """The ``C`` of :data:`C_GRID` with the best log-loss over stratified folds (5 at most).
+
+    The log-loss judges the probabilities themselves, so this is the
+    regularisation under which the model's risks come out calibrated on
+    cases it did not see.
+    """
+    folds = int(min(5, np.bincount(event).min()))
+    if folds < 2:
+        return FALLBACK_C
+    split = StratifiedKFold(folds, shuffle=True, random_state=0)
+    losses = [
+        -cross_val_score(_pipeline(C), X, event, cv=split, scoring="neg_log_loss").mean() for C in C_GRID
+    ]
+    return float(C_GRID[int(np.argmin(losses))])
 
 
 class DismissalRiskModel(ClassifierMixin, BaseEstimator):
@@ -129,9 +199,14 @@ class DismissalRiskModel(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    C : float
-        Inverse L2 regularisation strength of the logistic regression. There is
-        no ``random_state``: the lbfgs solver is deterministic, nothing here is random.
+    C : float or "cv"
+        Inverse L2 regularisation strength of the logistic regression, or
+        ``"cv"`` (the default): the value of :data:`C_GRID` with the best
+        cross-validated log-loss (5 stratified folds, fixed split), kept as ``C_``.
+        A fixed ``C`` of 0.5 was overconfident on a few hundred cases (held-out
+        Platt slope 0.35–0.42: risks of 0 % and 100 %); the data's own choice
+        shrinks harder on small data and less on large. There is no
+        ``random_state``: the lbfgs solver is deterministic and the folds are fixed.
 
     Examples
     --------
@@ -142,10 +217,10 @@ class DismissalRiskModel(ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict[str, list[Any]] = {
-        "C": [Interval(Real, 0, None, closed="neither")],
+        "C": [Interval(Real, 0, None, closed="neither"), StrOptions({"cv"})],
     }
 
-    def __init__(self, C: float = 0.5) -> None:
+    def __init__(self, C: float | str = "cv") -> None:
         self.C = C
 
     def __sklearn_tags__(self) -> Tags:
@@ -176,14 +251,38 @@ class DismissalRiskModel(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 "y holds only one class; the risk model needs both outcomes: retained (0) and dismissed (1)"
             )
-        self.pipeline_ = Pipeline(
-            [
-                ("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)),
-                ("scale", StandardScaler()),
-                ("model", LogisticRegression(C=self.C, max_iter=5000)),
-            ]
-        ).fit(X, (y == self.classes_[1]).astype(int))
+        event = (y == self.classes_[1]).astype(int)
+        self.C_ = choose_C(np.asarray(X), event) if self.C == "cv" else float(self.C)
+        self.pipeline_ = _pipeline(self.C_).fit(X, event)
+        with warnings.catch_warnings():  # a column never filled has no range: NaN bounds, not clipped
+            warnings.simplefilter("ignore", RuntimeWarning)
+            self.feature_range_ = np.vstack([np.nanmin(X, axis=0), np.nanmax(X, axis=0)])
         return self
+
+    @property
+    def risk_bounds(self) -> tuple[float, float]:
+        """The lowest and highest risk the model gives: ``1/(n+2)`` and ``(n+1)/(n+2)``, ``n`` cases.
+
+        By the rule of succession, ``n`` cases that all ended one way put the
+        chance of the other outcome at ``1/(n+2)``: no more certainty than that
+        is backed by the data the model learnt from.
+        """
+        check_is_fitted(self, "pipeline_")
+        n = int(np.max(self.pipeline_.named_steps["scale"].n_samples_seen_))
+        return 1 / (n + 2), (n + 1) / (n + 2)
+
+    def within_training_range(self, matrix: NDArray[np.float64]) -> NDArray[np.float64]:
+        """``matrix`` (rows × fitted features) with each value moved into the range seen in training.
+
+        Missing values stay missing. A model fitted before churnlab kept the
+        range (no ``feature_range_``) reads the values as they are.
+        """
+        bounds = getattr(self, "feature_range_", None)
+        if bounds is None:
+            return matrix
+        low, high = bounds
+        clipped = np.fmin(np.fmax(matrix, low), high)  # fmin/fmax: a NaN bound does not clip
+        return np.where(np.isnan(matrix), matrix, clipped)
 
     @property
     def feature_names_(self) -> np.ndarray:
@@ -207,16 +306,23 @@ class DismissalRiskModel(ClassifierMixin, BaseEstimator):
         return matrix, index if index is not None else pd.RangeIndex(len(matrix))
 
     def predict_proba(self, X: pd.DataFrame | ArrayLike) -> NDArray[np.float64]:
-        """Columns: P(retained), P(dismissed)."""
-        matrix, _ = self._matrix(X)  # checks the model is fitted first
-        proba: NDArray[np.float64] = self.pipeline_.predict_proba(matrix)
-        return proba
+        """Columns: P(retained), P(dismissed); the latter within :attr:`risk_bounds`."""
+        risk = self.bounded_risk(expit(self.decision_function(X)))
+        return np.column_stack([1 - risk, risk])
+
+    def bounded_risk(self, risk: NDArray[np.float64]) -> NDArray[np.float64]:
+        """``risk`` clipped to :attr:`risk_bounds` (one place for the batch and single-case paths)."""
+        low, high = self.risk_bounds
+        bounded: NDArray[np.float64] = np.clip(risk, low, high)
+        return bounded
 
     def decision_function(self, X: pd.DataFrame | ArrayLike) -> NDArray[np.float64]:
-        """Log-odds of dismissal."""
+        """Log-odds of dismissal: of features within their training range, within :attr:`risk_bounds`."""
         matrix, _ = self._matrix(X)
-        log_odds: NDArray[np.float64] = self.pipeline_.decision_function(matrix)
-        return log_odds
+        log_odds = self.pipeline_.decision_function(self.within_training_range(matrix))
+        low, high = logit(self.risk_bounds)
+        bounded: NDArray[np.float64] = np.clip(log_odds, low, high)
+        return bounded
 
     def predict(self, X: pd.DataFrame | ArrayLike) -> np.ndarray:
         """The dismissed label where dismissal is more likely than not, else the retained one."""
@@ -228,7 +334,9 @@ class DismissalRiskModel(ClassifierMixin, BaseEstimator):
         """Each feature's contribution to each case's log-odds, relative to an average dentist."""
         matrix, index = self._matrix(X)
         names = self.feature_names_
-        terms = self.pipeline_[:-1].transform(matrix) * self.pipeline_[-1].coef_[0]
+        terms = (
+            self.pipeline_[:-1].transform(self.within_training_range(matrix)) * self.pipeline_[-1].coef_[0]
+        )
         owner = self.term_owners()
         summed = np.zeros((len(matrix), len(names)))
         for column, feature in enumerate(owner):
@@ -242,33 +350,46 @@ class DismissalRiskModel(ClassifierMixin, BaseEstimator):
         return owner if indicator is None else np.concatenate([owner, indicator.features_])
 
     def explain(self, X: pd.DataFrame, top: int = 3) -> list[list[Reason]]:
-        """The ``top`` features pushing each case's risk up, in words a retention lead reads.
+        """The ``top`` features pushing each case's risk most, up or down, in words a retention lead reads.
 
         The lexicon flag and the tagger's probability of the same stated reason
         count as one reason, so "retiring" is not said twice; a stated reason
-        the note hardly gives (below 0.3) is not named. Only pushes above
-        :data:`MIN_CONTRIBUTION` count.
+        the note hardly gives (below 0.3) is not named. Only pushes beyond
+        :data:`MIN_CONTRIBUTION` count, and never a feature of :data:`NOT_REASONS`
+        or a value missing from the form (a gap in the form is nothing to act on).
         """
         contributions = self.contributions(X)
         return explain_pushes(self._matrix(X)[0], contributions.to_numpy(), list(contributions.columns), top)
+
+
+def shown_as_reason(feature: str, key: str) -> bool:
+    """Whether a feature's message is a reason a lead can read and act on.
+
+    Not: a feature of :data:`NOT_REASONS`, or a value the form does not give
+    (``feature.unknown`` and the ``.unknown`` variants, "... not on the form").
+    """
+    return feature not in NOT_REASONS and key != "feature.unknown" and not key.endswith(".unknown")
 
 
 def explain_pushes(vals: np.ndarray, push: np.ndarray, names: list[str], top: int = 3) -> list[list[Reason]]:
     """The reasons of :meth:`DismissalRiskModel.explain`, from feature values and log-odds pushes.
 
     ``vals`` and ``push`` are rows × features; one body for the batch and the single-row paths.
+    Strongest push first, whichever its direction.
     """
     keys, member = _concept_groups(tuple(names))
-    # Per concept: summed push, the member feature pushing most (named), its strength.
+    # Per concept: summed push, the member pushing most its way (named), its strength.
     grouped = np.column_stack([push[:, member[k]].sum(axis=1) for k in keys])
-    rows = np.arange(len(push))
-    lead = np.column_stack([member[k][np.argmax(push[:, member[k]], axis=1)] for k in keys])
+    way = np.where(grouped < 0, -1.0, 1.0)
+    lead = np.column_stack(
+        [member[k][np.argmax(push[:, member[k]] * way[:, [j]], axis=1)] for j, k in enumerate(keys)]
+    )
     strength = np.column_stack([vals[:, member[k]].max(axis=1) for k in keys])
     is_reason = np.array([k.startswith("reason:") for k in keys])
-    eligible = (grouped > MIN_CONTRIBUTION) & (~is_reason | (np.nan_to_num(strength) >= 0.3))
-    ranked = np.argsort(-np.where(eligible, grouped, -np.inf), axis=1, kind="stable")[:, : top + 2]
+    eligible = (np.abs(grouped) > MIN_CONTRIBUTION) & (~is_reason | (np.nan_to_num(strength) >= 0.3))
+    ranked = np.argsort(-np.where(eligible, np.abs(grouped), -np.inf), axis=1, kind="stable")
     out = []
-    for i in rows:
+    for i in range(len(push)):
         reasons: list[Reason] = []
         for j in ranked[i]:
             if not eligible[i, j] or len(reasons) == top:
@@ -276,8 +397,10 @@ def explain_pushes(vals: np.ndarray, push: np.ndarray, names: list[str], top: in
             column = lead[i, j]
             value = float(vals[i, column])
             key, fields = feature_message(names[column], value)
+            if not shown_as_reason(names[column], key):
+                continue
             reason = Reason(names[column], value, float(grouped[i, j]), key, tuple(fields.items()))
-            if all(r.text != reason.text for r in reasons):  # two glosa counts, one "no glosa"
+            if all(r.words() != reason.words() for r in reasons):  # two glosa counts, one "no glosa"
                 reasons.append(reason)
         out.append(reasons)
     return out

@@ -139,6 +139,7 @@ def _result(row: Mapping[Hashable, Any], case: RetentionCase) -> dict[str, Any]:
                 "value": r.value if math.isfinite(r.value) else None,
                 "text": r.text,
                 "contribution": r.contribution,
+                "direction": r.direction,
             }
             for r in row.get("reasons") or []
         ],

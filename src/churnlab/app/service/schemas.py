@@ -95,12 +95,18 @@ class BatchEnvelope(BaseModel):
 
 
 class ReasonItem(BaseModel):
-    """One feature pushing the risk up."""
+    """One feature pushing the risk up or down."""
 
     feature: str = Field(description="The feature's name (see the model card's `features`).")
     value: float | None = Field(description="Its value for this case (null when unknown).")
-    text: str = Field(description="The reason in plain English.")
-    contribution: float = Field(description="Its push on the log-odds of dismissal.")
+    text: str = Field(description="The reason in plain English, led by its direction.")
+    contribution: float = Field(
+        description="Its push on the log-odds of dismissal: positive raises the risk, negative lowers it."
+    )
+    direction: Literal["up", "down"] = Field(
+        description="`up` when the reason raises the risk, `down` when it lowers it "
+        "(the sign of `contribution`)."
+    )
 
 
 class ScoreResult(BaseModel):

@@ -11,10 +11,10 @@ import html
 import re
 
 import pytest
-from tests.conftest import case_record
 
 import churnlab as cl
 from churnlab.errors import FormParseError
+from conftest import case_record
 
 MARKDOWN = case_record("001").read_text(encoding="utf-8")
 PLAIN = case_record("000").read_text(encoding="utf-8")

@@ -107,22 +107,21 @@ def date(value: dt.date | pd.Timestamp | None, lang: str) -> str:
 def probability(value: float | None, lang: str) -> str:
     """A probability (a risk, a chance of retention) as a person reads it; empty for a missing value.
 
-    Exactly 0 and 1 read ``0 %`` and ``100 %``; anything else never does: under 1 % reads
-    ``< 1 %``, over 99 % ``> 99 %``. Under 10 % and over 90 %, where a point changes a
-    decision, one decimal; whole percents between.
+    It never reads ``0 %`` or ``100 %``: a model's probability is an estimate, and a
+    person reads "100 %" as a fact. Under 1 % reads ``< 1 %``, over 99 % ``> 99 %``
+    (both true of exactly 0 and 1 too). Under 10 % and over 90 %, where a point changes
+    a decision, one decimal; whole percents between.
 
     Examples
     --------
     >>> [probability(v, "pt") for v in (0.0029, 0.0485, 0.4583, 0.953, 0.99996, 1.0)]
-    ['< 1 %', '4,9 %', '46 %', '95,3 %', '> 99 %', '100 %']
+    ['< 1 %', '4,9 %', '46 %', '95,3 %', '> 99 %', '> 99 %']
     >>> probability(0.0485, "en"), probability(0.0, "en")
-    ('4.9 %', '0 %')
+    ('4.9 %', '< 1 %')
     """
     if value is None or not np.isfinite(value):
         return ""
     value = float(value)
-    if value in (0.0, 1.0):
-        return f"{value:.0%}".replace("%", " %")
     if value < 0.01:
         return "< 1 %"
     if value > 0.99:

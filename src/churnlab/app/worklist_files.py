@@ -147,6 +147,10 @@ def people_table(frame: pd.DataFrame, lang: str = DEFAULT_LANGUAGE, plain: bool 
         for column in MONTHS:
             if column in out:
                 out[column] = pd.to_numeric(out[column], errors="coerce").round().astype("Int64")
+        for column in out.select_dtypes("float").columns:  # counts held as floats (12.0 glosas) read 12
+            values = out[column].dropna()
+            if len(values) and (values == values.round()).all() and column not in PROBABILITIES + POINTS:
+                out[column] = out[column].round().astype("Int64")
     order = [c for c in _PEOPLE_FIRST if c in out] + [c for c in out if c not in _PEOPLE_FIRST]
     return out[order].rename(columns=lambda c: column_title(c, lang))
 

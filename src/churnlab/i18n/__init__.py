@@ -136,27 +136,31 @@ _LOWER_PARTICLES = frozenset({"da", "das", "de", "do", "dos", "e", "d'"})
 def person_name(text: str | None) -> str:
     """A name or a city written the Portuguese way: each word capitalised but the particles.
 
-    Forms write names in capitals, rosters in any case; ``da``, ``das``, ``de``,
-    ``do``, ``dos`` and ``e`` stay lower-case except as the first word.
+    Forms write names in capitals, rosters in any case. A name all in one case is
+    title-cased; one already in mixed case keeps its words as written (a pseudonym
+    such as ``Pessoa 7KQ2XZ`` stays one). Either way ``da``, ``das``, ``de``,
+    ``do``, ``dos`` and ``e`` are lower-case except as the first word.
 
     Examples
     --------
     >>> person_name("LETÍCIA ISABELA DAS TEIXEIRA COSTA"), person_name("aparecida de goiânia")
     ('Letícia Isabela das Teixeira Costa', 'Aparecida de Goiânia')
-    >>> person_name("D'ÁVILA E SOUZA"), person_name(None)
-    ("D'Ávila e Souza", '')
+    >>> person_name("D'ÁVILA E SOUZA"), person_name("Ana Das Dores"), person_name("Pessoa 7KQ2XZ")
+    ("D'Ávila e Souza", 'Ana das Dores', 'Pessoa 7KQ2XZ')
     """
     if not text:
         return ""
+    one_case = str(text).isupper() or str(text).islower()
     words = []
     for i, word in enumerate(str(text).split()):
         low = word.lower()
         if i and low in _LOWER_PARTICLES:
             words.append(low)
+        elif one_case and not any(ch.isdigit() for ch in word):
+            parts = ("'".join(p[:1].upper() + p[1:] for p in part.split("'")) for part in low.split("-"))
+            words.append("-".join(parts))
         else:
-            words.append(
-                "-".join("'".join(p[:1].upper() + p[1:] for p in part.split("'")) for part in low.split("-"))
-            )
+            words.append(word)
     return " ".join(words)
 
 

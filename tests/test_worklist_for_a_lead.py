@@ -63,7 +63,13 @@ def test_a_probability_reads_the_persons_way():
 
 def test_names_and_places_are_written_the_portuguese_way():
     assert person_name("LETÍCIA ISABELA DAS TEIXEIRA COSTA") == "Letícia Isabela das Teixeira Costa"
-    assert person_name("ana DOS santos E silva") == "Ana dos Santos e Silva"
+    assert (
+        person_name("ana dos santos e silva")
+        == person_name("ANA DOS SANTOS E SILVA")
+        == "Ana dos Santos e Silva"
+    )
+    assert person_name("Ana Dos Santos E Silva") == "Ana dos Santos e Silva"  # mixed case: particles only
+    assert person_name("Pessoa 7KQ2XZ") == "Pessoa 7KQ2XZ"  # a pseudonym stays one
     assert person_name("DA SILVA") == "Da Silva"  # the first word is capitalised
     assert place("SANTOS", "SP") == place("Santos", "sp") == "Santos/SP"
 

@@ -89,7 +89,10 @@ def test_score_writes_every_form_ordered_by_priority(trained, tmp_path):
     scores = pd.read_csv(out)
     assert scores.columns[0] == "priority" and set(CONTRACT_3) <= set(scores.columns)
     assert len(scores) == len(list((data / "forms").iterdir()))
-    assert scores["expected_gain"].is_monotonic_decreasing
+    is_open = scores["status"] == "open"  # open cases first, then the closed ones, each by priority
+    assert is_open.iloc[: is_open.sum()].all()
+    assert scores.loc[is_open, "expected_gain"].is_monotonic_decreasing
+    assert scores.loc[~is_open, "expected_gain"].is_monotonic_decreasing
     assert set(scores["best_action"]) <= set(ACTION_LABELS)
     assert scores[[f"p_retained_{a}" for a in ACTION_LABELS]].stack().between(0, 1).all()
     assert (scores["status"] == "open").sum() > 20
@@ -193,7 +196,7 @@ def test_worklist_with_pseudonyms(trained, tmp_path, monkeypatch):
         app, ["worklist", str(data), "--model", str(model), "--out", str(out), "--pseudonymize"]
     )
     assert result.exit_code == 0, result.output
-    listed = pd.read_csv(out.with_suffix(".csv"))
+    listed = pd.read_csv(out.with_suffix(".csv"), sep=";", encoding="utf-8-sig")
     assert listed["Dentista"].dropna().str.fullmatch(r"Pessoa [0-9A-Z]{6}").all()
     names = {c.dentist_name for c in read_forms(data / "forms") if c.dentist_name}
     page = out.read_text(encoding="utf-8")

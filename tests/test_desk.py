@@ -39,6 +39,8 @@ def test_worklist_records_offers_once_and_marks_explored_rows(folder, tmp_path):
         str(store),
         "--explore",
         "0.3",
+        "--csv",
+        "plain",  # True/False, to count
     ]
     first = runner.invoke(app, args)
     assert first.exit_code == 0, first.output

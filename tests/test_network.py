@@ -377,7 +377,9 @@ def test_worklist_gains_the_not_yet_asked_list(folder, model_dir, tmp_path):
     assert result.returncode == 0, result.stderr
     page = out.read_text(encoding="utf-8")
     assert "Not yet asked to leave" in page and '<table id="network">' in page
-    network = pd.read_csv(tmp_path / "worklist_network.csv", dtype={"CRO": str})
+    network = pd.read_csv(  # the people's CSV: Brazilian by default
+        tmp_path / "worklist_network.csv", sep=";", decimal=",", encoding="utf-8-sig", dtype={"CRO/UF": str}
+    )
     assert network["Expected loss (R$)"].is_monotonic_decreasing and network["Name"].notna().all()
 
 

@@ -114,8 +114,10 @@ def test_determinism_under_a_seed() -> None:
     assert not a.truth.equals(c.truth)
 
 
-SEED_3_CASES_DIGEST = "1b407d6ad792ca13c3580daffecbe9f94dcc3f50d00c9db615ba752f22e5f26a"
-"""sha256 of ``generate(300, seed=3)``'s records as JSON lines, recorded on 2026-12-03."""
+SEED_3_CASES_DIGEST = "f658cb59e0dbb8e6c00dfeaa3db4b1a65d5c626bc5ed105f6179cd6e0e8bab89"
+"""sha256 of ``generate(300, seed=3)``'s records as JSON lines, recorded on 2026-12-03 (re-recorded
+the same day, on purpose: first notes now end with the dentist's number 60 % of the time, drawn
+from a generator of their own so every other draw is unchanged)."""
 
 
 def test_a_seed_writes_the_same_cases_as_before() -> None:

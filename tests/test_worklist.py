@@ -26,7 +26,7 @@ from churnlab.app.worklist import (
     worklist_table,
     write_worklist,
 )
-from churnlab.i18n import percent, say
+from churnlab.i18n import probability, say
 from churnlab.models.risk import Reason
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -156,17 +156,19 @@ def test_budget_curve_names_a_bad_column(open_scores):
 def test_page_lists_rows_in_order(page, open_scores):
     rows = parse_page(page).rows
     table = worklist_table(open_scores)
+    table = table[~table["out_of_reach"]]  # listed apart, after the ranked rows
     assert len(rows) == len(table)
     assert [int(r["cells"][0]) for r in rows] == list(range(1, len(table) + 1))
     assert [r["cells"][1].split()[-1] for r in rows] == table["source"].tolist()
     first, top = rows[0], table.iloc[0]
     assert first["uf"] == top["uf"] and first["action"] == top["best_action"]
     lang = _lang(page)
-    assert first["cells"][3] == percent(top["dismissal_risk"], lang)
-    assert first["cells"][4] == action_words(lang)[top["best_action"]]
-    assert first["cells"][5].startswith("R$ ")
+    assert f"CRO {top['cro']}" in first["cells"][1]
+    assert first["cells"][4] == probability(top["dismissal_risk"], lang)
+    assert first["cells"][5].startswith(action_words(lang)[top["best_action"]])
+    assert first["cells"][6].startswith("R$ ")
     separators = {"pt": (".", ","), "en": (",", ".")}[lang]  # thousands, decimals: R$ 3.193,53 / R$ 3,193.53
-    assert first["cells"][5][-3] == separators[1] and separators[0] in first["cells"][5]
+    assert first["cells"][6][-3] == separators[1] and separators[0] in first["cells"][6]
 
 
 def test_page_speaks_its_language(page):
@@ -205,10 +207,11 @@ def test_page_escapes_what_the_forms_say(tmp_path, open_scores):
 
 def test_csv_beside_the_page(page, open_scores):
     lang = _lang(page)
-    table = pd.read_csv(page.with_suffix(".csv"))
+    table = pd.read_csv(page.with_suffix(".csv"), sep=";", decimal=",", encoding="utf-8-sig")
     assert table[say("column.source", lang)].tolist() == worklist_table(open_scores)["source"].tolist()
     assert table[say("column.priority", lang)].tolist() == list(range(1, len(table) + 1))
-    assert set(table[say("column.best_action_words", lang)]) <= set(action_words(lang).values())
+    offers = {*action_words(lang).values(), say("page.out_of_reach_action", lang)}
+    assert set(table[say("column.best_action_words", lang)]) <= offers
     assert table[say("column.opened_on", lang)].str.fullmatch(r"\d\d/\d\d/\d{4}").all()
 
 
@@ -222,7 +225,7 @@ def test_no_open_cases(tmp_path, all_scores):
     closed = all_scores[all_scores["status"] != "open"]
     out = write_worklist(closed, tmp_path / "w.html")
     assert "Nenhum caso aberto" in out.read_text(encoding="utf-8")
-    assert len(pd.read_csv(out.with_suffix(".csv"))) == 0
+    assert len(pd.read_csv(out.with_suffix(".csv"), sep=";")) == 0
 
 
 # ---------------------------------------------------------------------------- data folder and CLI
@@ -283,7 +286,7 @@ def test_score_and_worklist_offer_the_same_actions(small_data, tmp_path, cli_mod
     """One folder scorer draws the offers for both commands: same folder, same share, same offers."""
     for args in (
         ["score", "--out", str(tmp_path / "scores.csv")],
-        ["worklist", "--out", str(tmp_path / "w.csv"), "--lang", "en"],
+        ["worklist", "--out", str(tmp_path / "w.csv"), "--lang", "en", "--csv", "plain"],
     ):
         result = CliRunner().invoke(app, [*args, str(small_data), "--explore", "0.5"])
         assert result.exit_code == 1, result.output  # zz_broken.txt
@@ -291,9 +294,13 @@ def test_score_and_worklist_offer_the_same_actions(small_data, tmp_path, cli_mod
     opened = scores[scores["status"] == "open"]
     listed = pd.read_csv(tmp_path / "w.csv")
     assert opened["explored"].any() and not opened["explored"].all()
+    listed = listed.set_index(column_title("source", "en")).loc[opened["source"]]  # out of reach: listed last
     assert listed[column_title("explored", "en")].tolist() == opened["explored"].tolist()
-    offered = opened["offered_action"].map(action_words("en"))
-    assert listed[column_title("best_action_words", "en")].tolist() == offered.tolist()
+    words, apart = action_words("en"), say("page.out_of_reach_action", "en")
+    for action, shown in zip(
+        opened["offered_action"], listed[column_title("best_action_words", "en")], strict=True
+    ):
+        assert shown == words[action] or (action == "none" and shown == apart)
     assert scores.loc[scores["status"] != "open", "offered_action"].isna().all()
 
 
@@ -306,7 +313,7 @@ def test_the_worklist_is_a_library_call_that_leaves_its_inputs_alone(small_data,
     scores, failures = worklist_scores(small_data, model, explore=0.3)
     pd.testing.assert_frame_equal(run.scores, scores)
     assert run.failures == failures and run.network is None and run.recorded is None
-    assert len(pd.read_csv(run.out)) == len(scores)
+    assert len(pd.read_csv(run.out, sep=";")) == len(scores)
 
 
 def test_a_pseudonymised_worklist_leaves_the_scores_alone(small_data, model, tmp_path, monkeypatch):
@@ -339,6 +346,7 @@ def _browser():
 def test_page_in_headless_chromium(page, open_scores, tmp_path):
     sync_playwright = _browser()
     table = worklist_table(open_scores)
+    table = table[~table["out_of_reach"]]
     uf = table["uf"].value_counts().index[-1]  # a UF with few rows, so the filter visibly works
     requests, errors = [], []
     with sync_playwright() as pw:
@@ -393,7 +401,7 @@ def test_page_in_headless_chromium(page, open_scores, tmp_path):
 def test_workbook_beside_the_page_speaks_its_language_and_formats_cells(page):
     from openpyxl import load_workbook
 
-    from churnlab.app.excel import DATE_FORMAT, MONEY_FORMAT, PERCENT_FORMAT
+    from churnlab.app.excel import DATE_FORMAT, MONEY_FORMAT, PROBABILITY_FORMAT
 
     lang = _lang(page)
     book = load_workbook(page.with_suffix(".xlsx"))
@@ -401,6 +409,6 @@ def test_workbook_beside_the_page_speaks_its_language_and_formats_cells(page):
     header = [cell.value for cell in sheet[1]]
     row = {name: cell for name, cell in zip(header, sheet[2], strict=True)}
     assert row[say("column.expected_gain", lang)].number_format == MONEY_FORMAT
-    assert row[say("column.dismissal_risk", lang)].number_format == PERCENT_FORMAT
+    assert row[say("column.dismissal_risk", lang)].number_format == PROBABILITY_FORMAT
     assert row[say("column.opened_on", lang)].number_format == DATE_FORMAT
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref

@@ -36,10 +36,11 @@ def worklist(
         str,
         typer.Option(
             "--csv",
-            help="CSV style: 'plain' (',' and decimal point) or 'excel-br' (';', decimal comma, "
-            "UTF-8 BOM: opens as columns in a Brazilian Excel).",
+            help="CSV style: 'excel-br' (default: ';', decimal comma, Sim/Não, UTF-8 BOM, values "
+            "as on the page: opens as columns in a Brazilian Excel) or 'plain' (',', decimal point, "
+            "True/False, full precision: for programs).",
         ),
-    ] = "plain",
+    ] = "excel-br",
     lang: Annotated[
         str,
         typer.Option(

@@ -3,7 +3,8 @@
 Written with openpyxl. Every text cell is stored as a *string* (openpyxl
 would store text starting with ``=`` as a formula), so a dentist's name or a
 note typed as ``=HYPERLINK(...)`` shows as typed and never runs; numbers stay
-numbers with money and percent formats.
+numbers with money and percent formats. A probability keeps its exact value but
+never *reads* 0 % or 100 % when it is not exactly that (:data:`PROBABILITY_FORMAT`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,12 @@ import pandas as pd
 
 MONEY_FORMAT = '"R$" #,##0.00'
 PERCENT_FORMAT = "0%"
+PROBABILITY_FORMAT = '[>0.99]"> 99 %";[<0.01]"< 1 %";0.0%'
+"""A probability's cell format: ``> 99 %`` and ``< 1 %`` at the ends, one decimal between.
+
+The cell holds the number (it sorts, filters and sums); Excel allows two conditions
+in a format, so they go to the ends, where ``0%`` would read ``100%`` for 0.998.
+Exactly 1 reads ``> 99 %``, a bound that stays true."""
 DATE_FORMAT = "dd/mm/yyyy"
 _MAX_WIDTH = 60
 
@@ -40,11 +47,12 @@ def write_workbook(
     path: str | os.PathLike[str],
     money: tuple[str, ...] = (),
     percent: tuple[str, ...] = (),
+    probability: tuple[str, ...] = (),
 ) -> Path:
     """Write each frame as a sheet: bold frozen header, a filter, column widths, formats (dates dd/mm/yyyy).
 
-    ``money`` and ``percent`` name the columns (in any sheet) shown as ``R$`` amounts
-    and as percentages.
+    ``money``, ``percent`` and ``probability`` name the columns (in any sheet) shown
+    as ``R$`` amounts, as percentages and as probabilities (:data:`PROBABILITY_FORMAT`).
     """
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -69,6 +77,8 @@ def write_workbook(
                 name = columns[j - 1]
                 if name in money and isinstance(value, (int, float)):
                     cell.number_format = MONEY_FORMAT
+                elif name in probability and isinstance(value, (int, float)):
+                    cell.number_format = PROBABILITY_FORMAT
                 elif name in percent and isinstance(value, (int, float)):
                     cell.number_format = PERCENT_FORMAT
                 elif isinstance(value, dt.datetime):

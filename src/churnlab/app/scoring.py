@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 
 from churnlab.app.desk import outcome_rows
 from churnlab.app.exploration import offers
+from churnlab.app.reach import out_of_reach, stated_reasons, withheld_reasons
 from churnlab.errors import FormParseError
 from churnlab.features.cases import GlosaHistory
 from churnlab.features.drift import DriftCounter
@@ -30,10 +32,11 @@ from churnlab.io.folder import form_files, glosa_rejects, read_folder_glosas
 from churnlab.io.forms import parse_form
 from churnlab.io.glosas import read_glosa_csv
 from churnlab.io.keys import case_key
-from churnlab.io.records import ACTION_LABELS, RetentionCase
+from churnlab.io.records import ACTION_LABELS, NO_ACTION, RetentionCase
 from churnlab.io.text import names_a_path
 from churnlab.models.churn_model import ChurnModel
 from churnlab.models.persistence import load_model
+from churnlab.privacy.finders import email_addresses, phone_numbers
 
 SCORE_COLUMNS = [
     "priority", "source", "dismissal_risk", "best_action",
@@ -48,6 +51,12 @@ and context for a reader).
 ``case_key`` (:func:`churnlab.io.keys.case_key`: the protocol number, else CRO/UF/opening
 date) names the case across runs, for the case store; ``cost_<action>`` is what each action
 would cost for this dentist under the model's economics (R$), for judging the loop in R$."""
+
+PEOPLE_CONTEXT = ("cro", "phones", "emails", "stated_reason", "out_of_reach")
+"""Columns a scores table carries for the people's lists only (never written to ``scores.csv``):
+the CRO/UF, the phones and e-mails of the form's notes (``; ``-joined), the reason the first note
+states (:func:`churnlab.app.reach.stated_reasons`) and whether it puts the dentist out of an
+offer's reach (:mod:`churnlab.app.reach`)."""
 
 _T = TypeVar("_T")
 
@@ -76,8 +85,19 @@ def _as_cases(items: CaseInput | Iterable[CaseInput]) -> list[RetentionCase]:
     return cases
 
 
+def _notes(case: RetentionCase) -> str:
+    """Every note of a form joined: where analysts write the numbers they reached the dentist at."""
+    return "\n".join(n for n in (*(c.note for c in case.contacts), case.action_note, case.general_note) if n)
+
+
+def _cro(case: RetentionCase) -> str | None:
+    uf = case.cro_uf or case.uf
+    return f"{case.cro}/{uf}" if case.cro and uf else case.cro
+
+
 def _case_context(cases: Sequence[RetentionCase], X: pd.DataFrame, model: ChurnModel) -> pd.DataFrame:
     costs = model.economics.action_costs_for(X)[list(ACTION_LABELS)].add_prefix("cost_")
+    notes = [_notes(c) for c in cases]
     return pd.DataFrame(
         {
             "status": [c.status or ("open" if c.is_open else "unknown") for c in cases],
@@ -86,6 +106,10 @@ def _case_context(cases: Sequence[RetentionCase], X: pd.DataFrame, model: ChurnM
             "uf": [c.uf or c.cro_uf for c in cases],
             "opened_on": X["opened_on"].to_numpy(),
             "case_key": [case_key(c) for c in cases],
+            "cro": [_cro(c) for c in cases],
+            "phones": ["; ".join(phone_numbers(n)) for n in notes],
+            "emails": ["; ".join(email_addresses(n)) for n in notes],
+            "stated_reason": stated_reasons(X),
         },
         index=X.index,
     ).join(costs.set_axis(X.index))
@@ -103,13 +127,28 @@ def for_people(scores: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
 
 
 def rank(scores: pd.DataFrame, keep_other_columns: bool = False) -> pd.DataFrame:
-    """Order score rows by priority (expected gain, then risk) and number them from 1.
+    """Order score rows by priority and number them from 1: open cases first, then the closed ones,
+    each by expected gain, then risk (a closed case has nobody left to call).
 
     The columns are :data:`SCORE_COLUMNS` (those present), then, with
     ``keep_other_columns``, the frame's other columns.
+
+    Examples
+    --------
+    >>> scores = pd.DataFrame({"source": ["a", "b", "c"], "status": ["retained", "open", "open"],
+    ...                        "expected_gain": [99.0, 10.0, 50.0], "dismissal_risk": [0.5, 0.9, 0.2]})
+    >>> rank(scores)["source"].tolist()
+    ['c', 'b', 'a']
     """
-    ordered = scores.sort_values(["expected_gain", "dismissal_risk"], ascending=False, kind="stable")
-    ordered = ordered.reset_index(drop=True)
+    closed = (scores["status"] != "open").to_numpy() if "status" in scores else np.zeros(len(scores), bool)
+    ordered = (
+        scores.assign(_closed=closed)
+        .sort_values(
+            ["_closed", "expected_gain", "dismissal_risk"], ascending=[True, False, False], kind="stable"
+        )
+        .drop(columns="_closed")
+        .reset_index(drop=True)
+    )
     ordered["priority"] = range(1, len(ordered) + 1)
     columns = [c for c in SCORE_COLUMNS if c in ordered.columns]
     if keep_other_columns:
@@ -224,12 +263,28 @@ class FolderScores:
         return rank(self.scores[self.scores["status"] == "open"], keep_other_columns=True)
 
 
-def _offer_open_cases(scores: pd.DataFrame, explore: float) -> pd.DataFrame:
-    """``scores`` with an offer (:func:`~churnlab.app.exploration.offers`) per open case; none when closed."""
+def _offer_open_cases(scores: pd.DataFrame, outcomes: pd.DataFrame, explore: float) -> pd.DataFrame:
+    """``scores`` with an offer (:func:`~churnlab.app.exploration.offers`) per open case; none when closed.
+
+    An open case whose stated reason puts the dentist out of reach
+    (:func:`churnlab.app.reach.withheld_reasons`, judged on the folder's closed
+    cases ``outcomes``) is offered ``none``, surely (probability 1, never explored).
+    """
     scores = offers(scores, explore)
     closed_rows = scores["status"] != "open"
     scores.loc[closed_rows, "offered_action"] = None
     scores.loc[closed_rows, "offer_probability"] = float("nan")
+    if "stated_reason" in scores:
+        closed = scores.loc[closed_rows, ["case_key", "stated_reason"]].merge(
+            outcomes.astype({"case_key": object}), on="case_key", how="inner"
+        )
+        unreachable = (
+            out_of_reach(scores["stated_reason"], withheld_reasons(closed)) & ~closed_rows.to_numpy()
+        )
+        scores["out_of_reach"] = unreachable
+        scores.loc[unreachable, "offered_action"] = NO_ACTION
+        scores.loc[unreachable, "explored"] = False
+        scores.loc[unreachable, "offer_probability"] = 1.0
     return scores
 
 
@@ -273,10 +328,14 @@ def score_data_folder(
         rejected += [(p.name, r.reason) for p, r in chunk if isinstance(r, FormParseError)]
         parts.append(score_cases(cases, model, glosas, drift))
         closed.append(outcome_rows(cases))
-    scores = rank(pd.concat(parts, ignore_index=True)) if parts else pd.DataFrame(columns=SCORE_COLUMNS)
+    scores = (
+        rank(pd.concat(parts, ignore_index=True), keep_other_columns=True)
+        if parts
+        else pd.DataFrame(columns=SCORE_COLUMNS)
+    )
     outcomes = pd.concat(closed, ignore_index=True) if closed else outcome_rows([])
     drifted = drift.table() if drift is not None and drift.rows else None
-    return FolderScores(_offer_open_cases(scores, explore), outcomes, rejected, drifted)
+    return FolderScores(_offer_open_cases(scores, outcomes, explore), outcomes, rejected, drifted)
 
 
 def score_folder(
@@ -302,7 +361,8 @@ def score_folder(
     )
     scores, rejected = scored.scores, scored.rejected
     out.parent.mkdir(parents=True, exist_ok=True)
-    write_csv(for_people(scores), out)  # people open it in Excel
+    machine = [c for c in scores.columns if c not in PEOPLE_CONTEXT]
+    write_csv(for_people(scores[machine]), out)  # 'Batch CLI': no contact data in a machine file
     if rejected:
         write_csv(pd.DataFrame(rejected, columns=["file", "reason"], dtype=object), rejects_path, sep=";")
     elif rejects_path.exists():

@@ -3,7 +3,12 @@
 :func:`write_worklist` turns a scores table (:func:`churnlab.app.scoring.score`)
 into a self-contained HTML page (inline CSS and JavaScript, the budget chart
 embedded as a PNG: it loads nothing from the network and opens from a file
-or an e-mail attachment) and a CSV beside it. :func:`budget_curve` is the
+or an e-mail attachment) and, beside it, a CSV and a workbook
+(:mod:`churnlab.app.worklist_files`). Each row carries what a lead needs to
+call: CRO/UF, the phones and e-mails found on the form (and in the roster),
+the reason the form states beside the model's reasons. Cases whose stated
+reason puts the dentist out of reach (:mod:`churnlab.app.reach`) are listed
+apart, with no offer. :func:`budget_curve` is the
 cumulative expected gain of working down a list in a given order, the numbers
 behind the chart; notebooks plot it too. :func:`make_worklist` does what
 ``churnlab worklist`` does: score a data folder's open cases
@@ -21,16 +26,22 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from churnlab.app.contacts import add_roster_contacts, mask_contacts, roster_contacts
 from churnlab.app.desk import DeskRecord, record_desk
-from churnlab.app.excel import write_workbook
 from churnlab.app.network_scoring import score_network
 from churnlab.app.pages import headings, page_head, png_base64, text
-from churnlab.app.scoring import for_people, rank, score_data_folder
-from churnlab.app.spreadsheet import write_people_csv
-from churnlab.i18n import DEFAULT_LANGUAGE, check_language, date, money, percent, say
-from churnlab.i18n.messages import MESSAGES
+from churnlab.app.scoring import rank, score_data_folder
+from churnlab.app.spreadsheet import DEFAULT_CSV_STYLE
+from churnlab.app.worklist_files import (
+    ACTIONS,
+    action_words,
+    column_title,
+    offer_words,
+    stated_reason_words,
+    write_people_files,
+)
+from churnlab.i18n import DEFAULT_LANGUAGE, check_language, date, money, person_name, place, probability, say
 from churnlab.io.network import has_network
-from churnlab.io.records import ACTION_LABELS
 from churnlab.models.churn_model import ChurnModel
 from churnlab.privacy.pseudonymizer import Pseudonymizer
 
@@ -39,19 +50,28 @@ if TYPE_CHECKING:
 
     from churnlab.store.case_store import CaseStore
 
-ACTIONS = ACTION_LABELS  # "none" first, then the six actions
-
-
-def action_words(lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
-    """What each action label means, in the words a retention lead uses (``pt`` or ``en``)."""
-    return {action: say(f"action.{action}", lang) for action in ACTIONS}
-
+__all__ = [
+    "NETWORK_ROWS",
+    "WorklistRun",
+    "action_words",
+    "budget_curve",
+    "budget_figure",
+    "column_title",
+    "make_worklist",
+    "model_note",
+    "render_worklist",
+    "worklist_scores",
+    "worklist_table",
+    "write_worklist",
+]
 
 _ORDERS = ("expected_gain", "dismissal_risk")
 
 
 def worklist_table(scores: pd.DataFrame) -> pd.DataFrame:
     """The open cases of a scores table, ranked by expected gain (then risk), numbered from 1.
+
+    Cases out of reach (``out_of_reach``: no offer, :mod:`churnlab.app.reach`) come last.
 
     Examples
     --------
@@ -63,7 +83,13 @@ def worklist_table(scores: pd.DataFrame) -> pd.DataFrame:
     {'priority': [1, 2], 'source': ['c', 'a']}
     """
     open_rows = scores[scores["status"] == "open"] if "status" in scores else scores
-    return rank(open_rows, keep_other_columns=True)
+    ranked = rank(open_rows, keep_other_columns=True)
+    if "out_of_reach" not in ranked or not ranked["out_of_reach"].astype(bool).any():
+        return ranked
+    apart = ranked["out_of_reach"].astype(bool).to_numpy()
+    ranked = pd.concat([ranked[~apart], ranked[apart]], ignore_index=True)
+    ranked["priority"] = range(1, len(ranked) + 1)
+    return ranked
 
 
 def budget_curve(scores: pd.DataFrame, order_by: str = "expected_gain") -> pd.Series:
@@ -144,8 +170,12 @@ th { background: #f5f7fa; position: sticky; top: 0; }
 td.num { text-align: right; white-space: nowrap; }
 tr[hidden] { display: none; }
 ul.reasons { margin: 0; padding-left: 1.1rem; }
-.source { color: #7b8794; font-size: .8rem; }
+.source, .cro { color: #7b8794; font-size: .8rem; }
+.cro { color: #3e4c59; }
+.contact { white-space: nowrap; }
+.none { color: #9aa5b1; font-size: .8rem; }
 .explored { color: #8d2b0b; font-size: .8rem; }
+.box { color: #52606d; font-size: .8rem; }
 """
 
 _JS = """
@@ -170,9 +200,30 @@ _JS = """
 })();
 """
 
+_BOXES = {"training": "Ofertado treinamento", "refresher": "Ofertado reciclagem"}
+"""The box of the markdown form for each action the older plain-text form ticks on one combined box."""
+
 
 def _options(values: list[str], words: dict[str, str] | None = None) -> str:
     return "".join(f'<option value="{text(v)}">{text((words or {}).get(v, v))}</option>' for v in values)
+
+
+def _items(values: object) -> list[str]:
+    return [v.strip() for v in values.split(";") if v.strip()] if isinstance(values, str) else []
+
+
+def _contact(row: pd.Series, lang: str) -> str:
+    """The phones and e-mails a lead can call or write to, one per line (or a note that there are none)."""
+    found = _items(row.get("phones")) + _items(row.get("emails"))
+    if not found:
+        return f'<span class="none" title="{text(say("page.no_contact", lang))}">—</span>'
+    return "<br>".join(f'<span class="contact">{text(item)}</span>' for item in found)
+
+
+def _who(row: pd.Series, lang: str) -> str:
+    name = text(person_name(row.get("dentist"))) or text(say("page.no_name", lang))
+    cro = f'<div class="cro">CRO {text(row.get("cro"))}</div>' if isinstance(row.get("cro"), str) else ""
+    return f'{name}{cro}<div class="source">{text(row.get("source"))}</div>'
 
 
 def _row(row: pd.Series, lang: str) -> str:
@@ -183,26 +234,60 @@ def _row(row: pd.Series, lang: str) -> str:
         "".join(f"<li>{text(r.say(lang))}</li>" for r in reasons)
         or f"<li>{text(say('page.no_strong_signal', lang))}</li>"
     )
-    place = ", ".join(p for p in (text(row.get("city")), text(row.get("uf"))) if p)
-    action = str(row.get("offered_action") or row["best_action"])
-    words = say(f"action.{action}", lang) if action in ACTIONS else action
+    offered = row.get("offered_action")
+    action = str(offered if isinstance(offered, str) else row["best_action"])
     badge = (
         f' <span class="explored">({text(say("page.explored", lang))})</span>'
         if row.get("explored") is True
         else ""
     )
+    box = (
+        f'<div class="box">{text(say("page.which_box", lang, box=_BOXES[action]))}</div>'
+        if action in _BOXES
+        else ""
+    )
     return (
         f'<tr data-uf="{text(row.get("uf"))}" data-action="{text(action)}">'
         f'<td class="num">{int(row["priority"])}</td>'
-        f"<td>{text(row.get('dentist')) or text(say('page.no_name', lang))}"
-        f'<div class="source">{text(row.get("source"))}</div></td>'
-        f"<td>{place}</td>"
-        f'<td class="num">{percent(float(row["dismissal_risk"]), lang)}</td>'
-        f"<td>{text(words)}{badge}</td>"
+        f"<td>{_who(row, lang)}</td>"
+        f"<td>{_contact(row, lang)}</td>"
+        f"<td>{text(place(row.get('city'), row.get('uf')))}</td>"
+        f'<td class="num">{probability(float(row["dismissal_risk"]), lang)}</td>'
+        f"<td>{text(offer_words(row, lang))}{badge}{box}</td>"
         f'<td class="num">{money(row["expected_gain"], lang)}</td>'
+        f"<td>{text(stated_reason_words(row.get('stated_reason'), lang))}</td>"
         f'<td><ul class="reasons">{items}</ul></td>'
         "</tr>"
     )
+
+
+def _apart_section(apart: pd.DataFrame, lang: str) -> list[str]:
+    """Open cases with no offer: the stated reason puts the dentist out of reach (shown, not hidden)."""
+    if not len(apart):
+        return []
+    rows = [
+        f'<tr><td class="num">{int(r["priority"])}</td><td>{_who(r, lang)}</td><td>{_contact(r, lang)}</td>'
+        f"<td>{text(place(r.get('city'), r.get('uf')))}</td>"
+        f'<td class="num">{probability(float(r["dismissal_risk"]), lang)}</td>'
+        f"<td>{text(stated_reason_words(r.get('stated_reason'), lang))}</td></tr>"
+        for _, r in apart.iterrows()
+    ]
+    summary = say(_plural("page.out_of_reach_summary", len(apart)), lang, n=len(apart))
+    return [
+        f"<h2>{text(say('page.out_of_reach_heading', lang))}</h2>",
+        f'<p class="meta">{text(summary)}</p>',
+        '<table id="apart"><thead><tr><th>#</th>'
+        + headings(
+            "column.dentist", "page.contact", "page.city_uf", "page.risk", "page.stated_reason", lang=lang
+        )
+        + "</tr></thead><tbody>",
+        *rows,
+        "</tbody></table>",
+    ]
+
+
+def _plural(key: str, n: int) -> str:
+    return key + ".one" if n == 1 else key
 
 
 NETWORK_ROWS = 50
@@ -213,14 +298,23 @@ def _reason_words(reasons: object, lang: str) -> str:
     return "; ".join(r.say(lang) for r in reasons) if isinstance(reasons, list) else str(reasons)
 
 
+def _months(value: object) -> str:
+    return str(int(round(float(value)))) if isinstance(value, (int, float)) and np.isfinite(value) else ""
+
+
 def _network_section(network: pd.DataFrame, lang: str) -> list[str]:
     """The second list: active dentists with no case yet, by expected loss over 90 days."""
     top = network.head(NETWORK_ROWS)
+    contacts = "phones" in network or "emails" in network
     rows = [
-        f"<tr><td>{int(r['priority'])}</td><td>{text(r['name'])}</td>"
-        f"<td>{text(r['city'])}/{text(r['uf'])}</td><td>{percent(r['risk_90d'], lang)}</td>"
-        f"<td>{money(r['expected_loss'], lang)}</td><td>{text(r['months_since_last_guide'])}</td>"
-        f"<td>{text(_reason_words(r['reasons'], lang))}</td></tr>"
+        f'<tr><td class="num">{int(r["priority"])}</td><td>{text(person_name(r["name"]))}'
+        f'<div class="cro">CRO {text(r["cro"])}/{text(r["uf"])}</div></td>'
+        + (f"<td>{_contact(r, lang)}</td>" if contacts else "")
+        + f"<td>{text(place(r['city'], r['uf']))}</td>"
+        f'<td class="num">{probability(r["risk_90d"], lang)}</td>'
+        f'<td class="num">{money(r["expected_loss"], lang)}</td>'
+        f'<td class="num">{_months(r["months_since_last_guide"])}</td>'
+        f"<td>{text(_reason_words(r['reasons'], lang))}</td><td>—</td></tr>"
         for _, r in top.iterrows()
     ]
     as_of = network.attrs.get("as_of")
@@ -231,22 +325,15 @@ def _network_section(network: pd.DataFrame, lang: str) -> list[str]:
         shown=len(top),
         as_of=date(as_of, lang) if as_of is not None else "",
     )
+    keys = ["column.dentist", *(["page.contact"] if contacts else []), "page.city_uf", "page.risk_90d"]
+    keys += ["page.expected_loss", "page.months_without_guide", "column.reasons", "page.network_action"]
     return [
         f"<h2>{text(say('page.network_heading', lang))}</h2>",
         f'<p class="meta">{text(summary)}</p>',
-        '<table id="network"><thead><tr><th>#</th>'
-        + headings(
-            "column.dentist",
-            "page.city_uf",
-            "page.risk_90d",
-            "page.expected_loss",
-            "page.months_without_guide",
-            "column.reasons",
-            lang=lang,
-        )
-        + "</tr></thead><tbody>",
+        '<table id="network"><thead><tr><th>#</th>' + headings(*keys, lang=lang) + "</tr></thead><tbody>",
         *rows,
         "</tbody></table>",
+        f'<p class="meta">{text(say("page.network_no_action", lang))}</p>',
     ]
 
 
@@ -260,8 +347,15 @@ def render_worklist(
     """The worklist page as one HTML string (see :func:`write_worklist`)."""
     check_language(lang)
     title = title or say("page.title", lang)
-    table = worklist_table(scores)
-    tail = [*_network_section(network, lang), "</body></html>"] if network is not None else ["</body></html>"]
+    listed = worklist_table(scores)
+    apart_rows = (
+        listed["out_of_reach"].astype(bool) if "out_of_reach" in listed else pd.Series(False, listed.index)
+    )
+    table, apart = listed[~apart_rows.to_numpy()], listed[apart_rows.to_numpy()]
+    tail = [*_apart_section(apart, lang)]
+    tail += (
+        [*_network_section(network, lang), "</body></html>"] if network is not None else ["</body></html>"]
+    )
     made = dt.datetime.now().strftime("%d/%m/%Y %H:%M")
     total = money(table["expected_gain"].sum() if len(table) else 0.0, lang)
     parts = [
@@ -296,10 +390,12 @@ def render_worklist(
         '<table id="worklist"><thead><tr><th>#</th>'
         + headings(
             "column.dentist",
+            "page.contact",
             "page.city_uf",
             "page.risk",
             "column.best_action_words",
             "page.expected_gain",
+            "page.stated_reason",
             "column.reasons",
             lang=lang,
         )
@@ -312,75 +408,13 @@ def render_worklist(
     return "\n".join(parts)
 
 
-_MONEY = ("expected_gain", "dentist_value", "expected_loss")
-_PERCENT = (
-    "dismissal_risk",
-    "uplift",
-    "uplift_low",
-    "uplift_high",
-    "risk_30d",
-    "risk_90d",
-    "risk_180d",
-    *(f"p_retained_{action}" for action in ACTIONS),
-)
-_PEOPLE_FIRST = (
-    "priority",
-    "dentist",
-    "name",
-    "cro",
-    "city",
-    "uf",
-    "opened_on",
-    "dismissal_risk",
-    "risk_90d",
-    "best_action_words",
-    "explored",
-    "expected_gain",
-    "expected_loss",
-    "uplift",
-    "uplift_low",
-    "uplift_high",
-    "reasons",
-    "best_action_note",
-)
-
-
-_MACHINE_ONLY = ("case_key", "offer_probability", "offered_action", *(f"cost_{a}" for a in ACTIONS))
-"""Columns people do not need (the case store keeps them); ``case_key`` also names the CRO."""
-
-
-def column_title(column: str, lang: str = DEFAULT_LANGUAGE) -> str:
-    """A column's header in files for people (machine files keep ``column``).
-
-    Examples
-    --------
-    >>> column_title("expected_gain", "pt"), column_title("p_retained_support", "en")
-    ('Ganho esperado (R$)', 'Chance of retention: Offer support')
-    """
-    action = column.removeprefix("p_retained_")
-    if action != column and action in ACTIONS:
-        return say("column.p_retained", lang, action=say(f"action.{action}", lang))
-    return say(f"column.{column}", lang) if f"column.{column}" in MESSAGES else column
-
-
-def people_table(frame: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
-    """Rows for people: what a lead reads first, headers and reasons in ``lang``, formula-safe cells."""
-    out = for_people(frame.drop(columns=[c for c in _MACHINE_ONLY if c in frame]), lang)
-    if "opened_on" in out:
-        out["opened_on"] = pd.to_datetime(out["opened_on"], errors="coerce")  # dd/mm/aaaa in CSV and Excel
-    if "status" in out:
-        out["status"] = [say(f"status.{v}", lang) if f"status.{v}" in MESSAGES else v for v in out["status"]]
-    order = [c for c in _PEOPLE_FIRST if c in out] + [c for c in out if c not in _PEOPLE_FIRST]
-    return out[order].rename(columns=lambda c: column_title(c, lang))
-
-
 def write_worklist(
     scores: pd.DataFrame,
     out_html: str | os.PathLike[str],
     title: str | None = None,
     note: str | None = None,
     network: pd.DataFrame | None = None,
-    csv_style: str = "plain",
+    csv_style: str = DEFAULT_CSV_STYLE,
     lang: str = DEFAULT_LANGUAGE,
 ) -> Path:
     """Write the worklist page and, beside it, the same rows as CSV and as a workbook.
@@ -389,7 +423,7 @@ def write_worklist(
     ----------
     scores : DataFrame
         A scores table (:data:`~churnlab.app.scoring.SCORE_COLUMNS`); only its open
-        cases are listed, ranked by expected gain.
+        cases are listed, ranked by expected gain, those out of reach last.
     out_html : path
         The page to write; the CSV goes next to it with the suffix ``.csv`` and
         the workbook (a sheet per list, :func:`churnlab.app.excel.write_workbook`)
@@ -401,8 +435,9 @@ def write_worklist(
         :func:`~churnlab.app.network_scoring.score_network`'s table: the page
         gains a second list (dentists who have not asked to leave, by expected
         loss) and ``<name>_network.csv`` is written beside it.
-    csv_style : {"plain", "excel-br"}
-        How the CSVs are written (:func:`churnlab.app.spreadsheet.write_people_csv`).
+    csv_style : {"excel-br", "plain"}
+        How the CSVs are written (:func:`churnlab.app.spreadsheet.write_people_csv`):
+        Brazilian by default, ``plain`` for the machine dialect.
     lang : {"pt", "en"}
         Language of everything written for people: page, headers, actions, reasons
         (:mod:`churnlab.i18n`); numbers are written the language's way.
@@ -415,22 +450,12 @@ def write_worklist(
     check_language(lang)
     out = Path(out_html)
     out.parent.mkdir(parents=True, exist_ok=True)
-    table = worklist_table(scores)
-    offered = table["offered_action"] if "offered_action" in table else table["best_action"]
-    cases = people_table(table.assign(best_action_words=offered.map(action_words(lang))), lang)
-    write_people_csv(cases, out.with_suffix(".csv"), csv_style)  # people open it in Excel
-    sheets = {say("sheet.open_cases", lang): cases}
+    sheets = {say("sheet.open_cases", lang): (worklist_table(scores), out.with_suffix(".csv"))}
     if network is not None:
-        people = people_table(network, lang)
-        sheets[say("sheet.network", lang)] = people
-        write_people_csv(people, out.with_name(out.stem + "_network.csv"), csv_style)
-    if out.suffix.lower() != ".csv":
-        write_workbook(
-            sheets,
-            out.with_suffix(".xlsx"),
-            money=tuple(column_title(c, lang) for c in _MONEY),
-            percent=tuple(column_title(c, lang) for c in _PERCENT),
-        )
+        sheets[say("sheet.network", lang)] = (network, out.with_name(out.stem + "_network.csv"))
+    page = out.suffix.lower() != ".csv"
+    write_people_files(sheets, out.with_suffix(".xlsx") if page else None, csv_style, lang)
+    if page:
         out.write_text(
             render_worklist(scores, title=title, note=note, network=network, lang=lang), encoding="utf-8"
         )
@@ -489,7 +514,7 @@ def make_worklist(
     store: CaseStore | None = None,
     pseudonymize: bool = False,
     title: str | None = None,
-    csv_style: str = "plain",
+    csv_style: str = DEFAULT_CSV_STYLE,
     lang: str = DEFAULT_LANGUAGE,
     jobs: int | None = None,
 ) -> WorklistRun:
@@ -498,10 +523,11 @@ def make_worklist(
     The steps: score the folder (:func:`worklist_scores`, offers included);
     record the offers and the closed cases in ``store`` when given
     (:func:`~churnlab.app.desk.record_desk`); score the network when the
-    folder has its files and the model a network model; name dentists by keyed
-    pseudonyms when ``pseudonymize`` (key from ``CHURNLAB_ANON_KEY``: the store
-    keeps the real names, only the files written are pseudonymised); write the
-    page, CSV and workbook (:func:`write_worklist`).
+    folder has its files and the model a network model; add the roster's phones
+    and e-mails when it has them (:mod:`churnlab.app.contacts`); name dentists by keyed
+    pseudonyms and mask their phones and e-mails when ``pseudonymize`` (key from
+    ``CHURNLAB_ANON_KEY``: the store keeps the real names, only the files written are
+    pseudonymised); write the page, CSV and workbook (:func:`write_worklist`).
 
     Raises
     ------
@@ -515,11 +541,16 @@ def make_worklist(
     scores = scored.open_cases()
     recorded = record_desk(store, scores, scored.outcomes, model, explore) if store is not None else None
     network = score_network(data_dir, model) if has_network(data_dir) and model.network else None
+    roster = roster_contacts(data_dir)
+    if roster is not None:
+        scores = add_roster_contacts(scores, roster)
+        if network is not None:
+            network = add_roster_contacts(network, roster)
     if pseudonymize:
         pseudonymizer = Pseudonymizer.from_env()
-        scores = scores.assign(dentist=pseudonymizer.names(scores["dentist"]))
+        scores = mask_contacts(scores.assign(dentist=pseudonymizer.names(scores["dentist"])), pseudonymizer)
         if network is not None:
-            network = network.assign(name=pseudonymizer.names(network["name"]))
+            network = mask_contacts(network.assign(name=pseudonymizer.names(network["name"])), pseudonymizer)
     written = write_worklist(
         scores,
         out,

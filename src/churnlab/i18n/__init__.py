@@ -132,3 +132,80 @@ def date(value: dt.date | pd.Timestamp | None, lang: str) -> str:
     if value is None or pd.isna(value):
         return ""
     return pd.Timestamp(value).strftime("%d/%m/%Y")
+
+
+def probability(value: float | None, lang: str) -> str:
+    """A probability (a risk, a chance of retention) as a person reads it; empty for a missing value.
+
+    It never reads ``0 %`` or ``100 %``: a model's probability is an estimate, and a
+    person reads "100 %" as a fact. Under 1 % reads ``< 1 %``, over 99 % ``> 99 %``
+    (both true of exactly 0 and 1 too). Under 10 % and over 90 %, where a point changes
+    a decision, one decimal; whole percents between.
+
+    Examples
+    --------
+    >>> [probability(v, "pt") for v in (0.0029, 0.0485, 0.4583, 0.953, 0.99996, 1.0)]
+    ['< 1 %', '4,9 %', '46 %', '95,3 %', '> 99 %', '> 99 %']
+    >>> probability(0.0485, "en"), probability(0.0, "en")
+    ('4.9 %', '< 1 %')
+    """
+    if value is None or not np.isfinite(value):
+        return ""
+    value = float(value)
+    if value < 0.01:
+        return "< 1 %"
+    if value > 0.99:
+        return "> 99 %"
+    decimals = 1 if value < 0.1 or value > 0.9 else 0
+    return number(value * 100, f".{decimals}f", lang) + " %"
+
+
+_LOWER_PARTICLES = frozenset({"da", "das", "de", "do", "dos", "e", "d'"})
+
+
+def person_name(text: str | None) -> str:
+    """A name or a city written the Portuguese way: each word capitalised but the particles.
+
+    Forms write names in capitals, rosters in any case. A name all in one case is
+    title-cased; one already in mixed case keeps its words as written (a pseudonym
+    such as ``Pessoa 7KQ2XZ`` stays one). Either way ``da``, ``das``, ``de``,
+    ``do``, ``dos`` and ``e`` are lower-case except as the first word.
+
+    Examples
+    --------
+    >>> person_name("LETÍCIA ISABELA DAS TEIXEIRA COSTA"), person_name("aparecida de goiânia")
+    ('Letícia Isabela das Teixeira Costa', 'Aparecida de Goiânia')
+    >>> person_name("D'ÁVILA E SOUZA"), person_name("Ana Das Dores"), person_name("Pessoa 7KQ2XZ")
+    ("D'Ávila e Souza", 'Ana das Dores', 'Pessoa 7KQ2XZ')
+    """
+    if not text:
+        return ""
+    one_case = str(text).isupper() or str(text).islower()
+    words = []
+    for i, word in enumerate(str(text).split()):
+        low = word.lower()
+        if i and low in _LOWER_PARTICLES:
+            words.append(low)
+        elif one_case and not any(ch.isdigit() for ch in word):
+            parts = ("'".join(p[:1].upper() + p[1:] for p in part.split("'")) for part in low.split("-"))
+            words.append("-".join(parts))
+        else:
+            words.append(word)
+    return " ".join(words)
+
+
+def place(city: str | None, uf: str | None) -> str:
+    """``Cidade/UF`` as every list writes it (``Santos/SP``); either part alone when the other is missing.
+
+    >>> place("SANTOS", "sp"), place(None, "SP"), place("Santos", None)
+    ('Santos/SP', 'SP', 'Santos')
+    """
+    parts = [
+        p
+        for p in (
+            person_name(city) if isinstance(city, str) else "",
+            str(uf).strip().upper() if isinstance(uf, str) else "",
+        )
+        if p
+    ]
+    return "/".join(parts)

@@ -238,7 +238,7 @@ COLUMNS = {
     "priority": Message("Priority", "Prioridade"),
     "source": Message("Form file", "Arquivo do formulário"),
     "dismissal_risk": Message("Dismissal risk", "Risco de desligamento"),
-    "best_action": Message("Best action (code)", "Melhor ação (código)"),
+    "best_action": Message("Model's best action", "Melhor ação segundo o modelo"),
     "best_action_words": Message("Suggested offer", "Oferta sugerida"),
     "p_retained": Message("Chance of retention: {action}", "Chance de retenção: {action}"),
     "uplift": Message("Retention uplift of the best action", "Aumento da chance de retenção da melhor ação"),
@@ -253,7 +253,10 @@ COLUMNS = {
     "city": Message("City", "Cidade"),
     "uf": Message("UF", "UF"),
     "opened_on": Message("Opened on", "Aberto em"),
-    "cro": Message("CRO", "CRO"),
+    "cro": Message("CRO/UF", "CRO/UF"),
+    "phones": Message("Phones (from the form)", "Telefones (do formulário)"),
+    "emails": Message("E-mails (from the form)", "E-mails (do formulário)"),
+    "stated_reason": Message("Stated reason", "Motivo declarado"),
     "name": Message("Name", "Nome"),
     "risk_30d": Message("Risk in 30 days", "Risco em 30 dias"),
     "risk_90d": Message("Risk in 90 days", "Risco em 90 dias"),
@@ -304,6 +307,40 @@ PAGE = {
     "expected_loss": Message("Expected loss", "Perda esperada"),
     "months_without_guide": Message("Months without a guide", "Meses sem guia"),
     "explored": Message("random offer (exploration)", "oferta sorteada (exploração)"),
+    "yes": Message("Yes", "Sim"),
+    "no": Message("No", "Não"),
+    "contact": Message("Contact", "Contato"),
+    "stated_reason": Message("Stated reason", "Motivo declarado"),
+    "no_contact": Message("no phone or e-mail on the form", "sem telefone ou e-mail no formulário"),
+    "out_of_reach_action": Message("No retention action indicated", "Sem ação de retenção indicada"),
+    "out_of_reach_heading": Message("No retention action indicated", "Sem ação de retenção indicada"),
+    "out_of_reach_summary": Message(
+        "{n} open cases whose stated reason puts the dentist out of reach of an offer (retiring, "
+        "closing the practice, moving away, death), and the closed cases do not show an action "
+        "working for that reason: listed to be closed with care, with nothing to offer.",
+        "{n} casos abertos cujo motivo declarado deixa o dentista fora do alcance de uma oferta "
+        "(aposentadoria, encerramento das atividades, mudança de região, óbito), e os casos fechados não "
+        "mostram uma ação que funcione para esse motivo: listados para encerrar com cuidado, sem oferta.",
+    ),
+    "out_of_reach_summary.one": Message(
+        "One open case whose stated reason puts the dentist out of reach of an offer (retiring, "
+        "closing the practice, moving away, death), and the closed cases do not show an action "
+        "working for that reason: listed to be closed with care, with nothing to offer.",
+        "Um caso aberto cujo motivo declarado deixa o dentista fora do alcance de uma oferta "
+        "(aposentadoria, encerramento das atividades, mudança de região, óbito), e os casos fechados não "
+        "mostram uma ação que funcione para esse motivo: listado para encerrar com cuidado, sem oferta.",
+    ),
+    "which_box": Message(
+        "On the form, tick “{box}”; on the older plain-text form, “Ofertado treinamento/ ou reciclagem”.",
+        "No formulário, marque “{box}”; no formulário antigo (texto), “Ofertado treinamento/ ou reciclagem”.",
+    ),
+    "network_action": Message("Suggested action", "Ação sugerida"),
+    "network_no_action": Message(
+        "— (suggested action): the recommender learns what works from retention cases, which these "
+        "dentists do not have yet; a call to listen comes first.",
+        "— (ação sugerida): o recomendador aprende o que funciona com os casos de retenção, que estes "
+        "dentistas ainda não têm; primeiro, uma ligação para ouvir.",
+    ),
 }
 
 CHART = {

@@ -41,6 +41,7 @@ ROSTER_HEADER: dict[str, str] = {
 ROSTER_OPTIONAL: dict[str, str] = {
     "lives": "nº de vidas", "listed_cros": "nº CRO(S) únicos divulgados",
     "other_plans": "Atende outros convênios", "specialty": "Especialidade",
+    "phone": "Telefone", "email": "Email",
 }  # fmt: skip
 """Further roster columns used when present (unknown ones are ignored)."""
 
@@ -90,7 +91,7 @@ class Network:
         ``name``, ``city``, ``person_type`` (``F``/``J``/None), ``included_on``,
         ``left_on`` (NaT while in the network), ``us_value`` and, when the file
         has them, ``lives``, ``listed_cros``, ``other_plans`` (1.0/0.0/NaN),
-        ``specialty``.
+        ``specialty``, ``phone`` and ``email`` (text as written).
     production : pandas.DataFrame
         ``key``, ``month`` (first day of the competence), ``guides``, ``value``;
         one row per dentist and month (months on several rows are summed).
@@ -243,8 +244,9 @@ def read_roster(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, list[Reject
             frame[column] = table.integers(column, *PLAUSIBLE_RANGES[column])
     if table.has("other_plans"):
         frame["other_plans"] = table.mapped("other_plans", _yes_no).astype(float)
-    if table.has("specialty"):
-        frame["specialty"] = table.stripped("specialty")
+    for column in ("specialty", "phone", "email"):  # text, as written (contacts: for the call list)
+        if table.has(column):
+            frame[column] = table.stripped(column)
     backwards = (frame["left_on"] < frame["included_on"]).to_numpy()
     table.reject(backwards, "left_on", "leaves the network before the inclusion date")
     frame["line"] = table.lines

@@ -263,16 +263,43 @@ def replace_documents(plan: ReplacementPlan, pseudonymizer: Pseudonymizer) -> No
         plan.add(m.start(), m.end(), replacement)
 
 
-def replace_phones(plan: ReplacementPlan, pseudonymizer: Pseudonymizer) -> None:
-    """Claim phone numbers; a bare run of digits (no ``+55``, no bracketed area code, no
+def _phones(text: str) -> Iterable[re.Match[str]]:
+    """Phone numbers in ``text``; a bare run of digits (no ``+55``, no bracketed area code, no
     separator) is a count or a guide number, and a year range is no phone."""
-    text = plan.text
     for m in _PHONE.finditer(text):
         body = text[m.start("ddd") if m.group("ddd") else m.start("sub") : m.end()]
         if _YEAR_RANGE.fullmatch(m.group()):
             continue
         if m.group("cc") or not body.isdigit():
-            plan.add(m.start(), m.end(), pseudonymizer.phone(m.group()))
+            yield m
+
+
+def replace_phones(plan: ReplacementPlan, pseudonymizer: Pseudonymizer) -> None:
+    """Claim phone numbers (:func:`phone_numbers`' rule)."""
+    for m in _phones(plan.text):
+        plan.add(m.start(), m.end(), pseudonymizer.phone(m.group()))
+
+
+def phone_numbers(text: str | None) -> list[str]:
+    """The phone numbers written in ``text``, as written, once each: what the anonymiser masks.
+
+    >>> phone_numbers("Enviado whatsapp (41) 94487-8813. Ligar no 3322-1100 ou (41) 94487-8813; 12 guias")
+    ['(41) 94487-8813', '3322-1100']
+    """
+    found = [m.group().strip() for m in _phones(text or "")]
+    return list(dict.fromkeys(found))
+
+
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+(?<!\.)")
+
+
+def email_addresses(text: str | None) -> list[str]:
+    """The e-mail addresses written in ``text``, once each, lower-cased.
+
+    >>> email_addresses("Respondeu do e-mail Dra.Ana@Clinica.com.br. Reenviar a dra.ana@clinica.com.br")
+    ['dra.ana@clinica.com.br']
+    """
+    return list(dict.fromkeys(m.group().lower() for m in _EMAIL.finditer(text or "")))
 
 
 def replace_given_names(

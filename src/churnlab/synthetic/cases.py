@@ -114,12 +114,15 @@ def build_cases(
     ops = choice(rng, tuple(o for o, _ in OPERATORS), n, [w for _, w in OPERATORS])
     reqs = choice(rng, tuple(r for r, _ in REQUESTED), n, [w for _, w in REQUESTED])
     start_dates = d["start"].astype(object)
+    numbers = np.random.default_rng(rng.bit_generator.seed_seq.spawn(1)[0])  # type: ignore[attr-defined]
     cases = []
     for i in range(n):
         female = rng.random() < 0.6
         start: dt.date = start_dates[i]
         cpf, cnpj = _documents(rng, bool(d["is_j"][i]))
-        first, events = _first_contact(rng, d, i, start, female, history, range(starts[i], starts[i + 1]))
+        first, events = _first_contact(
+            rng, d, i, start, female, history, range(starts[i], starts[i + 1]), numbers
+        )
         contacts: list[Contact] = [first]
         fields: dict[str, object] = {}
         if not d["is_open"][i]:
@@ -155,11 +158,13 @@ def _first_contact(
     female: bool,
     history: dict[str, np.ndarray],
     rows: range,
+    numbers: np.random.Generator,
 ) -> tuple[Contact, list[GlosaEvent]]:
     """The first contact, on the case's start: the dentist's reason, and now and then a listing of
     the glosas before the case (``rows`` of ``history``), mostly when glosas are the reason."""
     reason, not_retention = str(d["reason"][i]), bool(d["not_retention"][i])
     note = _first_note(rng, reason, female, bool(d["is_j"][i]), not_retention)
+    note = _with_number(numbers, note, STATES[str(d["uf"][i])][2])  # before any glosa listing
     events: list[GlosaEvent] = []
     p_list = 0.5 if reason in ("glosas", "technical_rules") else 0.06
     if len(rows) and not not_retention and rng.random() < p_list:
@@ -170,6 +175,29 @@ def _first_contact(
         listing, events = _glosa_listing(rng, history, listed)
         note = f"{note} {intro} {listing}"
     return Contact(n=1, date=start, note=note), events
+
+
+CONTACT_LINES = (
+    "WhatsApp do profissional: {mobile}.",
+    "Contato pelo celular {mobile}.",
+    "Telefone do consultório: {landline}.",
+    "Retornar no {mobile} (WhatsApp) ou no {landline}.",
+)
+"""How analysts note the number they reached the dentist at (real forms have no phone field)."""
+NUMBER_SHARE = 0.6
+"""Share of first notes that end with a contact number."""
+
+
+def _with_number(rng: np.random.Generator, note: str, ddd: int) -> str:
+    """``note`` ending with the dentist's number now and then, as analysts write it.
+
+    Drawn from its own generator (``rng``), so that every other draw of a seed is unchanged.
+    """
+    if rng.random() >= NUMBER_SHARE:
+        return note
+    landline = f"({ddd}) {rng.integers(2000, 6000)}-{rng.integers(0, 10000):04d}"
+    line = pick(rng, CONTACT_LINES).format(mobile=random_phone(rng, ddd), landline=landline)
+    return f"{note} {line}".strip()
 
 
 def _ticked_actions(rng: np.random.Generator, primary: str) -> list[str]:

@@ -539,7 +539,11 @@ def make_worklist(
     check_language(lang)
     scored = score_data_folder(data_dir, model, explore=explore, jobs=jobs)
     scores = scored.open_cases()
-    recorded = record_desk(store, scores, scored.outcomes, model, explore) if store is not None else None
+    recorded = (
+        record_desk(store, scores, scored.outcomes, model, explore, drift=scored.drift)
+        if store is not None
+        else None
+    )
     network = score_network(data_dir, model) if has_network(data_dir) and model.network else None
     roster = roster_contacts(data_dir)
     if roster is not None:

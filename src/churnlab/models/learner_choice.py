@@ -1,4 +1,4 @@
-"""The cross-validated choices of ``ActionRecommender(learner="auto")``: the meta-learner, and whether to personalise.
+"""What ``ActionRecommender(learner="auto")`` chooses by cross-validation: learner, whether to personalise.
 
 :class:`~churnlab.models.recommender.ActionRecommender` with ``learner="auto"``
 picks the meta-learner by **cross-validated policy value**, not by fit quality:
@@ -159,7 +159,8 @@ def cross_validate_learners(
             choice = best_action(worth(action_frame(flat, Xt.index), Xt), allowed=only)
             terms[label][test] = gamma[rows, action_codes(choice)]
     seconds["s_mix"] = seconds["s"] + seconds["s_hgb"]
-    return AutoChoice(_learner_table(terms, learners, seconds, cv), _policy_table(terms, learners, one_action))
+    learner_table = _learner_table(terms, learners, seconds, cv)
+    return AutoChoice(learner_table, _policy_table(terms, learners, one_action))
 
 
 def _se(values: NDArray[np.float64]) -> float:

@@ -90,7 +90,8 @@ def modifier_mask(effect_modifiers: str | Sequence[str], names: np.ndarray) -> n
         return mask if mask.any() else np.ones(len(names), dtype=bool)
     if isinstance(effect_modifiers, str):
         raise ValueError(
-            f"effect_modifiers must be 'reasons', 'all' or a list of feature columns; got {effect_modifiers!r}"
+            "effect_modifiers must be 'reasons', 'all' or a list of feature "
+            f"columns; got {effect_modifiers!r}"
         )
     wanted = list(effect_modifiers)
     unknown = sorted(set(wanted) - set(names))

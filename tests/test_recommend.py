@@ -459,3 +459,62 @@ def test_model_files_keep_to_the_allow_list_with_custom_learners(world, tmp_path
     foreign.fit(X, actions, retained)
     with pytest.raises(ModelFileError, match="KNeighborsClassifier"):
         save_model(ChurnModel(bundled.tagger, bundled.risk, foreign, bundled.card), tmp_path / "no")
+
+
+# --- personalise only where it pays ------------------------------------------------------------
+
+
+def _flat_or_varied(varied: bool, n: int = 1200, seed: int = 3):
+    """Randomised actions; every case has the same true effects (support best, training second),
+    or (``varied``) new prices help only fee complaints and support only the others."""
+    rng = np.random.default_rng(seed)
+    fees = rng.integers(0, 2, n).astype(float)
+    X = pd.DataFrame({"p_reason_fees": fees, "tenure_years": rng.gamma(2.0, 2.0, n)})
+    actions = rng.choice(ACTION_LABELS, n)
+    if varied:
+        p = (
+            0.3
+            + 0.45 * ((actions == "new_prices") & (fees == 1))
+            + 0.45 * ((actions == "support") & (fees == 0))
+        )
+    else:
+        p = 0.4 + 0.15 * (actions == "support") + 0.05 * (actions == "training")
+    return X, actions, (rng.random(n) < p).astype(int)
+
+
+def test_same_effects_for_all_gives_the_truly_best_action_to_all_with_the_reason():
+    X, actions, retained = _flat_or_varied(varied=False)
+    rec = ActionRecommender(economics=FREE_ACTIONS, random_state=0).fit(X, actions, retained)
+    assert rec.objective_ == "retention" and not rec.personalises and rec.policy_ == "support"
+    assert set(rec.recommend(X)) == {"support"}
+    uplift = rec.uplift(X)  # every case gets the mean effects: no invented differences
+    assert np.allclose(uplift.std(), 0.0) and uplift["support"].iloc[0] > 0.05
+    assert rec.policy_reason.startswith("one action for all ('support'")
+    table = pd.DataFrame(rec.policy_results_).set_index("policy")
+    assert list(table.index) == ["personalised", *ACTION_LABELS] and table["chosen"].sum() == 1
+    assert table["value"].idxmax() in ("support", "personalised") and (table["se"] > 0).all()
+
+
+def test_strong_heterogeneity_personalises_and_the_choice_uses_the_objective():
+    X, actions, retained = _flat_or_varied(varied=True)
+    rec = ActionRecommender(economics=FREE_ACTIONS, random_state=0).fit(X, actions, retained)
+    assert rec.personalises and rec.policy_reason.startswith("personalised: +")
+    fees = X["p_reason_fees"].to_numpy() == 1
+    recommended = rec.recommend(X)
+    assert (recommended[fees] == "new_prices").mean() > 0.9 and (recommended[~fees] == "support").mean() > 0.9
+    # With costs, the values compared are R$ per case.
+    priced = ActionRecommender(random_state=0).fit(X, actions, retained)
+    assert priced.objective_ == "value" and priced.personalises
+    values = pd.DataFrame(priced.policy_results_).set_index("policy")["value"]
+    assert values.abs().max() > 100  # R$ (a retained dentist is worth R$ 1,500 here), not a rate
+
+
+def test_a_model_saved_before_the_policy_choice_still_personalises(world, fresh):
+    X, actions, retained, _ = world
+    rec = ActionRecommender(learner="s", random_state=0).fit(X, actions, retained)
+    assert rec.personalises and rec.policy_results_ is None
+    before = rec.recommend(fresh[0])
+    for name in ("policy_", "policy_results_", "objective_", "mean_uplift_"):
+        delattr(rec, name)
+    assert rec.personalises and (rec.recommend(fresh[0]) == before).all()
+    assert rec.policy_reason.startswith("personalised")

@@ -82,6 +82,25 @@ class AutoChoice:
         return str(self.policies.index[self.policies["chosen"]][0])
 
 
+def policy_reason(results: dict[str, np.ndarray] | None, units: str, learner: str) -> str:
+    """One sentence on why the recommender personalises or offers one action to all.
+
+    ``results`` is the recommender's ``policy_results_`` (None when ``learner`` was named).
+    """
+    if results is None:
+        return f"personalised: learner '{learner}' chosen by the user"
+    policies = pd.DataFrame(results).set_index("policy")
+    unit = "retention rate" if units == "retention" else "R$ per case"
+    one = policies.drop(index=PERSONALISED)
+    best = str(one.index[one["value"].argmax()])
+    ahead = policies.loc[PERSONALISED, "minus_best_one_action"]
+    se = policies.loc[PERSONALISED, "minus_best_one_action_se"]
+    versus = f"{ahead:+.3f} ± {se:.3f} {unit} against '{best}' for all (cross-validated)"
+    if bool(policies.loc[PERSONALISED, "chosen"]):
+        return f"personalised: {versus}"
+    return f"one action for all ('{best}', where it pays): personalising was {versus}, not over one SE"
+
+
 def cross_validate_learners(
     fit: FitLearner,
     predict: PredictLearner,
@@ -215,3 +234,12 @@ def _policy_table(
         },
         index=pd.Index(list(candidates), name="policy"),
     )
+
+
+def as_columns(table: pd.DataFrame) -> dict[str, np.ndarray]:
+    """A table as a dict of arrays (its index first), as ``GridSearchCV.cv_results_`` keeps one:
+    skops saves it, ``pandas.DataFrame`` reads it back."""
+    return {
+        str(table.index.name): table.index.to_numpy(dtype=str),
+        **{c: table[c].to_numpy() for c in table.columns},
+    }

@@ -84,7 +84,13 @@ from churnlab.models.actions import (
     check_retained,
 )
 from churnlab.models.economics import Economics
-from churnlab.models.learner_choice import PERSONALISED, cross_validate_learners, objective
+from churnlab.models.learner_choice import (
+    PERSONALISED,
+    as_columns,
+    cross_validate_learners,
+    objective,
+    policy_reason,
+)
 from churnlab.models.learners import (
     LEARNERS,
     cv_loss_propensity,
@@ -398,9 +404,8 @@ class ActionRecommender(BaseEstimator):
                 random_state=self.random_state,
             )
             self.learner_, self.policy_ = choice.learner, choice.policy
-            # Dicts of arrays, as GridSearchCV keeps them: skops saves them, pandas reads them.
-            self.cv_results_ = _columns(choice.learners)
-            self.policy_results_ = _columns(choice.policies)
+            self.cv_results_ = as_columns(choice.learners)
+            self.policy_results_ = as_columns(choice.policies)
         self.models_ = self._fit_learner(self.learner_, Z, codes, y)
         uplift = self._predict_learner(self.learner_, self.models_, Z)
         self.mean_uplift_ = (uplift - uplift[:, :1]).mean(axis=0)  # NaN where no estimate
@@ -511,10 +516,17 @@ class ActionRecommender(BaseEstimator):
 
     @property
     def personalises(self) -> bool:
-        """True when recommendations follow each case's effects; False when ``learner="auto"``
-        found no personalised policy beating one action for all (``policy_``)."""
+        """False when ``learner="auto"`` offers one action to all (``policy_``), else True."""
         check_is_fitted(self, "models_")
         return getattr(self, "policy_", PERSONALISED) == PERSONALISED  # models saved before policy_
+
+    @property
+    def policy_reason(self) -> str:
+        """Why the recommender personalises or offers one action to all (a sentence for cards and notes)."""
+        check_is_fitted(self, "models_")
+        return policy_reason(
+            getattr(self, "policy_results_", None), getattr(self, "objective_", "value"), self.learner
+        )
 
     @one_thread
     def predict_uplift_interval(
@@ -586,11 +598,3 @@ class ActionRecommender(BaseEstimator):
         """The historical policy: P(analysts chose a | X), one column per label."""
         Z, X = self._z(X)
         return action_frame(predict_propensity(self.propensity_.named_steps["model"], Z), X.index)
-
-
-def _columns(table: pd.DataFrame) -> dict[str, np.ndarray]:
-    """A table as a dict of arrays (its index first), as ``GridSearchCV.cv_results_`` keeps one."""
-    return {
-        str(table.index.name): table.index.to_numpy(dtype=str),
-        **{c: table[c].to_numpy() for c in table.columns},
-    }

@@ -41,7 +41,15 @@ from churnlab.models.learners import AUTO_LEARNERS, fit_propensity, predict_prop
 from churnlab.models.policy_value import dr_scores
 
 PERSONALISED = "personalised"
-"""The name of the personalised policy among the candidate policies (the others are action labels)."""
+"""The name of the personalised policy among the candidate policies."""
+
+ONE_ACTION = "one_action"
+"""The one-action rule as a procedure: the action whose mean effect is worth most, chosen on the
+training folds and offered on the held-out fold (the other rows of the table fix the action)."""
+
+MARGIN_SE = 0.0
+"""Personalise when the personalised policy is ahead of the one-action rule by more than this many
+paired standard errors (docs/concepts/recommender.md gives the measurements behind it)."""
 
 FitLearner = Callable[[str, NDArray[np.float64], NDArray[np.intp], NDArray[np.int_]], Any]
 """``fit(learner, Z, codes, y)``: the fitted models of one meta-learner."""
@@ -78,27 +86,42 @@ class AutoChoice:
 
     @property
     def policy(self) -> str:
-        """``"personalised"``, or the action offered to all."""
+        """``"personalised"``, or ``"one_action"`` (the action is chosen on every case)."""
         return str(self.policies.index[self.policies["chosen"]][0])
 
 
-def policy_reason(results: dict[str, np.ndarray] | None, units: str, learner: str) -> str:
-    """One sentence on why the recommender personalises or offers one action to all.
+def policy_reason(
+    results: dict[str, np.ndarray] | None, units: str | None, learner: str, policy: str | None
+) -> str:
+    """One sentence on why the recommender personalises or offers ``policy`` to all.
 
-    ``results`` is the recommender's ``policy_results_`` (None when ``learner`` was named).
+    ``results`` is the recommender's ``policy_results_`` (None when ``learner`` was named,
+    or for a model saved before the policy choice).
     """
-    if results is None:
+    if results is None or policy is None:
         return f"personalised: learner '{learner}' chosen by the user"
     policies = pd.DataFrame(results).set_index("policy")
     unit = "retention rate" if units == "retention" else "R$ per case"
-    one = policies.drop(index=PERSONALISED)
-    best = str(one.index[one["value"].argmax()])
-    ahead = policies.loc[PERSONALISED, "minus_best_one_action"]
-    se = policies.loc[PERSONALISED, "minus_best_one_action_se"]
-    versus = f"{ahead:+.3f} ± {se:.3f} {unit} against '{best}' for all (cross-validated)"
-    if bool(policies.loc[PERSONALISED, "chosen"]):
+    ahead = policies.loc[PERSONALISED, "minus_one_action"]
+    se = policies.loc[PERSONALISED, "minus_one_action_se"]
+    versus = f"{ahead:+.3f} ± {se:.3f} {unit} against the best single action (cross-validated)"
+    if policy == PERSONALISED:
         return f"personalised: {versus}"
-    return f"one action for all ('{best}', where it pays): personalising was {versus}, not over one SE"
+    return f"one action for all ('{policy}', where it pays): personalising was {versus}"
+
+
+def best_one_action(effects: NDArray[np.float64], X: pd.DataFrame, economics: Economics) -> str:
+    """The action worth most when offered to every case where its mean effect pays.
+
+    ``effects`` are predicted P(retained | a) of the cases of ``X`` (NaN: no estimate);
+    every case gets P(retained | none) plus each action's mean uplift, so only the
+    economics vary by case. Worth in :func:`objective` units; ties go to ``none``.
+    """
+    flat = action_frame(effects[:, :1] + (effects - effects[:, :1]).mean(axis=0), X.index)
+    worth = economics.expected_values(flat, X) if objective(economics) == "value" else flat
+    table = worth.to_numpy()
+    rule = np.maximum(table[:, :1], table).mean(axis=0)  # the action where it pays, else none
+    return str(best_action(rule[None, :])[0])
 
 
 def cross_validate_learners(
@@ -137,7 +160,7 @@ def cross_validate_learners(
 
     learners = AUTO_LEARNERS
     one_action = [ACTION_LABELS[j] for j in range(len(ACTION_LABELS)) if supported[j]]
-    terms = {name: np.empty(len(y)) for name in (*learners, *one_action)}
+    terms = {name: np.empty(len(y)) for name in (*learners, ONE_ACTION, *one_action)}
     fitted_alone = [m for m in dict.fromkeys(("s", "s_hgb", *learners)) if m != "s_mix"]
     seconds = dict.fromkeys((*fitted_alone, "s_mix"), 0.0)
     for train, test in action_folds(codes, cv, random_state):
@@ -166,17 +189,13 @@ def cross_validate_learners(
         for name in learners:
             effects = action_frame(predict(name, fitted[name], Z[test]), Xt.index)
             terms[name][test] = gamma[rows, action_codes(best_action(worth(effects, Xt)))]
-        # One action for all, where its mean effect (on the training folds) pays: every
-        # case gets P(retained | none) plus that mean, so only the economics vary by case.
+        # One action for all, where its mean effect (on the training folds) pays.
         q_train = predict("s_mix", fitted["s_mix"], Z[train])
-        mean_effect = np.nanmean(q_train - q_train[:, :1], axis=0)
-        flat = q.to_numpy()[:, :1] + mean_effect
+        flat = action_frame(q.to_numpy()[:, :1] + (q_train - q_train[:, :1]).mean(axis=0), Xt.index)
         for label in one_action:
-            j = ACTION_LABELS.index(label)
-            only = np.zeros(flat.shape, dtype=bool)
-            only[:, [0, j]] = True
-            choice = best_action(worth(action_frame(flat, Xt.index), Xt), allowed=only)
-            terms[label][test] = gamma[rows, action_codes(choice)]
+            only = np.isin(labels, [NO_ACTION, label])[None, :].repeat(len(test), axis=0)
+            terms[label][test] = gamma[rows, action_codes(best_action(worth(flat, Xt), allowed=only))]
+        terms[ONE_ACTION][test] = terms[best_one_action(q_train, X.iloc[train], economics)][test]
     seconds["s_mix"] = seconds["s"] + seconds["s_hgb"]
     learner_table = _learner_table(terms, learners, seconds, cv)
     return AutoChoice(learner_table, _policy_table(terms, learners, one_action))
@@ -214,22 +233,21 @@ def _learner_table(
 def _policy_table(
     terms: dict[str, NDArray[np.float64]], learners: Sequence[str], one_action: Sequence[str]
 ) -> pd.DataFrame:
-    """Personalised against one action for all: values, paired differences, the choice."""
+    """Personalised against the one-action rule and each single action: values, paired differences."""
     table = _learner_table(terms, learners, {}, 1)
-    personal = terms[str(table.index[table["chosen"]][0])]
-    best = max(one_action, key=lambda a: terms[a].mean())
-    candidates = {PERSONALISED: personal, **{a: terms[a] for a in one_action}}
-    ahead = {name: values - terms[best] for name, values in candidates.items()}
-    # Personalise only when it beats the best single action by more than one paired
-    # standard error: the same rule that picks the learner, on the same folds.
-    personalise = ahead[PERSONALISED].mean() > _se(ahead[PERSONALISED])
-    chosen = PERSONALISED if personalise else best
+    candidates = {PERSONALISED: terms[str(table.index[table["chosen"]][0])], ONE_ACTION: terms[ONE_ACTION]}
+    candidates.update({a: terms[a] for a in one_action})
+    ahead = {name: values - terms[ONE_ACTION] for name, values in candidates.items()}
+    # Both candidates are procedures fitted on the training folds and judged on the held-out
+    # one, so the best single action's value carries no winner's curse of a maximum over actions.
+    personalise = ahead[PERSONALISED].mean() > MARGIN_SE * _se(ahead[PERSONALISED])
+    chosen = PERSONALISED if personalise else ONE_ACTION
     return pd.DataFrame(
         {
             "value": [v.mean() for v in candidates.values()],
             "se": [_se(v) for v in candidates.values()],
-            "minus_best_one_action": [d.mean() for d in ahead.values()],
-            "minus_best_one_action_se": [_se(d) if name != best else 0.0 for name, d in ahead.items()],
+            "minus_one_action": [d.mean() for d in ahead.values()],
+            "minus_one_action_se": [_se(d) for d in ahead.values()],
             "chosen": [name == chosen for name in candidates],
         },
         index=pd.Index(list(candidates), name="policy"),

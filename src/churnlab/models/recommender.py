@@ -87,6 +87,7 @@ from churnlab.models.economics import Economics
 from churnlab.models.learner_choice import (
     PERSONALISED,
     as_columns,
+    best_one_action,
     cross_validate_learners,
     objective,
     policy_reason,
@@ -186,16 +187,14 @@ class ActionRecommender(BaseEstimator):
         every action is free, else R$ per case.
     policy_ : str
         ``"personalised"``, or the one action ``"auto"`` offers to all (where its mean
-        effect pays; ``none`` possible) because the personalised policy did not beat it
-        by more than one paired standard error in cross-validation.
+        effect pays; ``none`` possible): personalising did not beat it in cross-validation.
     policy_results_ : dict of arrays or None
         With ``learner="auto"``: per candidate ``policy`` (``personalised``, then each
         action), its cross-validated value in ``objective_`` units, standard error,
         paired difference with the best one-action policy (and its standard error) and
         ``chosen``; ``None`` otherwise.
     mean_uplift_ : numpy.ndarray
-        Mean predicted uplift over ``none`` per label on the training cases: every
-        case's uplift when the recommender does not personalise.
+        Mean predicted uplift per label on the training cases (each case's, without personalising).
     propensity_ : sklearn.pipeline.Pipeline
         Multinomial logistic model of the historical action choice.
     C_ : dict
@@ -407,8 +406,10 @@ class ActionRecommender(BaseEstimator):
             self.cv_results_ = as_columns(choice.learners)
             self.policy_results_ = as_columns(choice.policies)
         self.models_ = self._fit_learner(self.learner_, Z, codes, y)
-        uplift = self._predict_learner(self.learner_, self.models_, Z)
-        self.mean_uplift_ = (uplift - uplift[:, :1]).mean(axis=0)  # NaN where no estimate
+        p = self._predict_learner(self.learner_, self.models_, Z)
+        self.mean_uplift_ = (p - p[:, :1]).mean(axis=0)  # NaN where no estimate
+        if self.policy_ != PERSONALISED:
+            self.policy_ = best_one_action(p, X.loc[keep], self.active_economics())
         self.bootstrap_models_ = [
             self._fit_learner(self.learner_, Z[i], codes[i], y[i])
             for i in bootstrap_samples(codes, self.n_bootstrap, self.random_state)
@@ -524,9 +525,8 @@ class ActionRecommender(BaseEstimator):
     def policy_reason(self) -> str:
         """Why the recommender personalises or offers one action to all (a sentence for cards and notes)."""
         check_is_fitted(self, "models_")
-        return policy_reason(
-            getattr(self, "policy_results_", None), getattr(self, "objective_", "value"), self.learner
-        )
+        fitted = {k: getattr(self, k, None) for k in ("policy_results_", "objective_", "policy_")}
+        return policy_reason(fitted["policy_results_"], fitted["objective_"], self.learner, fitted["policy_"])
 
     @one_thread
     def predict_uplift_interval(

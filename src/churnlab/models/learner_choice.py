@@ -47,7 +47,7 @@ ONE_ACTION = "one_action"
 """The one-action rule as a procedure: the action whose mean effect is worth most, chosen on the
 training folds and offered on the held-out fold (the other rows of the table fix the action)."""
 
-MARGIN_SE = 0.0
+MARGIN_SE = 0.5
 """Personalise when the personalised policy is ahead of the one-action rule by more than this many
 paired standard errors (docs/concepts/recommender.md gives the measurements behind it)."""
 
@@ -78,6 +78,9 @@ class AutoChoice:
     policies: pd.DataFrame
     """One row per candidate policy (``personalised``, then one per action): value, standard error,
     paired difference with the best one-action policy and its standard error, ``chosen``."""
+
+    mean_uplift: NDArray[np.float64]
+    """Cross-fitted doubly-robust mean uplift over ``none`` per label (retention; NaN: no estimate)."""
 
     @property
     def learner(self) -> str:
@@ -110,18 +113,26 @@ def policy_reason(
     return f"one action for all ('{policy}', where it pays): personalising was {versus}"
 
 
-def best_one_action(effects: NDArray[np.float64], X: pd.DataFrame, economics: Economics) -> str:
+def best_one_action(
+    p_none: NDArray[np.float64], uplift: NDArray[np.float64], X: pd.DataFrame, economics: Economics
+) -> str:
     """The action worth most when offered to every case where its mean effect pays.
 
-    ``effects`` are predicted P(retained | a) of the cases of ``X`` (NaN: no estimate);
-    every case gets P(retained | none) plus each action's mean uplift, so only the
-    economics vary by case. Worth in :func:`objective` units; ties go to ``none``.
+    Every case of ``X`` gets its P(retained | none) (``p_none``) plus each label's mean
+    ``uplift`` (NaN: no estimate), so only the economics vary by case. Worth in
+    :func:`objective` units; ties go to ``none``.
     """
-    flat = action_frame(effects[:, :1] + (effects - effects[:, :1]).mean(axis=0), X.index)
+    flat = action_frame(p_none[:, None] + uplift[None, :], X.index)
     worth = economics.expected_values(flat, X) if objective(economics) == "value" else flat
     table = worth.to_numpy()
     rule = np.maximum(table[:, :1], table).mean(axis=0)  # the action where it pays, else none
     return str(best_action(rule[None, :])[0])
+
+
+def _mean_uplift(gamma: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Mean doubly-robust uplift over ``none`` per label, from pseudo-outcomes in retention units."""
+    uplift: NDArray[np.float64] = (gamma - gamma[:, :1]).mean(axis=0)
+    return uplift
 
 
 def cross_validate_learners(
@@ -161,11 +172,13 @@ def cross_validate_learners(
     learners = AUTO_LEARNERS
     one_action = [ACTION_LABELS[j] for j in range(len(ACTION_LABELS)) if supported[j]]
     terms = {name: np.empty(len(y)) for name in (*learners, ONE_ACTION, *one_action)}
+    held_out = np.empty((len(y), len(ACTION_LABELS)))  # retention pseudo-outcomes, cross-fitted
     fitted_alone = [m for m in dict.fromkeys(("s", "s_hgb", *learners)) if m != "s_mix"]
     seconds = dict.fromkeys((*fitted_alone, "s_mix"), 0.0)
     for train, test in action_folds(codes, cv, random_state):
         Xt = X.iloc[test]
-        pi = predict_propensity(fit_propensity(Z[train], codes[train], propensity_C), Z[test])
+        propensity = fit_propensity(Z[train], codes[train], propensity_C)
+        pi = predict_propensity(propensity, Z[test])
         fitted: dict[str, Any] = {}
         for name in fitted_alone:  # s and s_hgb first: s_mix is their mean, and the DR model below
             start = time.perf_counter()
@@ -189,16 +202,30 @@ def cross_validate_learners(
         for name in learners:
             effects = action_frame(predict(name, fitted[name], Z[test]), Xt.index)
             terms[name][test] = gamma[rows, action_codes(best_action(worth(effects, Xt)))]
-        # One action for all, where its mean effect (on the training folds) pays.
+        # One action for all, where its mean effect pays: the doubly-robust mean uplift
+        # (a model's own mean is shrunk with its coefficients), on the training folds.
         q_train = predict("s_mix", fitted["s_mix"], Z[train])
-        flat = action_frame(q.to_numpy()[:, :1] + (q_train - q_train[:, :1]).mean(axis=0), Xt.index)
+        trained = dr_scores(
+            labels[codes[train]],
+            y[train].astype(float),
+            action_frame(predict_propensity(propensity, Z[train]), X.index[train]),
+            action_frame(q_train, X.index[train]).fillna(0.0),
+            clip=clip,
+        ).to_numpy()
+        uplift = np.where(supported, _mean_uplift(trained), np.nan)
+        flat = action_frame(q.to_numpy()[:, :1] + uplift, Xt.index)
         for label in one_action:
             only = np.isin(labels, [NO_ACTION, label])[None, :].repeat(len(test), axis=0)
             terms[label][test] = gamma[rows, action_codes(best_action(worth(flat, Xt), allowed=only))]
-        terms[ONE_ACTION][test] = terms[best_one_action(q_train, X.iloc[train], economics)][test]
+        pick = best_one_action(q_train[:, 0], uplift, X.iloc[train], economics)
+        terms[ONE_ACTION][test] = terms[pick][test]
+        held_out[test] = dr_scores(
+            labels[codes[test]], y[test].astype(float), action_frame(pi, Xt.index), q.fillna(0.0), clip=clip
+        ).to_numpy()
     seconds["s_mix"] = seconds["s"] + seconds["s_hgb"]
     learner_table = _learner_table(terms, learners, seconds, cv)
-    return AutoChoice(learner_table, _policy_table(terms, learners, one_action))
+    policies = _policy_table(terms, learners, one_action)
+    return AutoChoice(learner_table, policies, np.where(supported, _mean_uplift(held_out), np.nan))
 
 
 def _se(values: NDArray[np.float64]) -> float:

@@ -81,6 +81,8 @@ class AutoChoice:
 
     mean_uplift: NDArray[np.float64]
     """Cross-fitted doubly-robust mean uplift over ``none`` per label (retention; NaN: no estimate)."""
+    mean_uplift_se: NDArray[np.float64]
+    """Its standard error; the one action is the best by ``mean_uplift - mean_uplift_se``."""
 
     @property
     def learner(self) -> str:
@@ -119,8 +121,8 @@ def best_one_action(
     """The action worth most when offered to every case where its mean effect pays.
 
     Every case of ``X`` gets its P(retained | none) (``p_none``) plus each label's mean
-    ``uplift`` (NaN: no estimate), so only the economics vary by case. Worth in
-    :func:`objective` units; ties go to ``none``.
+    ``uplift`` (NaN: no estimate; a cautious one, less its standard error, when picking), so
+    only the economics vary by case. Worth in :func:`objective` units; ties go to ``none``.
     """
     flat = action_frame(p_none[:, None] + uplift[None, :], X.index)
     worth = economics.expected_values(flat, X) if objective(economics) == "value" else flat
@@ -129,10 +131,12 @@ def best_one_action(
     return str(best_action(rule[None, :])[0])
 
 
-def _mean_uplift(gamma: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Mean doubly-robust uplift over ``none`` per label, from pseudo-outcomes in retention units."""
-    uplift: NDArray[np.float64] = (gamma - gamma[:, :1]).mean(axis=0)
-    return uplift
+def _mean_uplift(gamma: NDArray[np.float64], supported: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """Mean doubly-robust uplift over ``none`` per label and its standard error (rows 0 and 1),
+    from pseudo-outcomes in retention units; NaN for labels without an estimate."""
+    diff = gamma - gamma[:, :1]
+    out = np.vstack([diff.mean(axis=0), diff.std(axis=0, ddof=1) / np.sqrt(len(diff))])
+    return np.where(supported, out, np.nan)
 
 
 def cross_validate_learners(
@@ -212,12 +216,14 @@ def cross_validate_learners(
             action_frame(q_train, X.index[train]).fillna(0.0),
             clip=clip,
         ).to_numpy()
-        uplift = np.where(supported, _mean_uplift(trained), np.nan)
+        uplift, uplift_se = _mean_uplift(trained, supported)
         flat = action_frame(q.to_numpy()[:, :1] + uplift, Xt.index)
         for label in one_action:
             only = np.isin(labels, [NO_ACTION, label])[None, :].repeat(len(test), axis=0)
             terms[label][test] = gamma[rows, action_codes(best_action(worth(flat, Xt), allowed=only))]
-        pick = best_one_action(q_train[:, 0], uplift, X.iloc[train], economics)
+        # The action is picked by its effect less one standard error: a rarely tried action's
+        # noisy estimate must not beat a well-tried one by chance.
+        pick = best_one_action(q_train[:, 0], uplift - uplift_se, X.iloc[train], economics)
         terms[ONE_ACTION][test] = terms[pick][test]
         held_out[test] = dr_scores(
             labels[codes[test]], y[test].astype(float), action_frame(pi, Xt.index), q.fillna(0.0), clip=clip
@@ -225,7 +231,7 @@ def cross_validate_learners(
     seconds["s_mix"] = seconds["s"] + seconds["s_hgb"]
     learner_table = _learner_table(terms, learners, seconds, cv)
     policies = _policy_table(terms, learners, one_action)
-    return AutoChoice(learner_table, policies, np.where(supported, _mean_uplift(held_out), np.nan))
+    return AutoChoice(learner_table, policies, *_mean_uplift(held_out, supported))
 
 
 def _se(values: NDArray[np.float64]) -> float:

@@ -189,10 +189,8 @@ class ActionRecommender(BaseEstimator):
         ``"personalised"``, or the one action ``"auto"`` offers to all (where its mean
         effect pays; ``none`` possible): personalising did not beat it in cross-validation.
     policy_results_ : dict of arrays or None
-        With ``learner="auto"``: per candidate ``policy`` (``personalised``, then each
-        action), its cross-validated value in ``objective_`` units, standard error,
-        paired difference with the best one-action policy (and its standard error) and
-        ``chosen``; ``None`` otherwise.
+        With ``"auto"`` (else None): per ``policy`` (``personalised``, ``one_action``, each action)
+        the CV value in ``objective_`` units, SE, paired difference with ``one_action``, ``chosen``.
     mean_uplift_ : numpy.ndarray
         Mean uplift per label, cross-fitted DR with ``"auto"`` (each case's, without personalising).
     propensity_ : sklearn.pipeline.Pipeline
@@ -409,7 +407,8 @@ class ActionRecommender(BaseEstimator):
         p = self._predict_learner(self.learner_, self.models_, Z)
         self.mean_uplift_ = (p - p[:, :1]).mean(axis=0) if self.learner != "auto" else choice.mean_uplift
         if self.policy_ != PERSONALISED:
-            self.policy_ = best_one_action(p[:, 0], self.mean_uplift_, X.loc[keep], self.active_economics())
+            cautious = choice.mean_uplift - choice.mean_uplift_se
+            self.policy_ = best_one_action(p[:, 0], cautious, X.loc[keep], self.active_economics())
         self.bootstrap_models_ = [
             self._fit_learner(self.learner_, Z[i], codes[i], y[i])
             for i in bootstrap_samples(codes, self.n_bootstrap, self.random_state)

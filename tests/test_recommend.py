@@ -10,13 +10,16 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
+from churnlab.app.training import _recommender_summary
 from churnlab.evaluation.off_policy import evaluate_policy
 from churnlab.evaluation.truth import true_policy_value
 from churnlab.io.records import ACTION_LABELS, ACTIONS
 from churnlab.models._sklearn_compat import parametrize_with_checks
+from churnlab.models.churn_model import ChurnModel
 from churnlab.models.economics import Economics
 from churnlab.models.learners import AUTO_LEARNERS, FREE_ACTIONS, LEARNERS
 from churnlab.models.recommender import ActionRecommender
+from churnlab.models.risk import DismissalRiskModel
 
 # --- scikit-learn's own checks ---------------------------------------------------------------
 
@@ -494,6 +497,15 @@ def test_same_effects_for_all_gives_the_truly_best_action_to_all_with_the_reason
     assert list(table.index) == ["personalised", "one_action", *ACTION_LABELS]
     assert table["chosen"].sum() == 1 and table.loc["one_action", "chosen"]
     assert table.loc["support", "value"] == table.drop(index="personalised")["value"].max()
+    # The card says it, and every scored row carries the reason in its note.
+    card = _recommender_summary(rec)
+    assert card["objective"] == "retention" and card["personalises"] is False
+    assert card["policy_reason"] == rec.policy_reason and len(card["policy_values"]) == len(table)
+    model = ChurnModel(None, DismissalRiskModel().fit(X, 1 - retained), rec)
+    scores = model.score_features(X.head(20))
+    assert set(scores["best_action"]) == {"support"} and set(scores["best_action_note"]) == {
+        rec.policy_reason
+    }
 
 
 def test_strong_heterogeneity_personalises_and_the_choice_uses_the_objective():

@@ -79,11 +79,6 @@ class AutoChoice:
     """One row per candidate policy (``personalised``, then one per action): value, standard error,
     paired difference with the best one-action policy and its standard error, ``chosen``."""
 
-    mean_uplift: NDArray[np.float64]
-    """Cross-fitted doubly-robust mean uplift over ``none`` per label (retention; NaN: no estimate)."""
-    mean_uplift_se: NDArray[np.float64]
-    """Its standard error; the one action is the best by ``mean_uplift - mean_uplift_se``."""
-
     @property
     def learner(self) -> str:
         """The meta-learner chosen."""
@@ -121,22 +116,14 @@ def best_one_action(
     """The action worth most when offered to every case where its mean effect pays.
 
     Every case of ``X`` gets its P(retained | none) (``p_none``) plus each label's mean
-    ``uplift`` (NaN: no estimate; a cautious one, less its standard error, when picking), so
-    only the economics vary by case. Worth in :func:`objective` units; ties go to ``none``.
+    ``uplift`` (NaN: no estimate), so only the economics vary by case. Worth in
+    :func:`objective` units; ties go to ``none``.
     """
     flat = action_frame(p_none[:, None] + uplift[None, :], X.index)
     worth = economics.expected_values(flat, X) if objective(economics) == "value" else flat
     table = worth.to_numpy()
     rule = np.maximum(table[:, :1], table).mean(axis=0)  # the action where it pays, else none
     return str(best_action(rule[None, :])[0])
-
-
-def _mean_uplift(gamma: NDArray[np.float64], supported: NDArray[np.bool_]) -> NDArray[np.float64]:
-    """Mean doubly-robust uplift over ``none`` per label and its standard error (rows 0 and 1),
-    from pseudo-outcomes in retention units; NaN for labels without an estimate."""
-    diff = gamma - gamma[:, :1]
-    out = np.vstack([diff.mean(axis=0), diff.std(axis=0, ddof=1) / np.sqrt(len(diff))])
-    return np.where(supported, out, np.nan)
 
 
 def cross_validate_learners(
@@ -176,13 +163,11 @@ def cross_validate_learners(
     learners = AUTO_LEARNERS
     one_action = [ACTION_LABELS[j] for j in range(len(ACTION_LABELS)) if supported[j]]
     terms = {name: np.empty(len(y)) for name in (*learners, ONE_ACTION, *one_action)}
-    held_out = np.empty((len(y), len(ACTION_LABELS)))  # retention pseudo-outcomes, cross-fitted
     fitted_alone = [m for m in dict.fromkeys(("s", "s_hgb", *learners)) if m != "s_mix"]
     seconds = dict.fromkeys((*fitted_alone, "s_mix"), 0.0)
     for train, test in action_folds(codes, cv, random_state):
         Xt = X.iloc[test]
-        propensity = fit_propensity(Z[train], codes[train], propensity_C)
-        pi = predict_propensity(propensity, Z[test])
+        pi = predict_propensity(fit_propensity(Z[train], codes[train], propensity_C), Z[test])
         fitted: dict[str, Any] = {}
         for name in fitted_alone:  # s and s_hgb first: s_mix is their mean, and the DR model below
             start = time.perf_counter()
@@ -206,32 +191,21 @@ def cross_validate_learners(
         for name in learners:
             effects = action_frame(predict(name, fitted[name], Z[test]), Xt.index)
             terms[name][test] = gamma[rows, action_codes(best_action(worth(effects, Xt)))]
-        # One action for all, where its mean effect pays: the doubly-robust mean uplift
-        # (a model's own mean is shrunk with its coefficients), on the training folds.
+        # One action for all, where its mean effect (the outcome model's, on the training
+        # folds) pays. A model's mean uplift is shrunk with its coefficients, but it ranks the
+        # actions better than the noisier doubly-robust means (docs/concepts/recommender.md).
         q_train = predict("s_mix", fitted["s_mix"], Z[train])
-        trained = dr_scores(
-            labels[codes[train]],
-            y[train].astype(float),
-            action_frame(predict_propensity(propensity, Z[train]), X.index[train]),
-            action_frame(q_train, X.index[train]).fillna(0.0),
-            clip=clip,
-        ).to_numpy()
-        uplift, uplift_se = _mean_uplift(trained, supported)
+        uplift = (q_train - q_train[:, :1]).mean(axis=0)
         flat = action_frame(q.to_numpy()[:, :1] + uplift, Xt.index)
         for label in one_action:
             only = np.isin(labels, [NO_ACTION, label])[None, :].repeat(len(test), axis=0)
             terms[label][test] = gamma[rows, action_codes(best_action(worth(flat, Xt), allowed=only))]
-        # The action is picked by its effect less one standard error: a rarely tried action's
-        # noisy estimate must not beat a well-tried one by chance.
-        pick = best_one_action(q_train[:, 0], uplift - uplift_se, X.iloc[train], economics)
+        pick = best_one_action(q_train[:, 0], uplift, X.iloc[train], economics)
         terms[ONE_ACTION][test] = terms[pick][test]
-        held_out[test] = dr_scores(
-            labels[codes[test]], y[test].astype(float), action_frame(pi, Xt.index), q.fillna(0.0), clip=clip
-        ).to_numpy()
     seconds["s_mix"] = seconds["s"] + seconds["s_hgb"]
     learner_table = _learner_table(terms, learners, seconds, cv)
     policies = _policy_table(terms, learners, one_action)
-    return AutoChoice(learner_table, policies, *_mean_uplift(held_out, supported))
+    return AutoChoice(learner_table, policies)
 
 
 def _se(values: NDArray[np.float64]) -> float:

@@ -192,7 +192,7 @@ class ActionRecommender(BaseEstimator):
         With ``"auto"`` (else None): per ``policy`` (``personalised``, ``one_action``, each action)
         the CV value in ``objective_`` units, SE, paired difference with ``one_action``, ``chosen``.
     mean_uplift_ : numpy.ndarray
-        Mean uplift per label, cross-fitted DR with ``"auto"`` (each case's, without personalising).
+        Mean predicted uplift per label on the training cases (each case's, without personalising).
     propensity_ : sklearn.pipeline.Pipeline
         Multinomial logistic model of the historical action choice.
     C_ : dict
@@ -405,10 +405,9 @@ class ActionRecommender(BaseEstimator):
             self.policy_results_ = as_columns(choice.policies)
         self.models_ = self._fit_learner(self.learner_, Z, codes, y)
         p = self._predict_learner(self.learner_, self.models_, Z)
-        self.mean_uplift_ = (p - p[:, :1]).mean(axis=0) if self.learner != "auto" else choice.mean_uplift
+        self.mean_uplift_ = (p - p[:, :1]).mean(axis=0)  # NaN where no estimate
         if self.policy_ != PERSONALISED:
-            cautious = choice.mean_uplift - choice.mean_uplift_se
-            self.policy_ = best_one_action(p[:, 0], cautious, X.loc[keep], self.active_economics())
+            self.policy_ = best_one_action(p[:, 0], self.mean_uplift_, X.loc[keep], self.active_economics())
         self.bootstrap_models_ = [
             self._fit_learner(self.learner_, Z[i], codes[i], y[i])
             for i in bootstrap_samples(codes, self.n_bootstrap, self.random_state)

@@ -102,8 +102,8 @@ def policy_reason(
         return f"personalised: learner '{learner}' chosen by the user"
     policies = pd.DataFrame(results).set_index("policy")
     unit = "retention rate" if units == "retention" else "R$ per case"
-    ahead = policies.loc[PERSONALISED, "minus_one_action"]
-    se = policies.loc[PERSONALISED, "minus_one_action_se"]
+    ahead = float(policies.loc[PERSONALISED, "minus_one_action"])
+    se = float(policies.loc[PERSONALISED, "minus_one_action_se"])
     versus = f"{ahead:+.3f} ± {se:.3f} {unit} against the best single action (cross-validated)"
     if policy == PERSONALISED:
         return f"personalised: {versus}"

@@ -100,10 +100,9 @@ def policy_reason(
     """
     if results is None or policy is None:
         return f"personalised: learner '{learner}' chosen by the user"
-    policies = pd.DataFrame(results).set_index("policy")
+    row = list(results["policy"]).index(PERSONALISED)
     unit = "retention rate" if units == "retention" else "R$ per case"
-    ahead = float(policies.loc[PERSONALISED, "minus_one_action"])
-    se = float(policies.loc[PERSONALISED, "minus_one_action_se"])
+    ahead, se = float(results["minus_one_action"][row]), float(results["minus_one_action_se"][row])
     versus = f"{ahead:+.3f} ± {se:.3f} {unit} against the best single action (cross-validated)"
     if policy == PERSONALISED:
         return f"personalised: {versus}"

@@ -184,7 +184,7 @@ def bench_churnlab(seed: int, n_cases: int, forest: bool, causalml: bool) -> pd.
         dr = dr.loc["recommended"]
         v = rows["churnlab ActionRecommender (auto)"][f"V {unit}"]
         inside = "inside" if dr["dr_low"] <= v <= dr["dr_high"] else "OUTSIDE"
-        print(f"  {unit}: auto chose the {rec.learner_}-learner; fit {seconds:.1f} s")
+        print(f"  {unit}: auto chose the {rec.learner_}-learner; fit {seconds:.1f} s; {rec.policy_reason}")
         print(
             f"  DR estimate of the recommended policy ({unit}): {dr['dr']:.4f} "
             f"[{dr['dr_low']:.4f}, {dr['dr_high']:.4f}]; truth {v:.4f} ({inside}); "

@@ -10,13 +10,16 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
+from churnlab.app.training import _recommender_summary
 from churnlab.evaluation.off_policy import evaluate_policy
 from churnlab.evaluation.truth import true_policy_value
 from churnlab.io.records import ACTION_LABELS, ACTIONS
 from churnlab.models._sklearn_compat import parametrize_with_checks
+from churnlab.models.churn_model import ChurnModel
 from churnlab.models.economics import Economics
 from churnlab.models.learners import AUTO_LEARNERS, FREE_ACTIONS, LEARNERS
 from churnlab.models.recommender import ActionRecommender
+from churnlab.models.risk import DismissalRiskModel
 
 # --- scikit-learn's own checks ---------------------------------------------------------------
 
@@ -459,3 +462,72 @@ def test_model_files_keep_to_the_allow_list_with_custom_learners(world, tmp_path
     foreign.fit(X, actions, retained)
     with pytest.raises(ModelFileError, match="KNeighborsClassifier"):
         save_model(ChurnModel(bundled.tagger, bundled.risk, foreign, bundled.card), tmp_path / "no")
+
+
+# --- personalise only where it pays ------------------------------------------------------------
+
+
+def _flat_or_varied(varied: bool, n: int = 1200, seed: int = 3):
+    """Randomised actions; every case has the same true effects (support best, training second),
+    or (``varied``) new prices help only fee complaints and support only the others."""
+    rng = np.random.default_rng(seed)
+    fees = rng.integers(0, 2, n).astype(float)
+    X = pd.DataFrame({"p_reason_fees": fees, "tenure_years": rng.gamma(2.0, 2.0, n)})
+    actions = rng.choice(ACTION_LABELS, n)
+    if varied:
+        p = (
+            0.3
+            + 0.45 * ((actions == "new_prices") & (fees == 1))
+            + 0.45 * ((actions == "support") & (fees == 0))
+        )
+    else:
+        p = 0.4 + 0.15 * (actions == "support") + 0.05 * (actions == "training")
+    return X, actions, (rng.random(n) < p).astype(int)
+
+
+def test_same_effects_for_all_gives_the_truly_best_action_to_all_with_the_reason():
+    X, actions, retained = _flat_or_varied(varied=False)
+    rec = ActionRecommender(economics=FREE_ACTIONS, random_state=0).fit(X, actions, retained)
+    assert rec.objective_ == "retention" and not rec.personalises and rec.policy_ == "support"
+    assert set(rec.recommend(X)) == {"support"}
+    uplift = rec.uplift(X)  # every case gets the mean effects: no invented differences
+    assert np.allclose(uplift.std(), 0.0) and uplift["support"].iloc[0] > 0.05
+    assert rec.policy_reason.startswith("one action for all ('support'")
+    table = pd.DataFrame(rec.policy_results_).set_index("policy")
+    assert list(table.index) == ["personalised", "one_action", *ACTION_LABELS]
+    assert table["chosen"].sum() == 1 and table.loc["one_action", "chosen"]
+    assert table.loc["support", "value"] == table.drop(index="personalised")["value"].max()
+    # The card says it, and every scored row carries the reason in its note.
+    card = _recommender_summary(rec)
+    assert card["objective"] == "retention" and card["personalises"] is False
+    assert card["policy_reason"] == rec.policy_reason and len(card["policy_values"]) == len(table)
+    model = ChurnModel(None, DismissalRiskModel().fit(X, 1 - retained), rec)
+    scores = model.score_features(X.head(20))
+    assert set(scores["best_action"]) == {"support"} and set(scores["best_action_note"]) == {
+        rec.policy_reason
+    }
+
+
+def test_strong_heterogeneity_personalises_and_the_choice_uses_the_objective():
+    X, actions, retained = _flat_or_varied(varied=True)
+    rec = ActionRecommender(economics=FREE_ACTIONS, random_state=0).fit(X, actions, retained)
+    assert rec.personalises and rec.policy_reason.startswith("personalised: +")
+    fees = X["p_reason_fees"].to_numpy() == 1
+    recommended = rec.recommend(X)
+    assert (recommended[fees] == "new_prices").mean() > 0.9 and (recommended[~fees] == "support").mean() > 0.9
+    # With costs, the values compared are R$ per case.
+    priced = ActionRecommender(random_state=0).fit(X, actions, retained)
+    assert priced.objective_ == "value" and priced.personalises
+    values = pd.DataFrame(priced.policy_results_).set_index("policy")["value"]
+    assert values.abs().max() > 100  # R$ (a retained dentist is worth R$ 1,500 here), not a rate
+
+
+def test_a_model_saved_before_the_policy_choice_still_personalises(world, fresh):
+    X, actions, retained, _ = world
+    rec = ActionRecommender(learner="s", random_state=0).fit(X, actions, retained)
+    assert rec.personalises and rec.policy_results_ is None
+    before = rec.recommend(fresh[0])
+    for name in ("policy_", "policy_results_", "objective_", "mean_uplift_"):
+        delattr(rec, name)
+    assert rec.personalises and (rec.recommend(fresh[0]) == before).all()
+    assert rec.policy_reason.startswith("personalised")

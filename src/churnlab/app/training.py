@@ -256,8 +256,16 @@ def _recommender_summary(recommender: ActionRecommender) -> dict[str, Any]:
         "learner": recommender.learner_,
         "n_bootstrap": recommender.n_bootstrap,
         "min_confidence": recommender.min_confidence,
+        # What the choices maximise, whether churnlab personalises, why; each policy's CV value.
+        "objective": recommender.objective_,
+        "personalises": recommender.personalises,
+        "policy": recommender.policy_,
+        "policy_reason": recommender.policy_reason,
     }
     if recommender.cv_results_ is not None:
         table = pd.DataFrame(recommender.cv_results_)
         summary["cv_results"] = table.round(4).to_dict(orient="records")
+    if recommender.policy_results_ is not None:
+        policies = pd.DataFrame(recommender.policy_results_)
+        summary["policy_values"] = policies.round(4).to_dict(orient="records")
     return summary

@@ -83,6 +83,8 @@ class ChurnModel:
             out["uplift_high"] = high.to_numpy()[np.arange(len(X)), columns]
             unsure = best_action(point)
             out["best_action_note"] = np.where(unsure != best, "not enough evidence for " + unsure, "")
+        if not self.recommender.personalises:  # the reason the same action is offered to all
+            out["best_action_note"] = self.recommender.policy_reason
         out["dentist_value"] = self.economics.dentist_value(X)
         # lists of Reason, not text
         out["reasons"] = pd.Series(self.risk.explain(X, top=top_reasons), index=out.index, dtype=object)

@@ -10,7 +10,7 @@ estimator over them and skops can save what they fit.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
@@ -74,6 +74,33 @@ def preprocessor() -> Pipeline:
             ("scale", StandardScaler()),
         ]
     )
+
+
+def modifier_mask(effect_modifiers: str | Sequence[str], names: np.ndarray) -> np.ndarray:
+    """Which columns of ``Z`` (named ``names``) are effect modifiers (``ActionRecommender.effect_modifiers``).
+
+    ``"all"``: every column; ``"reasons"``: the stated-reason probabilities, or every
+    column when there are none; a list: those columns, each of which must exist.
+    """
+    names = np.asarray(names, dtype=str)
+    if isinstance(effect_modifiers, str) and effect_modifiers == "all":
+        return np.ones(len(names), dtype=bool)
+    if isinstance(effect_modifiers, str) and effect_modifiers == "reasons":
+        mask = np.char.startswith(names, REASON_PREFIX)
+        return mask if mask.any() else np.ones(len(names), dtype=bool)
+    if isinstance(effect_modifiers, str):
+        raise ValueError(
+            "effect_modifiers must be 'reasons', 'all' or a list of feature "
+            f"columns; got {effect_modifiers!r}"
+        )
+    wanted = list(effect_modifiers)
+    unknown = sorted(set(wanted) - set(names))
+    if unknown or not wanted:
+        raise ValueError(
+            f"effect_modifiers {unknown or wanted} are not numeric feature "
+            f"columns of X; choose among {list(names[:10])}..."
+        )
+    return np.isin(names, wanted)
 
 
 def s_design(Z: np.ndarray, codes: np.ndarray, modifiers: np.ndarray) -> np.ndarray:

@@ -37,7 +37,10 @@ these nuisance models, and the strength then follows the amount of data.
 
 ``learner="auto"`` picks the meta-learner by cross-validated policy value
 (:mod:`churnlab.models.learner_choice`); the table is kept in ``cv_results_``
-and the choice is refitted on all cases.
+and the choice is refitted on all cases. It then checks that personalising pays:
+the learner's policy must beat the best "one action for all" policy by more than
+one paired standard error on the same folds (``policy_results_``), else every
+case gets the mean effects and that one action (``policy_``).
 
 Measured on the synthetic generator (tuned on seeds 11–15, reported on fresh
 seeds in the README): logistic models on the standardised features beat
@@ -81,10 +84,16 @@ from churnlab.models.actions import (
     check_retained,
 )
 from churnlab.models.economics import Economics
-from churnlab.models.learner_choice import cross_validate_learners
+from churnlab.models.learner_choice import (
+    PERSONALISED,
+    as_columns,
+    best_one_action,
+    cross_validate_learners,
+    objective,
+    policy_reason,
+)
 from churnlab.models.learners import (
     LEARNERS,
-    REASON_PREFIX,
     cv_loss_propensity,
     cv_loss_s,
     cv_loss_t,
@@ -97,6 +106,7 @@ from churnlab.models.learners import (
     fit_t_hgb,
     fit_t_with,
     fit_x_hgb,
+    modifier_mask,
     one_thread,
     predict_dr,
     predict_propensity,
@@ -120,7 +130,9 @@ class ActionRecommender(BaseEstimator):
     ----------
     learner : {"auto", "s", "s_mix", "t", "dr", "s_hgb", "t_hgb", "x_hgb"}
         Meta-learner (see the module docstring); ``"auto"`` picks the one with
-        the best cross-validated DR policy value.
+        the best cross-validated DR policy value, and falls back to one action
+        for all when personalising does not pay (``policy_``); a named learner
+        always personalises.
     economics : Economics or None
         Dentist value and action costs used by :meth:`recommend` and by the
         ``"auto"`` choice; ``None`` means ``Economics()`` (its stated defaults).
@@ -170,6 +182,17 @@ class ActionRecommender(BaseEstimator):
         table): per candidate ``learner``, the cross-validated DR value
         of its policy (R$ per case), its standard error, its gain over
         ``none`` and fit time; ``None`` otherwise.
+    objective_ : {"retention", "value"}
+        What recommendations maximise and ``"auto"`` compares: the retention rate when
+        every action is free, else R$ per case.
+    policy_ : str
+        ``"personalised"``, or the one action ``"auto"`` offers to all (where its mean
+        effect pays; ``none`` possible): personalising did not beat it in cross-validation.
+    policy_results_ : dict of arrays or None
+        With ``"auto"`` (else None): per ``policy`` (``personalised``, ``one_action``, each action)
+        the CV value in ``objective_`` units, SE, paired difference with ``one_action``, ``chosen``.
+    mean_uplift_ : numpy.ndarray
+        Mean predicted uplift per label on the training cases (each case's, without personalising).
     propensity_ : sklearn.pipeline.Pipeline
         Multinomial logistic model of the historical action choice.
     C_ : dict
@@ -260,27 +283,6 @@ class ActionRecommender(BaseEstimator):
         """The economics decisions use: ``economics``, or ``Economics()`` when it is None."""
         return Economics() if self.economics is None else self.economics
 
-    def _modifier_mask(self, names: np.ndarray) -> np.ndarray:
-        names = np.asarray(names, dtype=str)
-        if isinstance(self.effect_modifiers, str) and self.effect_modifiers == "all":
-            return np.ones(len(names), dtype=bool)
-        if isinstance(self.effect_modifiers, str) and self.effect_modifiers == "reasons":
-            mask = np.char.startswith(names, REASON_PREFIX)
-            return mask if mask.any() else np.ones(len(names), dtype=bool)
-        if isinstance(self.effect_modifiers, str):
-            raise ValueError(
-                "effect_modifiers must be 'reasons', 'all' or a list of feature "
-                f"columns; got {self.effect_modifiers!r}"
-            )
-        wanted = list(self.effect_modifiers)
-        unknown = sorted(set(wanted) - set(names))
-        if unknown or not wanted:
-            raise ValueError(
-                f"effect_modifiers {unknown or wanted} are not numeric feature "
-                f"columns of X; choose among {list(names[:10])}..."
-            )
-        return np.isin(names, wanted)
-
     @fit_context(prefer_skip_nested_validation=True)  # checks the parameters first
     @one_thread
     def fit(self, X: pd.DataFrame, actions: ArrayLike, retained: ArrayLike) -> ActionRecommender:
@@ -358,7 +360,7 @@ class ActionRecommender(BaseEstimator):
         self.supported_ = supported
         self.preprocess_ = preprocessor().fit(frame)
         Z = self.preprocess_.transform(frame)
-        self.modifiers_ = self._modifier_mask(self.preprocess_.get_feature_names_out())
+        self.modifiers_ = modifier_mask(self.effect_modifiers, self.preprocess_.get_feature_names_out())
         folds = action_folds(codes, self.cv, self.random_state)
         self.propensity_C_ = (
             tune_C(cv_loss_propensity(Z, codes, folds), start=0.003)
@@ -379,31 +381,33 @@ class ActionRecommender(BaseEstimator):
                 ("model", fit_propensity(Z, codes, self.propensity_C_)),
             ]
         )
-        rewards_frame = X.loc[keep]
+        self.objective_ = objective(self.active_economics())
+        self.cv_results_: dict[str, np.ndarray] | None = None
+        self.policy_results_: dict[str, np.ndarray] | None = None
+        self.learner_, self.policy_ = self.learner, PERSONALISED
         if self.learner == "auto":
-            table = cross_validate_learners(
+            choice = cross_validate_learners(
                 self._fit_learner,
                 self._predict_learner,
                 Z,
                 codes,
                 y,
-                rewards_frame,
+                X.loc[keep],
                 economics=self.active_economics(),
+                supported=self.supported_,
                 propensity_C=self.propensity_C_,
                 clip=self.clip,
                 cv=self.cv,
                 random_state=self.random_state,
             )
-            self.learner_ = str(table.index[table["chosen"]][0])
-            # A dict of arrays, as GridSearchCV keeps it: skops saves it, pandas reads it.
-            self.cv_results_: dict[str, np.ndarray] | None = {
-                "learner": table.index.to_numpy(dtype=str),
-                **{c: table[c].to_numpy() for c in table.columns},
-            }
-        else:
-            self.cv_results_ = None
-            self.learner_ = self.learner
+            self.learner_, self.policy_ = choice.learner, choice.policy
+            self.cv_results_ = as_columns(choice.learners)
+            self.policy_results_ = as_columns(choice.policies)
         self.models_ = self._fit_learner(self.learner_, Z, codes, y)
+        p = self._predict_learner(self.learner_, self.models_, Z)
+        self.mean_uplift_ = (p - p[:, :1]).mean(axis=0)  # NaN where no estimate
+        if self.policy_ != PERSONALISED:
+            self.policy_ = best_one_action(p[:, 0], self.mean_uplift_, X.loc[keep], self.active_economics())
         self.bootstrap_models_ = [
             self._fit_learner(self.learner_, Z[i], codes[i], y[i])
             for i in bootstrap_samples(codes, self.n_bootstrap, self.random_state)
@@ -504,7 +508,23 @@ class ActionRecommender(BaseEstimator):
         Actions without an estimate (see ``min_action_cases``) are NaN.
         """
         Z, X = self._z(X)
-        return action_frame(self._predict_learner(self.learner_, self.models_, Z), X.index)
+        p = self._predict_learner(self.learner_, self.models_, Z)
+        if self.personalises is False:  # one action for all: every case gets the mean effects
+            p = np.clip(p[:, :1] + self.mean_uplift_, 0.0, 1.0)
+        return action_frame(p, X.index)
+
+    @property
+    def personalises(self) -> bool:
+        """False when ``learner="auto"`` offers one action to all (``policy_``), else True."""
+        check_is_fitted(self, "models_")
+        return getattr(self, "policy_", PERSONALISED) == PERSONALISED  # models saved before policy_
+
+    @property
+    def policy_reason(self) -> str:
+        """Why the recommender personalises or offers one action to all (a sentence for cards and notes)."""
+        check_is_fitted(self, "models_")
+        fitted = {k: getattr(self, k, None) for k in ("policy_results_", "objective_", "policy_")}
+        return policy_reason(fitted["policy_results_"], fitted["objective_"], self.learner, fitted["policy_"])
 
     @one_thread
     def predict_uplift_interval(
@@ -532,12 +552,15 @@ class ActionRecommender(BaseEstimator):
 
     def confident_actions(self, X: pd.DataFrame) -> np.ndarray:
         """Rows × labels: may this label be recommended? With ``min_confidence``, an action
-        only when the lower end of its uplift interval is above 0 (``none`` always)."""
+        only when the lower end of its uplift interval is above 0; when the recommender does
+        not personalise, only the action offered to all (``none`` always)."""
         n = len(as_frame(X))
-        if self.min_confidence is None:
-            return np.ones((n, N_ACTIONS), dtype=bool)
-        low, _ = self.predict_uplift_interval(X, self.min_confidence)
-        ok: NDArray[np.bool_] = np.nan_to_num(low.to_numpy(dtype=float), nan=-1.0) > 0
+        ok: NDArray[np.bool_] = np.ones((n, N_ACTIONS), dtype=bool)
+        if self.min_confidence is not None:
+            low, _ = self.predict_uplift_interval(X, self.min_confidence)
+            ok = np.nan_to_num(low.to_numpy(dtype=float), nan=-1.0) > 0
+        if not self.personalises:  # one action for all (where it pays): that action or none
+            ok &= np.isin(np.array(ACTION_LABELS), [NO_ACTION, self.policy_])
         ok[:, 0] = True
         return ok
 

@@ -34,6 +34,15 @@ def train(
             "interval at this level lies above 0 (needs --uncertainty 20 or more).",
         ),
     ] = None,
+    complete_through: Annotated[
+        str | None,
+        typer.Option(
+            "--complete-through",
+            metavar="MM/YYYY",
+            help="The last production month complete in the network files (default: measured; "
+            "later months are left out).",
+        ),
+    ] = None,
 ) -> None:
     """Fit the risk model and the action recommender on the closed cases; write model + card."""
     from churnlab.app.training import train_model
@@ -43,7 +52,12 @@ def train(
         raise fail(f"--out {out}: exists and is not a folder; give a folder for the model")
     try:
         model = train_model(
-            data_dir, random_state=seed, progress=True, n_bootstrap=uncertainty, min_confidence=min_confidence
+            data_dir,
+            random_state=seed,
+            progress=True,
+            n_bootstrap=uncertainty,
+            min_confidence=min_confidence,
+            complete_through=complete_through,
         )
     except ChurnlabError as exc:
         raise fail(str(exc)) from None
@@ -83,6 +97,9 @@ def train(
             f"to leave or left; {measured}",
             err=True,
         )
+        say(f"network: {network['tail']['message']}")
+        if "fallback" in network:
+            say(f"network: {network['fallback']}")
     for problem in (network or {}).get("problems", []):
         say(f"network: {problem}")
 
@@ -156,6 +173,15 @@ def network(
             "--pseudonymize", help="Name dentists by keyed pseudonyms (key from CHURNLAB_ANON_KEY)."
         ),
     ] = False,
+    complete_through: Annotated[
+        str | None,
+        typer.Option(
+            "--complete-through",
+            metavar="MM/YYYY",
+            help="The last production month complete in the network files (default: measured; "
+            "later months are left out).",
+        ),
+    ] = None,
 ) -> None:
     """Score every active dentist's risk of asking to leave within 30/90/180 days.
 
@@ -175,7 +201,7 @@ def network(
     if out.is_dir():
         raise fail(f"--out {out}: is a folder; give the scores file, e.g. {out / 'network_scores.csv'}")
     try:
-        scores = score_network(data_dir, load_model(model), as_of=as_of)
+        scores = score_network(data_dir, load_model(model), as_of=as_of, complete_through=complete_through)
         if pseudonymize:
             scores["name"] = Pseudonymizer.from_env().names(scores["name"])
     except ChurnlabError as exc:

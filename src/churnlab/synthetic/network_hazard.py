@@ -161,7 +161,11 @@ def generate_hazard_network(
         raise ValueError(f"tail_share must be within (0, 1], got {tail_share}")
     rng = np.random.default_rng(seed)
     d = _Dentists(rng, n_dentists, months)
-    production, glosas, cases, case_truths, truths = [], [], [], [], []
+    production: list[tuple[int, np.ndarray, np.ndarray]] = []
+    glosas: list[tuple[int, np.ndarray, np.ndarray]] = []
+    cases: list[RetentionCase] = []
+    case_truths: list[pd.Series] = []
+    truths: list[pd.DataFrame] = []
     left_on: dict[int, np.datetime64] = {}
     for m in range(months):
         if m > 0:
@@ -347,7 +351,7 @@ def _engagement(d: _Dentists) -> pd.DataFrame:
     levels = np.column_stack([d.states[m] for m in months]).astype(float)
     levels[np.asarray(months)[None, :] < d.entry[:, None]] = np.nan
     frame = pd.DataFrame(-levels, columns=[_month_end(m) for m in months])
-    frame.insert(0, "fading_from", pd.NaT)
+    frame.insert(0, "fading_from", pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]"))
     frame.insert(0, "uf", d.uf)
     frame.insert(0, "cro", d.cro)
     return frame

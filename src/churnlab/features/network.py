@@ -284,8 +284,9 @@ def network_snapshots(
 
     Returns ``(X, y)``: ``X`` has :data:`FEATURES` plus ``as_of`` and ``key``
     columns; ``y`` has ``duration`` (days to the event or to the end of the
-    data), ``event`` and ``followed`` (days from the date to the end of the data). The default dates are the month ends at least
-    ``horizon_days`` before the end, so every row's label over that horizon
+    data), ``event`` and ``followed`` (days from the date to the end of the
+    data). The default dates are the month ends at least ``horizon_days``
+    before the end, so every row's label over that horizon
     is complete. ``lag`` cuts production and glosas as :func:`network_features`
     does, so that training rows see the data as scoring will.
     """

@@ -70,8 +70,8 @@ class PlainReference:
 
     def fit(self, past: Network, random_state: int = 0) -> PlainReference:
         X, y = network_snapshots(past, horizon_days=0)
-        label = np.where(y["event"].eq(1) & (y["duration"] <= HORIZON), 1.0, np.nan)
-        label[np.isnan(label) & (y["duration"] >= HORIZON).to_numpy()] = 0.0
+        label = np.where(y["event"].eq(1) & (y["duration"] <= HORIZON), 1.0, 0.0)
+        label[(X["as_of"] + pd.Timedelta(days=HORIZON) > past.end).to_numpy()] = np.nan  # 90 days not seen
         rows = X.loc[~np.isnan(label), ["key", "as_of"]]
         target = label[~np.isnan(label)]
         rng = np.random.default_rng(random_state)

@@ -75,7 +75,7 @@ def test_train_and_network_commands_read_the_same_lag(tmp_path):
     from churnlab.app.training import train_model
 
     folder = tmp_path / "late"
-    write_network(generate_hazard_network(300, seed=4, months=24, tail_share=0.6), folder, layouts=("plain",))
+    write_network(generate_hazard_network(600, seed=1, months=24, tail_share=0.6), folder, layouts=("plain",))
     model = train_model(folder, random_state=0)
     section = model.card["network"]
     assert section["tail"]["lag_months"] == 1 and section["tail"]["complete_through"] == "11/2023"

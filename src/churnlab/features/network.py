@@ -23,7 +23,12 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from churnlab.features.network_history import HISTORY_FEATURES, history_features
+from churnlab.features.network_history import (
+    HISTORY_FEATURES,
+    OWN_PAST_FEATURES,
+    RAW_FEATURES,
+    history_features,
+)
 from churnlab.io.network import Network
 
 SHAPED_FEATURES: tuple[str, ...] = (
@@ -37,11 +42,15 @@ SHAPED_FEATURES: tuple[str, ...] = (
 """The features shaped after an idea of how dentists fade (trends, months without a guide...)."""
 
 FEATURES: tuple[str, ...] = (*SHAPED_FEATURES, *HISTORY_FEATURES)
-"""The network model's features, in order (see :func:`network_features`): the shaped ones, then
-the raw recent months and each dentist against his own past (:mod:`churnlab.features.network_history`)."""
+"""The columns of :func:`network_features`, in order: the shaped ones, then the raw recent months
+and each dentist against his own past (:mod:`churnlab.features.network_history`)."""
+
+MODEL_FEATURES: tuple[str, ...] = (*SHAPED_FEATURES, *OWN_PAST_FEATURES)
+"""The network model's features by default: all but the raw months, which added nothing
+measurable on either generator beside the rest (docs/benchmarks.md#network-model)."""
 
 PLAIN_FEATURES: tuple[str, ...] = (
-    *(f"guides_m{k}" for k in range(12)), "tenure_months", "us_value", "is_clinic", "lives",
+    *RAW_FEATURES, "tenure_months", "us_value", "is_clinic", "lives",
     "listed_cros", "other_plans", "glosas_3m", "glosas_12m", "guides_3m_vs_own",
 )  # fmt: skip
 """A plain model's features: the raw last 12 months, the roster, glosa counts and the last

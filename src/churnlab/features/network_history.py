@@ -15,8 +15,11 @@ the raw material and lets the trees find the shape:
   often he usually works, and his value per guide and glosas per guide
   against his usual ones.
 
-Which of these were kept, and what each added on both generators, is on
-the Benchmarks page (docs/benchmarks.md#network-model).
+The network model learns from the second kind by default
+(:data:`~churnlab.features.network.MODEL_FEATURES`): the raw months added
+nothing measurable on either generator beside them, and cost fit time; they
+are the plain model's (:data:`~churnlab.features.network.PLAIN_FEATURES`).
+The figures are on the Benchmarks page (docs/benchmarks.md#network-model).
 """
 
 from __future__ import annotations
@@ -29,11 +32,16 @@ RAW_MONTHS = 12
 HISTORY_MONTHS = 24
 """How far back 'his own past' reaches (months before the last three)."""
 
-HISTORY_FEATURES: tuple[str, ...] = (
-    *(f"guides_m{k}" for k in range(RAW_MONTHS)),
+RAW_FEATURES: tuple[str, ...] = tuple(f"guides_m{k}" for k in range(RAW_MONTHS))
+"""The guides of each of the last months, month 0 the last complete one."""
+
+OWN_PAST_FEATURES: tuple[str, ...] = (
     "guides_1m_vs_own", "guides_3m_vs_own", "guides_1m_z", "guides_3m_z", "active_share_vs_own",
     "gap_surprise", "gap_vs_usual", "value_per_guide_vs_own", "glosas_per_guide_vs_own",
 )  # fmt: skip
+"""Each dentist against his own past."""
+
+HISTORY_FEATURES: tuple[str, ...] = (*RAW_FEATURES, *OWN_PAST_FEATURES)
 """The columns :func:`history_features` adds, in order."""
 
 

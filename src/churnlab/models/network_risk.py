@@ -24,8 +24,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.utils import Tags
 
-from churnlab.features.network import FEATURES
-from churnlab.features.network_history import RAW_MONTHS
+from churnlab.features.network import FEATURES, MODEL_FEATURES
+from churnlab.features.network_history import OWN_PAST_FEATURES, RAW_FEATURES
 from churnlab.models._sklearn_compat import Interval, check_is_fitted, fit_context
 from churnlab.models.risk import Reason
 
@@ -55,7 +55,7 @@ def horizon_labels(y: pd.DataFrame, horizon: int) -> np.ndarray:
 class NetworkRiskModel(ClassifierMixin, BaseEstimator):
     """Calibrated probability that an active dentist asks to leave or leaves within each horizon.
 
-    A scikit-learn classifier over :data:`churnlab.features.network.FEATURES`
+    A scikit-learn classifier over :data:`churnlab.features.network.MODEL_FEATURES`
     (used by name; the frame may hold more columns). ``fit(X, y)`` takes ``y``
     with ``duration`` (days from the snapshot to the event or to the end of
     the data) and ``event`` (0/1), as :func:`~churnlab.features.network.network_snapshots`
@@ -72,7 +72,8 @@ class NetworkRiskModel(ClassifierMixin, BaseEstimator):
         consecutive months of one dentist repeat each other, so more rows cost
         time and add little.
     features : sequence of str or None
-        The columns of ``X`` to learn from (default :data:`~churnlab.features.network.FEATURES`).
+        The columns of ``X`` to learn from (default
+        :data:`~churnlab.features.network.MODEL_FEATURES`).
     random_state : int or None
         Seed of the subset and of the boosting.
     """
@@ -131,7 +132,7 @@ class NetworkRiskModel(ClassifierMixin, BaseEstimator):
                 f"horizons must be positive whole days including 90 (network_scores.csv's "
                 f"risk_90d), got {self.horizons}"
             )
-        names = list(FEATURES if self.features is None else self.features)
+        names = list(MODEL_FEATURES if self.features is None else self.features)
         features = self._matrix(X, names)
         # A feature never seen (24-month trend on a year of data) is a constant: HGB cannot bin all-NaN.
         unseen = np.isnan(features).all(axis=0)
@@ -174,7 +175,7 @@ class NetworkRiskModel(ClassifierMixin, BaseEstimator):
 
     def _names(self) -> list[str]:
         """The features of the fitted model (a model saved by an older churnlab keeps its own)."""
-        return list(getattr(self, "feature_names_in_", FEATURES))
+        return list(getattr(self, "feature_names_in_", MODEL_FEATURES))
 
     def _matrix(self, X: pd.DataFrame, names: list[str] | None = None) -> np.ndarray:
         names = self._names() if names is None else names
@@ -298,14 +299,7 @@ def _case_words(row: Row) -> tuple[str, Fields]:
     return "network.earlier_cases", {"count": row["earlier_cases"], "months": row["months_since_last_case"]}
 
 
-_OWN_PAST = (
-    *(f"guides_m{k}" for k in range(RAW_MONTHS)),
-    "guides_1m_vs_own",
-    "guides_3m_vs_own",
-    "guides_1m_z",
-    "guides_3m_z",
-    "active_share_vs_own",
-)
+_OWN_PAST = (*RAW_FEATURES, *(c for c in OWN_PAST_FEATURES if c.startswith(("guides", "active"))))
 """The raw months and the production against the dentist's own past: the production group's too."""
 
 _GROUPS: tuple[tuple[str, tuple[str, ...], Callable[[Row], tuple[str, Fields]]], ...] = (

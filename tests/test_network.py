@@ -462,3 +462,13 @@ def test_spreadsheet_spellings_of_dates_and_months_are_read(tmp_path):
     )
     frame, rejects, _ = read_production(production)
     assert not rejects and frame["month"].dt.strftime("%Y-%m").tolist() == ["2024-01", "2024-02", "2024-03"]
+
+
+def test_a_network_model_saved_before_the_new_features_still_loads_and_scores(network):
+    """The bundled model predates ``features`` and the own-past columns: it keeps its own list."""
+    from churnlab.models.persistence import load_model
+
+    old = load_model().network
+    assert old.get_params()["features"] is None and "guides_3m_z" not in old._names()
+    X = network_features(network, "2024-06-30")
+    assert old.predict_risk(X).notna().all().all()

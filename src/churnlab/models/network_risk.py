@@ -112,6 +112,11 @@ class NetworkRiskModel(ClassifierMixin, BaseEstimator):
         self.features = features
         self.random_state = random_state
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Load a model saved before ``features`` was a parameter (it learnt from its own list)."""
+        state.setdefault("features", None)
+        super().__setstate__(state)
+
     def __sklearn_tags__(self) -> Tags:
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True  # a feature not observed yet (gradient boosting routes it)

@@ -327,6 +327,8 @@ def test_bad_rows_exit_1_and_go_on(folder, model_dir, tmp_path):
         ("too early", ["--as-of", "1999-01-01"], "before the first production month"),
         ("too late", ["--as-of", "2031-01-01"], "the production data ends on 2024-12-31"),
         ("foreign files", [], "none of its dentists is in roster.csv"),
+        ("not a month", ["--complete-through", "13/2024"], "--complete-through '13/2024': not a month"),
+        ("after the data", ["--complete-through", "01/2025"], "the production data's last month is 12/2024"),
     ],
 )
 def test_network_command_errors_exit_2(folder, model_dir, tmp_path, problem, args, message):

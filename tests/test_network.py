@@ -337,6 +337,8 @@ def test_bad_rows_exit_1_and_go_on(folder, model_dir, tmp_path):
         ("too early", ["--as-of", "1999-01-01"], "before the first production month"),
         ("too late", ["--as-of", "2031-01-01"], "the production data ends on 2024-12-31"),
         ("foreign files", [], "none of its dentists is in roster.csv"),
+        ("not a month", ["--complete-through", "13/2024"], "--complete-through '13/2024': not a month"),
+        ("after the data", ["--complete-through", "01/2025"], "the production data's last month is 12/2024"),
     ],
 )
 def test_network_command_errors_exit_2(folder, model_dir, tmp_path, problem, args, message):
@@ -474,3 +476,13 @@ def test_spreadsheet_spellings_of_dates_and_months_are_read(tmp_path):
     )
     frame, rejects, _ = read_production(production)
     assert not rejects and frame["month"].dt.strftime("%Y-%m").tolist() == ["2024-01", "2024-02", "2024-03"]
+
+
+def test_a_network_model_saved_before_the_new_features_still_loads_and_scores(network):
+    """The bundled model predates ``features`` and the own-past columns: it keeps its own list."""
+    from churnlab.models.persistence import load_model
+
+    old = load_model().network
+    assert old.get_params()["features"] is None and "guides_3m_z" not in old._names()
+    X = network_features(network, "2024-06-30")
+    assert old.predict_risk(X).notna().all().all()

@@ -52,6 +52,15 @@ def train(
             "a copy you make.",
         ),
     ] = None,
+    complete_through: Annotated[
+        str | None,
+        typer.Option(
+            "--complete-through",
+            metavar="MM/YYYY",
+            help="The last production month complete in the network files (default: measured; "
+            "later months are left out).",
+        ),
+    ] = None,
 ) -> None:
     """Fit the risk model and the action recommender on the closed cases; write model + card."""
     from churnlab.app.challenge import challenge as judge
@@ -64,7 +73,12 @@ def train(
     try:
         champion = load_model(challenge) if challenge else None  # a bad folder fails before the long fit
         model = train_model(
-            data_dir, random_state=seed, progress=True, n_bootstrap=uncertainty, min_confidence=min_confidence
+            data_dir,
+            random_state=seed,
+            progress=True,
+            n_bootstrap=uncertainty,
+            min_confidence=min_confidence,
+            complete_through=complete_through,
         )
         if champion is not None:
             model.card["challenge"] = judge(load_data_dir(data_dir), champion, random_state=seed)
@@ -106,6 +120,9 @@ def train(
             f"to leave or left; {measured}",
             err=True,
         )
+        say(f"network: {network['tail']['message']}")
+        if "fallback" in network:
+            say(f"network: {network['fallback']}")
     for problem in (network or {}).get("problems", []):
         say(f"network: {problem}")
     verdict = model.card.get("challenge")
@@ -150,7 +167,7 @@ def score(
     are recorded as a scoring run and the closed cases as outcomes, for
     ``churnlab report``. Exit status: 0 when every form was scored, 1 when some
     were rejected (the scores file still holds all the others), 2 on a usage,
-    data-folder or case-store error, 3 with ``--fail-on-drift`` when an input
+    data-folder or case-store error, 4 with ``--fail-on-drift`` when an input
     drifted from what the model was trained on.
     """
     from churnlab.app.desk import record_desk
@@ -205,6 +222,15 @@ def network(
         ),
     ] = False,
     fail_on_drift: FailOnDrift = False,
+    complete_through: Annotated[
+        str | None,
+        typer.Option(
+            "--complete-through",
+            metavar="MM/YYYY",
+            help="The last production month complete in the network files (default: measured; "
+            "later months are left out).",
+        ),
+    ] = None,
 ) -> None:
     """Score every active dentist's risk of asking to leave within 30/90/180 days.
 
@@ -213,7 +239,7 @@ def network(
     Rows are ordered by expected loss (90-day risk × the dentist's value).
     Exit status: 0 when every row of the files was read, 1 when some were
     rejected (listed on stderr; the scores hold all the others), 2 on a usage
-    or data error, 3 with ``--fail-on-drift`` when an input drifted from what the
+    or data error, 4 with ``--fail-on-drift`` when an input drifted from what the
     model was trained on.
     """
     import pandas
@@ -227,7 +253,7 @@ def network(
     if out.is_dir():
         raise fail(f"--out {out}: is a folder; give the scores file, e.g. {out / 'network_scores.csv'}")
     try:
-        scores = score_network(data_dir, load_model(model), as_of=as_of)
+        scores = score_network(data_dir, load_model(model), as_of=as_of, complete_through=complete_through)
         if pseudonymize:
             scores["name"] = Pseudonymizer.from_env().names(scores["name"])
     except ChurnlabError as exc:

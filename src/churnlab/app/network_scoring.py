@@ -18,6 +18,7 @@ import pandas as pd
 
 from churnlab.errors import DataError
 from churnlab.features.network import network_features
+from churnlab.features.network_tail import export_tail
 from churnlab.io.network import Network, read_network
 from churnlab.models.churn_model import ChurnModel
 from churnlab.models.persistence import load_model
@@ -61,12 +62,38 @@ def _as_of(value: str | pd.Timestamp | None, network: Network) -> pd.Timestamp:
     return as_of.normalize()
 
 
+def _lag(
+    network: Network, when: pd.Timestamp, model: ChurnModel, complete_through: str | None
+) -> tuple[int, list[str]]:
+    """Months of production to leave out before ``when``, and what to say about it.
+
+    The model's own lag (its card's ``network.tail``; 0 for a card from before
+    tails were measured) keeps scoring rows like its training rows; an
+    incomplete tail reaching further back than that is left out too, and said.
+    """
+    trained = int((model.card.get("network") or {}).get("tail", {}).get("lag_months", 0))
+    tail = export_tail(network, complete_through)
+    last_complete = when + pd.offsets.MonthEnd(0)
+    last_complete = last_complete if when == last_complete else when - pd.offsets.MonthEnd(1)
+    month = pd.Timestamp(last_complete.year, last_complete.month, 1)
+    behind = (month.year - tail.complete_through.year) * 12 + month.month - tail.complete_through.month
+    needed = max(0, behind) if (tail.lag or tail.stated) else 0
+    said = [tail.message()] if tail.lag or tail.stated else []
+    if needed > trained:
+        said.append(
+            f"the model was trained reading production {trained} month(s) short of each date; "
+            f"this export needs {needed}: retrain on it (`churnlab train`) for rows alike"
+        )
+    return max(trained, needed), said
+
+
 def score_network(
     data: str | os.PathLike[str] | Network,
     model: ChurnModel | str | os.PathLike[str] | None = None,
     as_of: str | pd.Timestamp | None = None,
     top_reasons: int = 3,
     reasons_for: int | None = REASONS_FOR,
+    complete_through: str | None = None,
 ) -> pd.DataFrame:
     """Score every dentist active on ``as_of`` (default: the end of the data), ordered by expected loss.
 
@@ -83,14 +110,20 @@ def score_network(
         Reasons are worked out for this many rows from the top (each costs a
         model evaluation per reason group); the rest get an empty list. None:
         every row.
+    complete_through : str, optional
+        The last complete production month (``MM/YYYY``); without it the
+        export's incomplete tail is measured. Production is read as far short
+        of the as-of date as the model was trained with, or as the tail needs
+        when that is more (:func:`_lag`).
 
     Returns
     -------
     pandas.DataFrame
         :data:`NETWORK_SCORE_COLUMNS`; ``reasons`` holds lists of
         :class:`~churnlab.models.risk.Reason` (``for_people`` writes their words).
-        ``df.attrs["problems"]`` lists the network's rejected rows and warnings;
-        ``df.attrs["drift"]`` the input-drift rows against the training profile
+        ``df.attrs["problems"]`` lists the network's rejected rows and warnings,
+        and what was found of an incomplete tail; ``df.attrs["drift"]`` the
+        input-drift rows against the training profile
         (:func:`~churnlab.features.drift.drift_table`, as records; None when the card has none).
 
     Raises
@@ -107,7 +140,8 @@ def score_network(
         )
     network = data if isinstance(data, Network) else read_network(data)
     when = _as_of(as_of, network)
-    X = network_features(network, when)
+    lag, said = _lag(network, when, model, complete_through)
+    X = network_features(network, when, lag=lag)
     drift = model.drift_counter(network=True)
     if drift is not None:
         drift.add(X)
@@ -140,7 +174,8 @@ def score_network(
     out.insert(0, "priority", np.arange(1, len(out) + 1))
     out = out.reset_index(drop=True)[NETWORK_SCORE_COLUMNS]
     out.attrs["as_of"] = str(when.date())
-    out.attrs["problems"] = network.problems()
+    out.attrs["problems"] = [*said, *network.problems()]
+    out.attrs["lag_months"] = lag
     out.attrs["rejected_rows"] = len(network.rejects)
     out.attrs["drift"] = drift.table().to_dict(orient="records") if drift is not None and drift.rows else None
     return out

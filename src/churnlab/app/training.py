@@ -27,11 +27,12 @@ from churnlab.app.challenge import opened_through
 from churnlab.errors import DataError
 from churnlab.evaluation.metrics import compare_scores
 from churnlab.evaluation.monitoring import metrics_with_intervals
-from churnlab.evaluation.network_backtest import backtest
+from churnlab.evaluation.network_backtest import PLAIN, backtest
 from churnlab.features.cases import NUMERIC_FEATURES
 from churnlab.features.drift import profile_frame
 from churnlab.features.labels import case_table
-from churnlab.features.network import network_features, network_snapshots
+from churnlab.features.network import PLAIN_FEATURES, network_features, network_snapshots
+from churnlab.features.network_tail import export_tail
 from churnlab.io.folder import DataFolder, glosa_rejects, load_data_dir
 from churnlab.io.network import has_network, read_network
 from churnlab.io.records import RetentionCase
@@ -89,12 +90,16 @@ def train_model(
     progress: bool = False,
     n_bootstrap: int = 0,
     min_confidence: float | None = None,
+    complete_through: str | None = None,
 ) -> ChurnModel:
     """Fit every model on the closed cases of a data folder (docs/concepts/contracts/batch-cli.md).
 
     ``n_bootstrap`` and ``min_confidence`` go to the :class:`ActionRecommender`:
     uplift intervals from that many refits, and recommending an action only
     when the lower end of its interval (at that level) is above zero.
+    ``complete_through`` (``MM/YYYY``) states the last complete production month
+    of the network files; without it the incomplete tail is measured
+    (:func:`~churnlab.features.network_tail.incomplete_tail`).
 
     Raises
     ------
@@ -123,7 +128,7 @@ def train_model(
             recommender.fit(X, actions, 1 - y)
         except ValueError as exc:
             raise DataError(f"{folder.path}: cannot fit the action recommender: {exc}") from None
-    network_model, network_card = _network(folder, cases, random_state)
+    network_model, network_card = _network(folder, cases, random_state, complete_through)
     card = {
         "churnlab_version": churnlab.__version__,
         "trained_at": now_iso(),
@@ -155,12 +160,16 @@ def train_model(
 
 
 def _network(
-    folder: DataFolder, cases: list[RetentionCase], random_state: int | None
+    folder: DataFolder, cases: list[RetentionCase], random_state: int | None, complete_through: str | None
 ) -> tuple[NetworkRiskModel | None, dict[str, Any] | None]:
     """The network model and its card section, when the folder has roster.csv and production.csv.
 
-    Measured first by a backtest (fit on what was known 90 days before the
-    end of the data, judged on those 90 days), then fitted on everything.
+    The export's incomplete tail is measured (or taken from ``complete_through``)
+    and every snapshot reads production as far short of its date as scoring
+    will. Measured on its own hold-out, the latest complete months (fit on
+    what was known 90 days before the end of the data, judged on those 90
+    days) against the rules and a plain model on raw months; fitted on
+    everything, falling back to the plain model when that did better.
     Network files the model cannot learn from do not stop the case models:
     the section then says why no network model was trained.
     """
@@ -168,8 +177,11 @@ def _network(
         return None, None
     try:
         network = read_network(folder.path, cases=cases, glosas=folder.glosas)
-        X, y = network_snapshots(network, horizon_days=0)
+        tail = export_tail(network, complete_through)
+        X, y = network_snapshots(network, horizon_days=0, lag=tail.lag)
     except (DataError, ValueError) as exc:
+        if complete_through and isinstance(exc, DataError):
+            raise
         return None, {"not_trained": redact(str(exc))}
     events = int(X.loc[y["event"].to_numpy() == 1, "key"].nunique())
     if events < MIN_PER_OUTCOME:
@@ -184,19 +196,36 @@ def _network(
         "snapshots": len(X),
         "dentists_with_event": events,
         "data_end": str(network.end.date()),
+        "tail": tail.as_card(),
     }
+    features: tuple[str, ...] | None = None
     try:
-        metrics, _ = backtest(network, model=NetworkRiskModel(random_state=random_state))
+        metrics, _ = backtest(
+            network,
+            model=NetworkRiskModel(random_state=random_state),
+            plain=NetworkRiskModel(features=PLAIN_FEATURES, random_state=random_state),
+            lag=tail.lag,
+        )
         section["backtest"] = {
             "cutoff": metrics.attrs["cutoff"],
             "dentists": metrics.attrs["dentists"],
             "events": metrics.attrs["events"],
             "metrics": metrics.round(4).replace({np.nan: None}).to_dict(orient="index"),
         }
+        auc = metrics["AUC"].astype(float)
+        ours, plain = float(auc["churnlab network model"]), float(auc[PLAIN])
+        if plain > ours:  # beat the simple thing or fall back to it, saying so
+            features = PLAIN_FEATURES
+            section["fallback"] = (
+                f"the plain model on raw months did better on the hold-out (AUC {plain:.3f} against "
+                f"{ours:.3f}): the network model is that plain model"
+            )
     except ValueError as exc:  # too short a history to hold 90 days back, or one outcome only
         section["backtest"] = f"not measured: {exc}"
-    model = NetworkRiskModel(random_state=random_state).fit(X, y)
-    active = network_features(network, network.end)  # what scoring at the end of the data would see
+    section["model"] = "plain (raw months)" if features else "churnlab"
+    model = NetworkRiskModel(features=features, random_state=random_state).fit(X, y)
+    # what scoring at the end of the data would see, with the same lag
+    active = network_features(network, network.end, lag=tail.lag)
     section["input_profile"] = profile_frame(active[list(model.feature_names_in_)])
     section["problems"] = [redact(line) for line in network.problems()]
     return model, section

@@ -35,6 +35,9 @@ from churnlab.features.network import (
 from churnlab.io.network import Network
 from churnlab.models.network_risk import NetworkRiskModel
 
+PLAIN = "plain model (raw months, roster, glosa counts)"
+"""The backtest's name of the ``plain`` rival."""
+
 
 def calibration_error(p: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
     """Size-weighted mean |mean prediction − event rate| over ``bins`` quantile bins of ``p``."""
@@ -115,11 +118,18 @@ def backtest(
     horizon: int = 90,
     model: NetworkRiskModel | None = None,
     truth: Callable[[pd.Index, pd.Timestamp], pd.Series] | None = None,
+    plain: NetworkRiskModel | None = None,
+    lag: int = 0,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Fit on what was known at ``cutoff`` (default: the last month end ``horizon`` days before the
     end of the data) and judge every rival on the ``horizon`` days after it.
 
-    ``truth(keys, cutoff)`` may give the true risk per dentist (synthetic data).
+    ``truth(keys, cutoff)`` may give the true risk per dentist (synthetic data);
+    ``plain``, a second model fitted and judged the same way (the plain model
+    on raw months, :data:`~churnlab.features.network.PLAIN_FEATURES`, that
+    training falls back to when it does better). ``lag`` months of production
+    are left out before every date, as in training and scoring
+    (:mod:`churnlab.features.network_tail`).
 
     Returns
     -------
@@ -133,9 +143,9 @@ def backtest(
         raise ValueError(f"the network has no month end with {horizon} days of data after it")
     cutoff = pd.Timestamp(cutoff) if cutoff is not None else ends[-1]
     past = as_known_on(network, cutoff)
-    X_train, y_train = network_snapshots(past, horizon_days=0)
+    X_train, y_train = network_snapshots(past, horizon_days=0, lag=lag)
     model = (model or NetworkRiskModel()).fit(X_train, y_train)
-    X = network_features(network, cutoff)
+    X = network_features(network, cutoff, lag=lag)
     outcome = next_event(network, X.index, cutoff)
     days = X["months_since_last_guide"].to_numpy() * 30.4 + X["no_guide_seen"].to_numpy()
     scores = pd.DataFrame(
@@ -145,6 +155,8 @@ def backtest(
         },
         index=X.index,
     )
+    if plain is not None:
+        scores[PLAIN] = plain.fit(X_train, y_train).predict_risk(X, [horizon]).iloc[:, 0].to_numpy()
     for days_rule in (30, 60, 90):
         scores[f"no guide for {days_rule}+ days"] = (days >= days_rule).astype(float)
     followed = X_train["as_of"] <= cutoff - pd.Timedelta(days=horizon)
@@ -154,7 +166,12 @@ def backtest(
         scores["Cox model (lifelines, one snapshot)"] = cox
     if truth is not None:
         scores["truth (generator)"] = truth(X.index, cutoff).to_numpy()
-    probabilities = {"churnlab network model", "Cox model (lifelines, one snapshot)", "truth (generator)"}
+    probabilities = {
+        "churnlab network model",
+        PLAIN,
+        "Cox model (lifelines, one snapshot)",
+        "truth (generator)",
+    }
     known = scores.notna().all(axis=1)
     rows = {
         name: _metrics(scores[name][known].to_numpy(), outcome.loc[known], horizon, name in probabilities)

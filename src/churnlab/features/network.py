@@ -23,9 +23,15 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from churnlab.features.network_history import (
+    HISTORY_FEATURES,
+    OWN_PAST_FEATURES,
+    RAW_FEATURES,
+    history_features,
+)
 from churnlab.io.network import Network
 
-FEATURES: tuple[str, ...] = (
+SHAPED_FEATURES: tuple[str, ...] = (
     "tenure_months", "us_value", "is_clinic", "lives", "listed_cros", "other_plans",
     "guides_last_month", "guides_3m", "guides_12m", "production_trend", "production_trend_24m",
     "production_vs_best", "value_3m", "months_since_last_guide",
@@ -33,7 +39,22 @@ FEATURES: tuple[str, ...] = (
     "glosa_value_12m", "technical_share_12m", "glosas_per_guide_12m", "dentists_in_city",
     "earlier_cases", "earlier_retained", "months_since_last_case",
 )  # fmt: skip
-"""The network model's features, in order (see :func:`network_features`)."""
+"""The features shaped after an idea of how dentists fade (trends, months without a guide...)."""
+
+FEATURES: tuple[str, ...] = (*SHAPED_FEATURES, *HISTORY_FEATURES)
+"""The columns of :func:`network_features`, in order: the shaped ones, then the raw recent months
+and each dentist against his own past (:mod:`churnlab.features.network_history`)."""
+
+MODEL_FEATURES: tuple[str, ...] = (*SHAPED_FEATURES, *OWN_PAST_FEATURES)
+"""The network model's features by default: all but the raw months, which added nothing
+measurable on either generator beside the rest (docs/benchmarks.md#network-model)."""
+
+PLAIN_FEATURES: tuple[str, ...] = (
+    *RAW_FEATURES, "tenure_months", "us_value", "is_clinic", "lives",
+    "listed_cros", "other_plans", "glosas_3m", "glosas_12m", "guides_3m_vs_own",
+)  # fmt: skip
+"""A plain model's features: the raw last 12 months, the roster, glosa counts and the last
+3 months against the dentist's own past. Training falls back to it when it does better."""
 
 _DAYS_PER_MONTH = 30.4375
 
@@ -153,14 +174,19 @@ def _status_on(network: Network, as_of: pd.Timestamp) -> tuple[np.ndarray, pd.Da
     return active & ~blocked, history
 
 
-def _snapshot(grid: _Grid, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Features of every dentist active on ``as_of`` (rows in roster order, indexed by key)."""
+def _snapshot(grid: _Grid, as_of: pd.Timestamp, lag: int = 0) -> pd.DataFrame:
+    """Features of every dentist active on ``as_of`` (rows in roster order, indexed by key).
+
+    Production and glosas are read up to ``lag`` months before the last month
+    complete on ``as_of`` (an export's incomplete tail); the roster and the
+    cases up to ``as_of``.
+    """
     network, roster = grid.network, grid.network.roster
     as_of = pd.Timestamp(as_of).normalize()
-    # the last month complete on as_of
+    # the last month complete on as_of, less the export's incomplete tail
     month_end = as_of + pd.offsets.MonthEnd(0)
     m = _month_index(pd.Series([as_of]), grid.first)[0] - (0 if as_of == month_end else 1)
-    m = min(m, grid.guides.shape[1] - 1)
+    m = min(m, grid.guides.shape[1] - 1) - lag
     active, history = _status_on(network, as_of)
     n_months = grid.guides.shape[1]
     seen = (np.arange(n_months)[None, :] >= grid.included_month[:, None]) & (
@@ -211,6 +237,8 @@ def _snapshot(grid: _Grid, as_of: pd.Timestamp) -> pd.DataFrame:
     codes, _ = pd.factorize(place)
     in_city = np.bincount(codes[active], minlength=codes.max() + 1)
     frame["dentists_in_city"] = in_city[codes].astype(float)
+    for name, column in history_features(g, v, grid.glosas, seen, m).items():
+        frame[name] = column
     frame = frame.join(history)
     return frame.loc[active, list(FEATURES)].astype(np.float32)
 
@@ -219,15 +247,17 @@ def _optional(roster: pd.DataFrame, column: str) -> np.ndarray:
     return roster[column].to_numpy(dtype=float) if column in roster else np.full(len(roster), np.nan)
 
 
-def network_features(network: Network, as_of: str | pd.Timestamp) -> pd.DataFrame:
+def network_features(network: Network, as_of: str | pd.Timestamp, lag: int = 0) -> pd.DataFrame:
     """One row per dentist active on ``as_of`` (indexed by dentist key), columns :data:`FEATURES`.
 
-    Production counts in whole months complete on ``as_of``; glosas by the
-    month of their date; cases from their first contact (outcome from the
-    final date). Missing values (a roster without ``nº de vidas``, no glosa to
-    take a share of) are NaN: the model handles them.
+    Production counts in whole months complete on ``as_of``, less the last
+    ``lag`` of them (an export's incomplete tail,
+    :func:`~churnlab.features.network_tail.incomplete_tail`); glosas by the
+    month of their date, with the same cut; cases from their first contact
+    (outcome from the final date). Missing values (a roster without
+    ``nº de vidas``, no glosa to take a share of) are NaN: the model handles them.
     """
-    return _snapshot(_Grid.of(network), pd.Timestamp(as_of))
+    return _snapshot(_Grid.of(network), pd.Timestamp(as_of), lag)
 
 
 def month_ends(network: Network, horizon_days: int = 0, warm_up: int = 3) -> list[pd.Timestamp]:
@@ -257,22 +287,25 @@ def next_event(network: Network, keys: pd.Index, as_of: pd.Timestamp) -> pd.Data
 
 
 def network_snapshots(
-    network: Network, as_of_dates: list[pd.Timestamp] | None = None, horizon_days: int = 90
+    network: Network, as_of_dates: list[pd.Timestamp] | None = None, horizon_days: int = 90, lag: int = 0
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Features and outcomes of every active dentist at each date (default: the month ends).
 
     Returns ``(X, y)``: ``X`` has :data:`FEATURES` plus ``as_of`` and ``key``
     columns; ``y`` has ``duration`` (days to the event or to the end of the
-    data) and ``event``. The default dates are the month ends at least
-    ``horizon_days`` before the end, so every row's label over that horizon
-    is complete.
+    data), ``event`` and ``followed`` (days from the date to the end of the
+    data). The default dates are the month ends at least ``horizon_days``
+    before the end, so every row's label over that horizon
+    is complete. ``lag`` cuts production and glosas as :func:`network_features`
+    does, so that training rows see the data as scoring will.
     """
     grid = _Grid.of(network)
     dates = as_of_dates if as_of_dates is not None else month_ends(network, horizon_days)
     xs, ys = [], []
     for as_of in dates:
-        X = _snapshot(grid, as_of)
+        X = _snapshot(grid, as_of, lag)
         y = next_event(network, X.index, pd.Timestamp(as_of))
+        y["followed"] = float((network.end - pd.Timestamp(as_of)).days)
         X = X.assign(as_of=pd.Timestamp(as_of), key=X.index)
         xs.append(X.reset_index(drop=True))
         ys.append(y.reset_index(drop=True))

@@ -25,7 +25,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.utils import Tags
 
-from churnlab.features.network import FEATURES
+from churnlab.features.network import FEATURES, MODEL_FEATURES
+from churnlab.features.network_history import OWN_PAST_FEATURES, RAW_FEATURES
 from churnlab.models._sklearn_compat import Interval, check_is_fitted, fit_context
 from churnlab.models.risk import Reason
 
@@ -34,19 +35,28 @@ HORIZONS: tuple[int, ...] = (30, 90, 180)
 
 
 def horizon_labels(y: pd.DataFrame, horizon: int) -> np.ndarray:
-    """1 if the event came within ``horizon`` days, 0 if followed that long without it, else NaN."""
+    """1 if the event came within ``horizon`` days, 0 if followed that long without it, else NaN.
+
+    With a ``followed`` column (days from the snapshot to the end of the data,
+    as :func:`~churnlab.features.network.network_snapshots` gives), a row
+    followed less than ``horizon`` days is NaN even when its event came: a
+    window cut by the end of the data holds its events but not its
+    non-events, and keeping those events alone would inflate the risk.
+    """
     duration = y["duration"].to_numpy(dtype=float)
     event = y["event"].to_numpy(dtype=bool)
     labels = np.full(len(y), np.nan)
     labels[duration >= horizon] = 0.0
     labels[event & (duration <= horizon)] = 1.0
+    if "followed" in y:
+        labels[y["followed"].to_numpy(dtype=float) < horizon] = np.nan
     return labels
 
 
 class NetworkRiskModel(ClassifierMixin, BaseEstimator):
     """Calibrated probability that an active dentist asks to leave or leaves within each horizon.
 
-    A scikit-learn classifier over :data:`churnlab.features.network.FEATURES`
+    A scikit-learn classifier over :data:`churnlab.features.network.MODEL_FEATURES`
     (used by name; the frame may hold more columns). ``fit(X, y)`` takes ``y``
     with ``duration`` (days from the snapshot to the event or to the end of
     the data) and ``event`` (0/1), as :func:`~churnlab.features.network.network_snapshots`
@@ -62,6 +72,9 @@ class NetworkRiskModel(ClassifierMixin, BaseEstimator):
         Snapshot rows used for fitting at most (a random subset beyond it):
         consecutive months of one dentist repeat each other, so more rows cost
         time and add little.
+    features : sequence of str or None
+        The columns of ``X`` to learn from (default
+        :data:`~churnlab.features.network.MODEL_FEATURES`).
     random_state : int or None
         Seed of the subset and of the boosting.
     """
@@ -74,6 +87,7 @@ class NetworkRiskModel(ClassifierMixin, BaseEstimator):
         "min_samples_leaf": [Interval(Integral, 1, None, closed="left")],
         "l2_regularization": [Interval(Real, 0, None, closed="left")],
         "max_rows": [Interval(Integral, 100, None, closed="left")],
+        "features": [tuple, list, None],
         "random_state": ["random_state"],
     }
 
@@ -86,6 +100,7 @@ class NetworkRiskModel(ClassifierMixin, BaseEstimator):
         min_samples_leaf: int = 200,
         l2_regularization: float = 1.0,
         max_rows: int = 300_000,
+        features: Sequence[str] | None = None,
         random_state: int | None = 0,
     ) -> None:
         self.horizons = horizons
@@ -95,7 +110,13 @@ class NetworkRiskModel(ClassifierMixin, BaseEstimator):
         self.min_samples_leaf = min_samples_leaf
         self.l2_regularization = l2_regularization
         self.max_rows = max_rows
+        self.features = features
         self.random_state = random_state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Load a model saved before ``features`` was a parameter (it learnt from its own list)."""
+        state.setdefault("features", None)
+        super().__setstate__(state)
 
     def __sklearn_tags__(self) -> Tags:
         tags = super().__sklearn_tags__()
@@ -117,7 +138,8 @@ class NetworkRiskModel(ClassifierMixin, BaseEstimator):
                 f"horizons must be positive whole days including 90 (network_scores.csv's "
                 f"risk_90d), got {self.horizons}"
             )
-        features = self._matrix(X)
+        names = list(MODEL_FEATURES if self.features is None else self.features)
+        features = self._matrix(X, names)
         # A feature never seen (24-month trend on a year of data) is a constant: HGB cannot bin all-NaN.
         unseen = np.isnan(features).all(axis=0)
         features[:, unseen] = 0.0
@@ -154,16 +176,16 @@ class NetworkRiskModel(ClassifierMixin, BaseEstimator):
         self.unseen_features_ = unseen
         self.reference_ = np.where(np.isnan(reference), 0.0, reference)
         self.classes_ = np.array([0, 1])
-        self.feature_names_in_ = np.array(FEATURES, dtype=object)
-        self.n_features_in_ = len(FEATURES)
+        self.feature_names_in_ = np.array(names, dtype=object)
+        self.n_features_in_ = len(names)
         return self
 
     def _names(self) -> list[str]:
         """The features of the fitted model (a model saved by an older churnlab keeps its own)."""
-        return list(getattr(self, "feature_names_in_", FEATURES))
+        return list(getattr(self, "feature_names_in_", MODEL_FEATURES))
 
-    def _matrix(self, X: pd.DataFrame) -> np.ndarray:
-        names = self._names()
+    def _matrix(self, X: pd.DataFrame, names: list[str] | None = None) -> np.ndarray:
+        names = self._names() if names is None else names
         missing = [c for c in names if c not in X]
         if missing:
             raise ValueError(f"X lacks the network features {missing}")
@@ -218,8 +240,11 @@ class NetworkRiskModel(ClassifierMixin, BaseEstimator):
         pushes = _group_pushes(self, features)
         names = self._names()
         reasons = []
+        # the words read the shaped features even when the model does not (the plain fallback)
+        shown = [c for c in FEATURES if c in X and c not in set(names)]
+        context = X[shown].to_numpy(dtype=np.float64)
         for i in range(len(features)):
-            row = dict(zip(names, features[i], strict=True))
+            row = dict(zip(names, features[i], strict=True)) | dict(zip(shown, context[i], strict=True))
             order = np.argsort(-np.abs(pushes[i]), kind="stable")[:top]
             reasons.append([_reason(g, row, float(pushes[i, g])) for g in order if abs(pushes[i, g]) > 0.05])
         return reasons
@@ -298,13 +323,20 @@ def _case_words(row: Row) -> tuple[str, Fields]:
     return "network.earlier_cases", {"count": row["earlier_cases"], "months": row["months_since_last_case"]}
 
 
+_OWN_PAST = (*RAW_FEATURES, *(c for c in OWN_PAST_FEATURES if c.startswith(("guides", "active"))))
+"""The raw months and the production against the dentist's own past: the production group's too."""
+
 _GROUPS: tuple[tuple[str, tuple[str, ...], Callable[[Row], tuple[str, Fields]]], ...] = (
     (
         "production",
-        ("production_trend", "guides_3m", "guides_12m", "value_3m", "active_share_12m"),
+        ("production_trend", "guides_3m", "guides_12m", "value_3m", "active_share_12m", *_OWN_PAST),
         _production_words,
     ),
-    ("months_without_guide", ("months_since_last_guide", "no_guide_seen"), _no_guide_words),
+    (
+        "months_without_guide",
+        ("months_since_last_guide", "no_guide_seen", "gap_surprise", "gap_vs_usual"),
+        _no_guide_words,
+    ),
     (
         "glosas",
         (
@@ -314,10 +346,15 @@ _GROUPS: tuple[tuple[str, tuple[str, ...], Callable[[Row], tuple[str, Fields]]],
             "glosa_value_12m",
             "technical_share_12m",
             "glosas_per_guide_12m",
+            "glosas_per_guide_vs_own",
         ),
         _glosa_words,
     ),
-    ("fee_unit", ("us_value",), lambda row: ("network.fee_unit", {"value": row["us_value"]})),
+    (
+        "fee_unit",
+        ("us_value", "value_per_guide_vs_own"),
+        lambda row: ("network.fee_unit", {"value": row["us_value"]}),
+    ),
     ("tenure", ("tenure_months",), lambda row: ("network.tenure", {"months": row["tenure_months"]})),
     ("earlier_cases", ("earlier_cases", "earlier_retained", "months_since_last_case"), _case_words),
     (

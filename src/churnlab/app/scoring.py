@@ -243,8 +243,8 @@ def score_data_folder(
         No ``forms/`` folder, or no form in it; an unreadable ``glosas.csv``.
     """
     paths = form_files(data_dir)
-    glosa_frame = read_folder_glosas(data_dir)
-    glosas = GlosaHistory.from_frame(glosa_frame)
+    glosa_read = read_folder_glosas(data_dir, keep_rows_of=True, progress=progress)  # forms stream after
+    glosas = GlosaHistory.from_frame(None if glosa_read is None else glosa_read.rows)
     results: Iterable[tuple[Path, RetentionCase | FormParseError]] = iter_forms(
         paths, jobs=jobs or os.cpu_count() or 1, window=chunk_size
     )
@@ -252,7 +252,7 @@ def score_data_folder(
         from tqdm.auto import tqdm
 
         results = tqdm(results, total=len(paths), desc="scoring forms", unit="form")
-    parts, closed, rejected = [], [], glosa_rejects(glosa_frame)
+    parts, closed, rejected = [], [], glosa_rejects(glosa_read)
     for chunk in _chunks(results, chunk_size):
         cases = [r for _, r in chunk if isinstance(r, RetentionCase)]
         rejected += [(p.name, r.reason) for p, r in chunk if isinstance(r, FormParseError)]

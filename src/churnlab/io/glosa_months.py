@@ -1,0 +1,230 @@
+"""Glosas per dentist and month, summed while the export streams: memory follows dentists × months.
+
+The network model needs, per dentist and month, how many glosas became known,
+how many were technical and their value (:mod:`churnlab.features.network`),
+not the rows. :func:`read_glosa_months` reads the export block by block
+(:func:`churnlab.io.sources.iter_source_tables`), checks each block as
+:func:`~churnlab.io.glosas.read_glosa_csv` does (the same rejects, lines and
+reasons) and adds it to a :class:`GlosaMonths`; the text of a block is
+dropped before the next is read.
+
+A glosa counts in the month of its date, or the month after its competence
+when undated (when a glosa is usually known); one with neither is not counted.
+Sums run in file order in float32, so the result does not depend on the block size.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from churnlab.io.glosas import _HEADER_OF_COLUMN, check_glosas, glosa_kinds, glosa_rows
+from churnlab.io.network import dentist_key
+from churnlab.io.sources import iter_source_tables
+from churnlab.io.table import Reject, Table
+
+MONTH_COLUMNS: tuple[str, ...] = ("key", "month", "glosas", "technical", "value")
+"""Columns of a glosa-month frame: dentist key, month (first day), count, technical count, value (R$)."""
+
+
+def known_month(date: pd.Series, competence: pd.Series) -> np.ndarray:
+    """The month each glosa became known (``datetime64[M]``; NaT when neither date nor competence)."""
+    known = pd.to_datetime(date).to_numpy().astype("datetime64[M]")
+    undated = np.isnat(known)
+    if undated.any():  # the month after the competence: when a glosa is usually known
+        texts = pd.Series(np.asarray(competence, dtype=object)[undated], dtype="string") + "-01"
+        months = pd.to_datetime(texts, errors="coerce").to_numpy().astype("datetime64[M]")
+        known[undated] = months + np.timedelta64(1, "M")
+    return known
+
+
+class GlosaMonths:
+    """Counts, technical counts and values per dentist (rows) and month (columns), grown as rows come."""
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+        self._key_ids: dict[str, int] = {}
+        self._pairs: dict[tuple[object, object], int] = {}  # (CRO, UF) as written -> key id
+        self._months: dict[int, int] = {}  # month (months since 1970) -> column
+        self._sums = np.zeros((3, 1024, 8), dtype=np.float32)  # count, technical, value
+
+    def add(
+        self, cro: pd.Series, uf: pd.Series, month: np.ndarray, technical: np.ndarray, value: np.ndarray
+    ) -> None:
+        """Add rows: dentist (CRO, UF as read), known month (``datetime64[M]``), technical flag, value."""
+        dated = ~np.isnat(month)
+        rows = self._rows(cro[dated], uf[dated])
+        cols = self._cols(month[dated].astype(np.int64))
+        need = (max(len(self.keys), 1), max(len(self._months), 1))
+        if need[0] > self._sums.shape[1] or need[1] > self._sums.shape[2]:
+            grown = np.zeros(
+                (3, max(need[0] * 2, self._sums.shape[1]), max(need[1] * 2, self._sums.shape[2])), np.float32
+            )
+            grown[:, : self._sums.shape[1], : self._sums.shape[2]] = self._sums
+            self._sums = grown
+        at = (rows, cols)
+        np.add.at(self._sums[0], at, np.float32(1.0))
+        np.add.at(self._sums[1], at, np.asarray(technical, dtype=bool)[dated].astype(np.float32))
+        np.add.at(self._sums[2], at, np.nan_to_num(np.asarray(value, dtype=np.float32)[dated]))
+
+    def _rows(self, cro: pd.Series, uf: pd.Series) -> np.ndarray:
+        cro_codes, cros = pd.factorize(cro.to_numpy(dtype=object), use_na_sentinel=True)
+        uf_codes, ufs = pd.factorize(uf.to_numpy(dtype=object), use_na_sentinel=True)
+        cro_list, uf_list = [*cros, None], [*ufs, None]
+        width = len(uf_list)
+        pairs, inverse = np.unique(
+            cro_codes.astype(np.int64) % len(cro_list) * width + uf_codes % width, return_inverse=True
+        )
+        ids = np.empty(len(pairs), dtype=np.int64)
+        for i, pair in enumerate(pairs.tolist()):
+            written = (cro_list[pair // width], uf_list[pair % width])
+            found = self._pairs.get(written)
+            if found is None:
+                key = dentist_key(*written)
+                found = self._key_ids.setdefault(key, len(self.keys))
+                if found == len(self.keys):
+                    self.keys.append(key)
+                self._pairs[written] = found
+            ids[i] = found
+        return ids[inverse.ravel()]
+
+    def _cols(self, months: np.ndarray) -> np.ndarray:
+        distinct, inverse = np.unique(months, return_inverse=True)
+        cols = np.array(
+            [self._months.setdefault(m, len(self._months)) for m in distinct.tolist()], dtype=np.int64
+        )
+        return cols[inverse.ravel()] if len(cols) else np.zeros(0, dtype=np.int64)
+
+    def frame(self) -> pd.DataFrame:
+        """One row per dentist and month with a glosa: :data:`MONTH_COLUMNS`, by key then month."""
+        n_keys, n_months = len(self.keys), len(self._months)
+        months = np.array(list(self._months), dtype=np.int64)
+        order = np.argsort(months)
+        counts = self._sums[0, :n_keys, :n_months][:, order]
+        rows, cols = np.nonzero(counts > 0)
+        keys = np.array(self.keys, dtype=object)
+        return pd.DataFrame(
+            {
+                "key": keys[rows] if len(rows) else np.array([], dtype=object),
+                "month": months[order][cols].astype("datetime64[M]").astype("datetime64[ns]"),
+                "glosas": counts[rows, cols],
+                "technical": self._sums[1, :n_keys, :n_months][:, order][rows, cols],
+                "value": self._sums[2, :n_keys, :n_months][:, order][rows, cols],
+            }
+        )
+
+
+def glosa_months(glosas: pd.DataFrame) -> pd.DataFrame:
+    """A glosa frame (:func:`~churnlab.io.glosas.read_glosa_csv`'s rows) summed per dentist and month.
+
+    A frame already of :data:`MONTH_COLUMNS` is returned as it is.
+    """
+    if "key" in glosas and "month" in glosas:
+        return glosas
+    sums = GlosaMonths()
+    sums.add(
+        glosas["cro"],
+        glosas["uf"],
+        known_month(glosas["date"], glosas["competence"]),
+        (glosas["kind"] == "technical").to_numpy(),
+        glosas["value"].to_numpy(),
+    )
+    return sums.frame()
+
+
+@dataclass
+class GlosaRead:
+    """What one streamed pass over the glosa export gives.
+
+    Attributes
+    ----------
+    months : pandas.DataFrame
+        :data:`MONTH_COLUMNS`, every good row counted.
+    rows : pandas.DataFrame or None
+        The good rows (columns of :func:`~churnlab.io.glosas.read_glosa_csv`)
+        of the dentists asked for (``keep_rows_of``); None when none were asked for.
+    rejects : list of Reject
+        Every row left out, by line.
+    rows_read : int
+        Good rows read.
+    name : str
+        The file's name, for reports (``glosas.csv``, ``glosas.parquet``).
+    """
+
+    months: pd.DataFrame
+    rows: pd.DataFrame | None
+    rejects: list[Reject] = field(default_factory=list)
+    rows_read: int = 0
+    name: str = "glosas.csv"
+
+
+def read_glosa_months(
+    path: str | os.PathLike[str],
+    keep_rows_of: Collection[str] | bool = False,
+    block_bytes: int | None = None,
+    progress: bool = False,
+) -> GlosaRead:
+    """Read the glosa export block by block into glosas per dentist and month.
+
+    ``keep_rows_of`` (dentist keys) also keeps those dentists' rows, e.g. the
+    dentists of the retention forms, whose case features need each item
+    (:func:`churnlab.features.cases.build_features`); True keeps every row. ``progress`` shows a bar
+    over the blocks on a terminal.
+
+    Raises
+    ------
+    DataError
+        As :func:`~churnlab.io.glosas.read_glosa_csv` (bad rows are collected, not raised).
+    """
+    from churnlab.io.table import BLOCK_BYTES
+
+    sums, kept, rejects, read = GlosaMonths(), [], [], 0
+    wanted = None if isinstance(keep_rows_of, bool) else pd.Index(list(keep_rows_of))
+    tables = iter_source_tables(
+        path, dict(_HEADER_OF_COLUMN), {}, "glosa file", block_bytes=block_bytes or BLOCK_BYTES
+    )
+    for table in _progress(tables, path, progress):
+        checked = check_glosas(table)
+        rejects += sorted(table.rejects, key=lambda r: r["line"])
+        good = table.good_rows()
+        read += int(good.sum())
+        cro, uf = checked["cro"][good], checked["uf"][good]
+        kinds = glosa_kinds(_code_cells(table.text["code"][good]))
+        sums.add(
+            cro, uf, known_month(checked["date"][good], checked["competence"][good]),
+            kinds == "technical", checked["value"][good],
+        )  # fmt: skip
+        if wanted is not None:
+            from churnlab.io.network import dentist_keys
+
+            mine = good.copy()
+            mine[good] = dentist_keys(cro, uf).isin(wanted).to_numpy()
+            kept.append(glosa_rows(table, checked, mine))
+        elif keep_rows_of:
+            kept.append(glosa_rows(table, checked, good))
+    rows = None
+    if kept:
+        rows = kept[0] if len(kept) == 1 else pd.concat(kept, ignore_index=True)
+        rows.attrs["rejects"] = rejects
+    return GlosaRead(sums.frame(), rows, rejects, read, os.path.basename(path))
+
+
+def _code_cells(cells: pd.Series) -> pd.Series:
+    from churnlab.io.glosas import _cleaned
+
+    return _cleaned(cells)
+
+
+def _progress(tables: Iterator[Table], path: str | os.PathLike[str], progress: bool) -> Iterator[Table]:
+    """A bar over the blocks when ``progress`` and stderr is a terminal; nothing on a pipe."""
+    if not progress:
+        return tables
+    from tqdm.auto import tqdm
+
+    return iter(
+        tqdm(tables, desc=f"reading {os.path.basename(path)}", unit="block", leave=False, disable=None)
+    )

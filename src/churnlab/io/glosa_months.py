@@ -165,7 +165,7 @@ class GlosaRead:
 def read_glosa_months(
     path: str | os.PathLike[str],
     keep_rows_of: Collection[str] | bool = False,
-    block_bytes: int | None = None,
+    block_bytes: int = 0,
     progress: bool = False,
 ) -> GlosaRead:
     """Read the glosa export block by block into glosas per dentist and month.
@@ -173,20 +173,17 @@ def read_glosa_months(
     ``keep_rows_of`` (dentist keys) also keeps those dentists' rows, e.g. the
     dentists of the retention forms, whose case features need each item
     (:func:`churnlab.features.cases.build_features`); True keeps every row. ``progress`` shows a bar
-    over the blocks on a terminal.
+    over the blocks on a terminal; ``block_bytes`` as
+    :func:`~churnlab.io.table.iter_tables` (0: the default size).
 
     Raises
     ------
     DataError
         As :func:`~churnlab.io.glosas.read_glosa_csv` (bad rows are collected, not raised).
     """
-    from churnlab.io.table import BLOCK_BYTES
-
     sums, kept, rejects, read = GlosaMonths(), [], [], 0
     wanted = None if isinstance(keep_rows_of, bool) else pd.Index(list(keep_rows_of))
-    tables = iter_source_tables(
-        path, dict(_HEADER_OF_COLUMN), {}, "glosa file", block_bytes=block_bytes or BLOCK_BYTES
-    )
+    tables = iter_source_tables(path, dict(_HEADER_OF_COLUMN), {}, "glosa file", block_bytes=block_bytes)
     for table in _progress(tables, path, progress):
         checked = check_glosas(table)
         rejects += sorted(table.rejects, key=lambda r: r["line"])

@@ -359,7 +359,7 @@ def check_glosas(table: Table) -> dict[str, Any]:
     cro = table.stripped("cro")
     table.reject((cro == "").to_numpy(), "cro", "empty CRO (a dentist is identified by CRO + UF)")
     return {
-        "cro": cro, "uf": _cleaned(table.text["uf"]).str.upper(),
+        "cro": cro, "uf": _cleaned(table.text["uf"].str.upper()),
         "competence": table.mapped("competence", parse_competence),
         "date": table.mapped("date", _glosa_date, dates=True),
         "value": table.decimals("value"),

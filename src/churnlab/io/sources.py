@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from churnlab.errors import DataError
-from churnlab.io.table import _TEXT, BLOCK_BYTES, Table, iter_tables
+from churnlab.io.table import _TEXT, Table, iter_tables
 from churnlab.io.text import fold
 
 PARQUET_BATCH_ROWS = 500_000
@@ -63,9 +63,13 @@ def iter_source_tables(
     required: dict[str, str],
     optional: dict[str, str],
     what: str,
-    block_bytes: int | None = BLOCK_BYTES,
+    block_bytes: int | None = 0,
 ) -> Iterator[Table]:
-    """The rows of a CSV or Parquet network file as text :class:`Table` blocks (None: one block).
+    """The rows of a CSV or Parquet network file as text :class:`Table` blocks.
+
+    ``block_bytes`` as :func:`~churnlab.io.table.iter_tables` (0: the default
+    size, None: the whole file as one table); Parquet is read
+    :data:`PARQUET_BATCH_ROWS` rows at a time.
 
     Raises
     ------

@@ -228,9 +228,11 @@ def iter_tables(
     required: dict[str, str],
     optional: dict[str, str],
     what: str,
-    block_bytes: int | None = BLOCK_BYTES,
+    block_bytes: int | None = 0,
 ) -> Iterator[Table]:
-    """:func:`read_table` of a big file, one block of about ``block_bytes`` at a time (None: one block).
+    """:func:`read_table` of a big file, one block of about ``block_bytes`` at a time.
+
+    ``block_bytes`` 0 is :data:`BLOCK_BYTES` (looked up on each call); None reads one block.
 
     Blocks end at a line end outside quotes, so no row is cut; line numbers
     and rejects are those of the whole file. An empty body still gives one
@@ -240,7 +242,7 @@ def iter_tables(
     with _opened(path, what) as handle:
         handle.seek(len(layout.header))
         first_line, offset, any_block = 2, len(layout.header), False
-        for block in _blocks(handle, block_bytes):
+        for block in _blocks(handle, BLOCK_BYTES if block_bytes == 0 else block_bytes):
             yield _block_table(path, layout, block, first_line, offset, what)
             first_line += block.count(b"\n")
             offset += len(block)
@@ -464,12 +466,11 @@ def _line_fields(data: bytes) -> np.ndarray:
     if not data:
         return np.zeros(0, dtype=np.int64)
     array = np.frombuffer(data, dtype=np.uint8)
-    semicolons = np.cumsum(array == 59, dtype=np.int64)
     ends = np.flatnonzero(array == 10)
-    per_line = np.diff(semicolons[ends], prepend=0) if len(ends) else np.zeros(0, dtype=np.int64)
     if not len(ends) or ends[-1] != len(array) - 1:
-        tail = int(semicolons[-1] - (semicolons[ends[-1]] if len(ends) else 0))
-        per_line = np.concatenate([per_line, [tail]])
+        ends = np.append(ends, len(array))  # a last line without its line end
+    before = np.searchsorted(np.flatnonzero(array == 59), ends)  # semicolons before each line end
+    per_line = np.diff(before, prepend=0)
     return per_line + 1
 
 

@@ -126,11 +126,21 @@ def _stage(name: str, data: Path) -> dict[str, float]:
         from churnlab.io.network import read_network
 
         read_network(data)
+    elif name == "network + features":
+        from churnlab.features.network import network_features
+        from churnlab.io.network import read_network
+
+        network_features(read_network(data), "2024-12-31")
     elif name in ("pyarrow", "duckdb"):
         rows = (_pyarrow_sum if name == "pyarrow" else _duckdb_sum)(data / "glosas.csv")
     wall = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
-    return {"wall_s": wall, "peak_gb": peak, "rows": rows}
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {
+        "wall_s": wall,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "peak_gb": usage.ru_maxrss / 1e6,
+        "rows": rows,
+    }
 
 
 def _pyarrow_sum(path: Path) -> int:
@@ -173,15 +183,15 @@ def _duckdb_sum(path: Path) -> int:
     return int(con.sql(f"SELECT count(*) FROM read_csv('{path}', delim=';', header=true)").fetchone()[0])
 
 
-def _run(args: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak resident GB of a child process."""
+def _run(args: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds and peak resident GB of a child process."""
     start = time.perf_counter()
     child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) not in (0, 1):  # 1: some rows rejected, scores written
         raise SystemExit(f"{' '.join(args)} failed: {child.stderr.read().decode() if child.stderr else ''}")
-    return wall, usage.ru_maxrss / 1e6
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1e6
 
 
 def main() -> None:
@@ -204,17 +214,26 @@ def main() -> None:
     size = (data / "glosas.csv").stat().st_size / 1e6
     sizes = f"{args.production:,} production rows, {args.dentists:,} dentists"
     print(f"{args.glosas:,} glosa rows ({size:.0f} MB), {sizes}")
-    stages = ["read glosas", "read network"] + (["pyarrow", "duckdb"] if args.compare else [])
+    stages = ["read glosas", "read network", "network + features"] + (
+        ["pyarrow", "duckdb"] if args.compare else []
+    )
     for stage in stages:
-        for folder in [data, data / "parquet"] if stage.startswith("read") else [data]:
+        for folder in [data, data / "parquet"] if stage not in ("pyarrow", "duckdb") else [data]:
             result = subprocess.run(
                 [sys.executable, __file__, "--stage", stage, "--data", str(folder)],
                 capture_output=True, text=True, check=True,
             )  # fmt: skip
             figures = json.loads(result.stdout.strip().splitlines()[-1])
-            rate = f", {figures['rows'] / figures['wall_s'] / 1e6:.2f} M rows/s" if figures["rows"] else ""
+            rate = (
+                f", {figures['rows'] / figures['cpu_s'] / 1e6:.2f} M rows per CPU second"
+                if figures["rows"]
+                else ""
+            )
             kind = "parquet" if folder.name == "parquet" else "csv"
-            print(f"{stage} ({kind}): {figures['wall_s']:.1f} s, {figures['peak_gb']:.2f} GB peak{rate}")
+            print(
+                f"{stage} ({kind}): {figures['wall_s']:.1f} s wall, {figures['cpu_s']:.1f} s CPU, "
+                f"{figures['peak_gb']:.2f} GB peak{rate}"
+            )
     for folder in (data, data / "parquet"):
         out = Path("/tmp") / f"churnlab-scale-scores-{os.getpid()}.csv"
         wall, peak = _run(

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from churnlab.io.glosas import _HEADER_OF_COLUMN, check_glosas, glosa_kinds, glosa_rows
+from churnlab.io.glosas import _HEADER_OF_COLUMN, _cleaned, check_glosas, glosa_kinds, glosa_rows
 from churnlab.io.network import dentist_key
 from churnlab.io.sources import iter_source_tables
 from churnlab.io.table import Reject, Table
@@ -48,7 +48,10 @@ class GlosaMonths:
     def __init__(self) -> None:
         self.keys: list[str] = []
         self._key_ids: dict[str, int] = {}
-        self._pairs: dict[tuple[object, object], int] = {}  # (CRO, UF) as written -> key id
+        self._cros = pd.Index([], dtype=object)  # CROs as written, in order seen
+        self._ufs = pd.Index([], dtype=object)
+        self._pairs = pd.Index([], dtype=np.int64)  # CRO index << 20 | UF index, in order seen
+        self._pair_keys = np.zeros(0, dtype=np.int64)  # the key id of each pair
         self._months: dict[int, int] = {}  # month (months since 1970) -> column
         self._sums = np.zeros((3, 1024, 8), dtype=np.float32)  # count, technical, value
 
@@ -57,8 +60,10 @@ class GlosaMonths:
     ) -> None:
         """Add rows: dentist (CRO, UF as read), known month (``datetime64[M]``), technical flag, value."""
         dated = ~np.isnat(month)
-        rows = self._rows(cro[dated], uf[dated])
-        cols = self._cols(month[dated].astype(np.int64))
+        if not dated.all():
+            cro, uf, month = cro[dated], uf[dated], month[dated]
+        rows = self._rows(cro, uf)
+        cols = self._cols(month.astype(np.int64))
         need = (max(len(self.keys), 1), max(len(self._months), 1))
         if need[0] > self._sums.shape[1] or need[1] > self._sums.shape[2]:
             grown = np.zeros(
@@ -66,38 +71,40 @@ class GlosaMonths:
             )
             grown[:, : self._sums.shape[1], : self._sums.shape[2]] = self._sums
             self._sums = grown
-        at = (rows, cols)
-        np.add.at(self._sums[0], at, np.float32(1.0))
-        np.add.at(self._sums[1], at, np.asarray(technical, dtype=bool)[dated].astype(np.float32))
-        np.add.at(self._sums[2], at, np.nan_to_num(np.asarray(value, dtype=np.float32)[dated]))
+        cells = rows * self._sums.shape[2] + cols  # into each flat (keys × months) matrix
+        flat = self._sums.reshape(3, -1)
+        codes, distinct = pd.factorize(cells)  # whole counts, added per distinct cell: exact
+        tech = np.asarray(technical, dtype=bool)[dated]
+        flat[0, distinct] += np.bincount(codes, minlength=len(distinct)).astype(np.float32)
+        flat[1, distinct] += np.bincount(codes[tech], minlength=len(distinct)).astype(np.float32)
+        np.add.at(flat[2], cells, np.nan_to_num(np.asarray(value, dtype=np.float32)[dated]))  # in file order
 
     def _rows(self, cro: pd.Series, uf: pd.Series) -> np.ndarray:
-        cro_codes, cros = pd.factorize(cro.to_numpy(dtype=object), use_na_sentinel=True)
-        uf_codes, ufs = pd.factorize(uf.to_numpy(dtype=object), use_na_sentinel=True)
-        cro_list, uf_list = [*cros, None], [*ufs, None]
-        width = len(uf_list)
-        pairs, inverse = np.unique(
-            cro_codes.astype(np.int64) % len(cro_list) * width + uf_codes % width, return_inverse=True
-        )
-        ids = np.empty(len(pairs), dtype=np.int64)
-        for i, pair in enumerate(pairs.tolist()):
-            written = (cro_list[pair // width], uf_list[pair % width])
-            found = self._pairs.get(written)
-            if found is None:
-                key = dentist_key(*written)
-                found = self._key_ids.setdefault(key, len(self.keys))
-                if found == len(self.keys):
-                    self.keys.append(key)
-                self._pairs[written] = found
-            ids[i] = found
-        return ids[inverse.ravel()]
+        """Key ids of the rows: distinct spellings are matched to those seen before in C, keyed once."""
+        cro_codes, cros = pd.factorize(cro)  # Arrow strings: hashed in C++
+        uf_codes, ufs = pd.factorize(pd.Series(uf).fillna(""))
+        self._cros, cro_ids = _seen(self._cros, pd.Index(np.asarray(cros, dtype=object)))
+        self._ufs, uf_ids = _seen(self._ufs, pd.Index(np.asarray(ufs, dtype=object)))
+        pair_codes, pairs = pd.factorize((cro_ids[cro_codes] << 20) | uf_ids[uf_codes])
+        before = len(self._pairs)
+        self._pairs, pair_ids = _seen(self._pairs, pd.Index(pairs))
+        if len(self._pairs) > before:  # new spellings: their keys, once
+            new = self._pairs[before:].to_numpy()
+            cros, ufs = self._cros.to_numpy()[new >> 20], self._ufs.to_numpy()[new & 0xFFFFF]
+            found = [
+                self._key_ids.setdefault(dentist_key(c, u), len(self._key_ids))
+                for c, u in zip(cros.tolist(), ufs.tolist(), strict=True)
+            ]
+            self.keys = list(self._key_ids)  # ids are given in order
+            self._pair_keys = np.concatenate([self._pair_keys, np.array(found, dtype=np.int64)])
+        return self._pair_keys[pair_ids[pair_codes]]
 
     def _cols(self, months: np.ndarray) -> np.ndarray:
-        distinct, inverse = np.unique(months, return_inverse=True)
+        codes, distinct = pd.factorize(months)
         cols = np.array(
             [self._months.setdefault(m, len(self._months)) for m in distinct.tolist()], dtype=np.int64
         )
-        return cols[inverse.ravel()] if len(cols) else np.zeros(0, dtype=np.int64)
+        return cols[codes] if len(cols) else np.zeros(0, dtype=np.int64)
 
     def frame(self) -> pd.DataFrame:
         """One row per dentist and month with a glosa: :data:`MONTH_COLUMNS`, by key then month."""
@@ -116,6 +123,16 @@ class GlosaMonths:
                 "value": self._sums[2, :n_keys, :n_months][:, order][rows, cols],
             }
         )
+
+
+def _seen(index: pd.Index, values: pd.Index) -> tuple[pd.Index, np.ndarray]:
+    """``index`` with the ``values`` it lacks appended, and the position of each value in it."""
+    found = index.get_indexer(values) if len(index) else np.full(len(values), -1)
+    new = found < 0
+    if new.any():
+        found[new] = np.arange(len(index), len(index) + int(new.sum()))
+        index = index.append(values[new])
+    return index, np.asarray(found, dtype=np.int64)
 
 
 def glosa_months(glosas: pd.DataFrame) -> pd.DataFrame:
@@ -189,11 +206,12 @@ def read_glosa_months(
         rejects += sorted(table.rejects, key=lambda r: r["line"])
         good = table.good_rows()
         read += int(good.sum())
-        cro, uf = checked["cro"][good], checked["uf"][good]
-        kinds = glosa_kinds(_code_cells(table.text["code"][good]))
+        part = {name: cells if good.all() else cells[good] for name, cells in checked.items()}  # no copy
+        code = table.text["code"] if good.all() else table.text["code"][good]
+        cro, uf = part["cro"], part["uf"]
         sums.add(
-            cro, uf, known_month(checked["date"][good], checked["competence"][good]),
-            kinds == "technical", checked["value"][good],
+            cro, uf, known_month(part["date"], part["competence"]),
+            glosa_kinds(_cleaned(code)) == "technical", part["value"],
         )  # fmt: skip
         if wanted is not None:
             from churnlab.io.network import dentist_keys
@@ -208,12 +226,6 @@ def read_glosa_months(
         rows = kept[0] if len(kept) == 1 else pd.concat(kept, ignore_index=True)
         rows.attrs["rejects"] = rejects
     return GlosaRead(sums.frame(), rows, rejects, read, os.path.basename(path))
-
-
-def _code_cells(cells: pd.Series) -> pd.Series:
-    from churnlab.io.glosas import _cleaned
-
-    return _cleaned(cells)
 
 
 def _progress(tables: Iterator[Table], path: str | os.PathLike[str], progress: bool) -> Iterator[Table]:

@@ -187,7 +187,10 @@ def _to_float(numbers: pd.Series) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arrow = pa.array(numbers.to_numpy(dtype=object), type=pa.string())
+    if isinstance(numbers.dtype, pd.StringDtype) and numbers.dtype.storage == "pyarrow":
+        arrow = numbers.array.__arrow_array__().combine_chunks()  # the Arrow strings themselves
+    else:
+        arrow = pa.array(numbers.to_numpy(dtype=object), type=pa.string())
     return pc.cast(pc.if_else(pc.equal(arrow, ""), None, arrow), pa.float64()).to_numpy(zero_copy_only=False)
 
 
@@ -314,6 +317,8 @@ def _blocks(handle: BinaryIO, block_bytes: int | None) -> Iterator[bytes]:
 
 def _last_row_end(data: bytes) -> int:
     """Position of the last ``\\n`` with an even number of ``"`` before it (-1 if none)."""
+    if b'"' not in data:
+        return data.rfind(b"\n")
     array = np.frombuffer(data, dtype=np.uint8)
     ends = np.flatnonzero(array == 10)
     if not len(ends):
@@ -335,13 +340,12 @@ def _block_table(
     """
     data, width = layout.header + block, layout.width
     shift = first_line - 2
-    per_line = _line_fields(data)  # one pass over the bytes, shared by both readers
-    fast = _read_arrow(data, width, per_line)
+    fast = _read_arrow(data, width)
     if fast is not None:
         frame, lines, fields, long_rows, rejects = fast
     else:
         frame, lines, fields, long_rows = _read_pandas(
-            path, data, width, what, per_line, offset - len(layout.header)
+            path, data, width, what, _line_fields(data), offset - len(layout.header)
         )
         rejects = []
     frame, recovered = _with_trailing_empties(data, frame, long_rows)
@@ -350,16 +354,19 @@ def _block_table(
     frame.columns = [column for column, _ in sorted(positions.items(), key=lambda item: item[1])]
     lines = np.concatenate([lines, np.array(sorted(recovered), dtype=int)])
     fields = np.concatenate([fields, np.full(len(recovered), width)])
-    order = np.argsort(lines, kind="stable")
-    frame, lines, fields = frame.iloc[order].reset_index(drop=True), lines[order] + shift, fields[order]
+    if len(lines) > 1 and (np.diff(lines) < 0).any():  # rows added back after the others: reorder
+        order = np.argsort(lines, kind="stable")
+        frame, lines, fields = frame.iloc[order].reset_index(drop=True), lines[order], fields[order]
+    lines = lines + shift
     rejects = [Reject(line=r["line"] + shift, column=None, value="", reason=r["reason"]) for r in rejects]
     rejects += [
         Reject(line=line + shift, column=None, value="", reason=f"row has {saw} fields, expected {width}")
         for line, saw in sorted(long_rows.items())
         if line not in recovered
     ]
-    blank = (frame == "").all(axis=1).to_numpy()
-    frame, lines, fields = frame.loc[~blank].reset_index(drop=True), lines[~blank], fields[~blank]
+    if len(frame.columns) and (frame.iloc[:, 0] == "").any():  # only then can a row be all blank
+        blank = (frame == "").all(axis=1).to_numpy()
+        frame, lines, fields = frame.loc[~blank].reset_index(drop=True), lines[~blank], fields[~blank]
     table = Table(path, frame, lines, dict(layout.headers), rejects)
     short = np.flatnonzero(fields < width)  # a cut row: its last cells are missing, not empty
     table.reject_rows(
@@ -373,21 +380,22 @@ def _text(data: bytes) -> io.TextIOWrapper:
 
 
 def _read_arrow(
-    data: bytes, width: int, per_line: np.ndarray
+    data: bytes, width: int
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, dict[int, int], list[Reject]] | None:
     """Every row through pyarrow's multithreaded CSV reader, or None to take the exact path.
 
-    Rows whose field count differs from the header's are set aside by line
+    When Arrow read a row per line, every line is a good row. Otherwise rows
+    whose field count differs from the header's are set aside by line
     (too long: returned for :func:`_with_trailing_empties`; cut short: rejected;
-    blank: dropped). When the quote-blind count per line does not account for
-    the rows Arrow read (a quoted ``;`` or line break), None.
+    blank: dropped), found by counting each line's ``;`` (:func:`_line_fields`);
+    when that quote-blind count does not account for the rows Arrow read (a
+    quoted ``;`` or line break), None.
     """
     try:
         import pyarrow as pa
         import pyarrow.csv as pacsv
     except ImportError:  # pragma: no cover - pyarrow is a dependency
         return None
-    per_line = per_line[1:]
     names = [f"c{i}" for i in range(width)]
     try:
         arrow = pacsv.read_csv(
@@ -402,6 +410,11 @@ def _read_arrow(
         )
     except (pa.ArrowInvalid, OSError):
         return None
+    lines = data.count(b"\n") + (not data.endswith(b"\n")) - 1  # after the header
+    if arrow.num_rows == lines:  # the usual export: one good row per line, nothing to set aside
+        frame = arrow.to_pandas(types_mapper={pa.string(): _TEXT}.get)
+        return frame, np.arange(2, lines + 2), np.full(lines, width), {}, []
+    per_line = _line_fields(data)[1:]
     numbers = np.arange(2, len(per_line) + 2)
     good = per_line == width
     if arrow.num_rows != int(good.sum()):

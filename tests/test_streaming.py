@@ -226,3 +226,9 @@ def test_the_network_from_blocks_gives_the_same_features(csv_folder, monkeypatch
     monkeypatch.setattr(churnlab.io.table, "BLOCK_BYTES", 4096)
     pd.testing.assert_frame_equal(network_features(read_network(csv_folder), "2024-06-30"), whole)
     assert np.isfinite(whole["glosas_12m"]).all() and whole["glosas_12m"].sum() > 0
+
+
+def test_the_progress_bar_writes_nothing_on_a_pipe(tmp_path, capsys):
+    path, _, _ = _glosa_file(tmp_path / "glosas.csv")
+    read_glosa_months(path, progress=True, block_bytes=64)
+    assert capsys.readouterr().err == ""

@@ -74,7 +74,7 @@ def test_a_damaged_row_across_two_blocks_is_rejected_once_with_its_line(tmp_path
         read = read_glosa_months(path, keep_rows_of=True, block_bytes=size)
         assert read.rejects == expected
         pd.testing.assert_frame_equal(read.months, months)
-        pd.testing.assert_frame_equal(read.rows, rows)
+        pd.testing.assert_frame_equal(read.rows.frame(), rows)
         assert read.rows_read == len(rows) == 11
 
 
@@ -92,7 +92,10 @@ def test_glosa_months_count_by_the_month_known(tmp_path):
 def test_only_the_rows_of_the_dentists_asked_for_are_kept(tmp_path):
     path, _, _ = _glosa_file(tmp_path / "glosas.csv")
     read = read_glosa_months(path, keep_rows_of={"9/RJ"}, block_bytes=64)
-    assert read.rows["guide"].tolist() == ["3", "5"]
+    assert read.rows.frame()["guide"].tolist() == ["3", "5"]
+    every = read_glosa_months(path, keep_rows_of=True, block_bytes=64).rows
+    pd.testing.assert_frame_equal(every.frame({"9/RJ"}), read.rows.frame())
+    assert every.frame({"nobody/XX"}).empty
     assert read.rows_read == 11 and read_glosa_months(path).rows is None
 
 

@@ -43,7 +43,9 @@ class DataFolder:
     @property
     def glosas(self) -> pd.DataFrame | None:
         """The glosa rows of the forms' dentists (bad rows of the whole export in ``.attrs["rejects"]``)."""
-        return None if self.glosa_read is None else self.glosa_read.rows
+        if self.glosa_read is None or self.glosa_read.rows is None:
+            return None
+        return self.glosa_read.rows.frame()
 
 
 def read_folder_glosas(

@@ -18,11 +18,20 @@ from __future__ import annotations
 import os
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from churnlab.io.glosas import _HEADER_OF_COLUMN, _cleaned, check_glosas, glosa_kinds, glosa_rows
+from churnlab.io.glosas import (
+    _DTYPES,
+    _HEADER_OF_COLUMN,
+    COLUMNS,
+    _cleaned,
+    check_glosas,
+    glosa_kinds,
+    glosa_rows,
+)
 from churnlab.io.network import dentist_key
 from churnlab.io.sources import iter_source_tables
 from churnlab.io.table import Reject, Table
@@ -48,21 +57,18 @@ class GlosaMonths:
     def __init__(self) -> None:
         self.keys: list[str] = []
         self._key_ids: dict[str, int] = {}
-        self._cros = pd.Index([], dtype=object)  # CROs as written, in order seen
-        self._ufs = pd.Index([], dtype=object)
-        self._pairs = pd.Index([], dtype=np.int64)  # CRO index << 20 | UF index, in order seen
+        self._cros: pd.Index = pd.Index([], dtype=object)  # CROs as written, in order seen
+        self._ufs: pd.Index = pd.Index([], dtype=object)
+        self._pairs: pd.Index = pd.Index([], dtype=np.int64)  # CRO index << 20 | UF index, in order seen
         self._pair_keys = np.zeros(0, dtype=np.int64)  # the key id of each pair
         self._months: dict[int, int] = {}  # month (months since 1970) -> column
         self._sums = np.zeros((3, 1024, 8), dtype=np.float32)  # count, technical, value
 
-    def add(
-        self, cro: pd.Series, uf: pd.Series, month: np.ndarray, technical: np.ndarray, value: np.ndarray
-    ) -> None:
-        """Add rows: dentist (CRO, UF as read), known month (``datetime64[M]``), technical flag, value."""
+    def add(self, rows: np.ndarray, month: np.ndarray, technical: np.ndarray, value: np.ndarray) -> None:
+        """Add rows: dentist (:meth:`key_ids`), known month (``datetime64[M]``), technical flag, value."""
         dated = ~np.isnat(month)
         if not dated.all():
-            cro, uf, month = cro[dated], uf[dated], month[dated]
-        rows = self._rows(cro, uf)
+            rows, month = rows[dated], month[dated]
         cols = self._cols(month.astype(np.int64))
         need = (max(len(self.keys), 1), max(len(self._months), 1))
         if need[0] > self._sums.shape[1] or need[1] > self._sums.shape[2]:
@@ -79,8 +85,8 @@ class GlosaMonths:
         flat[1, distinct] += np.bincount(codes[tech], minlength=len(distinct)).astype(np.float32)
         np.add.at(flat[2], cells, np.nan_to_num(np.asarray(value, dtype=np.float32)[dated]))  # in file order
 
-    def _rows(self, cro: pd.Series, uf: pd.Series) -> np.ndarray:
-        """Key ids of the rows: distinct spellings are matched to those seen before in C, keyed once."""
+    def key_ids(self, cro: pd.Series, uf: pd.Series) -> np.ndarray:
+        """The rows' dentists as positions in :attr:`keys` (spellings matched in C, keyed once)."""
         cro_codes, cros = pd.factorize(cro)  # Arrow strings: hashed in C++
         uf_codes, ufs = pd.factorize(pd.Series(uf).fillna(""))
         self._cros, cro_ids = _seen(self._cros, pd.Index(np.asarray(cros, dtype=object)))
@@ -144,8 +150,7 @@ def glosa_months(glosas: pd.DataFrame) -> pd.DataFrame:
         return glosas
     sums = GlosaMonths()
     sums.add(
-        glosas["cro"],
-        glosas["uf"],
+        sums.key_ids(glosas["cro"], glosas["uf"]),
         known_month(glosas["date"], glosas["competence"]),
         (glosas["kind"] == "technical").to_numpy(),
         glosas["value"].to_numpy(),
@@ -161,9 +166,9 @@ class GlosaRead:
     ----------
     months : pandas.DataFrame
         :data:`MONTH_COLUMNS`, every good row counted.
-    rows : pandas.DataFrame or None
-        The good rows (columns of :func:`~churnlab.io.glosas.read_glosa_csv`)
-        of the dentists asked for (``keep_rows_of``); None when none were asked for.
+    rows : GlosaRows or None
+        The good rows of the dentists asked for (``keep_rows_of``), kept as
+        Arrow columns; None when none were asked for.
     rejects : list of Reject
         Every row left out, by line.
     rows_read : int
@@ -173,7 +178,7 @@ class GlosaRead:
     """
 
     months: pd.DataFrame
-    rows: pd.DataFrame | None
+    rows: GlosaRows | None
     rejects: list[Reject] = field(default_factory=list)
     rows_read: int = 0
     name: str = "glosas.csv"
@@ -198,8 +203,9 @@ def read_glosa_months(
     DataError
         As :func:`~churnlab.io.glosas.read_glosa_csv` (bad rows are collected, not raised).
     """
-    sums, kept, rejects, read = GlosaMonths(), [], [], 0
-    wanted = None if isinstance(keep_rows_of, bool) else pd.Index(list(keep_rows_of))
+    sums, kept, rejects, read = GlosaMonths(), GlosaRows(), [], 0
+    wanted = None if isinstance(keep_rows_of, bool) else set(keep_rows_of)
+    chosen = np.zeros(0, dtype=bool)  # by key id: a dentist whose rows are kept
     tables = iter_source_tables(path, dict(_HEADER_OF_COLUMN), {}, "glosa file", block_bytes=block_bytes)
     for table in _progress(tables, path, progress):
         checked = check_glosas(table)
@@ -208,24 +214,77 @@ def read_glosa_months(
         read += int(good.sum())
         part = {name: cells if good.all() else cells[good] for name, cells in checked.items()}  # no copy
         code = table.text["code"] if good.all() else table.text["code"][good]
-        cro, uf = part["cro"], part["uf"]
+        ids = sums.key_ids(part["cro"], part["uf"])
         sums.add(
-            cro, uf, known_month(part["date"], part["competence"]),
+            ids, known_month(part["date"], part["competence"]),
             glosa_kinds(_cleaned(code)) == "technical", part["value"],
         )  # fmt: skip
         if wanted is not None:
-            from churnlab.io.network import dentist_keys
-
+            new = sums.keys[len(chosen) :]
+            chosen = np.concatenate([chosen, np.array([key in wanted for key in new], dtype=bool)])
             mine = good.copy()
-            mine[good] = dentist_keys(cro, uf).isin(wanted).to_numpy()
-            kept.append(glosa_rows(table, checked, mine))
+            mine[good] = chosen[ids]
+            kept.add(glosa_rows(table, checked, mine), ids[chosen[ids]])
         elif keep_rows_of:
-            kept.append(glosa_rows(table, checked, good))
-    rows = None
-    if kept:
-        rows = kept[0] if len(kept) == 1 else pd.concat(kept, ignore_index=True)
-        rows.attrs["rejects"] = rejects
+            kept.add(glosa_rows(table, checked, good), ids)
+    rows = kept if wanted is not None or keep_rows_of else None
+    if rows is not None:
+        rows.keys, rows.rejects = sums.keys, rejects
     return GlosaRead(sums.frame(), rows, rejects, read, os.path.basename(path))
+
+
+class GlosaRows:
+    """Glosa rows kept as Arrow columns (repeated text dictionary-encoded), found by dentist.
+
+    What :func:`read_glosa_months` keeps for the case features: a few tens of
+    bytes a row where a pandas frame of Python strings takes hundreds.
+    """
+
+    _ENCODED = ("uf", "competence", "code", "description", "kind")
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []  # key id -> dentist key
+        self.rejects: list[Reject] = []
+        self._parts: list[Any] = []  # pyarrow tables
+        self._rows = 0
+
+    def __len__(self) -> int:
+        return self._rows
+
+    def add(self, frame: pd.DataFrame, key_ids: np.ndarray) -> None:
+        """Keep the rows of ``frame`` (of :data:`~churnlab.io.glosas.COLUMNS`) of dentists ``key_ids``."""
+        import pyarrow as pa
+
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        for name in self._ENCODED:
+            table = table.set_column(
+                table.schema.get_field_index(name), name, table[name].dictionary_encode()
+            )
+        self._parts.append(table.append_column("key_id", pa.array(key_ids, type=pa.int32())))
+        self._rows += len(frame)
+
+    def frame(self, keys: Collection[str] | None = None) -> pd.DataFrame:
+        """The rows of the dentists ``keys`` (all when None) as ``read_glosa_csv`` gives them.
+
+        ``.attrs["rejects"]`` lists the export's rejected rows.
+        """
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        table = pa.concat_tables(self._parts, promote_options="permissive") if self._parts else None
+        if table is not None and keys is not None:
+            index = {key: i for i, key in enumerate(self.keys)}
+            wanted = pa.array(sorted(index[k] for k in keys if k in index), type=pa.int32())
+            table = table.filter(pc.is_in(table["key_id"], value_set=wanted))
+        if table is None:
+            frame = pd.DataFrame({name: [] for name in COLUMNS})
+        else:
+            frame = table.drop_columns(["key_id"]).to_pandas()
+            for name in self._ENCODED:
+                frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
+        frame = frame[list(COLUMNS)].astype(_DTYPES)
+        frame.attrs["rejects"] = self.rejects
+        return frame
 
 
 def _progress(tables: Iterator[Table], path: str | os.PathLike[str], progress: bool) -> Iterator[Table]:

@@ -178,9 +178,8 @@ def _duckdb_sum(path: Path) -> int:
     options = (
         "delim=';', header=true, decimal_separator=',', types={'Valor glosado': 'DOUBLE', 'CRO': 'VARCHAR'}"
     )
-    relation = con.sql(f"SELECT {columns} FROM read_csv('{path}', {options}) GROUP BY ALL")
-    relation.fetchall()
-    return int(con.sql(f"SELECT count(*) FROM read_csv('{path}', delim=';', header=true)").fetchone()[0])
+    result = con.execute(f"SELECT {columns} FROM read_csv('{path}', {options}) GROUP BY ALL").fetchall()
+    return sum(int(row[-1]) for row in result)
 
 
 def _run(args: list[str]) -> tuple[float, float, float]:

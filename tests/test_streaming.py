@@ -235,3 +235,19 @@ def test_the_progress_bar_writes_nothing_on_a_pipe(tmp_path, capsys):
     path, _, _ = _glosa_file(tmp_path / "glosas.csv")
     read_glosa_months(path, progress=True, block_bytes=64)
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("end", ["\r", "\r\n", "\n"], ids=["cr", "crlf", "lf"])
+def test_any_line_end_gives_the_same_rows_and_lines(tmp_path, monkeypatch, end):
+    rows = [
+        "CRO;UF;Competência;Guias;Valor",
+        "1;SP;01/2024;3;1,00",
+        "2;SP;13/2024;3;1,00",
+        "3;SP;01/2024;3;1,00",
+    ]
+    path = tmp_path / "production.csv"
+    path.write_bytes((end.join(rows) + end).encode())
+    monkeypatch.setattr(churnlab.io.table, "BLOCK_BYTES", 16)
+    frame, rejects, _ = read_production(path)
+    assert frame["key"].tolist() == ["1/SP", "3/SP"]
+    assert [(r["line"], r["column"]) for r in rejects] == [(3, "Competência")]

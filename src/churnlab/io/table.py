@@ -271,6 +271,9 @@ def _read_header(
 ) -> _Layout:
     with _opened(path, what) as handle:
         raw = handle.readline()
+    cr = raw.find(b"\r")
+    if 0 <= cr < len(raw) - 1 and raw[cr + 1 : cr + 2] != b"\n":  # old Mac line ends: the header ends there
+        raw = raw[: cr + 1]
     try:
         first = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

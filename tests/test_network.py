@@ -158,7 +158,7 @@ def test_later_production_and_glosas_do_not_move_a_row(network):
     changed.production = changed.production.assign(
         guides=np.where(changed.production["month"] > as_of, 0.0, changed.production["guides"])
     )
-    changed.glosas = changed.glosas.loc[~(changed.glosas["date"] > as_of)]
+    changed.glosas = changed.glosas.loc[~(changed.glosas["month"] > as_of)]
     pd.testing.assert_frame_equal(before, network_features(changed, as_of))
 
 

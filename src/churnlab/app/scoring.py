@@ -32,6 +32,7 @@ from churnlab.io.folder import form_files, glosa_rejects, read_folder_glosas
 from churnlab.io.forms import parse_form
 from churnlab.io.glosas import read_glosa_csv
 from churnlab.io.keys import case_key
+from churnlab.io.network import dentist_key
 from churnlab.io.records import ACTION_LABELS, NO_ACTION, RetentionCase
 from churnlab.io.text import names_a_path
 from churnlab.models.churn_model import ChurnModel
@@ -312,8 +313,8 @@ def score_data_folder(
         No ``forms/`` folder, or no form in it; an unreadable ``glosas.csv``.
     """
     paths = form_files(data_dir)
-    glosa_frame = read_folder_glosas(data_dir)
-    glosas = GlosaHistory.from_frame(glosa_frame)
+    glosa_read = read_folder_glosas(data_dir, keep_rows_of=True, progress=progress)  # forms stream after
+    kept = None if glosa_read is None else glosa_read.rows  # Arrow columns, indexed per chunk below
     results: Iterable[tuple[Path, RetentionCase | FormParseError]] = iter_forms(
         paths, jobs=jobs or os.cpu_count() or 1, window=chunk_size
     )
@@ -321,11 +322,13 @@ def score_data_folder(
         from tqdm.auto import tqdm
 
         results = tqdm(results, total=len(paths), desc="scoring forms", unit="form")
-    parts, closed, rejected = [], [], glosa_rejects(glosa_frame)
+    parts, closed, rejected = [], [], glosa_rejects(glosa_read)
     drift = model.drift_counter()
     for chunk in _chunks(results, chunk_size):
         cases = [r for _, r in chunk if isinstance(r, RetentionCase)]
         rejected += [(p.name, r.reason) for p, r in chunk if isinstance(r, FormParseError)]
+        dentists = {dentist_key(case.cro, case.cro_uf or case.uf) for case in cases}
+        glosas = GlosaHistory.from_frame(None if kept is None else kept.frame(dentists))
         parts.append(score_cases(cases, model, glosas, drift))
         closed.append(outcome_rows(cases))
     scores = (

@@ -142,8 +142,10 @@ def train_model(
             "closed_cases_unreadable": int(table["unreadable"].sum()),
             "dismissal_rate": float(y.mean()),
             "actions": {k: int(v) for k, v in pd.Series(actions).value_counts().items()},
-            "glosa_rows": 0 if folder.glosas is None else len(folder.glosas),
-            "glosa_rows_rejected": [f"{where}: {redact(why)}" for where, why in glosa_rejects(folder.glosas)],
+            "glosa_rows": 0 if folder.glosa_read is None else folder.glosa_read.rows_read,
+            "glosa_rows_rejected": [
+                f"{where}: {redact(why)}" for where, why in glosa_rejects(folder.glosa_read)
+            ],
         },
         "risk_holdout_metrics": report.round(4).to_dict(orient="index"),
         # What `churnlab monitor` compares closed cases with, and `score` the scored inputs with.
@@ -176,7 +178,7 @@ def _network(
     if not has_network(folder.path):
         return None, None
     try:
-        network = read_network(folder.path, cases=cases, glosas=folder.glosas)
+        network = read_network(folder.path, cases=cases, glosas=folder.glosa_read)
         tail = export_tail(network, complete_through)
         X, y = network_snapshots(network, horizon_days=0, lag=tail.lag)
     except (DataError, ValueError) as exc:

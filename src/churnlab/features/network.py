@@ -90,22 +90,13 @@ class _Grid:
         )
         glosas, technical, glosa_value = (np.zeros(shape, np.float32) for _ in range(3))
         if network.glosas is not None and len(network.glosas):
-            g = network.glosas
-            from churnlab.io.network import dentist_keys
-
-            rows = keys.get_indexer(dentist_keys(g["cro"], g["uf"]))
-            known = pd.to_datetime(g["date"])
-            undated = known.isna()
-            if undated.any():  # the month after the competence: when a glosa is usually known
-                competence = pd.to_datetime(g.loc[undated, "competence"] + "-01", errors="coerce")
-                known = known.where(~undated, competence + pd.offsets.MonthBegin(1))
-            cols = _month_index(known, first)
-            keep = (rows >= 0) & (cols >= 0) & (cols < shape[1]) & known.notna().to_numpy()
-            np.add.at(glosas, (rows[keep], cols[keep]), 1.0)
-            np.add.at(technical, (rows[keep], cols[keep]), (g["kind"] == "technical").to_numpy()[keep])
-            np.add.at(
-                glosa_value, (rows[keep], cols[keep]), np.nan_to_num(g["value"].to_numpy(np.float32))[keep]
-            )
+            g = network.glosas  # summed per dentist and month already (io.glosa_months)
+            rows = keys.get_indexer(g["key"])
+            cols = _month_index(g["month"], first)
+            keep = (rows >= 0) & (cols >= 0) & (cols < shape[1])
+            at = (rows[keep], cols[keep])
+            for matrix, column in ((glosas, "glosas"), (technical, "technical"), (glosa_value, "value")):
+                np.add.at(matrix, at, g[column].to_numpy(np.float32)[keep])
         included = roster["included_on"]
         included_month = np.where(included.isna(), -(10**6), _month_index(included, first))
         return cls(network, first, guides, value, glosas, technical, glosa_value, included_month, keys)
@@ -332,14 +323,8 @@ def as_known_on(network: Network, as_of: str | pd.Timestamp) -> Network:
     production = network.production.loc[network.production["month"] <= as_of].reset_index(drop=True)
     production = production.loc[production["key"].isin(roster.index)].reset_index(drop=True)
     glosas = network.glosas
-    if glosas is not None:
-        glosas = glosas.loc[glosas["date"].isna() | (glosas["date"] <= as_of)]
-        glosas = glosas.loc[
-            ~(
-                glosas["date"].isna()
-                & (pd.to_datetime(glosas["competence"] + "-01") + pd.offsets.MonthBegin(1) > as_of)
-            )
-        ]
+    if glosas is not None:  # by the month known: a later day of as_of's month is not read (not complete)
+        glosas = glosas.loc[glosas["month"] <= as_of].reset_index(drop=True)
     cases = network.cases.loc[network.cases["asked_on"] <= as_of].copy()
     running = ~(cases["finished_on"] <= as_of)
     cases.loc[running, "finished_on"] = pd.NaT

@@ -30,7 +30,7 @@ from churnlab.errors import DataError
 from churnlab.io.brazil import format_date_br, parse_competence, parse_date_br
 from churnlab.io.csv_writer import as_typed, write_csv
 from churnlab.io.records import PLAUSIBLE_YEARS, GlosaEvent
-from churnlab.io.table import Table, read_table
+from churnlab.io.table import Table
 from churnlab.io.text import fold
 
 if TYPE_CHECKING:
@@ -336,13 +336,52 @@ def _glosa_date(text: str) -> dt.date | None:
     return date
 
 
-def _cleaned(table: Table, column: str, collapse: bool = False) -> pd.Series:
-    """A text column stripped (inner spaces collapsed with ``collapse``); empty cells become None."""
-    cells = table.text[column]
+def _cleaned(cells: pd.Series, collapse: bool = False) -> pd.Series:
+    """Text cells stripped (inner spaces collapsed with ``collapse``); empty cells become None.
+
+    A spreadsheet's protective apostrophe is removed (:func:`as_typed`), once per distinct cell.
+    """
     if collapse:  # the characters themselves, not escapes: pandas may hand the pattern to Arrow's RE2
         cells = cells.str.replace("[ \t\u00a0]+", " ", regex=True)
-    cells = cells.str.strip().map(as_typed)
-    return cells.where(cells != "", None)
+    codes, uniques = pd.factorize(cells.str.strip())
+    typed = np.array([as_typed(cell) or None for cell in uniques] + [None], dtype=object)
+    return pd.Series(typed[codes], index=cells.index)
+
+
+def check_glosas(table: Table) -> dict[str, Any]:
+    """Check a block of the glosa export (rejects go to ``table``); the columns the checks read.
+
+    ``cro`` and ``uf`` (upper case) name the dentist, ``competence``
+    (``YYYY-MM``), ``date`` (datetime64) and ``value`` (float) are converted;
+    the other columns are converted only for the rows kept
+    (:func:`glosa_rows`), so an aggregate of millions of rows skips them.
+    """
+    cro = table.stripped("cro")
+    table.reject((cro == "").to_numpy(), "cro", "empty CRO (a dentist is identified by CRO + UF)")
+    return {
+        "cro": cro, "uf": _cleaned(table.text["uf"].str.upper()),
+        "competence": table.mapped("competence", parse_competence),
+        "date": table.mapped("date", _glosa_date, dates=True),
+        "value": table.decimals("value"),
+    }  # fmt: skip
+
+
+def glosa_kinds(codes: pd.Series) -> np.ndarray:
+    """:func:`glosa_kind` of a column of codes (once per distinct code)."""
+    found, uniques = pd.factorize(codes)
+    kinds = np.array([glosa_kind(code) for code in uniques] + ["unknown"], dtype=object)
+    return kinds[found]
+
+
+def glosa_rows(table: Table, checked: dict[str, Any], rows: np.ndarray) -> pd.DataFrame:
+    """The rows under the mask ``rows`` of a checked block as a frame of :data:`COLUMNS`."""
+    text = table.text.loc[rows]
+    frame = pd.DataFrame({name: np.asarray(values)[rows] for name, values in checked.items()})
+    frame["guide"] = _cleaned(text["guide"]).to_numpy()
+    frame["code"] = _cleaned(text["code"]).to_numpy()
+    frame["description"] = _cleaned(text["description"], collapse=True).to_numpy()
+    frame["kind"] = glosa_kinds(frame["code"])
+    return frame[list(COLUMNS)].astype(_DTYPES)
 
 
 def read_glosa_csv(
@@ -353,7 +392,9 @@ def read_glosa_csv(
     The file is UTF-8 (a BOM is accepted), ``;``-separated, with decimal
     commas, dates ``dd/mm/yyyy``, competences ``MM/YYYY`` and the header
     ``CRO;UF;Guia;Competência;Data;Código;Descrição;Valor glosado`` (case and
-    accents may differ; extra columns and blank rows are ignored).
+    accents may differ; extra columns and blank rows are ignored). A Parquet
+    file (or folder of parts) with the same columns is read the same way
+    (:mod:`churnlab.io.sources`). The file is read block by block.
 
     Parameters
     ----------
@@ -402,29 +443,21 @@ def read_glosa_csv(
     >>> [(r["line"], r["column"]) for r in df.attrs["rejects"]]
     [(3, 'Data')]
     """
+    from churnlab.io.sources import iter_source_tables
+
     if errors not in ("raise", "collect"):
         raise ValueError(f"errors must be 'raise' or 'collect', not {errors!r}")
-    table = read_table(path, dict(_HEADER_OF_COLUMN), {}, "glosa file")
-    cro = table.stripped("cro")
-    table.reject((cro == "").to_numpy(), "cro", "empty CRO (a dentist is identified by CRO + UF)")
-    columns = {
-        "cro": cro, "uf": _cleaned(table, "uf").str.upper(), "guide": _cleaned(table, "guide"),
-        "competence": table.mapped("competence", parse_competence),
-        "date": table.mapped("date", _glosa_date, dates=True),
-        "code": _cleaned(table, "code"), "description": _cleaned(table, "description", collapse=True),
-        "value": table.decimals("value"),
-    }  # fmt: skip
-    rejects = sorted(table.rejects, key=lambda r: r["line"])
-    if rejects and errors == "raise":
-        first = rejects[0]
-        where = f"column {first['column']!r}: " if first["column"] else ""
-        raise DataError(f"{path}: line {first['line']}: {where}{first['reason']}")
-    good = table.good_rows()
-    frame = pd.DataFrame({name: np.asarray(values)[good] for name, values in columns.items()})
-    codes, uniques = pd.factorize(frame["code"])
-    kinds = np.array([glosa_kind(code) for code in uniques] + ["unknown"], dtype=object)
-    frame["kind"] = kinds[codes]
-    frame = frame[list(COLUMNS)].astype(_DTYPES)
+    parts, rejects = [], []
+    for table in iter_source_tables(path, dict(_HEADER_OF_COLUMN), {}, "glosa file"):
+        checked = check_glosas(table)
+        found = sorted(table.rejects, key=lambda r: r["line"])
+        if found and errors == "raise":
+            first = found[0]
+            where = f"column {first['column']!r}: " if first["column"] else ""
+            raise DataError(f"{path}: line {first['line']}: {where}{first['reason']}")
+        rejects += found
+        parts.append(glosa_rows(table, checked, table.good_rows()))
+    frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
     frame.attrs["rejects"] = rejects
     return frame
 

@@ -23,6 +23,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -30,7 +31,11 @@ import pandas as pd
 from churnlab.errors import DataError
 from churnlab.io.brazil import parse_competence, parse_date_br, parse_person_type
 from churnlab.io.records import PLAUSIBLE_RANGES, PLAUSIBLE_YEARS, RetentionCase
-from churnlab.io.table import Reject, Table, read_table
+from churnlab.io.sources import find_source, iter_source_tables, read_source_table
+from churnlab.io.table import Reject, Table
+
+if TYPE_CHECKING:
+    from churnlab.io.glosa_months import GlosaRead
 
 ROSTER_HEADER: dict[str, str] = {
     "cro": "CRO", "uf": "UF", "name": "Nome", "city": "Cidade", "person_type": "Tipo",
@@ -96,7 +101,10 @@ class Network:
         ``key``, ``month`` (first day of the competence), ``guides``, ``value``;
         one row per dentist and month (months on several rows are summed).
     glosas : pandas.DataFrame or None
-        The glosa export (:func:`churnlab.io.glosas.read_glosa_csv`).
+        The glosa export summed per dentist and month
+        (:data:`~churnlab.io.glosa_months.MONTH_COLUMNS`: ``key``, ``month``
+        when known, ``glosas``, ``technical``, ``value``), not its rows: memory
+        follows dentists × months (:func:`~churnlab.io.glosa_months.read_glosa_months`).
     cases : pandas.DataFrame
         One row per readable form: ``key``, ``source``, ``asked_on`` (first
         contact: the day the dentist asked to leave), ``finished_on``,
@@ -224,7 +232,7 @@ def read_roster(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, list[Reject
     DataError
         Missing file, not UTF-8, or a required header column missing.
     """
-    table = read_table(path, ROSTER_HEADER, ROSTER_OPTIONAL, "roster")
+    table = read_source_table(path, ROSTER_HEADER, ROSTER_OPTIONAL, "roster")
     key = _dentists(table)
     frame = pd.DataFrame(
         {
@@ -286,7 +294,22 @@ def read_production(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, list[Re
     DataError
         Missing file, not UTF-8, or a required header column missing.
     """
-    table = read_table(path, PRODUCTION_HEADER, {}, "production file")
+    parts, rejects = [], []
+    for table in iter_source_tables(path, PRODUCTION_HEADER, {}, "production file"):
+        parts.append(_production_rows(table))
+        rejects += sorted(table.rejects, key=lambda r: r["line"])
+    frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+    warnings = []
+    repeated = frame.duplicated(["key", "month"], keep=False)
+    if repeated.any():
+        months = int(frame.loc[repeated, ["key", "month"]].drop_duplicates().shape[0])
+        warnings.append(f"{Path(path).name}: {months} dentist-month(s) on more than one row: summed")
+        frame = frame.groupby(["key", "month"], as_index=False, sort=False).sum(min_count=1)
+    return frame, rejects, warnings
+
+
+def _production_rows(table: Table) -> pd.DataFrame:
+    """The good rows of a block of ``production.csv`` (``key``, ``month``, ``guides``, ``value``)."""
     key = _dentists(table)
     month = table.mapped("month", _month, dates=True)
     guides = table.integers("guides", 0, _MAX_GUIDES)
@@ -295,7 +318,7 @@ def read_production(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, list[Re
     )
     value = table.decimals("value", 0, 50 * PLAUSIBLE_RANGES["last_production_value"][1])
     good = table.good_rows()
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "key": key[good].to_numpy(),
             "month": month[good].to_numpy(),
@@ -303,13 +326,6 @@ def read_production(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, list[Re
             "value": value[good],
         }
     )
-    warnings = []
-    repeated = frame.duplicated(["key", "month"], keep=False)
-    if repeated.any():
-        months = int(frame.loc[repeated, ["key", "month"]].drop_duplicates().shape[0])
-        warnings.append(f"{Path(path).name}: {months} dentist-month(s) on more than one row: summed")
-        frame = frame.groupby(["key", "month"], as_index=False, sort=False).sum(min_count=1)
-    return frame, sorted(table.rejects, key=lambda r: r["line"]), warnings
 
 
 def case_events(cases: Sequence[RetentionCase]) -> tuple[pd.DataFrame, list[str]]:
@@ -350,20 +366,33 @@ def case_events(cases: Sequence[RetentionCase]) -> tuple[pd.DataFrame, list[str]
 
 
 def has_network(path: str | os.PathLike[str]) -> bool:
-    """Whether a data folder holds the network files (``roster.csv`` and ``production.csv``)."""
-    return (Path(path) / "roster.csv").is_file() and (Path(path) / "production.csv").is_file()
+    """Whether a data folder holds the network files (``roster`` and ``production``, CSV or Parquet)."""
+    return find_source(path, "roster") is not None and find_source(path, "production") is not None
+
+
+def _network_file(folder: Path, name: str) -> Path:
+    found = find_source(folder, name)
+    if found is None:
+        raise DataError(
+            f"{folder}: no {name}.csv; the network needs roster.csv and production.csv "
+            "(or .parquet; see 'Network files', docs/concepts/contracts/network-files.md)"
+        )
+    return found
 
 
 def read_network(
     path: str | os.PathLike[str],
     cases: Sequence[RetentionCase] | None = None,
-    glosas: pd.DataFrame | None = None,
+    glosas: pd.DataFrame | GlosaRead | None = None,
 ) -> Network:
     """Read a data folder's network: roster, production, glosa export and forms.
 
     ``cases`` and ``glosas`` may be passed when already read (``churnlab
-    train`` reads the forms once for both models); otherwise ``forms/`` and
-    ``glosas.csv`` are read when present.
+    train`` reads the forms once for both models; glosas as rows, monthly
+    sums or a :class:`~churnlab.io.glosa_months.GlosaRead`); otherwise
+    ``forms/`` and ``glosas.csv`` are read when present. Each file may be
+    Parquet instead (:mod:`churnlab.io.sources`); the glosa export is
+    streamed into monthly sums, so memory follows dentists × months.
 
     Raises
     ------
@@ -372,21 +401,16 @@ def read_network(
     """
     from churnlab.io.batch import read_forms
     from churnlab.io.folder import read_folder_glosas
+    from churnlab.io.glosa_months import GlosaRead, glosa_months
 
     folder = Path(path)
-    for name in ("roster.csv", "production.csv"):
-        if not (folder / name).is_file():
-            raise DataError(
-                f"{folder}: no {name}; the network needs roster.csv and production.csv "
-                "(see 'Network files', docs/concepts/contracts/network-files.md)"
-            )
-    roster, roster_rejects, warnings = read_roster(folder / "roster.csv")
-    production, production_rejects, more = read_production(folder / "production.csv")
+    roster_path, production_path = _network_file(folder, "roster"), _network_file(folder, "production")
+    roster, roster_rejects, warnings = read_roster(roster_path)
+    production, production_rejects, more = read_production(production_path)
     warnings += more
     if production.empty:
         raise DataError(
-            f"{folder / 'production.csv'}: no readable production row; the network needs "
-            "at least one month of guides"
+            f"{production_path}: no readable production row; the network needs at least one month of guides"
         )
     unknown = ~production["key"].isin(roster.index)
     if unknown.any():
@@ -397,16 +421,18 @@ def read_network(
         production = production.loc[~unknown].reset_index(drop=True)
         if production.empty:
             raise DataError(
-                f"{folder / 'production.csv'}: none of its dentists is in roster.csv (CRO + UF); "
+                f"{production_path}: none of its dentists is in roster.csv (CRO + UF); "
                 "are the two files from the same network?"
             )
     if glosas is None:
-        glosas = read_folder_glosas(folder)
-    rejects = [("roster.csv", r) for r in roster_rejects] + [
-        ("production.csv", r) for r in production_rejects
+        glosas = read_folder_glosas(folder, keep_rows_of=False)
+    if isinstance(glosas, pd.DataFrame):
+        glosas = GlosaRead(glosa_months(glosas), None, glosas.attrs.get("rejects", []), len(glosas))
+    rejects = [(roster_path.name, r) for r in roster_rejects] + [
+        (production_path.name, r) for r in production_rejects
     ]
     if glosas is not None:
-        rejects += [("glosas.csv", r) for r in glosas.attrs.get("rejects", [])]
+        rejects += [(glosas.name, r) for r in glosas.rejects]
     if cases is None:
         cases = list(read_forms(folder / "forms")) if (folder / "forms").is_dir() else []
     events, more = case_events(cases)
@@ -430,7 +456,7 @@ def read_network(
     return Network(
         roster=roster,
         production=production,
-        glosas=glosas,
+        glosas=None if glosas is None else glosas.months,
         cases=events,
         end=end,
         rejects=rejects,

@@ -14,12 +14,15 @@ exports do not do.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 import os
 import re
 import warnings
-from collections.abc import Callable
-from typing import TypedDict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import BinaryIO, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -184,8 +187,25 @@ def _to_float(numbers: pd.Series) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arrow = pa.array(numbers.to_numpy(dtype=object), type=pa.string())
+    if isinstance(numbers.dtype, pd.StringDtype) and numbers.dtype.storage == "pyarrow":
+        arrow = numbers.array.__arrow_array__().combine_chunks()  # the Arrow strings themselves
+    else:
+        arrow = pa.array(numbers.to_numpy(dtype=object), type=pa.string())
     return pc.cast(pc.if_else(pc.equal(arrow, ""), None, arrow), pa.float64()).to_numpy(zero_copy_only=False)
+
+
+BLOCK_BYTES = 32 << 20
+"""Bytes of CSV read at a time by :func:`iter_tables`: memory follows the block, not the file."""
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """What the header says: the header line's bytes, its width, and where each known column is."""
+
+    header: bytes
+    width: int
+    positions: dict[str, int]
+    headers: dict[str, str]
 
 
 def read_table(
@@ -195,26 +215,73 @@ def read_table(
 
     ``required`` and ``optional`` map column names to the header each is
     found under (case, accents and spacing may differ; unknown headers are
-    ignored). Rows with more fields than the header are rejected.
+    ignored). Rows with more fields than the header are rejected. The whole
+    file is one :class:`Table`; :func:`iter_tables` reads a big one block by block.
 
     Raises
     ------
     DataError
         The file is missing, not UTF-8, empty, or lacks a required header.
     """
+    return next(iter_tables(path, required, optional, what, block_bytes=None))
+
+
+def iter_tables(
+    path: str | os.PathLike[str],
+    required: dict[str, str],
+    optional: dict[str, str],
+    what: str,
+    block_bytes: int | None = 0,
+) -> Iterator[Table]:
+    """:func:`read_table` of a big file, one block of about ``block_bytes`` at a time.
+
+    ``block_bytes`` 0 is :data:`BLOCK_BYTES` (looked up on each call); None reads one block.
+
+    Blocks end at a line end outside quotes, so no row is cut; line numbers
+    and rejects are those of the whole file. An empty body still gives one
+    (empty) table.
+    """
+    layout = _read_header(path, required, optional, what)
+    with _opened(path, what) as handle:
+        handle.seek(len(layout.header))
+        first_line, offset, any_block = 2, len(layout.header), False
+        for block in _blocks(handle, BLOCK_BYTES if block_bytes == 0 else block_bytes):
+            yield _block_table(path, layout, block, first_line, offset, what)
+            first_line += block.count(b"\n")
+            offset += len(block)
+            any_block = True
+        if not any_block:
+            yield _block_table(path, layout, b"", first_line, offset, what)
+
+
+@contextlib.contextmanager
+def _opened(path: str | os.PathLike[str], what: str) -> Iterator[BinaryIO]:
     try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            first = handle.readline()
+        handle = open(path, "rb")  # noqa: SIM115 - closed below; errors become DataError
     except FileNotFoundError:
         raise DataError(f"{path}: {what} not found") from None
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not UTF-8 text (byte {exc.start}); export it as UTF-8") from None
     except OSError as exc:
         raise DataError(f"{path}: cannot read the {what}: {exc.strerror}") from None
+    with handle:
+        yield handle
+
+
+def _read_header(
+    path: str | os.PathLike[str], required: dict[str, str], optional: dict[str, str], what: str
+) -> _Layout:
+    with _opened(path, what) as handle:
+        raw = handle.readline()
+    cr = raw.find(b"\r")
+    if 0 <= cr < len(raw) - 1 and raw[cr + 1 : cr + 2] != b"\n":  # old Mac line ends: the header ends there
+        raw = raw[: cr + 1]
+    try:
+        first = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8 text (byte {exc.start}); export it as UTF-8") from None
     if not first.strip():
         problem = "empty file" if not first else "the first line is blank"
         raise DataError(f"{path}: {problem}; expected header {';'.join(required.values())}")
-    header = next(csv.reader([first], delimiter=";"))
+    header = next(csv.reader([first.rstrip("\r\n")], delimiter=";"))
     wanted = {fold(name): column for column, name in {**optional, **required}.items()}
     positions: dict[str, int] = {}
     for index, name in enumerate(header):
@@ -228,30 +295,82 @@ def read_table(
             f"{path}: missing column(s) {', '.join(missing)}{hint}; "
             f"expected header {';'.join(required.values())}"
         )
-    width = len(header)
-    per_line = _line_fields(path)  # one pass over the bytes, shared by both readers
-    fast = _read_arrow(path, width, per_line)
+    headers = {column: name for column, name in {**optional, **required}.items() if column in positions}
+    return _Layout(raw, len(header), positions, headers)
+
+
+def _blocks(handle: BinaryIO, block_bytes: int | None) -> Iterator[bytes]:
+    """The file's bytes after the header in blocks ending at a line end outside quotes."""
+    if block_bytes is None:
+        if rest := handle.read():
+            yield rest
+        return
+    carry = b""
+    while chunk := handle.read(block_bytes):
+        data = carry + chunk
+        cut = _last_row_end(data)
+        if cut < 0:
+            carry = data  # one row longer than a block (or an open quote): read on
+            continue
+        yield data[: cut + 1]
+        carry = data[cut + 1 :]
+    if carry:
+        yield carry
+
+
+def _last_row_end(data: bytes) -> int:
+    """Position of the last ``\\n`` with an even number of ``"`` before it (-1 if none)."""
+    if b'"' not in data:
+        return data.rfind(b"\n")
+    array = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(array == 10)
+    if not len(ends):
+        return -1
+    quotes = np.flatnonzero(array == 34)
+    if not len(quotes):
+        return int(ends[-1])
+    even = np.searchsorted(quotes, ends) % 2 == 0
+    return int(ends[even][-1]) if even.any() else -1
+
+
+def _block_table(
+    path: str | os.PathLike[str], layout: _Layout, block: bytes, first_line: int, offset: int, what: str
+) -> Table:
+    """The rows of ``block`` (lines from ``first_line``, at byte ``offset`` of the file) as a Table.
+
+    The block is read with the header line before it, as a file of its own;
+    line numbers are then moved to the whole file's.
+    """
+    data, width = layout.header + block, layout.width
+    shift = first_line - 2
+    fast = _read_arrow(data, width)
     if fast is not None:
         frame, lines, fields, long_rows, rejects = fast
     else:
-        frame, lines, fields, long_rows = _read_pandas(path, width, what, per_line)
+        frame, lines, fields, long_rows = _read_pandas(
+            path, data, width, what, _line_fields(data), offset - len(layout.header)
+        )
         rejects = []
-    frame, recovered = _with_trailing_empties(path, frame, long_rows)
+    frame, recovered = _with_trailing_empties(data, frame, long_rows)
+    positions = layout.positions
     frame = frame.iloc[:, sorted(positions.values())]  # unknown columns are ignored
     frame.columns = [column for column, _ in sorted(positions.items(), key=lambda item: item[1])]
     lines = np.concatenate([lines, np.array(sorted(recovered), dtype=int)])
     fields = np.concatenate([fields, np.full(len(recovered), width)])
-    order = np.argsort(lines, kind="stable")
-    frame, lines, fields = frame.iloc[order].reset_index(drop=True), lines[order], fields[order]
+    if len(lines) > 1 and (np.diff(lines) < 0).any():  # rows added back after the others: reorder
+        order = np.argsort(lines, kind="stable")
+        frame, lines, fields = frame.iloc[order].reset_index(drop=True), lines[order], fields[order]
+    lines = lines + shift
+    rejects = [Reject(line=r["line"] + shift, column=None, value="", reason=r["reason"]) for r in rejects]
     rejects += [
-        Reject(line=line, column=None, value="", reason=f"row has {saw} fields, expected {width}")
+        Reject(line=line + shift, column=None, value="", reason=f"row has {saw} fields, expected {width}")
         for line, saw in sorted(long_rows.items())
         if line not in recovered
     ]
-    blank = (frame == "").all(axis=1).to_numpy()
-    frame, lines, fields = frame.loc[~blank].reset_index(drop=True), lines[~blank], fields[~blank]
-    headers = {column: name for column, name in {**optional, **required}.items() if column in frame}
-    table = Table(path, frame, lines, headers, rejects)
+    if len(frame.columns) and (frame.iloc[:, 0] == "").any():  # only then can a row be all blank
+        blank = (frame == "").all(axis=1).to_numpy()
+        frame, lines, fields = frame.loc[~blank].reset_index(drop=True), lines[~blank], fields[~blank]
+    table = Table(path, frame, lines, dict(layout.headers), rejects)
     short = np.flatnonzero(fields < width)  # a cut row: its last cells are missing, not empty
     table.reject_rows(
         short, [f"row has {fields[r]} field{'s' if fields[r] != 1 else ''}, expected {width}" for r in short]
@@ -259,26 +378,31 @@ def read_table(
     return table
 
 
+def _text(data: bytes) -> io.TextIOWrapper:
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+
+
 def _read_arrow(
-    path: str | os.PathLike[str], width: int, per_line: np.ndarray
+    data: bytes, width: int
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, dict[int, int], list[Reject]] | None:
     """Every row through pyarrow's multithreaded CSV reader, or None to take the exact path.
 
-    Rows whose field count differs from the header's are set aside by line
+    When Arrow read a row per line, every line is a good row. Otherwise rows
+    whose field count differs from the header's are set aside by line
     (too long: returned for :func:`_with_trailing_empties`; cut short: rejected;
-    blank: dropped). When the quote-blind count per line does not account for
-    the rows Arrow read (a quoted ``;`` or line break), None.
+    blank: dropped), found by counting each line's ``;`` (:func:`_line_fields`);
+    when that quote-blind count does not account for the rows Arrow read (a
+    quoted ``;`` or line break), None.
     """
     try:
         import pyarrow as pa
         import pyarrow.csv as pacsv
     except ImportError:  # pragma: no cover - pyarrow is a dependency
         return None
-    per_line = per_line[1:]
     names = [f"c{i}" for i in range(width)]
     try:
         arrow = pacsv.read_csv(
-            path,
+            pa.py_buffer(data),
             read_options=pacsv.ReadOptions(skip_rows=1, column_names=names),
             parse_options=pacsv.ParseOptions(
                 delimiter=";", ignore_empty_lines=False, invalid_row_handler=lambda row: "skip"
@@ -289,6 +413,11 @@ def _read_arrow(
         )
     except (pa.ArrowInvalid, OSError):
         return None
+    lines = data.count(b"\n") + (not data.endswith(b"\n")) - 1  # after the header
+    if arrow.num_rows == lines:  # the usual export: one good row per line, nothing to set aside
+        frame = arrow.to_pandas(types_mapper={pa.string(): _TEXT}.get)
+        return frame, np.arange(2, lines + 2), np.full(lines, width), {}, []
+    per_line = _line_fields(data)[1:]
     numbers = np.arange(2, len(per_line) + 2)
     good = per_line == width
     if arrow.num_rows != int(good.sum()):
@@ -297,34 +426,37 @@ def _read_arrow(
     odd: dict[int, int] = dict(zip(numbers[~good].tolist(), per_line[~good].tolist(), strict=True))
     rejects: list[Reject] = []
     if odd:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            for number, line in enumerate(handle, start=1):
-                if number in odd and '"' in line:
-                    return None  # a quoted cell may hold the ; or line break: the exact path reads it
-                if number in odd and not line.strip():
-                    del odd[number]  # a blank line
-                elif number in odd and odd[number] < width:
-                    saw = odd.pop(number)
-                    rejects.append(
-                        Reject(
-                            line=number,
-                            column=None,
-                            value="",
-                            reason=(f"row has {saw} field{'s' if saw != 1 else ''}, expected {width}"),
-                        )
+        for number, line in enumerate(_text(data), start=1):
+            if number in odd and '"' in line:
+                return None  # a quoted cell may hold the ; or line break: the exact path reads it
+            if number in odd and not line.strip():
+                del odd[number]  # a blank line
+            elif number in odd and odd[number] < width:
+                saw = odd.pop(number)
+                rejects.append(
+                    Reject(
+                        line=number,
+                        column=None,
+                        value="",
+                        reason=(f"row has {saw} field{'s' if saw != 1 else ''}, expected {width}"),
                     )
+                )
     return frame, numbers[good], per_line[good], odd, rejects
 
 
 def _read_pandas(
-    path: str | os.PathLike[str], width: int, what: str, per_line: np.ndarray
+    path: str | os.PathLike[str], data: bytes, width: int, what: str, per_line: np.ndarray, offset: int
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, dict[int, int]]:
-    """Every row through pandas' C parser, with exact line numbers (quoted line breaks included)."""
+    """Every row through pandas' C parser, with exact line numbers (quoted line breaks included).
+
+    ``offset`` is where ``data`` would start in the file (the header prepended
+    to a block), so a byte that is not UTF-8 is named by its place in the file.
+    """
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             frame = pd.read_csv(
-                path,
+                io.BytesIO(data),
                 sep=";",
                 dtype=_TEXT,
                 keep_default_na=False,
@@ -336,38 +468,30 @@ def _read_pandas(
                 index_col=False,
             )
     except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not UTF-8 text (byte {exc.start}); export it as UTF-8") from None
+        raise DataError(f"{path}: not UTF-8 text (byte {exc.start + offset}); export it as UTF-8") from None
     except (pd.errors.ParserError, ValueError, OSError) as exc:
         raise DataError(f"{path}: cannot read the {what}: {exc}") from None
     skipped = {int(m[1]): (int(m[2]), int(m[3])) for w in caught for m in _SKIPPED.finditer(str(w.message))}
     frame.columns = [f"c{i}" for i in range(frame.shape[1])]
-    lines, fields, long_rows = _layout(path, width, len(frame), skipped, per_line)
+    lines, fields, long_rows = _layout(data, width, len(frame), skipped, per_line)
     return frame, lines, fields, long_rows
 
 
-def _line_fields(path: str | os.PathLike[str]) -> np.ndarray:
+def _line_fields(data: bytes) -> np.ndarray:
     """Fields on each physical line (1 + its ``;``), header included, quotes not considered."""
-    counts, carry, last = [], 0, b"\n"
-    with open(path, "rb") as handle:
-        while block := handle.read(1 << 24):
-            data = np.frombuffer(block, dtype=np.uint8)
-            semicolons = np.cumsum(data == 59, dtype=np.int32)
-            ends = np.flatnonzero(data == 10)
-            if len(ends):
-                per_line = np.diff(semicolons[ends], prepend=0)
-                per_line[0] += carry
-                counts.append(per_line)
-                carry = int(semicolons[-1] - semicolons[ends[-1]])
-            else:
-                carry += int(semicolons[-1])
-            last = block[-1:]
-    if last != b"\n":
-        counts.append(np.array([carry]))
-    return np.concatenate(counts) + 1 if counts else np.zeros(0, dtype=np.int64)
+    if not data:
+        return np.zeros(0, dtype=np.int64)
+    array = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(array == 10)
+    if not len(ends) or ends[-1] != len(array) - 1:
+        ends = np.append(ends, len(array))  # a last line without its line end
+    before = np.searchsorted(np.flatnonzero(array == 59), ends)  # semicolons before each line end
+    per_line = np.diff(before, prepend=0)
+    return per_line + 1
 
 
 def _layout(
-    path: str | os.PathLike[str],
+    data: bytes,
     width: int,
     rows: int,
     skipped: dict[int, tuple[int, int]],
@@ -384,13 +508,12 @@ def _layout(
         kept = ~np.isin(numbers, np.array(sorted(skipped), dtype=int))
         return numbers[kept], per_line[1:][kept], {line: saw for line, (_, saw) in skipped.items()}
     starts, counts = [], []
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle, delimiter=";")
-        previous = 0
-        for row in reader:
-            starts.append(previous + 1)
-            counts.append(len(row) if row else width)  # a blank line is no cut row
-            previous = reader.line_num
+    reader = csv.reader(_text(data), delimiter=";")
+    previous = 0
+    for row in reader:
+        starts.append(previous + 1)
+        counts.append(len(row) if row else width)  # a blank line is no cut row
+        previous = reader.line_num
     starts_a, counts_a = np.array(starts[1:], dtype=int), np.array(counts[1:], dtype=int)
     long = counts_a > width
     return (
@@ -401,20 +524,19 @@ def _layout(
 
 
 def _with_trailing_empties(
-    path: str | os.PathLike[str], frame: pd.DataFrame, skipped: dict[int, int]
+    data: bytes, frame: pd.DataFrame, skipped: dict[int, int]
 ) -> tuple[pd.DataFrame, set[int]]:
     """Add back the too-long rows whose extra fields are all empty (a spreadsheet's trailing ``;``)."""
     if not skipped:
         return frame, set()
     width = frame.shape[1]
     rows, recovered = [], set()
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        for number, line in enumerate(handle, start=1):
-            if number in skipped:
-                fields = next(csv.reader([line.rstrip("\r\n")], delimiter=";"), [])
-                if not any(f.strip() for f in fields[width:]):
-                    rows.append(fields[:width])
-                    recovered.add(number)
+    for number, line in enumerate(_text(data), start=1):
+        if number in skipped:
+            fields = next(csv.reader([line.rstrip("\r\n")], delimiter=";"), [])
+            if not any(f.strip() for f in fields[width:]):
+                rows.append(fields[:width])
+                recovered.add(number)
     if not rows:
         return frame, set()
     extra = pd.DataFrame(rows, columns=frame.columns, dtype=_TEXT)

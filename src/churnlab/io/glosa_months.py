@@ -1,0 +1,298 @@
+"""Glosas per dentist and month, summed while the export streams: memory follows dentists × months.
+
+The network model needs, per dentist and month, how many glosas became known,
+how many were technical and their value (:mod:`churnlab.features.network`),
+not the rows. :func:`read_glosa_months` reads the export block by block
+(:func:`churnlab.io.sources.iter_source_tables`), checks each block as
+:func:`~churnlab.io.glosas.read_glosa_csv` does (the same rejects, lines and
+reasons) and adds it to a :class:`GlosaMonths`; the text of a block is
+dropped before the next is read.
+
+A glosa counts in the month of its date, or the month after its competence
+when undated (when a glosa is usually known); one with neither is not counted.
+Sums run in file order in float32, so the result does not depend on the block size.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from churnlab.io.glosas import (
+    _DTYPES,
+    _HEADER_OF_COLUMN,
+    COLUMNS,
+    _cleaned,
+    check_glosas,
+    glosa_kinds,
+    glosa_rows,
+)
+from churnlab.io.network import dentist_key
+from churnlab.io.sources import iter_source_tables
+from churnlab.io.table import Reject, Table
+
+MONTH_COLUMNS: tuple[str, ...] = ("key", "month", "glosas", "technical", "value")
+"""Columns of a glosa-month frame: dentist key, month (first day), count, technical count, value (R$)."""
+
+
+def known_month(date: pd.Series, competence: pd.Series) -> np.ndarray:
+    """The month each glosa became known (``datetime64[M]``; NaT when neither date nor competence)."""
+    known = pd.to_datetime(date).to_numpy().astype("datetime64[M]")
+    undated = np.isnat(known)
+    if undated.any():  # the month after the competence: when a glosa is usually known
+        texts = pd.Series(np.asarray(competence, dtype=object)[undated], dtype="string") + "-01"
+        months = pd.to_datetime(texts, errors="coerce").to_numpy().astype("datetime64[M]")
+        known[undated] = months + np.timedelta64(1, "M")
+    return known
+
+
+class GlosaMonths:
+    """Counts, technical counts and values per dentist (rows) and month (columns), grown as rows come."""
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+        self._key_ids: dict[str, int] = {}
+        self._cros: pd.Index = pd.Index([], dtype=object)  # CROs as written, in order seen
+        self._ufs: pd.Index = pd.Index([], dtype=object)
+        self._pairs: pd.Index = pd.Index([], dtype=np.int64)  # CRO index << 20 | UF index, in order seen
+        self._pair_keys = np.zeros(0, dtype=np.int64)  # the key id of each pair
+        self._months: dict[int, int] = {}  # month (months since 1970) -> column
+        self._sums = np.zeros((3, 1024, 8), dtype=np.float32)  # count, technical, value
+
+    def add(self, rows: np.ndarray, month: np.ndarray, technical: np.ndarray, value: np.ndarray) -> None:
+        """Add rows: dentist (:meth:`key_ids`), known month (``datetime64[M]``), technical flag, value."""
+        dated = ~np.isnat(month)
+        if not dated.all():
+            rows, month = rows[dated], month[dated]
+        cols = self._cols(month.astype(np.int64))
+        need = (max(len(self.keys), 1), max(len(self._months), 1))
+        if need[0] > self._sums.shape[1] or need[1] > self._sums.shape[2]:
+            grown = np.zeros(
+                (3, max(need[0] * 2, self._sums.shape[1]), max(need[1] * 2, self._sums.shape[2])), np.float32
+            )
+            grown[:, : self._sums.shape[1], : self._sums.shape[2]] = self._sums
+            self._sums = grown
+        cells = rows * self._sums.shape[2] + cols  # into each flat (keys × months) matrix
+        flat = self._sums.reshape(3, -1)
+        codes, distinct = pd.factorize(cells)  # whole counts, added per distinct cell: exact
+        tech = np.asarray(technical, dtype=bool)[dated]
+        flat[0, distinct] += np.bincount(codes, minlength=len(distinct)).astype(np.float32)
+        flat[1, distinct] += np.bincount(codes[tech], minlength=len(distinct)).astype(np.float32)
+        np.add.at(flat[2], cells, np.nan_to_num(np.asarray(value, dtype=np.float32)[dated]))  # in file order
+
+    def key_ids(self, cro: pd.Series, uf: pd.Series) -> np.ndarray:
+        """The rows' dentists as positions in :attr:`keys` (spellings matched in C, keyed once)."""
+        cro_codes, cros = pd.factorize(cro)  # Arrow strings: hashed in C++
+        uf_codes, ufs = pd.factorize(pd.Series(uf).fillna(""))
+        self._cros, cro_ids = _seen(self._cros, pd.Index(np.asarray(cros, dtype=object)))
+        self._ufs, uf_ids = _seen(self._ufs, pd.Index(np.asarray(ufs, dtype=object)))
+        pair_codes, pairs = pd.factorize((cro_ids[cro_codes] << 20) | uf_ids[uf_codes])
+        before = len(self._pairs)
+        self._pairs, pair_ids = _seen(self._pairs, pd.Index(pairs))
+        if len(self._pairs) > before:  # new spellings: their keys, once
+            new = self._pairs[before:].to_numpy()
+            cros, ufs = self._cros.to_numpy()[new >> 20], self._ufs.to_numpy()[new & 0xFFFFF]
+            found = [
+                self._key_ids.setdefault(dentist_key(c, u), len(self._key_ids))
+                for c, u in zip(cros.tolist(), ufs.tolist(), strict=True)
+            ]
+            self.keys = list(self._key_ids)  # ids are given in order
+            self._pair_keys = np.concatenate([self._pair_keys, np.array(found, dtype=np.int64)])
+        return self._pair_keys[pair_ids[pair_codes]]
+
+    def _cols(self, months: np.ndarray) -> np.ndarray:
+        codes, distinct = pd.factorize(months)
+        cols = np.array(
+            [self._months.setdefault(m, len(self._months)) for m in distinct.tolist()], dtype=np.int64
+        )
+        return cols[codes] if len(cols) else np.zeros(0, dtype=np.int64)
+
+    def frame(self) -> pd.DataFrame:
+        """One row per dentist and month with a glosa: :data:`MONTH_COLUMNS`, by key then month."""
+        n_keys, n_months = len(self.keys), len(self._months)
+        months = np.array(list(self._months), dtype=np.int64)
+        order = np.argsort(months)
+        counts = self._sums[0, :n_keys, :n_months][:, order]
+        rows, cols = np.nonzero(counts > 0)
+        keys = np.array(self.keys, dtype=object)
+        return pd.DataFrame(
+            {
+                "key": keys[rows] if len(rows) else np.array([], dtype=object),
+                "month": months[order][cols].astype("datetime64[M]").astype("datetime64[ns]"),
+                "glosas": counts[rows, cols],
+                "technical": self._sums[1, :n_keys, :n_months][:, order][rows, cols],
+                "value": self._sums[2, :n_keys, :n_months][:, order][rows, cols],
+            }
+        )
+
+
+def _seen(index: pd.Index, values: pd.Index) -> tuple[pd.Index, np.ndarray]:
+    """``index`` with the ``values`` it lacks appended, and the position of each value in it."""
+    found = index.get_indexer(values) if len(index) else np.full(len(values), -1)
+    new = found < 0
+    if new.any():
+        found[new] = np.arange(len(index), len(index) + int(new.sum()))
+        index = index.append(values[new])
+    return index, np.asarray(found, dtype=np.int64)
+
+
+def glosa_months(glosas: pd.DataFrame) -> pd.DataFrame:
+    """A glosa frame (:func:`~churnlab.io.glosas.read_glosa_csv`'s rows) summed per dentist and month.
+
+    A frame already of :data:`MONTH_COLUMNS` is returned as it is.
+    """
+    if "key" in glosas and "month" in glosas:
+        return glosas
+    sums = GlosaMonths()
+    sums.add(
+        sums.key_ids(glosas["cro"], glosas["uf"]),
+        known_month(glosas["date"], glosas["competence"]),
+        (glosas["kind"] == "technical").to_numpy(),
+        glosas["value"].to_numpy(),
+    )
+    return sums.frame()
+
+
+@dataclass
+class GlosaRead:
+    """What one streamed pass over the glosa export gives.
+
+    Attributes
+    ----------
+    months : pandas.DataFrame
+        :data:`MONTH_COLUMNS`, every good row counted.
+    rows : GlosaRows or None
+        The good rows of the dentists asked for (``keep_rows_of``), kept as
+        Arrow columns; None when none were asked for.
+    rejects : list of Reject
+        Every row left out, by line.
+    rows_read : int
+        Good rows read.
+    name : str
+        The file's name, for reports (``glosas.csv``, ``glosas.parquet``).
+    """
+
+    months: pd.DataFrame
+    rows: GlosaRows | None
+    rejects: list[Reject] = field(default_factory=list)
+    rows_read: int = 0
+    name: str = "glosas.csv"
+
+
+def read_glosa_months(
+    path: str | os.PathLike[str],
+    keep_rows_of: Collection[str] | bool = False,
+    block_bytes: int = 0,
+    progress: bool = False,
+) -> GlosaRead:
+    """Read the glosa export block by block into glosas per dentist and month.
+
+    ``keep_rows_of`` (dentist keys) also keeps those dentists' rows, e.g. the
+    dentists of the retention forms, whose case features need each item
+    (:func:`churnlab.features.cases.build_features`); True keeps every row. ``progress`` shows a bar
+    over the blocks on a terminal; ``block_bytes`` as
+    :func:`~churnlab.io.table.iter_tables` (0: the default size).
+
+    Raises
+    ------
+    DataError
+        As :func:`~churnlab.io.glosas.read_glosa_csv` (bad rows are collected, not raised).
+    """
+    sums, kept, rejects, read = GlosaMonths(), GlosaRows(), [], 0
+    wanted = None if isinstance(keep_rows_of, bool) else set(keep_rows_of)
+    chosen = np.zeros(0, dtype=bool)  # by key id: a dentist whose rows are kept
+    tables = iter_source_tables(path, dict(_HEADER_OF_COLUMN), {}, "glosa file", block_bytes=block_bytes)
+    for table in _progress(tables, path, progress):
+        checked = check_glosas(table)
+        rejects += sorted(table.rejects, key=lambda r: r["line"])
+        good = table.good_rows()
+        read += int(good.sum())
+        part = {name: cells if good.all() else cells[good] for name, cells in checked.items()}  # no copy
+        code = table.text["code"] if good.all() else table.text["code"][good]
+        ids = sums.key_ids(part["cro"], part["uf"])
+        sums.add(
+            ids, known_month(part["date"], part["competence"]),
+            glosa_kinds(_cleaned(code)) == "technical", part["value"],
+        )  # fmt: skip
+        if wanted is not None:
+            new = sums.keys[len(chosen) :]
+            chosen = np.concatenate([chosen, np.array([key in wanted for key in new], dtype=bool)])
+            mine = good.copy()
+            mine[good] = chosen[ids]
+            kept.add(glosa_rows(table, checked, mine), ids[chosen[ids]])
+        elif keep_rows_of:
+            kept.add(glosa_rows(table, checked, good), ids)
+    rows = kept if wanted is not None or keep_rows_of else None
+    if rows is not None:
+        rows.keys, rows.rejects = sums.keys, rejects
+    return GlosaRead(sums.frame(), rows, rejects, read, os.path.basename(path))
+
+
+class GlosaRows:
+    """Glosa rows kept as Arrow columns (repeated text dictionary-encoded), found by dentist.
+
+    What :func:`read_glosa_months` keeps for the case features: a few tens of
+    bytes a row where a pandas frame of Python strings takes hundreds.
+    """
+
+    _ENCODED = ("uf", "competence", "code", "description", "kind")
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []  # key id -> dentist key
+        self.rejects: list[Reject] = []
+        self._parts: list[Any] = []  # pyarrow tables
+        self._rows = 0
+
+    def __len__(self) -> int:
+        return self._rows
+
+    def add(self, frame: pd.DataFrame, key_ids: np.ndarray) -> None:
+        """Keep the rows of ``frame`` (of :data:`~churnlab.io.glosas.COLUMNS`) of dentists ``key_ids``."""
+        import pyarrow as pa
+
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        for name in self._ENCODED:
+            table = table.set_column(
+                table.schema.get_field_index(name), name, table[name].dictionary_encode()
+            )
+        self._parts.append(table.append_column("key_id", pa.array(key_ids, type=pa.int32())))
+        self._rows += len(frame)
+
+    def frame(self, keys: Collection[str] | None = None) -> pd.DataFrame:
+        """The rows of the dentists ``keys`` (all when None) as ``read_glosa_csv`` gives them.
+
+        ``.attrs["rejects"]`` lists the export's rejected rows.
+        """
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        table = pa.concat_tables(self._parts, promote_options="permissive") if self._parts else None
+        if table is not None and keys is not None:
+            index = {key: i for i, key in enumerate(self.keys)}
+            wanted = pa.array(sorted(index[k] for k in keys if k in index), type=pa.int32())
+            table = table.filter(pc.is_in(table["key_id"], value_set=wanted))
+        if table is None:
+            frame = pd.DataFrame({name: [] for name in COLUMNS})
+        else:
+            frame = table.drop_columns(["key_id"]).to_pandas()
+            for name in self._ENCODED:
+                frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
+        frame = frame[list(COLUMNS)].astype(_DTYPES)
+        frame.attrs["rejects"] = self.rejects
+        return frame
+
+
+def _progress(tables: Iterator[Table], path: str | os.PathLike[str], progress: bool) -> Iterator[Table]:
+    """A bar over the blocks when ``progress`` and stderr is a terminal; nothing on a pipe."""
+    if not progress:
+        return tables
+    from tqdm.auto import tqdm
+
+    return iter(
+        tqdm(tables, desc=f"reading {os.path.basename(path)}", unit="block", leave=False, disable=None)
+    )

@@ -39,7 +39,8 @@ from churnlab.app.network_scoring import score_network
 from churnlab.evaluation.network_backtest import backtest, calibration_error, top_decile_capture
 from churnlab.features.network import FEATURES, as_known_on, network_features, network_snapshots, next_event
 from churnlab.features.network_tail import incomplete_tail
-from churnlab.io.network import Network, dentist_keys, read_network
+from churnlab.io.keys import dentist_keys
+from churnlab.io.network import Network, read_network
 from churnlab.models.churn_model import ChurnModel
 from churnlab.models.network_risk import NetworkRiskModel
 from churnlab.models.persistence import load_model

@@ -17,7 +17,8 @@ from churnlab.app.cli import app
 from churnlab.errors import DataError, ModelFileError
 from churnlab.evaluation.network_backtest import backtest, truncated_concordance
 from churnlab.features.network import FEATURES, as_known_on, network_features, network_snapshots
-from churnlab.io.network import dentist_keys, read_network, read_production, read_roster
+from churnlab.io.keys import dentist_keys
+from churnlab.io.network import read_network, read_production, read_roster
 from churnlab.models._sklearn_compat import parametrize_with_checks
 from churnlab.models.network_risk import NetworkRiskModel
 from churnlab.synthetic.network import generate_network, write_network

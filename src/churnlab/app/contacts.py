@@ -17,7 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from churnlab.errors import DataError
-from churnlab.io.network import dentist_key, read_roster
+from churnlab.io.keys import dentist_key
+from churnlab.io.network import read_roster
 from churnlab.privacy.pseudonymizer import Pseudonymizer
 
 CONTACT_COLUMNS = ("phones", "emails")

@@ -31,8 +31,7 @@ from churnlab.io.csv_writer import safe_frame, write_csv
 from churnlab.io.folder import form_files, glosa_rejects, read_folder_glosas
 from churnlab.io.forms import parse_form
 from churnlab.io.glosas import read_glosa_csv
-from churnlab.io.keys import case_key
-from churnlab.io.network import dentist_key
+from churnlab.io.keys import case_key, dentist_key
 from churnlab.io.records import ACTION_LABELS, NO_ACTION, RetentionCase
 from churnlab.io.text import names_a_path
 from churnlab.models.churn_model import ChurnModel

@@ -24,7 +24,7 @@ import pandas as pd
 
 from churnlab.io import brazil
 from churnlab.io.glosas import glosa_kind, parse_glosa_mentions, text_before_mentions
-from churnlab.io.network import dentist_key
+from churnlab.io.keys import dentist_key
 from churnlab.io.records import RetentionCase
 from churnlab.io.text import fold
 

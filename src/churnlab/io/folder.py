@@ -24,7 +24,7 @@ import pandas as pd
 from churnlab.errors import DataError
 from churnlab.io.batch import FormBatch, form_paths, read_forms
 from churnlab.io.glosa_months import GlosaRead, read_glosa_months
-from churnlab.io.network import dentist_key
+from churnlab.io.keys import dentist_key
 from churnlab.io.sources import find_source
 
 

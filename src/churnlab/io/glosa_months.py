@@ -24,15 +24,15 @@ import numpy as np
 import pandas as pd
 
 from churnlab.io.glosas import (
-    _DTYPES,
-    _HEADER_OF_COLUMN,
     COLUMNS,
-    _cleaned,
+    GLOSA_DTYPES,
+    HEADER_OF_COLUMN,
     check_glosas,
+    cleaned_column,
     glosa_kinds,
     glosa_rows,
 )
-from churnlab.io.network import dentist_key
+from churnlab.io.keys import dentist_key
 from churnlab.io.sources import iter_source_tables
 from churnlab.io.table import Reject, Table
 
@@ -206,7 +206,7 @@ def read_glosa_months(
     sums, kept, rejects, read = GlosaMonths(), GlosaRows(), [], 0
     wanted = None if isinstance(keep_rows_of, bool) else set(keep_rows_of)
     chosen = np.zeros(0, dtype=bool)  # by key id: a dentist whose rows are kept
-    tables = iter_source_tables(path, dict(_HEADER_OF_COLUMN), {}, "glosa file", block_bytes=block_bytes)
+    tables = iter_source_tables(path, dict(HEADER_OF_COLUMN), {}, "glosa file", block_bytes=block_bytes)
     for table in _progress(tables, path, progress):
         checked = check_glosas(table)
         rejects += sorted(table.rejects, key=lambda r: r["line"])
@@ -217,7 +217,7 @@ def read_glosa_months(
         ids = sums.key_ids(part["cro"], part["uf"])
         sums.add(
             ids, known_month(part["date"], part["competence"]),
-            glosa_kinds(_cleaned(code)) == "technical", part["value"],
+            glosa_kinds(cleaned_column(code)) == "technical", part["value"],
         )  # fmt: skip
         if wanted is not None:
             new = sums.keys[len(chosen) :]
@@ -282,7 +282,7 @@ class GlosaRows:
             frame = table.drop_columns(["key_id"]).to_pandas()
             for name in self._ENCODED:
                 frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
-        frame = frame[list(COLUMNS)].astype(_DTYPES)
+        frame = frame[list(COLUMNS)].astype(GLOSA_DTYPES)
         frame.attrs["rejects"] = self.rejects
         return frame
 

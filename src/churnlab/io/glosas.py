@@ -48,14 +48,14 @@ COLUMNS: tuple[str, ...] = (
 
 _TEXT_COLUMNS = ("cro", "uf", "guide", "competence", "code", "description", "kind")
 _STR_DTYPE = pd.Series([""]).dtype  # pandas' default string dtype ("str" since pandas 3)
-_DTYPES: dict[str, str | np.dtype[Any] | ExtensionDtype] = {
+GLOSA_DTYPES: dict[str, str | np.dtype[Any] | ExtensionDtype] = {
     **dict.fromkeys(_TEXT_COLUMNS, _STR_DTYPE),
     "date": "datetime64[ns]",
     "value": "float64",
 }
 """Each column's dtype, so frames from notes and from CSV files agree, even when empty."""
-_HEADER_OF_COLUMN = dict(zip(COLUMNS[:-1], HEADER, strict=True))
-_COLUMN_OF_HEADER = {fold(name): column for column, name in _HEADER_OF_COLUMN.items()}
+HEADER_OF_COLUMN = dict(zip(COLUMNS[:-1], HEADER, strict=True))
+_COLUMN_OF_HEADER = {fold(name): column for column, name in HEADER_OF_COLUMN.items()}
 
 
 # --- the TISS code table ----------------------------------------------------
@@ -278,7 +278,7 @@ def _is_code_echo(token: str, code: str) -> bool:
 def _frame(records: Sequence[Mapping[str, object]]) -> pd.DataFrame:
     """Records keyed by :data:`COLUMNS` as a frame with stable dtypes, even when empty."""
     frame = pd.DataFrame({column: [r[column] for r in records] for column in COLUMNS})
-    return frame.astype(_DTYPES)
+    return frame.astype(GLOSA_DTYPES)
 
 
 def glosa_events_frame(
@@ -336,7 +336,7 @@ def _glosa_date(text: str) -> dt.date | None:
     return date
 
 
-def _cleaned(cells: pd.Series, collapse: bool = False) -> pd.Series:
+def cleaned_column(cells: pd.Series, collapse: bool = False) -> pd.Series:
     """Text cells stripped (inner spaces collapsed with ``collapse``); empty cells become None.
 
     A spreadsheet's protective apostrophe is removed (:func:`as_typed`), once per distinct cell.
@@ -359,7 +359,7 @@ def check_glosas(table: Table) -> dict[str, Any]:
     cro = table.stripped("cro")
     table.reject((cro == "").to_numpy(), "cro", "empty CRO (a dentist is identified by CRO + UF)")
     return {
-        "cro": cro, "uf": _cleaned(table.text["uf"].str.upper()),
+        "cro": cro, "uf": cleaned_column(table.text["uf"].str.upper()),
         "competence": table.mapped("competence", parse_competence),
         "date": table.mapped("date", _glosa_date, dates=True),
         "value": table.decimals("value"),
@@ -377,11 +377,11 @@ def glosa_rows(table: Table, checked: dict[str, Any], rows: np.ndarray) -> pd.Da
     """The rows under the mask ``rows`` of a checked block as a frame of :data:`COLUMNS`."""
     text = table.text.loc[rows]
     frame = pd.DataFrame({name: np.asarray(values)[rows] for name, values in checked.items()})
-    frame["guide"] = _cleaned(text["guide"]).to_numpy()
-    frame["code"] = _cleaned(text["code"]).to_numpy()
-    frame["description"] = _cleaned(text["description"], collapse=True).to_numpy()
+    frame["guide"] = cleaned_column(text["guide"]).to_numpy()
+    frame["code"] = cleaned_column(text["code"]).to_numpy()
+    frame["description"] = cleaned_column(text["description"], collapse=True).to_numpy()
     frame["kind"] = glosa_kinds(frame["code"])
-    return frame[list(COLUMNS)].astype(_DTYPES)
+    return frame[list(COLUMNS)].astype(GLOSA_DTYPES)
 
 
 def read_glosa_csv(
@@ -448,7 +448,7 @@ def read_glosa_csv(
     if errors not in ("raise", "collect"):
         raise ValueError(f"errors must be 'raise' or 'collect', not {errors!r}")
     parts, rejects = [], []
-    for table in iter_source_tables(path, dict(_HEADER_OF_COLUMN), {}, "glosa file"):
+    for table in iter_source_tables(path, dict(HEADER_OF_COLUMN), {}, "glosa file"):
         checked = check_glosas(table)
         found = sorted(table.rejects, key=lambda r: r["line"])
         if found and errors == "raise":

@@ -1,9 +1,39 @@
-"""A retention case's key across scoring runs and closings: what the case store joins on."""
+"""How churnlab names a dentist (CRO + UF) and a retention case across runs and closings."""
 
 from __future__ import annotations
 
-from churnlab.io.network import dentist_key
+import re
+
+import numpy as np
+import pandas as pd
+
 from churnlab.io.records import RetentionCase
+
+
+def dentist_key(cro: object, uf: object) -> str:
+    """``CRO digits without leading zeros / UF``: how forms, glosas and the roster name a dentist.
+
+    >>> dentist_key("CRO-012345", " ba")
+    '12345/BA'
+    """
+    digits = re.sub(r"\D", "", str(cro or "")).lstrip("0")
+    return f"{digits}/{str(uf or '').strip().upper()}"
+
+
+def dentist_keys(cro: pd.Series, uf: pd.Series) -> pd.Series:
+    """:func:`dentist_key` of whole columns at once (computed once per distinct CRO and UF pair)."""
+    cro_codes, cro_uniques = pd.factorize(pd.Series(cro), use_na_sentinel=True)
+    uf_codes, uf_uniques = pd.factorize(pd.Series(uf), use_na_sentinel=True)
+    # code -1 (a missing cell) reads the None at the end
+    cros, ufs = [*cro_uniques, None], [*uf_uniques, None]
+    width = len(ufs)
+    pairs, inverse = np.unique(
+        cro_codes.astype(np.int64) % len(cros) * width + uf_codes % width, return_inverse=True
+    )
+    keys = np.array([dentist_key(cros[p // width], ufs[p % width]) for p in pairs], dtype=object)
+    return pd.Series(
+        keys[inverse.ravel()] if len(pairs) else np.array([], dtype=object), index=getattr(cro, "index", None)
+    )
 
 
 def case_key(case: RetentionCase) -> str | None:

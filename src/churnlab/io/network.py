@@ -30,6 +30,7 @@ import pandas as pd
 
 from churnlab.errors import DataError
 from churnlab.io.brazil import parse_competence, parse_date_br, parse_person_type
+from churnlab.io.keys import dentist_key, dentist_keys
 from churnlab.io.records import PLAUSIBLE_RANGES, PLAUSIBLE_YEARS, RetentionCase
 from churnlab.io.sources import find_source, iter_source_tables, read_source_table
 from churnlab.io.table import Reject, Table
@@ -57,32 +58,6 @@ PRODUCTION_HEADER: dict[str, str] = {
 
 _UF = re.compile(r"[A-Z]{2}")
 _MAX_GUIDES = 100_000  # a month's guides for one CRO; more is a typo
-
-
-def dentist_key(cro: object, uf: object) -> str:
-    """``CRO digits without leading zeros / UF``: how forms, glosas and the roster name a dentist.
-
-    >>> dentist_key("CRO-012345", " ba")
-    '12345/BA'
-    """
-    digits = re.sub(r"\D", "", str(cro or "")).lstrip("0")
-    return f"{digits}/{str(uf or '').strip().upper()}"
-
-
-def dentist_keys(cro: pd.Series, uf: pd.Series) -> pd.Series:
-    """:func:`dentist_key` of whole columns at once (computed once per distinct CRO and UF pair)."""
-    cro_codes, cro_uniques = pd.factorize(pd.Series(cro), use_na_sentinel=True)
-    uf_codes, uf_uniques = pd.factorize(pd.Series(uf), use_na_sentinel=True)
-    # code -1 (a missing cell) reads the None at the end
-    cros, ufs = [*cro_uniques, None], [*uf_uniques, None]
-    width = len(ufs)
-    pairs, inverse = np.unique(
-        cro_codes.astype(np.int64) % len(cros) * width + uf_codes % width, return_inverse=True
-    )
-    keys = np.array([dentist_key(cros[p // width], ufs[p % width]) for p in pairs], dtype=object)
-    return pd.Series(
-        keys[inverse.ravel()] if len(pairs) else np.array([], dtype=object), index=getattr(cro, "index", None)
-    )
 
 
 @dataclass

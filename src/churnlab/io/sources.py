@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from churnlab.errors import DataError
-from churnlab.io.table import _TEXT, Table, iter_tables
+from churnlab.io.table import TEXT_DTYPE, Table, iter_tables
 from churnlab.io.text import fold
 
 PARQUET_BATCH_ROWS = 500_000
@@ -134,7 +134,7 @@ def _parquet_tables(
 
 def _joined(path: Path, tables: list[Table], columns: list[str]) -> Table:
     if not tables:
-        empty = pd.DataFrame({column: pd.Series([], dtype=_TEXT) for column in columns})
+        empty = pd.DataFrame({column: pd.Series([], dtype=TEXT_DTYPE) for column in columns})
         return Table(path, empty, np.zeros(0, dtype=int), {}, [])
     text = pd.concat([t.text for t in tables], ignore_index=True)
     return Table(path, text, np.concatenate([t.lines for t in tables]), tables[0].headers, [])
@@ -178,4 +178,4 @@ def _as_text(column: Any) -> pd.Series:
     elif not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
         array = pc.cast(array, pa.string())
     array = pc.fill_null(pc.cast(array, pa.string()), "")
-    return pd.Series(array.to_pandas(types_mapper={pa.string(): _TEXT}.get), dtype=_TEXT)
+    return pd.Series(array.to_pandas(types_mapper={pa.string(): TEXT_DTYPE}.get), dtype=TEXT_DTYPE)

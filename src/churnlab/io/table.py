@@ -40,7 +40,7 @@ class Reject(TypedDict):
     reason: str
 
 
-_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+TEXT_DTYPE = pd.StringDtype("pyarrow", na_value=np.nan)
 """Cells as Arrow strings: vectorised string operations run in Arrow's C++, not a Python loop."""
 _SKIPPED = re.compile(r"Skipping line (\d+): expected (\d+) fields, saw (\d+)")
 _DECIMAL = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?")
@@ -415,14 +415,14 @@ def _read_arrow(
         return None
     lines = data.count(b"\n") + (not data.endswith(b"\n")) - 1  # after the header
     if arrow.num_rows == lines:  # the usual export: one good row per line, nothing to set aside
-        frame = arrow.to_pandas(types_mapper={pa.string(): _TEXT}.get)
+        frame = arrow.to_pandas(types_mapper={pa.string(): TEXT_DTYPE}.get)
         return frame, np.arange(2, lines + 2), np.full(lines, width), {}, []
     per_line = _line_fields(data)[1:]
     numbers = np.arange(2, len(per_line) + 2)
     good = per_line == width
     if arrow.num_rows != int(good.sum()):
         return None
-    frame = arrow.to_pandas(types_mapper={pa.string(): _TEXT}.get)
+    frame = arrow.to_pandas(types_mapper={pa.string(): TEXT_DTYPE}.get)
     odd: dict[int, int] = dict(zip(numbers[~good].tolist(), per_line[~good].tolist(), strict=True))
     rejects: list[Reject] = []
     if odd:
@@ -458,7 +458,7 @@ def _read_pandas(
             frame = pd.read_csv(
                 io.BytesIO(data),
                 sep=";",
-                dtype=_TEXT,
+                dtype=TEXT_DTYPE,
                 keep_default_na=False,
                 skip_blank_lines=False,
                 encoding="utf-8-sig",
@@ -539,5 +539,5 @@ def _with_trailing_empties(
                 recovered.add(number)
     if not rows:
         return frame, set()
-    extra = pd.DataFrame(rows, columns=frame.columns, dtype=_TEXT)
+    extra = pd.DataFrame(rows, columns=frame.columns, dtype=TEXT_DTYPE)
     return pd.concat([frame, extra], ignore_index=True), recovered

@@ -33,7 +33,7 @@ from churnlab.features.labels import case_table
 from churnlab.io.folder import load_data_dir
 from churnlab.io.records import RetentionCase
 from churnlab.models.reason_features import add_reason_probabilities, training_features
-from churnlab.models.risk import NON_MODEL_COLUMNS, DismissalRiskModel
+from churnlab.models.risk import DismissalRiskModel, risk_columns
 from churnlab.synthetic import generate
 
 
@@ -90,7 +90,7 @@ def drop(X_train: pd.DataFrame, y_train: np.ndarray, X_test: pd.DataFrame, y_tes
 def _fit_with(
     X_train: pd.DataFrame, y_train: np.ndarray, X_test: pd.DataFrame, extra: list[str]
 ) -> np.ndarray:
-    columns = [c for c in X_train.columns if c not in NON_MODEL_COLUMNS or c in extra]
+    columns = risk_columns(X_train) + extra
     model = DismissalRiskModel().fit(X_train[columns].to_numpy(float), y_train)
     return model.predict_proba(X_test[columns].to_numpy(float))[:, 1]
 

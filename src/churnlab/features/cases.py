@@ -46,9 +46,7 @@ REASON_LEXICON: dict[str, str] = {
     "death": r"obito|falec",
     "studies": r"estud|mestrado|doutorado|especializ|residencia|curso",
     "public_servant": r"concurs|servidor|publico",
-    # An X-ray is a technical rule when it is demanded ("exigência de rx inicial"), not when the
-    # portal will not attach it (a system difficulty): a bare "rx" names neither.
-    "technical_rules": r"regra|auditoria|pericia|exig\w* (de )?(rx|raio.?x)|(rx|raio.?x) (inicial|final)",
+    "technical_rules": r"regra|auditoria|pericia|raio.?x|\brx\b",
     "operator_bureaucracy": r"burocra|papelad|exigenc",
     "private_patients": r"particular|carteira propria",
     "lawsuit_threat": r"judic|advogad|procon|\bans\b|processar",
@@ -81,8 +79,8 @@ RETIRED_FEATURES: dict[str, str] = {
     "months_since_production": "months from the last production to opening (when a date is given)",
     "note_length": "words in the first contact's note",
 }
-"""Columns no model fitted now reads (no reason a lead acts on, and worth < 0.001 AUC:
-docs/concepts/risk-model.md, "Reasons"); still built for models saved before, which read them."""
+"""Columns the risk model no longer reads (no reason a lead acts on, and worth < 0.001 AUC:
+docs/concepts/risk-model.md, "Reasons"); the action recommender and risk models saved before do."""
 VALUE_COLUMNS: dict[str, str] = {
     "lives": "beneficiaries in the dentist's area (nº de vidas), as on the form",
     "listed_cros": "CROs listed in the area (nº CRO(S) únicos divulgados), as on the form",

@@ -43,20 +43,29 @@ from churnlab.i18n import say
 from churnlab.i18n.messages import MESSAGES
 from churnlab.models._sklearn_compat import Interval, StrOptions, check_is_fitted, fit_context, validate_data
 
-NON_MODEL_COLUMNS = ("first_note", "opened_on", *VALUE_COLUMNS, *RETIRED_FEATURES)
+NON_MODEL_COLUMNS = ("first_note", "opened_on", *VALUE_COLUMNS)
 
 MIN_CONTRIBUTION = 0.05
 """Smallest log-odds push (about 1 point of risk) worth naming as a reason."""
 
 NOT_REASONS = frozenset(RETIRED_FEATURES)
 """Features never named as a reason: a lead can neither read them as a cause nor act on them
-(how long the analyst's note is, how many months back the last production was). Models fitted
-now do not read them (:data:`NON_MODEL_COLUMNS`); a model saved before still does, silently."""
+(how long the analyst's note is, how many months back the last production was). A risk model
+fitted now does not read them (:func:`risk_columns`); one saved before still does, silently."""
 
 
 def model_columns(X: pd.DataFrame) -> list[str]:
     """The columns of a feature frame that models read: numeric, not the note or date."""
     return [c for c in X.columns if c not in NON_MODEL_COLUMNS and pd.api.types.is_numeric_dtype(X[c])]
+
+
+def risk_columns(X: pd.DataFrame) -> list[str]:
+    """The columns the risk model reads: :func:`model_columns` but those of :data:`NOT_REASONS`.
+
+    The risk model says why; a feature it could never name is left out (what that
+    costs: docs/concepts/risk-model.md, "Reasons"). The action recommender still reads them.
+    """
+    return [c for c in model_columns(X) if c not in NOT_REASONS]
 
 
 _BOOLEAN = ("person_type_j", "requested_by_operator", "other_plans", "no_guides")
@@ -233,7 +242,7 @@ class DismissalRiskModel(ClassifierMixin, BaseEstimator):
     def fit(self, X: pd.DataFrame | ArrayLike, y: ArrayLike) -> DismissalRiskModel:
         """Fit on the features of closed cases; ``y``: 1 (or the larger label) for dismissed."""
         if isinstance(X, pd.DataFrame):
-            columns = model_columns(X)
+            columns = risk_columns(X)
             if not columns:
                 raise ValueError("X has no numeric feature columns; build it with churnlab.build_features")
             X = X[columns]

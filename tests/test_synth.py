@@ -114,10 +114,10 @@ def test_determinism_under_a_seed() -> None:
     assert not a.truth.equals(c.truth)
 
 
-SEED_3_CASES_DIGEST = "f658cb59e0dbb8e6c00dfeaa3db4b1a65d5c626bc5ed105f6179cd6e0e8bab89"
+SEED_3_CASES_DIGEST = "65626bf4882ab6f51e3b3ac39d4bb108facbd589e986c585c420e059cf49199d"
 """sha256 of ``generate(300, seed=3)``'s records as JSON lines, recorded on 2026-12-03 (re-recorded
-the same day, on purpose: first notes now end with the dentist's number 60 % of the time, drawn
-from a generator of their own so every other draw is unchanged)."""
+the same day, on purpose: 60 % of open cases now have a second contact noting the dentist's number,
+drawn from a generator of their own so every other draw, and every first note, is unchanged)."""
 
 
 def test_a_seed_writes_the_same_cases_as_before() -> None:

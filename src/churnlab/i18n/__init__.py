@@ -16,6 +16,7 @@ and a test that every key has both; no compile step, nothing to install.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import string
 from numbers import Number
 
@@ -181,17 +182,17 @@ def person_name(text: str | None) -> str:
     if not text:
         return ""
     one_case = str(text).isupper() or str(text).islower()
-    words = []
-    for i, word in enumerate(str(text).split()):
+    pieces = re.split(r"(\s+)", str(text))  # the spaces between words kept as written
+    for i, word in enumerate(pieces):
         low = word.lower()
+        if i % 2 or not word:
+            continue
         if i and low in _LOWER_PARTICLES:
-            words.append(low)
+            pieces[i] = low
         elif one_case and not any(ch.isdigit() for ch in word):
             parts = ("'".join(p[:1].upper() + p[1:] for p in part.split("'")) for part in low.split("-"))
-            words.append("-".join(parts))
-        else:
-            words.append(word)
-    return " ".join(words)
+            pieces[i] = "-".join(parts)
+    return "".join(pieces)
 
 
 def place(city: str | None, uf: str | None) -> str:

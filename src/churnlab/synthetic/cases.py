@@ -120,12 +120,12 @@ def build_cases(
         female = rng.random() < 0.6
         start: dt.date = start_dates[i]
         cpf, cnpj = _documents(rng, bool(d["is_j"][i]))
-        first, events = _first_contact(
-            rng, d, i, start, female, history, range(starts[i], starts[i + 1]), numbers
-        )
+        first, events = _first_contact(rng, d, i, start, female, history, range(starts[i], starts[i + 1]))
         contacts: list[Contact] = [first]
         fields: dict[str, object] = {}
-        if not d["is_open"][i]:
+        if d["is_open"][i]:
+            contacts += _number_contact(numbers, start, STATES[str(d["uf"][i])][2])
+        else:
             later, fields = _closing(rng, d, i, start, female, str(status[i]), int(action[i]), supervisors)
             contacts += later
         record = _header(
@@ -158,13 +158,11 @@ def _first_contact(
     female: bool,
     history: dict[str, np.ndarray],
     rows: range,
-    numbers: np.random.Generator,
 ) -> tuple[Contact, list[GlosaEvent]]:
     """The first contact, on the case's start: the dentist's reason, and now and then a listing of
     the glosas before the case (``rows`` of ``history``), mostly when glosas are the reason."""
     reason, not_retention = str(d["reason"][i]), bool(d["not_retention"][i])
     note = _first_note(rng, reason, female, bool(d["is_j"][i]), not_retention)
-    note = _with_number(numbers, note, STATES[str(d["uf"][i])][2])  # before any glosa listing
     events: list[GlosaEvent] = []
     p_list = 0.5 if reason in ("glosas", "technical_rules") else 0.06
     if len(rows) and not not_retention and rng.random() < p_list:
@@ -185,19 +183,20 @@ CONTACT_LINES = (
 )
 """How analysts note the number they reached the dentist at (real forms have no phone field)."""
 NUMBER_SHARE = 0.6
-"""Share of first notes that end with a contact number."""
+"""Share of open cases with a second contact noting the dentist's number."""
 
 
-def _with_number(rng: np.random.Generator, note: str, ddd: int) -> str:
-    """``note`` ending with the dentist's number now and then, as analysts write it.
+def _number_contact(rng: np.random.Generator, start: dt.date, ddd: int) -> list[Contact]:
+    """Now and then, an open case's second contact: the number the dentist is reached at.
 
-    Drawn from its own generator (``rng``), so that every other draw of a seed is unchanged.
+    Drawn from its own generator (``rng``), so that every other draw of a seed is unchanged;
+    a second contact, so that the first note (what the models read) is unchanged too.
     """
     if rng.random() >= NUMBER_SHARE:
-        return note
+        return []
     landline = f"({ddd}) {rng.integers(2000, 6000)}-{rng.integers(0, 10000):04d}"
     line = pick(rng, CONTACT_LINES).format(mobile=random_phone(rng, ddd), landline=landline)
-    return f"{note} {line}".strip()
+    return [Contact(n=2, date=start, note=line)]
 
 
 def _ticked_actions(rng: np.random.Generator, primary: str) -> list[str]:

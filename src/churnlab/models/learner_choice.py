@@ -12,12 +12,13 @@ least variable first).
 
 The same folds and pseudo-outcomes then value the **one-action policies**: for
 each action with an estimate (``none`` included), that action offered to every
-case where its mean effect (estimated on the training folds) pays. The chosen
-learner's personalised policy is kept only when it beats the best one-action
-policy by more than one paired standard error; otherwise the recommender offers
-that one action to all (see ``policy_`` of the recommender). Personalising noise
-gives worse advice than a good rule of thumb, and a small cross-validation
-cannot tell real differences between dentists from noise.
+case where its mean effect (the outcome model's, on the training folds) pays;
+and the one-action rule as a procedure (``one_action``: the action worth most
+on the training folds, so its value carries no winner's curse). The chosen
+learner's personalised policy is kept only when it beats ``one_action`` by more
+than :data:`MARGIN_SE` paired standard errors; otherwise the recommender offers
+that rule's action (chosen on all cases) to all (``policy_`` of the recommender).
+Personalising noise gives worse advice than a good rule of thumb.
 
 Values are in the units the recommendation maximises (:func:`objective`): the
 retention rate when every action is free, R$ per case otherwise.

@@ -17,6 +17,7 @@ censored within the window, so its weights are equal).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -106,7 +107,9 @@ def _cox_scores(
         .fillna(medians)
         .assign(duration=y_train["duration"].clip(lower=1).to_numpy(), event=y_train["event"].to_numpy())
     )
-    cox = CoxPHFitter(penalizer=0.05).fit(frame, "duration", "event")
+    with warnings.catch_warnings():  # a near-constant column is lifelines' concern, not the user's:
+        warnings.simplefilter("ignore")  # the baseline is only a comparison row in the card
+        cox = CoxPHFitter(penalizer=0.05).fit(frame, "duration", "event")
     survival = cox.predict_survival_function(X_test[columns].fillna(medians), times=[horizon])
     probability: NDArray[np.float64] = 1 - survival.to_numpy().ravel()
     return probability

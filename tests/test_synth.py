@@ -135,13 +135,21 @@ def test_a_seed_writes_the_same_cases_as_before() -> None:
 # --- structure of the cases -------------------------------------------------------------
 
 
-def test_open_cases_have_only_the_first_contact(big, truth) -> None:
+def test_open_cases_have_the_first_contact_and_at_most_the_number_noted(big, truth) -> None:
+    """Open: the first contact, and for some a second noting the number the dentist is reached at."""
+    from churnlab.privacy.finders import phone_numbers
+
     opened = [case for case, is_open in zip(big.cases, truth["is_open"], strict=True) if is_open]
     assert 0.15 < len(opened) / len(big.cases) < 0.25
+    seconds = 0
     for case in opened:
-        assert [c.n for c in case.contacts] == [1]
+        assert [c.n for c in case.contacts] in ([1], [1, 2])
+        if len(case.contacts) == 2:
+            seconds += 1
+            assert phone_numbers(case.contacts[1].note or "")
         assert case.status is None and case.finished_on is None and case.days_to_finish is None
         assert case.actions == [] and case.dismissal_reasons == []
+    assert 0.45 < seconds / len(opened) < 0.75  # 60 % of open cases
 
 
 def test_closed_cases_record_action_status_and_reasons(big, truth) -> None:

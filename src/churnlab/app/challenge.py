@@ -128,7 +128,9 @@ def challenge(
 def _json(metrics: pd.DataFrame) -> dict[str, dict[str, Any]]:
     return {
         str(name): {
-            str(k): (bool(v) if isinstance(v, (bool, np.bool_)) else None if np.isnan(v) else round(float(v), 4))
+            str(k): (
+                bool(v) if isinstance(v, (bool, np.bool_)) else None if np.isnan(v) else round(float(v), 4)
+            )
             for k, v in row.items()
         }
         for name, row in metrics.to_dict(orient="index").items()

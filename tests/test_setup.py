@@ -18,9 +18,16 @@ def _make_dry_run(folder, **env: str) -> list[str]:
     if shutil.which("make") is None:
         pytest.skip("make not installed")
     shutil.copy(REPO / "Makefile", folder / "Makefile")
-    clean = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHON")}
+    # run by `make test`, this make would be a sub-make (MAKELEVEL, MAKEFLAGS): a newcomer's is not
+    outer = ("VIRTUAL_ENV", "PYTHON", "MAKELEVEL", "MAKEFLAGS", "MFLAGS")
+    clean = {k: v for k, v in os.environ.items() if k not in outer}
     done = subprocess.run(
-        ["make", "-n", "demo"], cwd=folder, env={**clean, **env}, capture_output=True, text=True, check=True
+        ["make", "--no-print-directory", "-n", "demo"],
+        cwd=folder,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return done.stdout.splitlines()
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from churnlab.app.cli_support import DRIFT_EXIT, MODEL_DIR_HELP, fail, say
+from churnlab.app.cli_support import DRIFT_EXIT, MODEL_DIR_HELP, Language, StoreIn, fail, say
 from churnlab.errors import ChurnlabError
 
 
@@ -16,16 +16,9 @@ def monitor(
         Path,
         typer.Option("--out", "-o", help="monitor.html to write (a .json file: the same figures for jobs)."),
     ],
-    store: Annotated[
-        str | None,
-        typer.Option(
-            "--store",
-            envvar="CHURNLAB_STORE",
-            help="The case store: a SQLite file path or a SQLAlchemy URL (default: $CHURNLAB_STORE).",
-        ),
-    ] = None,
+    store: StoreIn = None,
     model: Annotated[Path | None, typer.Option("--model", "-m", help=MODEL_DIR_HELP)] = None,
-    lang: Annotated[str, typer.Option("--lang", help="'pt' (Brazilian Portuguese) or 'en'.")] = "pt",
+    lang: Language = "pt",
     fail_on_decay: Annotated[
         bool,
         typer.Option(

@@ -10,6 +10,7 @@ import typer
 from churnlab.app.cli_support import (
     DRIFT_EXIT,
     MODEL_DIR_HELP,
+    CompleteThrough,
     Explore,
     FailOnDrift,
     RecordIn,
@@ -52,15 +53,7 @@ def train(
             "a copy you make.",
         ),
     ] = None,
-    complete_through: Annotated[
-        str | None,
-        typer.Option(
-            "--complete-through",
-            metavar="MM/YYYY",
-            help="The last production month complete in the network files (default: measured; "
-            "later months are left out).",
-        ),
-    ] = None,
+    complete_through: CompleteThrough = None,
 ) -> None:
     """Fit the risk model and the action recommender on the closed cases; write model + card."""
     from churnlab.app.challenge import challenge as judge
@@ -222,15 +215,7 @@ def network(
         ),
     ] = False,
     fail_on_drift: FailOnDrift = False,
-    complete_through: Annotated[
-        str | None,
-        typer.Option(
-            "--complete-through",
-            metavar="MM/YYYY",
-            help="The last production month complete in the network files (default: measured; "
-            "later months are left out).",
-        ),
-    ] = None,
+    complete_through: CompleteThrough = None,
 ) -> None:
     """Score every active dentist's risk of asking to leave within 30/90/180 days.
 

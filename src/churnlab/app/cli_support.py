@@ -51,6 +51,30 @@ Explore = Annotated[
 ]
 """The ``--explore`` option: the share of open cases offered a random eligible action."""
 
+StoreIn = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        envvar="CHURNLAB_STORE",
+        help="The case store: a SQLite file path or a SQLAlchemy URL (default: $CHURNLAB_STORE).",
+    ),
+]
+"""The ``--store`` option of the commands that read the case store (``report``, ``monitor``)."""
+
+Language = Annotated[str, typer.Option("--lang", help="'pt' (Brazilian Portuguese) or 'en'.")]
+"""The ``--lang`` option of the pages for people."""
+
+CompleteThrough = Annotated[
+    str | None,
+    typer.Option(
+        "--complete-through",
+        metavar="MM/YYYY",
+        help="The last production month complete in the network files (default: measured; "
+        "later months are left out).",
+    ),
+]
+"""The ``--complete-through`` option of ``train`` and ``network``."""
+
 DRIFT_EXIT = 4
 """Exit status of ``score`` and ``network`` with ``--fail-on-drift`` when an input drifted."""
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from churnlab.app.cli_support import MODEL_DIR_HELP, Explore, RecordIn, fail, say
+from churnlab.app.cli_support import MODEL_DIR_HELP, Explore, Language, RecordIn, StoreIn, fail, say
 from churnlab.errors import ChurnlabError
 
 
@@ -126,15 +126,8 @@ def report(
             help="report.html to write (beside it: report.csv, the months; report.json, every number).",
         ),
     ],
-    store: Annotated[
-        str | None,
-        typer.Option(
-            "--store",
-            envvar="CHURNLAB_STORE",
-            help="The case store: a SQLite file path or a SQLAlchemy URL (default: $CHURNLAB_STORE).",
-        ),
-    ] = None,
-    lang: Annotated[str, typer.Option("--lang", help="'pt' (Brazilian Portuguese) or 'en'.")] = "pt",
+    store: StoreIn = None,
+    lang: Language = "pt",
 ) -> None:
     """Judge the recommendations recorded in the case store against what happened to the cases.
 

@@ -52,12 +52,24 @@ import pandas as pd
 
 from churnlab.io.brazil import format_date_br, format_decimal_br
 from churnlab.io.csv_writer import write_csv
-from churnlab.io.glosas import COLUMNS as GLOSA_FRAME_COLUMNS
 from churnlab.io.records import RetentionCase
-from churnlab.synthetic.noise import choice, random_name, sigmoid
+from churnlab.synthetic.network_tables import (
+    FIRST_MONTH,
+    Run,
+    add_truth,
+    at_risk,
+    draw_events,
+    engagement_table,
+    glosa_codes,
+    glosa_rows,
+    glosa_table,
+    month_end,
+    production_table,
+    roster_table,
+)
+from churnlab.synthetic.noise import choice, sigmoid
 from churnlab.synthetic.vocabulary import STATES
 
-FIRST_MONTH = pd.Timestamp("2022-01-01")
 AUDIT_MONTHS, FREEZE_MONTH = (14, 15, 16), 20
 _SPECIALTIES = (
     "Clínico geral",
@@ -112,10 +124,6 @@ class SyntheticNetwork:
     engagement: pd.DataFrame
 
 
-def _month_end(m: int) -> pd.Timestamp:
-    return FIRST_MONTH + pd.offsets.MonthBegin(m) + pd.offsets.MonthEnd(0)
-
-
 class _Network:
     """The simulation's arrays: static draws per dentist and the monthly state."""
 
@@ -145,7 +153,7 @@ class _Network:
                 first - tenure,
                 np.array(
                     [
-                        np.datetime64(_month_end(m).date(), "D") - rng.integers(0, 28)
+                        np.datetime64(month_end(m).date(), "D") - rng.integers(0, 28)
                         for m in entry_month.tolist()
                     ],
                     dtype="datetime64[D]",
@@ -172,7 +180,7 @@ class _Network:
         self.busy_until = np.full(size, -1)  # month index until which an open case blocks events
 
     def tenure_days(self, m: int) -> np.ndarray:
-        return (np.datetime64(_month_end(m).date(), "D") - self.included_on).astype(int)
+        return (np.datetime64(month_end(m).date(), "D") - self.included_on).astype(int)
 
     def logit(
         self,
@@ -225,7 +233,7 @@ class _Network:
 
     def true_risk(self, m: int, draws: int = _MC_DRAWS, chunk: int = 5_000) -> np.ndarray:
         """P(event within the 3 months after month ``m``) for every dentist (NaN if not at risk)."""
-        everyone = np.flatnonzero(self.at_risk(m))
+        everyone = np.flatnonzero(at_risk(self, m))
         risk = np.full(self.size, np.nan)
         rng = np.random.default_rng(10_000 + m)
         for start in range(0, len(everyone), chunk):  # bounded memory for large networks
@@ -256,9 +264,6 @@ class _Network:
         risk: np.ndarray = 1 - survive.mean(axis=0)
         return risk
 
-    def at_risk(self, m: int) -> np.ndarray:
-        return self.active & (self.busy_until < m) & ~self.left
-
 
 def generate_network(
     n_dentists: int, seed: int, months: int = 36, truth_months: tuple[int, ...] = (), prefix: str = "net"
@@ -281,12 +286,9 @@ def generate_network(
         raise ValueError("need at least one dentist and four months")
     rng = np.random.default_rng(seed)
     net = _Network(rng, n_dentists, months)
+    run = Run(prefix)
     production: list[tuple[int, np.ndarray, np.ndarray]] = []
-    glosa_rows: list[tuple[int, np.ndarray, np.ndarray]] = []
-    cases: list[RetentionCase] = []
-    case_truths: list[pd.Series] = []
-    left_on: dict[int, np.datetime64] = {}
-    truths: list[pd.DataFrame] = []
+    glosa_counts: list[tuple[int, np.ndarray, np.ndarray]] = []
     for m in range(months):
         net.active |= net.entry == m
         present = net.active & ~net.left
@@ -297,142 +299,28 @@ def generate_network(
         net.guides[:, m] = guides
         net.tech[:, m + 1], net.admin[:, m + 1] = tech, admin  # known the month after
         net.levels[m] = net.level.copy()
-        production.append((m, np.flatnonzero(guides > 0), guides))
-        glosa_rows.append((m, tech, admin))
+        production.append((m, guides, guides * net.per_guide))
+        glosa_counts.append((m, tech, admin))
         if m in truth_months or m == months - 1:
-            risk = net.true_risk(m)
-            idx = np.flatnonzero(~np.isnan(risk))
-            truths.append(
-                pd.DataFrame(
-                    {
-                        "cro": net.cro[idx],
-                        "uf": net.uf[idx],
-                        "as_of": _month_end(m),
-                        "true_risk_90d": risk[idx],
-                    }
-                )
-            )
+            add_truth(net, run, m, net.true_risk(m))
         if m == months - 1:
             break
         # events in month m + 1, from the state at the end of m
-        at_risk = net.at_risk(m)
         tech3, admin3, no_guides2 = net.recent(m)
-        hazard = sigmoid(net.logit(m, net.level, tech3, admin3, no_guides2))
-        event = at_risk & (rng.random(net.size) < hazard)
-        days = rng.integers(0, (_month_end(m + 1) - _month_end(m)).days, net.size)
-        when = np.datetime64(_month_end(m).date(), "D") + 1 + days
-        asks = event & (rng.random(net.size) < 0.8)
-        for i in np.flatnonzero(event & ~asks).tolist():
-            left_on[i] = when[i]
-            net.left[i] = True
-        idx = np.flatnonzero(asks)
-        if len(idx):
-            batch = _open_cases(net, idx, when[idx], m, len(cases), prefix, int(rng.integers(2**31)))
-            for i, case, truth in batch:
-                cases.append(case)
-                case_truths.append(truth)
-                if case.status is None or case.finished_on is None:  # still open: no more events
-                    net.busy_until[i] = 10**6
-                elif case.status == "dismissed":
-                    left_on[i] = np.datetime64(case.finished_on, "D")
-                    net.left[i] = True
-                else:
-                    net.busy_until[i] = m + 1 + (case.finished_on.month != when[i].astype(object).month)
-                    if case.status == "retained":
-                        net.retained_month[i] = m + 1
-    end = _month_end(months - 1)
-    return SyntheticNetwork(
-        roster=_roster(net, left_on, rng),
-        production=_production(net, production),
-        glosas=_glosas(net, glosa_rows, rng, end),
-        cases=cases,
-        case_truth=pd.DataFrame(case_truths).reset_index(drop=True),
-        truth=pd.concat(truths, ignore_index=True),
-        end=end,
-        engagement=_engagement(net),
-    )
-
-
-def _engagement(net: _Network) -> pd.DataFrame:
-    """The latent engagement at every month end simulated, and when fading began (see the class)."""
-    months = sorted(net.levels)
-    levels = np.column_stack([net.levels[m] for m in months])
-    levels[np.asarray(months)[None, :] < net.entry[:, None]] = np.nan
+        draw_events(net, run, m, sigmoid(net.logit(m, net.level, tech3, admin3, no_guides2)), 0.8, rng)
+    end = month_end(months - 1)
     onset = net.fade_onset
-    fading = pd.Series([_month_end(max(int(m), 0)) if m < 10**6 else pd.NaT for m in onset])
-    frame = pd.DataFrame(levels, columns=[_month_end(m) for m in months])
-    frame.insert(0, "fading_from", fading)
-    frame.insert(0, "uf", net.uf)
-    frame.insert(0, "cro", net.cro)
-    return frame
-
-
-def _open_cases(
-    net: _Network, idx: np.ndarray, asked: np.ndarray, m: int, done: int, prefix: str, seed: int
-) -> list[tuple[int, RetentionCase, pd.Series]]:
-    """The retention cases of dentists ``idx`` asking on ``asked``, through the case generator."""
-    from churnlab.synthetic.generator import generate
-
-    end = np.datetime64(_month_end(net.months - 1).date(), "D")
-    history = net.guides[idx, : m + 1]
-    produced = history > 0
-    last = np.where(produced.any(axis=1), m - np.argmax(produced[:, ::-1], axis=1), -1)
-    months_since = np.where(last >= 0, np.minimum(m + 1 - last, 24), -1)
-    last_value = np.where(
-        last >= 0, history[np.arange(len(idx)), np.maximum(last, 0)] * net.per_guide[idx], 0.0
+    fading = pd.Series([month_end(max(int(m), 0)) if m < 10**6 else pd.NaT for m in onset])
+    return SyntheticNetwork(
+        roster=roster_table(net, run, rng, name_seed=7, specialties=_SPECIALTIES),
+        production=production_table(net, production),
+        glosas=_glosas(net, glosa_counts, rng, end),
+        cases=run.cases,
+        case_truth=pd.DataFrame(run.case_truths).reset_index(drop=True),
+        truth=pd.concat(run.truths, ignore_index=True),
+        end=end,
+        engagement=engagement_table(net, net.levels, fading),
     )
-    given = {
-        "cro": net.cro[idx], "uf": net.uf[idx], "cro_uf": net.uf[idx], "start": asked,
-        "is_open": asked > end - 60,
-        "tenure_days": np.maximum((asked - net.included_on[idx]).astype(int), 30),
-        "is_j": net.is_j[idx], "lives": net.lives[idx], "listed": net.listed[idx],
-        "us_value": net.us_value[idx], "no_guides": last < 0, "months_since": months_since,
-        "last_value": np.round(last_value, 2), "glosa_propensity": net.glosa_propensity[idx],
-        "other_plans": net.other_plans[idx],
-    }  # fmt: skip
-    data = generate(len(idx), seed=seed, dentists=given)
-    out = []
-    for k, (i, case) in enumerate(zip(idx, data.cases, strict=True)):
-        source = f"{prefix}_{done + k + 1:05d}"
-        case = case.model_copy(update={"source": source})
-        truth = data.truth.iloc[k].copy()
-        truth["source"] = source
-        out.append((int(i), case, truth))
-    return out
-
-
-def _roster(net: _Network, left_on: dict[int, np.datetime64], rng: np.random.Generator) -> pd.DataFrame:
-    present = net.active | net.left
-    idx = np.flatnonzero(present)
-    names = [random_name(np.random.default_rng(i + 7), bool(i % 2), upper=False) for i in idx]
-    cities = [STATES[uf][3][int(rng.integers(0, len(STATES[uf][3])))] for uf in net.uf[idx]]
-    left = [pd.Timestamp(left_on[i]) if i in left_on else pd.NaT for i in idx.tolist()]
-    return pd.DataFrame({
-        "CRO": net.cro[idx], "UF": net.uf[idx], "Nome": names, "Cidade": cities,
-        "Tipo": np.where(net.is_j[idx], "J", "F"), "Data inclusão": pd.to_datetime(net.included_on[idx]),
-        "Data desligamento": left, "Moeda": net.us_value[idx], "nº de vidas": net.lives[idx],
-        "nº CRO(S) únicos divulgados": net.listed[idx],
-        "Atende outros convênios": np.where(net.other_plans[idx], "Sim", "Não"),
-        "Especialidade": np.array(_SPECIALTIES)[rng.integers(0, len(_SPECIALTIES), len(idx))],
-    })  # fmt: skip
-
-
-def _production(net: _Network, months: list[tuple[int, np.ndarray, np.ndarray]]) -> pd.DataFrame:
-    frames = []
-    for m, idx, guides in months:
-        value = np.round(guides[idx] * net.per_guide[idx], 2)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "cro": net.cro[idx],
-                    "uf": net.uf[idx],
-                    "month": FIRST_MONTH + pd.offsets.MonthBegin(m),
-                    "guides": guides[idx],
-                    "value": value,
-                }
-            )
-        )
-    return pd.concat(frames, ignore_index=True)
 
 
 def _glosas(
@@ -442,42 +330,14 @@ def _glosas(
     end: pd.Timestamp,
 ) -> pd.DataFrame:
     """One row per refused guide item, dated in the month after its competence."""
-    from churnlab.io.glosas import glosa_code_table
-
-    table = glosa_code_table()
-    tech_codes = table.loc[table["kind"] == "technical", "code"].to_numpy()
-    admin_codes = table.loc[
-        (table["kind"] == "administrative") & ~table["code"].str.startswith("5"), "code"
-    ].to_numpy()
+    tech_codes, admin_codes = glosa_codes()
     frames = []
     for m, tech, admin in months:
         for counts, codes in ((tech, tech_codes), (admin, admin_codes)):
             who = np.repeat(np.arange(net.size), counts.astype(int))
-            if not len(who):
-                continue
-            competence = FIRST_MONTH + pd.offsets.MonthBegin(m)
-            date = (competence + pd.offsets.MonthBegin(1)).to_datetime64() + rng.integers(
-                0, 28, len(who)
-            ).astype("timedelta64[D]")
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "cro": net.cro[who],
-                        "uf": net.uf[who],
-                        "guide": rng.integers(1_000_000, 9_999_999, len(who)).astype(str),
-                        "competence": competence.strftime("%Y-%m"),
-                        "date": pd.to_datetime(date),
-                        "code": codes[rng.integers(0, len(codes), len(who))],
-                        "value": np.round(np.exp(rng.normal(np.log(80), 0.8, len(who))), 2),
-                    }
-                )
-            )
-    frame = pd.concat(frames, ignore_index=True)
-    frame = frame.loc[frame["date"] <= end].reset_index(drop=True)
-    described = table.set_index("code")
-    frame["description"] = described["description"].reindex(frame["code"]).to_numpy()
-    frame["kind"] = described["kind"].reindex(frame["code"]).to_numpy()
-    return frame[list(GLOSA_FRAME_COLUMNS)]
+            if len(who):
+                frames.append(glosa_rows(net, m, who, codes, rng, median_value=80))
+    return glosa_table(frames, end)
 
 
 def write_network(

@@ -44,20 +44,28 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from churnlab.io.glosas import COLUMNS as GLOSA_FRAME_COLUMNS
-from churnlab.io.records import RetentionCase
-from churnlab.synthetic.network import FIRST_MONTH, SyntheticNetwork
-from churnlab.synthetic.noise import choice, random_name, sigmoid
+from churnlab.synthetic.network import SyntheticNetwork
+from churnlab.synthetic.network_tables import (
+    FIRST_MONTH,
+    Run,
+    add_truth,
+    at_risk,
+    draw_events,
+    engagement_table,
+    glosa_codes,
+    glosa_rows,
+    glosa_table,
+    month_end,
+    production_table,
+    roster_table,
+)
+from churnlab.synthetic.noise import choice, sigmoid
 from churnlab.synthetic.vocabulary import STATES
 
 CUT_MONTH, WAVE_MONTHS = 18, range(22, 31)
 _VOLUME = np.array([1.0, 0.55, 0.2])
 _GLOSA = np.array([1.0, 1.5, 2.2])
 _HAZARD = np.array([0.0, 1.7, 3.0])
-
-
-def _month_end(m: int) -> pd.Timestamp:
-    return FIRST_MONTH + pd.offsets.MonthBegin(m) + pd.offsets.MonthEnd(0)
 
 
 class _Dentists:
@@ -79,7 +87,7 @@ class _Dentists:
         self.entry = np.concatenate([np.full(n, -1), np.repeat(np.arange(months), entrants)])
         first = np.datetime64(FIRST_MONTH.date(), "D")
         before = first - np.clip(np.exp(rng.normal(np.log(4 * 365), 0.8, n)), 30, 25 * 365).astype(int)
-        ends = np.array([np.datetime64(_month_end(m).date(), "D") for m in range(months)])
+        ends = np.array([np.datetime64(month_end(m).date(), "D") for m in range(months)])
         during = ends[self.entry[n:]] - rng.integers(0, 28, size - n)
         self.included_on = np.concatenate([before, during]).astype("datetime64[D]")
         self.base = np.exp(rng.normal(np.log(7), 0.8, size)) * np.where(self.is_j, 2.0, 1.0)
@@ -111,7 +119,7 @@ class _Dentists:
 
     def hazard(self, m: int) -> np.ndarray:
         """P(event in month ``m + 1``) for each dentist in each state at the end of ``m`` (size × 3)."""
-        tenure = (np.datetime64(_month_end(m).date(), "D") - self.included_on).astype(int)
+        tenure = (np.datetime64(month_end(m).date(), "D") - self.included_on).astype(int)
         logit = (
             -6.1
             + 0.6 * (self.cut & (m >= CUT_MONTH))
@@ -129,10 +137,7 @@ class _Dentists:
             alive = alive * (1 - self.hazard(k))
             alive = np.einsum("ns,nst->nt", alive, self.transitions(k))
         risk = 1 - alive.sum(axis=1)
-        return np.where(self.at_risk(m), risk, np.nan)
-
-    def at_risk(self, m: int) -> np.ndarray:
-        return self.active & (self.busy_until < m) & ~self.left
+        return np.where(at_risk(self, m), risk, np.nan)
 
 
 def generate_hazard_network(
@@ -161,12 +166,9 @@ def generate_hazard_network(
         raise ValueError(f"tail_share must be within (0, 1], got {tail_share}")
     rng = np.random.default_rng(seed)
     d = _Dentists(rng, n_dentists, months)
+    run = Run(prefix)
     production: list[tuple[int, np.ndarray, np.ndarray]] = []
-    glosas: list[tuple[int, np.ndarray, np.ndarray]] = []
-    cases: list[RetentionCase] = []
-    case_truths: list[pd.Series] = []
-    truths: list[pd.DataFrame] = []
-    left_on: dict[int, np.datetime64] = {}
+    glosa_counts: list[tuple[int, np.ndarray, np.ndarray]] = []
     for m in range(months):
         if m > 0:
             moves = d.transitions(m - 1)[np.arange(d.size), d.state]
@@ -182,122 +184,26 @@ def generate_hazard_network(
         d.states[m] = d.state.copy()
         value = guides * d.per_guide * np.where(d.cut & (m >= CUT_MONTH), 0.88, 1.0)
         production.append((m, guides, value))
-        glosas.append((m, tech, refused - tech))
+        glosa_counts.append((m, tech, refused - tech))
         if m in truth_months or m == months - 1:
-            risk = d.true_risk(m)
-            idx = np.flatnonzero(~np.isnan(risk))
-            truths.append(
-                pd.DataFrame(
-                    {"cro": d.cro[idx], "uf": d.uf[idx], "as_of": _month_end(m), "true_risk_90d": risk[idx]}
-                )
-            )
+            add_truth(d, run, m, d.true_risk(m))
         if m == months - 1:
             break
-        hazard = d.hazard(m)[np.arange(d.size), d.state]
-        event = d.at_risk(m) & (rng.random(d.size) < hazard)
-        days = rng.integers(0, (_month_end(m + 1) - _month_end(m)).days, d.size)
-        when = np.datetime64(_month_end(m).date(), "D") + 1 + days
-        asks = event & (rng.random(d.size) < 0.7)
-        for i in np.flatnonzero(event & ~asks).tolist():
-            left_on[i], d.left[i] = when[i], True
-        idx = np.flatnonzero(asks)
-        if len(idx):
-            seed_cases = int(rng.integers(2**31))
-            for i, case, truth in _cases(d, idx, when[idx], m, len(cases), prefix, seed_cases):
-                cases.append(case)
-                case_truths.append(truth)
-                if case.status is None or case.finished_on is None:
-                    d.busy_until[i] = 10**6
-                elif case.status == "dismissed":
-                    left_on[i], d.left[i] = np.datetime64(case.finished_on, "D"), True
-                else:
-                    d.busy_until[i] = m + 1 + (case.finished_on.month != when[i].astype(object).month)
-                    d.retained_month[i] = m + 1
-    end = _month_end(months - 1)
-    frame = _production(d, production, tail_share, rng)
+        draw_events(d, run, m, d.hazard(m)[np.arange(d.size), d.state], 0.7, rng)
+    end = month_end(months - 1)
+    frame = production_table(d, production, tail_share, rng)
+    never = pd.Series(pd.NaT, index=range(d.size), dtype="datetime64[ns]")
     return SyntheticNetwork(
-        roster=_roster(d, left_on, rng),
+        roster=roster_table(d, run, rng, name_seed=11, specialties=("Clínico geral",)),
         production=frame,
-        glosas=_glosas(d, glosas, rng, end, tail_share),
-        cases=cases,
-        case_truth=pd.DataFrame(case_truths).reset_index(drop=True),
-        truth=pd.concat(truths, ignore_index=True),
+        glosas=_glosas(d, glosa_counts, rng, end, tail_share),
+        cases=run.cases,
+        case_truth=pd.DataFrame(run.case_truths).reset_index(drop=True),
+        truth=pd.concat(run.truths, ignore_index=True),
         end=end,
-        engagement=_engagement(d),
+        # engaged 0, wavering -1, withdrawn -2: lower is less engaged, as in network.py
+        engagement=engagement_table(d, {m: -state.astype(float) for m, state in d.states.items()}, never),
     )
-
-
-def _cases(
-    d: _Dentists, idx: np.ndarray, asked: np.ndarray, m: int, done: int, prefix: str, seed: int
-) -> list[tuple[int, RetentionCase, pd.Series]]:
-    """Retention cases of dentists ``idx`` asking on ``asked``, through the case generator."""
-    from churnlab.synthetic.generator import generate
-
-    end = np.datetime64(_month_end(d.months - 1).date(), "D")
-    produced = d.guides[idx, : m + 1] > 0
-    last = np.where(produced.any(axis=1), m - np.argmax(produced[:, ::-1], axis=1), -1)
-    last_guides = d.guides[idx, np.maximum(last, 0)]
-    given = {
-        "cro": d.cro[idx], "uf": d.uf[idx], "cro_uf": d.uf[idx], "start": asked,
-        "is_open": asked > end - 60,
-        "tenure_days": np.maximum((asked - d.included_on[idx]).astype(int), 30),
-        "is_j": d.is_j[idx], "lives": d.lives[idx], "listed": d.listed[idx].astype(int),
-        "us_value": d.us_value[idx], "no_guides": last < 0,
-        "months_since": np.where(last >= 0, np.minimum(m + 1 - last, 24), -1),
-        "last_value": np.round(np.where(last >= 0, last_guides * d.per_guide[idx], 0.0), 2),
-        "glosa_propensity": d.glosa_propensity[idx], "other_plans": d.other_plans[idx],
-    }  # fmt: skip
-    data = generate(len(idx), seed=seed, dentists=given)
-    out = []
-    for k, (i, case) in enumerate(zip(idx, data.cases, strict=True)):
-        source = f"{prefix}_{done + k + 1:05d}"
-        truth = data.truth.iloc[k].copy()
-        truth["source"] = source
-        out.append((int(i), case.model_copy(update={"source": source}), truth))
-    return out
-
-
-def _roster(d: _Dentists, left_on: dict[int, np.datetime64], rng: np.random.Generator) -> pd.DataFrame:
-    idx = np.flatnonzero(d.active | d.left)
-    cities = [STATES[uf][3][int(rng.integers(0, len(STATES[uf][3])))] for uf in d.uf[idx]]
-    return pd.DataFrame({
-        "CRO": d.cro[idx], "UF": d.uf[idx],
-        "Nome": [random_name(np.random.default_rng(i + 11), bool(i % 2), upper=False) for i in idx],
-        "Cidade": cities, "Tipo": np.where(d.is_j[idx], "J", "F"),
-        "Data inclusão": pd.to_datetime(d.included_on[idx]),
-        "Data desligamento": [pd.Timestamp(left_on[i]) if i in left_on else pd.NaT for i in idx.tolist()],
-        "Moeda": d.us_value[idx], "nº de vidas": d.lives[idx],
-        "nº CRO(S) únicos divulgados": d.listed[idx].astype(int),
-        "Atende outros convênios": np.where(d.other_plans[idx], "Sim", "Não"),
-        "Especialidade": "Clínico geral",
-    })  # fmt: skip
-
-
-def _production(
-    d: _Dentists,
-    months: list[tuple[int, np.ndarray, np.ndarray]],
-    tail_share: float,
-    rng: np.random.Generator,
-) -> pd.DataFrame:
-    frames = []
-    for m, guides, value in months:
-        if m == d.months - 1 and tail_share < 1:  # a late export: part of the last month is missing
-            kept = rng.binomial(guides.astype(int), tail_share)
-            value = value * np.where(guides > 0, kept / np.maximum(guides, 1), 0.0)
-            guides = kept
-        idx = np.flatnonzero(guides > 0)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "cro": d.cro[idx],
-                    "uf": d.uf[idx],
-                    "month": FIRST_MONTH + pd.offsets.MonthBegin(m),
-                    "guides": guides[idx],
-                    "value": np.round(value[idx], 2),
-                }
-            )  # fmt: skip
-        )
-    return pd.concat(frames, ignore_index=True)
 
 
 def _glosas(
@@ -308,50 +214,11 @@ def _glosas(
     tail_share: float,
 ) -> pd.DataFrame:
     """One row per refused guide, dated in the month after its competence."""
-    from churnlab.io.glosas import glosa_code_table
-
-    table = glosa_code_table()
-    tech_codes = table.loc[table["kind"] == "technical", "code"].to_numpy()
-    admin_codes = table.loc[
-        (table["kind"] == "administrative") & ~table["code"].str.startswith("5"), "code"
-    ].to_numpy()
+    tech_codes, admin_codes = glosa_codes()
     frames = []
     for m, tech, admin in months[:-1]:  # the last month's glosas are dated after the end
-        competence = FIRST_MONTH + pd.offsets.MonthBegin(m)
         share = tail_share if m == d.months - 2 else 1.0  # dated in the export's last month
         for counts, codes in ((tech, tech_codes), (admin, admin_codes)):
             who = np.repeat(np.arange(d.size), rng.binomial(counts.astype(int), share))
-            dates = (competence + pd.offsets.MonthBegin(1)).to_datetime64() + rng.integers(
-                0, 28, len(who)
-            ).astype("timedelta64[D]")
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "cro": d.cro[who],
-                        "uf": d.uf[who],
-                        "guide": rng.integers(1_000_000, 9_999_999, len(who)).astype(str),
-                        "competence": competence.strftime("%Y-%m"),
-                        "date": pd.to_datetime(dates),
-                        "code": codes[rng.integers(0, len(codes), len(who))],
-                        "value": np.round(np.exp(rng.normal(np.log(70), 0.8, len(who))), 2),
-                    }
-                )  # fmt: skip
-            )
-    frame = pd.concat(frames, ignore_index=True)
-    frame = frame.loc[frame["date"] <= end].reset_index(drop=True)
-    described = table.set_index("code")
-    frame["description"] = described["description"].reindex(frame["code"]).to_numpy()
-    frame["kind"] = described["kind"].reindex(frame["code"]).to_numpy()
-    return frame[list(GLOSA_FRAME_COLUMNS)]
-
-
-def _engagement(d: _Dentists) -> pd.DataFrame:
-    """The hidden state (0 engaged, 1 wavering, 2 withdrawn) at every month end; NaN before joining."""
-    months = sorted(d.states)
-    levels = np.column_stack([d.states[m] for m in months]).astype(float)
-    levels[np.asarray(months)[None, :] < d.entry[:, None]] = np.nan
-    frame = pd.DataFrame(-levels, columns=[_month_end(m) for m in months])
-    frame.insert(0, "fading_from", pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]"))
-    frame.insert(0, "uf", d.uf)
-    frame.insert(0, "cro", d.cro)
-    return frame
+            frames.append(glosa_rows(d, m, who, codes, rng, median_value=70))
+    return glosa_table(frames, end)

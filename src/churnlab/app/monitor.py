@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from churnlab.app.pages import page_head, png_base64, text
+from churnlab.app.pages import BASE_CSS, page_head, png_base64, text
 from churnlab.evaluation.loop_report import loop_report
 from churnlab.evaluation.monitoring import DECAY_Z, decay_by_month
 from churnlab.i18n import DEFAULT_LANGUAGE, check_language, number, percent, say
@@ -250,17 +250,11 @@ def write_monitor(
     return report
 
 
-_CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 1.5rem;
-       color: #1f2933; max-width: 60rem; }
-h1 { font-size: 1.4rem; }
-.meta, .note { color: #52606d; }
-.warn { color: #8d2b0b; font-weight: 600; }
+_CSS = (
+    BASE_CSS
+    + """
+.warn { font-weight: 600; }
 .ok { color: #1f6f43; font-weight: 600; }
-table { border-collapse: collapse; margin: .5rem 0 1rem; }
-th, td { border-bottom: 1px solid #e4e7eb; padding: .35rem .6rem; text-align: left; }
-th { background: #f5f7fa; }
-td.num { text-align: right; white-space: nowrap; }
 tr.flag td { background: #fff3e8; }
-.chart img { max-width: 100%; height: auto; border: 1px solid #e4e7eb; }
 """
+)

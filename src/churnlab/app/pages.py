@@ -12,6 +12,20 @@ from churnlab.i18n import say
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'"
 """The pages' Content-Security-Policy: nothing is loaded from anywhere, images are inline."""
 
+BASE_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 1.5rem;
+       color: #1f2933; max-width: 60rem; }
+h1 { font-size: 1.4rem; }
+.meta, .note { color: #52606d; }
+.warn { color: #8d2b0b; }
+table { border-collapse: collapse; margin: .5rem 0 1rem; }
+th, td { border-bottom: 1px solid #e4e7eb; padding: .35rem .6rem; text-align: left; }
+th { background: #f5f7fa; }
+td.num { text-align: right; white-space: nowrap; }
+.chart img { max-width: 100%; height: auto; border: 1px solid #e4e7eb; }
+"""
+"""The stylesheet of the report and monitor pages, which each add their own rules after it."""
+
 
 def png_base64(fig) -> str:
     """A matplotlib figure as base64 PNG, for an ``<img src="data:image/png;base64,...">``."""

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from churnlab.app.pages import headings, page_head, png_base64, text
+from churnlab.app.pages import BASE_CSS, headings, page_head, png_base64, text
 from churnlab.app.worklist import action_words
 from churnlab.evaluation.loop_report import MAX_HALF_WIDTH, MIN_CASES, LoopReport, Rate, loop_report
 from churnlab.i18n import DEFAULT_LANGUAGE, check_language, date, money, percent, say
@@ -307,19 +307,12 @@ def write_report(store: CaseStore, out: str | os.PathLike[str], lang: str = DEFA
     return report
 
 
-_CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 1.5rem;
-       color: #1f2933; max-width: 60rem; }
-h1 { font-size: 1.4rem; }
-.meta, .note { color: #52606d; }
-.warn { color: #8d2b0b; }
-table { border-collapse: collapse; margin: .5rem 0 1rem; }
-th, td { border-bottom: 1px solid #e4e7eb; padding: .35rem .6rem; text-align: left; }
-th { background: #f5f7fa; }
-td.num { text-align: right; white-space: nowrap; }
+_CSS = (
+    BASE_CSS
+    + """
 td.few { color: #9aa5b1; }
 .few-note { font-size: .8em; font-style: italic; }
 details { margin: 1rem 0; color: #52606d; }
 summary { cursor: pointer; font-weight: 600; color: #1f2933; }
-.chart img { max-width: 100%; height: auto; border: 1px solid #e4e7eb; }
 """
+)

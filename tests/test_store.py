@@ -146,32 +146,52 @@ def test_a_store_that_cannot_be_opened_is_a_clear_error_without_the_password(tmp
         open_store(tmp_path / "not_a_db")
 
 
-def test_a_store_of_the_first_schema_is_migrated_keeping_its_rows(url):
+@pytest.fixture
+def old_store(url):
+    """Build, at ``url``, a store as an older churnlab left it: its schema at ``revision``, one case.
+
+    The case ``old`` was scored once (``refresher`` offered, not explored) and,
+    with ``outcome``, recorded as retained after ``training``.
+    """
     from alembic import command
     from alembic.config import Config
 
     from churnlab.store.case_store import _MIGRATIONS
 
-    engine = sa.create_engine(url)
-    config = Config()
-    config.set_main_option("script_location", str(_MIGRATIONS))
-    with engine.begin() as connection:  # a store as the first churnlab to have one left it
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0001")
-        connection.execute(
-            sa.text(
-                "INSERT INTO scoring_runs (fingerprint, run_at, model_id, model_version, explore_share, "
-                "n_cases) VALUES ('f', '2025-01-01', 'm', 'v', 0, 1)"
+    def build(revision: str, *, outcome: bool = False) -> str:
+        engine = sa.create_engine(url)
+        config = Config()
+        config.set_main_option("script_location", str(_MIGRATIONS))
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+            connection.execute(
+                sa.text(
+                    "INSERT INTO scoring_runs (fingerprint, run_at, model_id, model_version, explore_share, "
+                    "n_cases) VALUES ('f', '2025-01-01', 'm', 'v', 0, 1)"
+                )
             )
-        )
-        connection.execute(
-            sa.text(
-                "INSERT INTO recommendations (run_id, case_key, best_action, offered_action, "
-                "offer_probability, explored) VALUES (1, 'old', 'none', 'none', 1, false)"
+            connection.execute(
+                sa.text(
+                    "INSERT INTO recommendations (run_id, case_key, best_action, offered_action, "
+                    "offer_probability, explored) VALUES (1, 'old', 'refresher', 'refresher', 1, false)"
+                )
             )
-        )
-    engine.dispose()
-    store = open_store(url)
+            if outcome:
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO outcomes (case_key, action_taken, retained, recorded_at) "
+                        "VALUES ('old', 'training', true, '2025-02-01')"
+                    )
+                )
+        engine.dispose()
+        return url
+
+    return build
+
+
+def test_a_store_of_the_first_schema_is_migrated_keeping_its_rows(old_store):
+    store = open_store(old_store("0001"))  # as the first churnlab to have a store left it
     assert store.revision() == "0004"
     decisions = store.decisions()
     assert decisions["case_key"].tolist() == ["old"] and decisions["dentist_value"].isna().all()
@@ -180,38 +200,8 @@ def test_a_store_of_the_first_schema_is_migrated_keeping_its_rows(url):
     assert store.decisions().set_index("case_key").loc["new", "dentist_value"] == 5000.0
 
 
-def test_outcomes_recorded_before_the_combined_box_flag_keep_their_action(url):
-    from alembic import command
-    from alembic.config import Config
-
-    from churnlab.store.case_store import _MIGRATIONS
-
-    engine = sa.create_engine(url)
-    config = Config()
-    config.set_main_option("script_location", str(_MIGRATIONS))
-    with engine.begin() as connection:  # a store as churnlab 0.3.0 left it, with an outcome
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0002")
-        connection.execute(
-            sa.text(
-                "INSERT INTO scoring_runs (fingerprint, run_at, model_id, model_version, explore_share, "
-                "n_cases) VALUES ('f', '2025-01-01', 'm', 'v', 0, 1)"
-            )
-        )
-        connection.execute(
-            sa.text(
-                "INSERT INTO recommendations (run_id, case_key, best_action, offered_action, "
-                "offer_probability, explored) VALUES (1, 'old', 'refresher', 'refresher', 1, false)"
-            )
-        )
-        connection.execute(
-            sa.text(
-                "INSERT INTO outcomes (case_key, action_taken, retained, recorded_at) "
-                "VALUES ('old', 'training', true, '2025-02-01')"
-            )
-        )
-    engine.dispose()
-    store = open_store(url)
+def test_outcomes_recorded_before_the_combined_box_flag_keep_their_action(old_store):
+    store = open_store(old_store("0002", outcome=True))  # as churnlab 0.3.0 left it
     assert store.revision() == "0004"
     decisions = store.decisions()
     assert decisions["action_taken"].tolist() == ["training"]  # no flag: counted as recorded

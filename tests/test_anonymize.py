@@ -211,6 +211,30 @@ def test_documents_in_text_replaced_keeping_punctuation():
     assert out == f"CNPJ {P.cnpj(CNPJ)} CPF {P.cpf(CPF)}\t{bare_cnpj}\t\t{bare_cpf}"
 
 
+def test_email_pseudonym_is_keyed_and_reaches_nobody():
+    address = "dra.quiteria@clinicaquiteria.com.br"
+    out = P.email(address)
+    assert re.fullmatch(r"pessoa\.[a-z][0-9a-z]{5}@exemplo\.invalid", out)
+    assert P.email(address.upper()) == out != P.email("outra@clinicaquiteria.com.br")
+    assert OTHER.email(address) != out
+    with pytest.raises(ValueError, match="not an e-mail address"):
+        P.email("sem arroba")
+
+
+def test_emails_in_text_replaced_whole():
+    from churnlab.privacy.finders import email_addresses
+
+    address = "Dra.Quiteria_71@Clinica-Albuquerque.com.br"
+    text = f"Respondeu do e-mail {address}.\tReenviar a {address.lower()} e ao (71) 98765-4321"
+    out = anonymize_text(text, P)
+    assert "quiteria" not in out.lower() and "albuquerque" not in out.lower()
+    assert out == (
+        f"Respondeu do e-mail {P.email(address)}.\tReenviar a {P.email(address)} "
+        f"e ao {P.phone('(71) 98765-4321')}"
+    )
+    assert email_addresses(out) == [P.email(address)]  # still an address: a worklist lists one
+
+
 def test_protocols_in_text_replaced():
     text = "Nº do protocolo XYZ123456789012 aberto; ANS 123456 2024 03 04 000123; protocolo: 98765432"
     out = anonymize_text(text, P, protocols=["XYZ123456789012"])
@@ -364,6 +388,7 @@ def test_anonymize_case_without_seeds():
         protocol_number="XYZ123456789012",
         contacts=[Contact(n=1, note="Dra Albuquerque pelo (71) 98765-4321, protocolo XYZ123456789012")],
         general_note="Joaquina ligou",
+        action_note="Proposta enviada a quiteria.alb@gmail.com",
         signatories=["Joaquina Okonkwo"],
     )
     anon = anonymize_case(case, P)
@@ -374,6 +399,7 @@ def test_anonymize_case_without_seeds():
         f"protocolo {P.protocol('XYZ123456789012')}"
     )
     assert anon.general_note == f"{P.name('Joaquina')} ligou"
+    assert anon.action_note == f"Proposta enviada a {P.email('quiteria.alb@gmail.com')}"
     assert case.dentist_name == "Quitéria Albuquerque"  # the input is not changed
 
 

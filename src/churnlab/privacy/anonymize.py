@@ -1,8 +1,9 @@
 """Pseudonymisation of retention forms: keyed, stable and shape-keeping.
 
 The seed forms hold real personal data (names, CPF, CNPJ, phone numbers,
-protocol numbers). The project ships only copies made by this module, and
-``churnlab parse --anonymize`` emits pseudonymised records.
+protocol numbers; other forms' notes hold e-mail addresses too). The project
+ships only copies made by this module, and ``churnlab parse --anonymize``
+emits pseudonymised records.
 
 Every pseudonym is derived with HMAC-SHA256 from a secret key, so the same
 value always gets the same pseudonym (records still join) while nobody without
@@ -23,6 +24,8 @@ name      ``Pessoa`` plus 6 characters of ``0-9A-Z`` (no I, L, O, U),
           the first a letter: ``Pessoa K7Q2MX``
 phone     same punctuation and length; country code and area code (DDD)
           kept; subscriber digits keyed (a mobile still starts with 9)
+e-mail    ``pessoa.`` plus a 6-character code at ``exemplo.invalid``
+          (a reserved domain): ``pessoa.k7q2mx@exemplo.invalid``
 protocol  same shape: letters stay letters (same case), digits stay
           digits, spaces and punctuation kept (ANS ``RRRRRR AAAA MM DD
           NNNNNN`` keeps its spacing)
@@ -40,6 +43,7 @@ from churnlab.privacy.finders import (
     ReplacementPlan,
     TextWords,
     replace_documents,
+    replace_emails,
     replace_first_names,
     replace_given_names,
     replace_phones,
@@ -63,22 +67,24 @@ def anonymize_text(
 
     Replaced, in this order of precedence:
 
-    1. the given ``protocols`` (case-insensitive), a number written after the
+    1. e-mail addresses, whole (``dra.ana@clinica.com.br``: the name and the
+       clinic in it go with it);
+    2. the given ``protocols`` (case-insensitive), a number written after the
        word ``protocolo``, and ANS protocol numbers (``RRRRRR AAAA MM DD NNNNNN``);
-    2. CPF- and CNPJ-shaped tokens, with or without punctuation (an 11-digit
+    3. CPF- and CNPJ-shaped tokens, with or without punctuation (an 11-digit
        run that is no valid CPF but looks like a mobile number is a phone);
-    3. phone numbers: ``(71) 99999-9999``, ``+55 71 9999-9999``,
+    4. phone numbers: ``(71) 99999-9999``, ``+55 71 9999-9999``,
        ``71 99999-9999``, ``(64) 33333333``, ``9999-9999``; never dates,
        times, money, guide numbers, CRO numbers or counts (a bare run of
        digits without area code in brackets, separator or ``+55`` is no phone);
-    4. the given ``names``: full names wherever they occur (case, accents and
+    5. the given ``names``: full names wherever they occur (case, accents and
        spacing folded), then runs of their tokens (each token of 3 or more
        letters that is no particle such as ``de``/``da``/``dos``) as whole
        words, so ``Maria``, ``Moreira`` and ``Maria Moreira`` each get their own
        pseudonym;
-    5. capitalised names after ``Dr``, ``Dra``, ``Dr.``, ``Drª``, ``Sr``,
+    6. capitalised names after ``Dr``, ``Dra``, ``Dr.``, ``Drª``, ``Sr``,
        ``Sra``, ``Doutor(a)``, ``meu nome é`` and ``me chamo``;
-    6. capitalised words from :func:`first_names` (with the capitalised
+    7. capitalised words from :func:`first_names` (with the capitalised
        surnames that follow), except first names that are everyday words at the
        start of a sentence or in capitals, and names of places (``São José``).
 
@@ -114,6 +120,7 @@ def anonymize_text(
     names_t = tuple(sorted({n.strip() for n in names if n and n.strip()}))
     protocols_t = tuple(sorted({q.strip() for q in protocols if q and q.strip()}))
     plan = ReplacementPlan(text)
+    replace_emails(plan, pseudonymizer)
     replace_protocols(plan, pseudonymizer, protocols_t)
     replace_documents(plan, pseudonymizer)
     replace_phones(plan, pseudonymizer)
@@ -142,6 +149,9 @@ class _Blank(Pseudonymizer):
     def phone(self, text: str) -> str:
         return ""
 
+    def email(self, text: str) -> str:
+        return ""
+
     def protocol(self, text: str) -> str:
         return ""
 
@@ -152,6 +162,8 @@ def mask_people(text: str) -> str:
 
     >>> mask_people("Dra Fernanda Quintanilha ligou do (71) 98765-4321 pelas glosas")
     'Dra  ligou do  pelas glosas'
+    >>> mask_people("Respondeu do e-mail fernanda.q@clinica.com.br")
+    'Respondeu do e-mail '
     """
     return anonymize_text(text, _BLANK)
 

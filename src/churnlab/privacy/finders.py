@@ -2,9 +2,10 @@
 
 :func:`churnlab.privacy.anonymize.anonymize_text` runs the finders in order of
 precedence on a :class:`ReplacementPlan`, which keeps the first replacement
-claimed for a span: protocols, then CPF/CNPJ, then phones, then names (the
-given ones, those after a title, bare first names). Names are found in text
-folded by :func:`churnlab.io.text.fold_chars`, the parser's own folding.
+claimed for a span: e-mail addresses, then protocols, then CPF/CNPJ, then
+phones, then names (the given ones, those after a title, bare first names).
+Names are found in text folded by :func:`churnlab.io.text.fold_chars`, the
+parser's own folding.
 """
 
 from __future__ import annotations
@@ -300,6 +301,12 @@ def email_addresses(text: str | None) -> list[str]:
     ['dra.ana@clinica.com.br']
     """
     return list(dict.fromkeys(m.group().lower() for m in _EMAIL.finditer(text or "")))
+
+
+def replace_emails(plan: ReplacementPlan, pseudonymizer: Pseudonymizer) -> None:
+    """Claim e-mail addresses (:func:`email_addresses`' rule), whole: the names and digits in them too."""
+    for m in _EMAIL.finditer(plan.text):
+        plan.add(m.start(), m.end(), pseudonymizer.email(m.group()))
 
 
 def replace_given_names(

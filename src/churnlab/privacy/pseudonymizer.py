@@ -21,6 +21,8 @@ KEY_FILE_ENV = "CHURNLAB_ANON_KEY_FILE"
 """Environment variable naming a file that holds the key."""
 MIN_KEY_BYTES = 16
 NAME_PREFIX = "Pessoa"
+EMAIL_DOMAIN = "exemplo.invalid"
+"""The domain of every e-mail pseudonym: reserved (RFC 2606), so no message can ever reach anyone."""
 
 _V = TypeVar("_V")
 
@@ -262,7 +264,7 @@ class Pseudonymizer:
         """
         return [self.name(v) if isinstance(v, str) and v.strip() else v for v in values]
 
-    # -- phones and protocols --
+    # -- phones, e-mails and protocols --
 
     def phone(self, text: str) -> str:
         """Pseudonymise a Brazilian phone number, keeping its shape.
@@ -311,6 +313,37 @@ class Pseudonymizer:
             new = self._keyed("phone", canonical, alphabets, counter)[-len(rest) :]
             if new != rest:
                 return _reshape(text, kept + new)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def email(self, text: str) -> str:
+        """Pseudonymise an e-mail address as ``pessoa.`` plus a 6-character code at :data:`EMAIL_DOMAIN`.
+
+        Keyed on the address lower-cased (``Dra.Ana@Clinica.com.br`` and
+        ``dra.ana@clinica.com.br`` are one address), never equal to the input.
+        The domain goes too: a clinic's own domain names the clinic.
+
+        Raises
+        ------
+        ValueError
+            ``text`` is not shaped like ``someone@somewhere``.
+
+        Examples
+        --------
+        >>> p = Pseudonymizer(b"an example key, not a real one")
+        >>> p.email("Dra.Ana@Clinica.com.br") == p.email("dra.ana@clinica.com.br")
+        True
+        >>> p.email("dra.ana@clinica.com.br").endswith("@exemplo.invalid")
+        True
+        """
+        address = text.strip().lower()
+        local, at, domain = address.rpartition("@")
+        if not (local and at and domain):
+            raise ValueError(f"{text!r} is not an e-mail address: it needs a name, '@' and a domain")
+        for counter in itertools.count():
+            code = self._keyed("email", address, [_CODE_LETTERS] + [_CODE_ALPHABET] * 5, counter)
+            new = f"{NAME_PREFIX.lower()}.{code.lower()}@{EMAIL_DOMAIN}"
+            if new != address:
+                return new
         raise AssertionError("unreachable")  # pragma: no cover
 
     def protocol(self, text: str) -> str:

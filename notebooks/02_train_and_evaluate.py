@@ -20,6 +20,9 @@
 # the Bayes-optimal risk and each case's true probability of staying under
 # every action.
 
+# %% nbmake={"mock": {"n_cases": 800}}
+n_cases = 2000  # cases to generate (the test suite runs this notebook on 800, to stay quick)
+
 # %%
 import tempfile
 from pathlib import Path
@@ -32,7 +35,7 @@ import churnlab.evaluation as ev
 from churnlab.synthetic import generate, write_dataset
 
 workdir = Path(tempfile.mkdtemp())
-data = generate(2000, seed=2024, open_share=0.25)
+data = generate(n_cases, seed=2024, open_share=0.25)
 folder = write_dataset(data, workdir / "synthetic", seed=2024)
 model = cl.train_model(folder, random_state=0)
 print(model.card["data"])

@@ -6,16 +6,15 @@ which install the project or run this suite); every file it links to exists.
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 import shutil
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
+from churnlab.app.cli import app
 from conftest import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -55,20 +54,19 @@ def test_readme_commands_are_known():
     assert not unknown, f"README commands this test cannot run safely: {unknown} (add to SETUP, or run them)"
 
 
-def test_readme_commands_run_in_order(tmp_path):
+def test_readme_commands_run_in_order(tmp_path, monkeypatch):
     """The commands, in the README's order, in a copy of data/, with the bundled model: all succeed.
 
-    ``churnlab`` runs as ``python -m churnlab.app.cli`` with this checkout's ``src`` first on the
-    path, so the code under test runs and nothing is installed.
+    ``churnlab`` runs in-process, the app the script runs (``cli:app``), on this checkout's
+    code; in one process the commands share their imports (a shell pays them four times).
+    test_layout.py runs ``python -m churnlab`` and an installed wheel's ``churnlab`` script.
     """
     shutil.copytree(REPO / "data", tmp_path / "data")
-    path = [str(REPO / "src"), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
+    monkeypatch.chdir(tmp_path)
     for command in readme_commands():
-        args = [sys.executable, "-m", "churnlab.app.cli", *shlex.split(command)[1:]]
-        done = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
-        assert done.returncode == 0, f"`{command}` exited {done.returncode}:\n{done.stderr[-2000:]}"
-        assert "Traceback" not in done.stderr, f"`{command}` printed a traceback:\n{done.stderr[-2000:]}"
+        done = CliRunner().invoke(app, shlex.split(command)[1:])
+        assert done.exit_code == 0, f"`{command}` exited {done.exit_code}:\n{done.stderr[-2000:]}"
+        assert done.exception is None and "Traceback" not in done.stderr, f"`{command}`: {done.exception!r}"
     scores = pd.read_csv(tmp_path / "out" / "scores.csv")
     assert len(scores) == 469 and scores["priority"].tolist() == list(range(1, 470))
     assert (tmp_path / "out" / "worklist.html").stat().st_size > 0

@@ -91,10 +91,20 @@ def test_wheel_installs_and_scores_with_the_bundled_model(tmp_path):
     )
     wheel = next(wheels.glob("churnlab-*.whl"))
     env_dir = tmp_path / "venv"
-    venv.create(env_dir, system_site_packages=True, with_pip=True)
+    venv.create(env_dir, system_site_packages=True)  # no pip of its own: this one installs into it
     bin_dir = env_dir / ("Scripts" if os.name == "nt" else "bin")
     subprocess.run(
-        [str(bin_dir / "python"), "-m", "pip", "install", "-q", "--no-deps", str(wheel)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(bin_dir / "python"),
+            "install",
+            "-q",
+            "--no-deps",
+            str(wheel),
+        ],
         check=True,
         cwd=tmp_path,
         env=env,

@@ -495,7 +495,8 @@ def test_same_effects_for_all_gives_the_truly_best_action_to_all_with_the_reason
     assert np.allclose(uplift.std(), 0.0) and uplift["support"].iloc[0] > 0.05
     assert rec.policy_reason.startswith("one action for all ('support'")
     table = pd.DataFrame(rec.policy_results_).set_index("policy")
-    assert list(table.index) == ["personalised", "half_personalised", "one_action", *ACTION_LABELS]
+    shares = ["personalised", "half_personalised", "mean_effects", "one_action"]
+    assert list(table.index) == [*shares, *ACTION_LABELS]
     assert table["chosen"].sum() == 1 and table.loc["one_action", "chosen"]
     assert table.loc["support", "value"] == table.drop(index="personalised")["value"].max()
     # The card says it, and every scored row carries the reason in its note.
@@ -526,9 +527,10 @@ def test_strong_heterogeneity_personalises_and_the_choice_uses_the_objective():
 def test_short_of_the_margin_halfway_is_chosen_when_cross_validation_puts_it_ahead():
     rng = np.random.default_rng(0)
     base = rng.normal(0.5, 0.3, 300)
-    terms = {name: base.copy() for name in (*AUTO_LEARNERS, "one_action", "none", "support")}
+    names = (*AUTO_LEARNERS, "mean_effects", "one_action", "none", "support")
+    terms = {name: base.copy() for name in names}
     # Personalising a little ahead of one action for all (less than half a paired SE): halfway
-    # decides. Ahead of one action for all, it is chosen; behind, one action for all is.
+    # decides. Ahead of the learner's mean effects for all, it is chosen; behind, one action for all.
     noisy = base + rng.normal(0.0, 0.3, 300)
     for learner in AUTO_LEARNERS:
         terms[learner] = noisy - noisy.mean() + base.mean() + 0.002

@@ -20,9 +20,9 @@ than :data:`MARGIN_SE` paired standard errors. Personalising noise gives worse
 advice than a good rule of thumb; but at a few hundred cases that margin cannot
 tell noise from real differences, so, short of it, the points between the two
 (:data:`HALF`: each case's difference from the action's mean effect halved,
-:func:`shrink`) competes with ``one_action`` by cross-validated value, and the
-rule's action (chosen on all cases) goes to all unless the halfway policy is
-ahead of it (``policy_`` of the recommender).
+:func:`shrink`) is kept when its cross-validated value is above that of the same
+learner's mean effects for all (:data:`MEAN_EFFECTS`); else that rule's action
+(chosen on all cases) goes to all (``policy_`` of the recommender).
 
 Values are in the units the recommendation maximises (:func:`objective`): the
 retention rate when every action is free, R$ per case otherwise.
@@ -51,6 +51,10 @@ PERSONALISED = "personalised"
 HALF = "half_personalised"
 """The point halfway between personalising and one action for all: the chosen learner's policy
 with each case's difference from the action's mean uplift halved (:func:`shrink`)."""
+
+MEAN_EFFECTS = "mean_effects"
+"""The other end of that line: the chosen learner's mean effects for every case, which is how the
+recommender offers one action to all (it differs from ``one_action`` in whose mean it reads)."""
 
 ONE_ACTION = "one_action"
 """The one-action rule as a procedure: the action whose mean effect is worth most, chosen on the
@@ -108,7 +112,7 @@ class AutoChoice:
 
 def policy_share(policy: str) -> float:
     """The share of each case's difference from the mean effects that ``policy`` keeps."""
-    return {PERSONALISED: 1.0, HALF: 0.5}.get(policy, 0.0)
+    return {PERSONALISED: 1.0, HALF: 0.5}.get(policy, 0.0)  # MEAN_EFFECTS, one action: 0
 
 
 def policy_reason(
@@ -133,9 +137,11 @@ def policy_reason(
         return f"personalised: {versus(PERSONALISED)} {against}"
     share = policy_share(policy)
     if share > 0:
+        values = dict(zip(results["policy"], results["value"], strict=True))
         return (
             f"partly personalised (each case's difference from the mean effects kept at {share:.0%}): "
-            f"{versus(policy)} {against}; fully personalised, {versus(PERSONALISED)}"
+            f"{versus(policy)} {against}, {values[policy] - values[MEAN_EFFECTS]:+.3f} against the "
+            f"mean effects for all; fully personalised, {versus(PERSONALISED)}"
         )
     personalising = f"personalising was {versus(PERSONALISED)} {against}"
     return f"one action for all ('{policy}', where it pays): {personalising}"
@@ -243,8 +249,9 @@ def cross_validate_learners(
     seconds["s_mix"] = seconds["s"] + seconds["s_hgb"]
     learner_table = _learner_table(terms, learners, seconds, cv)
     chosen = str(learner_table.index[learner_table["chosen"]][0])
-    half = action_frame(shrink(held_out[chosen], train_mean[chosen], policy_share(HALF)), X.index)
-    terms[HALF] = pseudo[np.arange(len(y)), action_codes(best_action(worth(half, X)))]
+    for name in (HALF, MEAN_EFFECTS):
+        shrunk = action_frame(shrink(held_out[chosen], train_mean[chosen], policy_share(name)), X.index)
+        terms[name] = pseudo[np.arange(len(y)), action_codes(best_action(worth(shrunk, X)))]
     return AutoChoice(learner_table, _policy_table(terms, learners, one_action))
 
 
@@ -291,14 +298,15 @@ def _policy_table(
     """Personalised against the one-action rule and each single action: values, paired differences."""
     table = _learner_table(terms, learners, {}, 1)
     candidates = {PERSONALISED: terms[str(table.index[table["chosen"]][0])]}
-    candidates.update({name: terms[name] for name in (HALF, ONE_ACTION, *one_action)})
+    candidates.update({name: terms[name] for name in (HALF, MEAN_EFFECTS, ONE_ACTION, *one_action)})
     ahead = {name: values - terms[ONE_ACTION] for name, values in candidates.items()}
     # Both candidates are procedures fitted on the training folds and judged on the held-out
     # one, so the best single action's value carries no winner's curse of a maximum over actions.
     personalise = ahead[PERSONALISED].mean() > MARGIN_SE * _se(ahead[PERSONALISED])
-    # Short of that margin, halfway when it is ahead of one action for all in cross-validation
-    # (docs/concepts/recommender.md gives the measurements behind this middle ground).
-    chosen = PERSONALISED if personalise else HALF if ahead[HALF].mean() > 0 else ONE_ACTION
+    # Short of that margin, halfway when it is worth more than the same learner's mean effects for
+    # all, what the recommender offers otherwise (docs/concepts/recommender.md: the measurements).
+    halfway = terms[HALF].mean() > terms[MEAN_EFFECTS].mean()
+    chosen = PERSONALISED if personalise else HALF if halfway else ONE_ACTION
     return pd.DataFrame(
         {
             "value": [v.mean() for v in candidates.values()],

@@ -201,8 +201,8 @@ def cross_validate_learners(
     one_action = [ACTION_LABELS[j] for j in range(len(ACTION_LABELS)) if supported[j]]
     terms = {name: np.empty(len(y)) for name in (*learners, ONE_ACTION, *one_action)}
     held_out = {name: np.empty((len(y), len(labels))) for name in learners}  # each learner's P, cross-fitted
-    train_mean = {name: np.empty((len(y), len(labels))) for name in learners}  # its fold's mean uplift
     pseudo = np.empty((len(y), len(labels)))
+    folds = []
     fitted_alone = [m for m in dict.fromkeys(("s", "s_hgb", *learners)) if m != "s_mix"]
     seconds = dict.fromkeys((*fitted_alone, "s_mix"), 0.0)
     for train, test in action_folds(codes, cv, random_state):
@@ -229,10 +229,9 @@ def cross_validate_learners(
         ).to_numpy()
         rows = np.arange(len(test))
         pseudo[test] = gamma
+        folds.append((train, test, fitted))
         for name in learners:
             held_out[name][test] = predict(name, fitted[name], Z[test])
-            p_train = predict(name, fitted[name], Z[train])
-            train_mean[name][test] = (p_train - p_train[:, :1]).mean(axis=0)
             effects = action_frame(held_out[name][test], Xt.index)
             terms[name][test] = gamma[rows, action_codes(best_action(worth(effects, Xt)))]
         # One action for all, where its mean effect (the outcome model's, on the training
@@ -249,8 +248,12 @@ def cross_validate_learners(
     seconds["s_mix"] = seconds["s"] + seconds["s_hgb"]
     learner_table = _learner_table(terms, learners, seconds, cv)
     chosen = str(learner_table.index[learner_table["chosen"]][0])
+    train_mean = np.empty((len(y), len(labels)))  # the chosen learner's mean uplift on the training folds
+    for train, test, fitted in folds:
+        p_train = predict(chosen, fitted[chosen], Z[train])
+        train_mean[test] = (p_train - p_train[:, :1]).mean(axis=0)
     for name in (HALF, MEAN_EFFECTS):
-        shrunk = action_frame(shrink(held_out[chosen], train_mean[chosen], policy_share(name)), X.index)
+        shrunk = action_frame(shrink(held_out[chosen], train_mean, policy_share(name)), X.index)
         terms[name] = pseudo[np.arange(len(y)), action_codes(best_action(worth(shrunk, X)))]
     return AutoChoice(learner_table, _policy_table(terms, learners, one_action))
 
@@ -295,7 +298,8 @@ def _learner_table(
 def _policy_table(
     terms: dict[str, NDArray[np.float64]], learners: Sequence[str], one_action: Sequence[str]
 ) -> pd.DataFrame:
-    """Personalised against the one-action rule and each single action: values, paired differences."""
+    """Personalised, halfway and the mean effects against the one-action rule and each single action:
+    values, paired differences, and the choice."""
     table = _learner_table(terms, learners, {}, 1)
     candidates = {PERSONALISED: terms[str(table.index[table["chosen"]][0])]}
     candidates.update({name: terms[name] for name in (HALF, MEAN_EFFECTS, ONE_ACTION, *one_action)})

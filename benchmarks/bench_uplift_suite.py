@@ -345,7 +345,8 @@ def fit_churnlab(data: Dataset) -> tuple[Policy, str]:
     rec = ActionRecommender(economics=FREE_ACTIONS, random_state=0).fit(
         data.X_train, data.arms_train, data.y_train
     )
-    return rec.recommend, rec.learner_ if rec.personalises else f"{rec.learner_}; one action: {rec.policy_}"
+    policy = "" if rec.policy_ == "personalised" else f"; {'one action: ' * (rec.share_ == 0)}{rec.policy_}"
+    return rec.recommend, f"{rec.learner_}{policy}"
 
 
 def _causalml(make: Callable[[], object], **fit_kwargs: object) -> Method:

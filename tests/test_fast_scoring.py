@@ -97,3 +97,16 @@ def test_the_boosted_trees_walked_in_numpy_give_scikit_learns_probabilities():
     trees = _Trees.of(model)
     assert np.array_equal(trees.predict_proba(X), model.predict_proba(X)[:, 1])
     assert np.array_equal(trees.predict_proba(X[:1]), model.predict_proba(X[:1])[:, 1])
+
+
+def test_a_half_personalised_recommender_is_scored_by_the_batch_path(model, sample_cases):
+    """The single-case path reads the learner's own uplift; shrunk toward the mean effects it
+    would not, so a half-personalised model leaves it to the batch path."""
+    recommender = dataclasses.replace(model).recommender
+    half = ActionRecommender(**recommender.get_params())
+    half.__dict__.update(vars(recommender))
+    half.policy_, half.share_ = "half_personalised", 0.5
+    shrunk = dataclasses.replace(model, recommender=half)
+    assert SingleCaseScorer(model).supported and not SingleCaseScorer(shrunk).supported
+    assert SingleCaseScorer(shrunk).score(sample_cases[0]) is None  # the caller scores it in batch
+    assert score_cases(sample_cases[:3], shrunk)["best_action"].notna().all()

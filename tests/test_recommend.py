@@ -17,6 +17,7 @@ from churnlab.io.records import ACTION_LABELS, ACTIONS
 from churnlab.models._sklearn_compat import parametrize_with_checks
 from churnlab.models.churn_model import ChurnModel
 from churnlab.models.economics import Economics
+from churnlab.models.learner_choice import _policy_table, as_columns, policy_reason, policy_share, shrink
 from churnlab.models.learners import AUTO_LEARNERS, FREE_ACTIONS, LEARNERS
 from churnlab.models.recommender import ActionRecommender
 from churnlab.models.risk import DismissalRiskModel
@@ -494,7 +495,8 @@ def test_same_effects_for_all_gives_the_truly_best_action_to_all_with_the_reason
     assert np.allclose(uplift.std(), 0.0) and uplift["support"].iloc[0] > 0.05
     assert rec.policy_reason.startswith("one action for all ('support'")
     table = pd.DataFrame(rec.policy_results_).set_index("policy")
-    assert list(table.index) == ["personalised", "one_action", *ACTION_LABELS]
+    shares = ["personalised", "half_personalised", "mean_effects", "one_action"]
+    assert list(table.index) == [*shares, *ACTION_LABELS]
     assert table["chosen"].sum() == 1 and table.loc["one_action", "chosen"]
     assert table.loc["support", "value"] == table.drop(index="personalised")["value"].max()
     # The card says it, and every scored row carries the reason in its note.
@@ -520,6 +522,38 @@ def test_strong_heterogeneity_personalises_and_the_choice_uses_the_objective():
     assert priced.objective_ == "value" and priced.personalises
     values = pd.DataFrame(priced.policy_results_).set_index("policy")["value"]
     assert values.abs().max() > 100  # R$ (a retained dentist is worth R$ 1,500 here), not a rate
+
+
+def test_short_of_the_margin_halfway_is_chosen_when_cross_validation_puts_it_ahead():
+    rng = np.random.default_rng(0)
+    base = rng.normal(0.5, 0.3, 300)
+    names = (*AUTO_LEARNERS, "mean_effects", "one_action", "none", "support")
+    terms = {name: base.copy() for name in names}
+    # Personalising a little ahead of one action for all (less than half a paired SE): halfway
+    # decides. Ahead of the learner's mean effects for all, it is chosen; behind, one action for all.
+    noisy = base + rng.normal(0.0, 0.3, 300)
+    for learner in AUTO_LEARNERS:
+        terms[learner] = noisy - noisy.mean() + base.mean() + 0.002
+    for half, chosen in ((0.01, "half_personalised"), (-0.01, "one_action")):
+        terms["half_personalised"] = base + half
+        table = _policy_table(terms, AUTO_LEARNERS, ["none", "support"])
+        assert table.loc[chosen, "chosen"] and table["chosen"].sum() == 1, half
+    assert policy_share("half_personalised") == 0.5 and policy_share("support") == 0.0
+    reason = policy_reason(as_columns(table), "retention", "auto", "half_personalised")
+    assert reason.startswith("partly personalised (each case's difference from the mean effects kept at 50%)")
+
+
+def test_half_personalised_halves_each_cases_difference_from_the_mean_effects(world, fresh):
+    X, actions, retained, _ = world
+    rec = ActionRecommender(learner="s", random_state=0).fit(X, actions, retained)
+    full = rec.uplift(fresh[0])
+    rec.policy_, rec.share_ = "half_personalised", 0.5
+    half = rec.uplift(fresh[0])
+    mean = pd.Series(rec.mean_uplift_[1:], index=half.columns)
+    assert np.allclose(half - mean, (full - mean) / 2, atol=1e-9)  # no clipping at these sizes
+    assert rec.personalises and rec.policy_reason.startswith("personalised")  # named learner
+    halved = shrink(np.array([[0.2, 0.6, 0.3]]), np.array([0.0, 0.2, 0.0]), 0.5)
+    assert np.allclose(halved, [[0.2, 0.5, 0.25]])
 
 
 def test_a_model_saved_before_the_policy_choice_still_personalises(world, fresh):

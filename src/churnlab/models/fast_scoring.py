@@ -123,7 +123,7 @@ class SingleCaseScorer:
             self.learner in ("s", "t", "s_mix")
             and not getattr(rec, "bootstrap_models_", None)
             and getattr(rec, "outcome_learner", None) is None
-            and rec.personalises  # one action for all: the batch path applies it
+            and rec.kept_share == 1  # shrunk or one action for all: the batch path applies it
         )
         if self.supported:
             self.rec_names = list(rec.feature_names_in_)

@@ -16,9 +16,13 @@ case where its mean effect (the outcome model's, on the training folds) pays;
 and the one-action rule as a procedure (``one_action``: the action worth most
 on the training folds, so its value carries no winner's curse). The chosen
 learner's personalised policy is kept only when it beats ``one_action`` by more
-than :data:`MARGIN_SE` paired standard errors; otherwise the recommender offers
-that rule's action (chosen on all cases) to all (``policy_`` of the recommender).
-Personalising noise gives worse advice than a good rule of thumb.
+than :data:`MARGIN_SE` paired standard errors. Personalising noise gives worse
+advice than a good rule of thumb; but at a few hundred cases that margin cannot
+tell noise from real differences, so, short of it, the points between the two
+(:data:`HALF`: each case's difference from the action's mean effect halved,
+:func:`shrink`) is kept when its cross-validated value is above that of the same
+learner's mean effects for all (:data:`MEAN_EFFECTS`); else that rule's action
+(chosen on all cases) goes to all (``policy_`` of the recommender).
 
 Values are in the units the recommendation maximises (:func:`objective`): the
 retention rate when every action is free, R$ per case otherwise.
@@ -43,6 +47,14 @@ from churnlab.models.policy_value import dr_scores
 
 PERSONALISED = "personalised"
 """The name of the personalised policy among the candidate policies."""
+
+HALF = "half_personalised"
+"""The point halfway between personalising and one action for all: the chosen learner's policy
+with each case's difference from the action's mean uplift halved (:func:`shrink`)."""
+
+MEAN_EFFECTS = "mean_effects"
+"""The other end of that line: the chosen learner's mean effects for every case, which is how the
+recommender offers one action to all (it differs from ``one_action`` in whose mean it reads)."""
 
 ONE_ACTION = "one_action"
 """The one-action rule as a procedure: the action whose mean effect is worth most, chosen on the
@@ -87,8 +99,20 @@ class AutoChoice:
 
     @property
     def policy(self) -> str:
-        """``"personalised"``, or ``"one_action"`` (the action is chosen on every case)."""
+        """``"personalised"``, ``"half_personalised"``, or ``"one_action"`` (the action is chosen
+        on every case)."""
         return str(self.policies.index[self.policies["chosen"]][0])
+
+    @property
+    def share(self) -> float:
+        """How much of each case's difference from the mean effects the chosen policy keeps:
+        1 personalised, 0 one action for all."""
+        return policy_share(self.policy)
+
+
+def policy_share(policy: str) -> float:
+    """The share of each case's difference from the mean effects that ``policy`` keeps."""
+    return {PERSONALISED: 1.0, HALF: 0.5}.get(policy, 0.0)  # MEAN_EFFECTS, one action: 0
 
 
 def policy_reason(
@@ -101,13 +125,26 @@ def policy_reason(
     """
     if results is None or policy is None:
         return f"personalised: learner '{learner}' chosen by the user"
-    row = list(results["policy"]).index(PERSONALISED)
     unit = "retention rate" if units == "retention" else "R$ per case"
-    ahead, se = float(results["minus_one_action"][row]), float(results["minus_one_action_se"][row])
-    versus = f"{ahead:+.3f} ± {se:.3f} {unit} against the best single action (cross-validated)"
+
+    def versus(name: str) -> str:
+        row = list(results["policy"]).index(name)
+        ahead, se = float(results["minus_one_action"][row]), float(results["minus_one_action_se"][row])
+        return f"{ahead:+.3f} ± {se:.3f} {unit}"
+
+    against = "against the best single action (cross-validated)"
     if policy == PERSONALISED:
-        return f"personalised: {versus}"
-    return f"one action for all ('{policy}', where it pays): personalising was {versus}"
+        return f"personalised: {versus(PERSONALISED)} {against}"
+    share = policy_share(policy)
+    if share > 0:
+        values = dict(zip(results["policy"], results["value"], strict=True))
+        return (
+            f"partly personalised (each case's difference from the mean effects kept at {share:.0%}): "
+            f"{versus(policy)} {against}, {values[policy] - values[MEAN_EFFECTS]:+.3f} against the "
+            f"mean effects for all; fully personalised, {versus(PERSONALISED)}"
+        )
+    personalising = f"personalising was {versus(PERSONALISED)} {against}"
+    return f"one action for all ('{policy}', where it pays): {personalising}"
 
 
 def best_one_action(
@@ -163,6 +200,9 @@ def cross_validate_learners(
     learners = AUTO_LEARNERS
     one_action = [ACTION_LABELS[j] for j in range(len(ACTION_LABELS)) if supported[j]]
     terms = {name: np.empty(len(y)) for name in (*learners, ONE_ACTION, *one_action)}
+    held_out = {name: np.empty((len(y), len(labels))) for name in learners}  # each learner's P, cross-fitted
+    pseudo = np.empty((len(y), len(labels)))
+    folds = []
     fitted_alone = [m for m in dict.fromkeys(("s", "s_hgb", *learners)) if m != "s_mix"]
     seconds = dict.fromkeys((*fitted_alone, "s_mix"), 0.0)
     for train, test in action_folds(codes, cv, random_state):
@@ -188,8 +228,11 @@ def cross_validate_learners(
             clip=clip,
         ).to_numpy()
         rows = np.arange(len(test))
+        pseudo[test] = gamma
+        folds.append((train, test, fitted))
         for name in learners:
-            effects = action_frame(predict(name, fitted[name], Z[test]), Xt.index)
+            held_out[name][test] = predict(name, fitted[name], Z[test])
+            effects = action_frame(held_out[name][test], Xt.index)
             terms[name][test] = gamma[rows, action_codes(best_action(worth(effects, Xt)))]
         # One action for all, where its mean effect (the outcome model's, on the training
         # folds) pays. A model's mean uplift is shrunk with its coefficients, but it ranks the
@@ -204,8 +247,23 @@ def cross_validate_learners(
         terms[ONE_ACTION][test] = terms[pick][test]
     seconds["s_mix"] = seconds["s"] + seconds["s_hgb"]
     learner_table = _learner_table(terms, learners, seconds, cv)
-    policies = _policy_table(terms, learners, one_action)
-    return AutoChoice(learner_table, policies)
+    chosen = str(learner_table.index[learner_table["chosen"]][0])
+    train_mean = np.empty((len(y), len(labels)))  # the chosen learner's mean uplift on the training folds
+    for train, test, fitted in folds:
+        p_train = predict(chosen, fitted[chosen], Z[train])
+        train_mean[test] = (p_train - p_train[:, :1]).mean(axis=0)
+    for name in (HALF, MEAN_EFFECTS):
+        shrunk = action_frame(shrink(held_out[chosen], train_mean, policy_share(name)), X.index)
+        terms[name] = pseudo[np.arange(len(y)), action_codes(best_action(worth(shrunk, X)))]
+    return AutoChoice(learner_table, _policy_table(terms, learners, one_action))
+
+
+def shrink(p: NDArray[np.float64], mean_uplift: NDArray[np.float64], share: float) -> NDArray[np.float64]:
+    """P(retained | x, a) with each case's uplift shrunk toward the action's mean: ``share`` 1 keeps the
+    learner's, 0 gives every case the mean effects (one action for all)."""
+    base = p[:, :1]
+    out: NDArray[np.float64] = np.clip(base + mean_uplift + share * (p - base - mean_uplift), 0.0, 1.0)
+    return out
 
 
 def _se(values: NDArray[np.float64]) -> float:
@@ -240,15 +298,19 @@ def _learner_table(
 def _policy_table(
     terms: dict[str, NDArray[np.float64]], learners: Sequence[str], one_action: Sequence[str]
 ) -> pd.DataFrame:
-    """Personalised against the one-action rule and each single action: values, paired differences."""
+    """Personalised, halfway and the mean effects against the one-action rule and each single action:
+    values, paired differences, and the choice."""
     table = _learner_table(terms, learners, {}, 1)
-    candidates = {PERSONALISED: terms[str(table.index[table["chosen"]][0])], ONE_ACTION: terms[ONE_ACTION]}
-    candidates.update({a: terms[a] for a in one_action})
+    candidates = {PERSONALISED: terms[str(table.index[table["chosen"]][0])]}
+    candidates.update({name: terms[name] for name in (HALF, MEAN_EFFECTS, ONE_ACTION, *one_action)})
     ahead = {name: values - terms[ONE_ACTION] for name, values in candidates.items()}
     # Both candidates are procedures fitted on the training folds and judged on the held-out
     # one, so the best single action's value carries no winner's curse of a maximum over actions.
     personalise = ahead[PERSONALISED].mean() > MARGIN_SE * _se(ahead[PERSONALISED])
-    chosen = PERSONALISED if personalise else ONE_ACTION
+    # Short of that margin, halfway when it is worth more than the same learner's mean effects for
+    # all, what the recommender offers otherwise (docs/concepts/recommender.md: the measurements).
+    halfway = terms[HALF].mean() > terms[MEAN_EFFECTS].mean()
+    chosen = PERSONALISED if personalise else HALF if halfway else ONE_ACTION
     return pd.DataFrame(
         {
             "value": [v.mean() for v in candidates.values()],

@@ -35,18 +35,9 @@ The L2 strengths of the logistic models (outcome and propensity) are chosen
 by cross-validated log loss (``C="auto"``): fit quality is the right test for
 these nuisance models, and the strength then follows the amount of data.
 
-``learner="auto"`` picks the meta-learner by cross-validated policy value
-(:mod:`churnlab.models.learner_choice`); the table is kept in ``cv_results_``
-and the choice is refitted on all cases. It then checks that personalising pays:
-the learner's policy must beat the best "one action for all" policy by more than
-one paired standard error on the same folds (``policy_results_``), else every
-case gets the mean effects and that one action (``policy_``).
-
-Measured on the synthetic generator (tuned on seeds 11–15, reported on fresh
-seeds in the README): logistic models on the standardised features beat
-gradient boosting, which overfits the noisy outcome; interactions with the
-reason probabilities beat interactions with every feature; the S-learner is
-the usual choice.
+``learner="auto"`` picks the meta-learner by cross-validated policy value (``cv_results_``), then
+how far to personalise, down to one action for all (``policy_results_``, ``share_``, ``policy_``):
+:mod:`churnlab.models.learner_choice`. The choice is refitted on all cases.
 
 A case with several ticked action boxes counts under its primary action (the
 first ticked box in form order, :func:`churnlab.features.labels.primary_action`).
@@ -91,6 +82,7 @@ from churnlab.models.learner_choice import (
     cross_validate_learners,
     objective,
     policy_reason,
+    shrink,
 )
 from churnlab.models.learners import (
     LEARNERS,
@@ -186,11 +178,14 @@ class ActionRecommender(BaseEstimator):
         What recommendations maximise and ``"auto"`` compares: the retention rate when
         every action is free, else R$ per case.
     policy_ : str
-        ``"personalised"``, or the one action ``"auto"`` offers to all (where its mean
-        effect pays; ``none`` possible): personalising did not beat it in cross-validation.
+        ``"personalised"``, ``"half_personalised"`` (``share_`` 0.5), or the one action ``"auto"``
+        offers to all (where its mean effect pays; ``none`` possible).
+    share_ : float
+        Share of each case's difference from the mean effects (``mean_uplift_``) kept: 1, 0.5 or 0.
     policy_results_ : dict of arrays or None
-        With ``"auto"`` (else None): per ``policy`` (``personalised``, ``one_action``, each action)
-        the CV value in ``objective_`` units, SE, paired difference with ``one_action``, ``chosen``.
+        With ``"auto"`` (else None): per ``policy`` (``personalised``, ``half_personalised``,
+        ``one_action``, each action) the CV value in ``objective_`` units, SE, paired difference with
+        ``one_action``, ``chosen``.
     mean_uplift_ : numpy.ndarray
         Mean predicted uplift per label on the training cases (each case's, without personalising).
     propensity_ : sklearn.pipeline.Pipeline
@@ -384,7 +379,7 @@ class ActionRecommender(BaseEstimator):
         self.objective_ = objective(self.active_economics())
         self.cv_results_: dict[str, np.ndarray] | None = None
         self.policy_results_: dict[str, np.ndarray] | None = None
-        self.learner_, self.policy_ = self.learner, PERSONALISED
+        self.learner_, self.policy_, self.share_ = self.learner, PERSONALISED, 1.0
         if self.learner == "auto":
             choice = cross_validate_learners(
                 self._fit_learner,
@@ -400,13 +395,13 @@ class ActionRecommender(BaseEstimator):
                 cv=self.cv,
                 random_state=self.random_state,
             )
-            self.learner_, self.policy_ = choice.learner, choice.policy
+            self.learner_, self.policy_, self.share_ = choice.learner, choice.policy, choice.share
             self.cv_results_ = as_columns(choice.learners)
             self.policy_results_ = as_columns(choice.policies)
         self.models_ = self._fit_learner(self.learner_, Z, codes, y)
         p = self._predict_learner(self.learner_, self.models_, Z)
         self.mean_uplift_ = (p - p[:, :1]).mean(axis=0)  # NaN where no estimate
-        if self.policy_ != PERSONALISED:
+        if self.share_ == 0:
             self.policy_ = best_one_action(p[:, 0], self.mean_uplift_, X.loc[keep], self.active_economics())
         self.bootstrap_models_ = [
             self._fit_learner(self.learner_, Z[i], codes[i], y[i])
@@ -509,15 +504,21 @@ class ActionRecommender(BaseEstimator):
         """
         Z, X = self._z(X)
         p = self._predict_learner(self.learner_, self.models_, Z)
-        if self.personalises is False:  # one action for all: every case gets the mean effects
-            p = np.clip(p[:, :1] + self.mean_uplift_, 0.0, 1.0)
+        if self.kept_share < 1:  # shrunk toward the mean effects; at 0 every case gets them
+            p = shrink(p, self.mean_uplift_, self.kept_share)
         return action_frame(p, X.index)
+
+    @property
+    def kept_share(self) -> float:
+        """``share_``; for models saved before it, 1 unless ``policy_`` offers one action to all."""
+        check_is_fitted(self, "models_")
+        policy = getattr(self, "policy_", PERSONALISED)  # models saved before policy_ personalise
+        return float(getattr(self, "share_", 1.0 if policy == PERSONALISED else 0.0))
 
     @property
     def personalises(self) -> bool:
         """False when ``learner="auto"`` offers one action to all (``policy_``), else True."""
-        check_is_fitted(self, "models_")
-        return getattr(self, "policy_", PERSONALISED) == PERSONALISED  # models saved before policy_
+        return self.kept_share > 0
 
     @property
     def policy_reason(self) -> str:

@@ -87,6 +87,63 @@ def _lag(
     return max(trained, needed), said
 
 
+PARTITION_COLUMNS = ["risk_30d", "risk_90d", "risk_180d", "dentist_value", "expected_loss"]
+"""Columns :func:`score_partition` adds (``risk_<h>d`` for the model's horizons, by default 30, 90, 180)."""
+
+
+def score_partition(frame: pd.DataFrame, model: ChurnModel) -> pd.DataFrame:
+    """Score one partition of the network's feature rows, for Spark, Ray or Dask to call on each.
+
+    The network model scores each dentist from that dentist's row alone, so a
+    table of feature rows (:func:`~churnlab.features.network.network_features`,
+    written out once) can be cut anywhere and scored where it lies: Spark's
+    ``mapInPandas``, Ray's ``map_batches``, Dask's ``map_partitions``. The
+    risks and values equal ``churnlab network``'s for the same dentists.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per dentist: every column of
+        :data:`~churnlab.features.network.FEATURES` (numbers; NaN where
+        unknown), and any other columns (``key``, ``cro``, ``uf``...), which
+        are passed through.
+    model : ChurnModel
+        A model with a network model (:func:`~churnlab.models.persistence.load_model`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The frame's columns that are not features, then
+        :data:`PARTITION_COLUMNS`: ``risk_30d``, ``risk_90d``, ``risk_180d``,
+        ``dentist_value`` (R$, rounded to cents) and ``expected_loss``
+        (``risk_90d`` × value, rounded to cents); same index and row order.
+
+    Raises
+    ------
+    DataError
+        A model without a network model, or feature columns missing (named).
+    """
+    from churnlab.features.network import FEATURES
+
+    if model.network is None:
+        raise DataError(
+            "the model has no network model: train it on a data folder with roster.csv and production.csv"
+        )
+    missing = [name for name in FEATURES if name not in frame]
+    if missing:
+        raise DataError(f"the partition lacks the network feature column(s) {', '.join(missing)}")
+    risks = model.network.predict_risk(frame)
+    value = model.economics.value_of(
+        frame["lives"].to_numpy(dtype=np.float32),
+        frame["listed_cros"].to_numpy(dtype=np.float32),
+        frame["value_3m"].to_numpy(dtype=np.float32),
+    )
+    out = frame[[c for c in frame.columns if c not in set(FEATURES)]].join(risks)
+    out["dentist_value"] = np.round(value, 2)
+    out["expected_loss"] = np.round(out["risk_90d"].to_numpy() * value, 2)
+    return out
+
+
 def score_network(
     data: str | os.PathLike[str] | Network,
     model: ChurnModel | str | os.PathLike[str] | None = None,
@@ -94,6 +151,8 @@ def score_network(
     top_reasons: int = 3,
     reasons_for: int | None = REASONS_FOR,
     complete_through: str | None = None,
+    scheduler: str | None = None,
+    progress: bool = False,
 ) -> pd.DataFrame:
     """Score every dentist active on ``as_of`` (default: the end of the data), ordered by expected loss.
 
@@ -115,6 +174,13 @@ def score_network(
         export's incomplete tail is measured. Production is read as far short
         of the as-of date as the model was trained with, or as the tail needs
         when that is more (:func:`_lag`).
+    scheduler : str, optional
+        Run the reading, the features and the scoring on a Dask cluster: a
+        scheduler's address (``tcp://host:8786``) or ``local:N`` for a local
+        cluster of N worker processes (needs ``churnlab[dask]``). The result
+        is the single process's. Not with a :class:`Network` already read.
+    progress : bool
+        Show bars over the blocks and partitions on a terminal (nothing on a pipe).
 
     Returns
     -------
@@ -138,25 +204,30 @@ def score_network(
             "the model has no network model: train it on a data folder with roster.csv and "
             "production.csv (`churnlab train DATA_DIR --out MODEL_DIR`)"
         )
-    network = data if isinstance(data, Network) else read_network(data)
-    when = _as_of(as_of, network)
-    lag, said = _lag(network, when, model, complete_through)
-    X = network_features(network, when, lag=lag)
+    if scheduler is not None:
+        from churnlab.app.distributed import cluster
+
+        with cluster(scheduler) as dask:
+            network = data if isinstance(data, Network) else dask.read_network(data, progress=progress)
+            when = _as_of(as_of, network)
+            lag, said = _lag(network, when, model, complete_through)
+            X = dask.network_features(network, when, lag)
+            scored = dask.score_partitions(X, model, progress=progress)
+    else:
+        network = data if isinstance(data, Network) else read_network(data)
+        when = _as_of(as_of, network)
+        lag, said = _lag(network, when, model, complete_through)
+        X = network_features(network, when, lag=lag)
+        scored = score_partition(X, model)
     drift = model.drift_counter(network=True)
     if drift is not None:
         drift.add(X)
-    risks = model.network.predict_risk(X)
     roster = network.roster.loc[X.index]
-    value = model.economics.value_of(
-        X["lives"].to_numpy(), X["listed_cros"].to_numpy(), X["value_3m"].to_numpy()
-    )
     out = pd.DataFrame(
         {"cro": roster["cro"], "uf": roster["uf"], "name": roster["name"], "city": roster["city"]},
         index=X.index,
     )
-    out = out.join(risks)
-    out["dentist_value"] = np.round(value, 2)
-    out["expected_loss"] = np.round(out["risk_90d"].to_numpy() * value, 2)
+    out = out.join(scored[[c for c in scored.columns if str(c).startswith("risk_")] + PARTITION_COLUMNS[3:]])
     for column in (
         "months_since_last_guide",
         "guides_3m",

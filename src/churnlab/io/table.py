@@ -254,10 +254,22 @@ def iter_tables(
             yield _block_table(path, layout, b"", first_line, offset, what)
 
 
+def is_url(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is an fsspec URL (``s3://``, ``gs://``, ``abfs://``...) rather than a local path."""
+    return "://" in str(path)
+
+
 @contextlib.contextmanager
 def _opened(path: str | os.PathLike[str], what: str) -> Iterator[BinaryIO]:
     try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed below; errors become DataError
+        if is_url(path):  # read through fsspec (installed with Dask), e.g. by a cluster's workers
+            import fsspec
+
+            handle = fsspec.open(str(path), "rb").open()
+        else:
+            handle = open(path, "rb")  # noqa: SIM115 - closed below; errors become DataError
+    except ImportError:
+        raise DataError(f"{path}: reading a URL needs fsspec: pip install 'churnlab[dask]'") from None
     except FileNotFoundError:
         raise DataError(f"{path}: {what} not found") from None
     except OSError as exc:

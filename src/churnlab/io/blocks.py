@@ -155,13 +155,13 @@ def glosa_piece(table: Table, keep_rows: bool = False) -> GlosaPiece:
     good = table.good_rows()
     part = {name: cells if good.all() else cells[good] for name, cells in checked.items()}
     code = table.text["code"] if good.all() else table.text["code"][good]
-    cro = pd.Series(np.asarray(part["cro"], dtype=object))
-    uf = pd.Series(np.asarray(part["uf"], dtype=object)).fillna("")
-    pair, pairs = pd.factorize(pd.MultiIndex.from_arrays([cro, uf]))
+    cro_codes, cros = pd.factorize(part["cro"])  # Arrow strings: hashed in C++
+    uf_codes, ufs = pd.factorize(pd.Series(part["uf"]).fillna(""))
+    pair, pairs = pd.factorize(cro_codes.astype(np.int64) * max(len(ufs), 1) + uf_codes)  # in order seen
     return GlosaPiece(
         pair=pair.astype(np.int32),
-        cros=np.array([c for c, _ in pairs], dtype=object),
-        ufs=np.array([u for _, u in pairs], dtype=object),
+        cros=np.asarray(cros, dtype=object)[pairs // max(len(ufs), 1)],
+        ufs=np.asarray(ufs, dtype=object)[pairs % max(len(ufs), 1)],
         month=known_month(part["date"], part["competence"]),
         technical=glosa_kinds(cleaned_column(code)) == "technical",
         value=np.asarray(part["value"], dtype=np.float32),

@@ -158,3 +158,20 @@ def test_score_partition_as_spark_calls_it_equals_churnlab_network(model):
         np.testing.assert_allclose(scored[column], scored[f"{column}_cli"], rtol=0, atol=1e-9)
     with pytest.raises(cl.DataError, match="lacks the network feature column.*guides_3m"):
         cl.score_partition(table.drop(columns="guides_3m"), model)
+
+
+def test_bars_show_on_a_terminal_only(monkeypatch):
+    """The one bar helper: over a cluster's blocks or partitions on a terminal, nothing on a pipe."""
+    import io
+
+    from churnlab.io.glosa_months import _progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    for stream, shown in ((Terminal(), True), (io.StringIO(), False)):
+        monkeypatch.setattr(sys, "stderr", stream)
+        items = _progress(range(3), "/data/network", True, total=3, doing="scoring", unit="partition")
+        assert list(items) == [0, 1, 2]
+        assert ("scoring network" in stream.getvalue() and "/3 " in stream.getvalue()) == shown

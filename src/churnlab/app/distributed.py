@@ -69,17 +69,20 @@ class DaskRun:
     def __init__(self, client: Any) -> None:
         self.client = client
 
-    def _results(self, futures: list[Any], path: str | os.PathLike[str], progress: bool) -> Iterator[Any]:
+    def _results(
+        self, futures: list[Any], path: str | os.PathLike[str], progress: bool, doing: str = "reading"
+    ) -> Iterator[Any]:
         """Each future's result in submission order (block order), released once taken."""
         from concurrent.futures import CancelledError
 
         from distributed import KilledWorker
 
-        for future in _progress(futures, path, progress, total=len(futures)):
+        unit = "block" if doing == "reading" else "partition"
+        for future in _progress(futures, path, progress, total=len(futures), doing=doing, unit=unit):
             try:
                 yield future.result()
             except (KilledWorker, CancelledError) as exc:
-                raise DataError(f"{path}: a Dask worker was lost while reading it ({exc})") from None
+                raise DataError(f"{path}: a Dask worker was lost while {doing} it ({exc})") from None
             future.release()
 
     def read_glosas(
@@ -139,7 +142,7 @@ class DaskRun:
             self.client.submit(score_partition, X.iloc[start : start + PARTITION_ROWS], shared, pure=False)
             for start in cuts
         ]
-        parts = list(self._results(futures, "the features", progress))
+        parts = list(self._results(futures, "the network", progress, doing="scoring"))
         return pd.concat(parts) if len(parts) > 1 else parts[0]
 
 

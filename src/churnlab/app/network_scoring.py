@@ -214,7 +214,7 @@ def score_network(
             X = dask.network_features(network, when, lag)
             scored = dask.score_partitions(X, model, progress=progress)
     else:
-        network = data if isinstance(data, Network) else read_network(data)
+        network = data if isinstance(data, Network) else read_network(data, progress=progress)
         when = _as_of(as_of, network)
         lag, said = _lag(network, when, model, complete_through)
         X = network_features(network, when, lag=lag)

@@ -291,15 +291,21 @@ _T = TypeVar("_T")
 
 
 def _progress(
-    items: Iterable[_T], path: str | os.PathLike[str], progress: bool, total: int | None = None
+    items: Iterable[_T],
+    path: str | os.PathLike[str],
+    progress: bool,
+    total: int | None = None,
+    doing: str = "reading",
+    unit: str = "block",
 ) -> Iterator[_T]:
     """A bar over the blocks of ``path`` when ``progress`` and stderr is a terminal; nothing on a pipe.
 
-    ``total`` is the number of blocks when known (a cluster plans them first).
+    ``total`` is the number of blocks when known (a cluster plans them first);
+    ``doing`` and ``unit`` name other work (``scoring``, ``partition``).
     """
     if not progress:
         return iter(items)
     from tqdm.auto import tqdm
 
     name = os.path.basename(path)
-    return iter(tqdm(items, desc=f"reading {name}", unit="block", total=total, leave=False, disable=None))
+    return iter(tqdm(items, desc=f"{doing} {name}", unit=unit, total=total, leave=False, disable=None))

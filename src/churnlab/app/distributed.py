@@ -89,9 +89,20 @@ class DaskRun:
         self, path: str | os.PathLike[str], keep_rows: bool = False, progress: bool = False
     ) -> GlosaRead:
         """The glosa export read on the cluster: as :func:`~churnlab.io.glosa_months.read_glosa_months`."""
-        blocks = plan_blocks(path, dict(HEADER_OF_COLUMN), {}, "glosa file")
-        futures = self.client.map(_on_worker, [glosa_pieces] * len(blocks), blocks, [keep_rows] * len(blocks),
-                                  pure=False)  # fmt: skip
+        return self._glosas(path, self._submit(glosa_pieces, path, keep_rows), keep_rows, progress)
+
+    def _submit(self, task: Callable[..., Any], path: str | os.PathLike[str], *args: Any) -> list[Any]:
+        """Plan ``path``'s blocks here and hand each to a worker's ``task`` (glosas or production)."""
+        if task is glosa_pieces:
+            blocks = plan_blocks(path, dict(HEADER_OF_COLUMN), {}, "glosa file")
+        else:
+            blocks = plan_blocks(path, PRODUCTION_HEADER, {}, "production file")
+        n = len(blocks)
+        return list(self.client.map(_on_worker, [task] * n, blocks, *([a] * n for a in args), pure=False))
+
+    def _glosas(
+        self, path: str | os.PathLike[str], futures: list[Any], keep_rows: bool, progress: bool
+    ) -> GlosaRead:
         sums, kept = GlosaMonths(), GlosaRows() if keep_rows else None
         rejects: list[Reject] = []
         read = 0
@@ -104,12 +115,9 @@ class DaskRun:
             kept.keys, kept.rejects = sums.keys, rejects
         return GlosaRead(sums.frame(), kept, rejects, read, os.path.basename(path))
 
-    def read_production(
-        self, path: str | os.PathLike[str], progress: bool = False
+    def _production(
+        self, path: str | os.PathLike[str], futures: list[Any], progress: bool
     ) -> tuple[pd.DataFrame, list[Reject], list[str]]:
-        """``production`` read on the cluster: what :func:`~churnlab.io.network.read_production` gives."""
-        blocks = plan_blocks(path, PRODUCTION_HEADER, {}, "production file")
-        futures = self.client.map(_on_worker, [production_pieces] * len(blocks), blocks, pure=False)
         parts, rejects = [], []
         for pieces in self._results(futures, path, progress):
             for rows, found in pieces:
@@ -118,10 +126,20 @@ class DaskRun:
         return production_of(path, parts, rejects)
 
     def read_network(self, folder: str | os.PathLike[str], progress: bool = False) -> Network:
-        """:func:`~churnlab.io.network.read_network` with production and glosas read on the cluster."""
+        """:func:`~churnlab.io.network.read_network` with production and glosas read on the cluster.
+
+        Both files' blocks are handed out at once, so the workers read glosas
+        while production's rows are put together here.
+        """
         production_path, glosa_path = find_source(folder, "production"), find_source(folder, "glosas")
-        production = None if production_path is None else self.read_production(production_path, progress)
-        glosas = None if glosa_path is None else self.read_glosas(glosa_path, progress=progress)
+        on_production = None if production_path is None else self._submit(production_pieces, production_path)
+        on_glosas = None if glosa_path is None else self._submit(glosa_pieces, glosa_path, False)
+        production = None
+        if production_path is not None and on_production is not None:
+            production = self._production(production_path, on_production, progress)
+        glosas = None
+        if glosa_path is not None and on_glosas is not None:
+            glosas = self._glosas(glosa_path, on_glosas, False, progress)
         return read_network(folder, glosas=glosas, production_read=production)
 
     def network_features(self, network: Network, as_of: pd.Timestamp, lag: int) -> pd.DataFrame:

@@ -134,7 +134,7 @@ def _stage(name: str, data: Path, scheduler: str | None = None) -> dict[str, flo
 
     workers = int(scheduler.removeprefix("local:"))
     with LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
     ) as local:
         with Client(local) as client:
             client.run(lambda: __import__("churnlab.app.distributed"))  # imports are not the stage's time

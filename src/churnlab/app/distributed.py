@@ -186,7 +186,7 @@ def cluster(scheduler: str) -> Iterator[DaskRun]:
             )
         with (
             LocalCluster(
-                n_workers=int(count), threads_per_worker=1, processes=True, dashboard_address=None,
+                n_workers=int(count), threads_per_worker=1, processes=True, dashboard_address=":0",
                 silence_logs=logging.ERROR,
             ) as local,
             Client(local) as client,

@@ -159,9 +159,9 @@ def _stage(name: str, data: Path, scheduler: str | None = None) -> dict[str, flo
                     elif name == "read network":
                         run.read_network(data)
                     elif name == "network + features":
-                        import pandas as pd
+                        from churnlab.features.network import network_features
 
-                        run.network_features(run.read_network(data), pd.Timestamp("2024-12-31"), 0)
+                        network_features(run.read_network(data), "2024-12-31")
             wall = time.perf_counter() - start
             usages = [*client.run(_usage).values(), *client.run(_usage, nanny=True).values()]
     cpu, peak = _usage()

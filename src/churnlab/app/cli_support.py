@@ -81,7 +81,7 @@ Scheduler = Annotated[
         "--scheduler",
         envvar="CHURNLAB_DASK_SCHEDULER",
         metavar="ADDRESS|local:N",
-        help="Read the big files, and work out the network's features and scores, on a Dask cluster: "
+        help="Read and check the big files, and score the network's dentists, on a Dask cluster: "
         "a scheduler's address (tcp://host:8786) or local:N for N local worker processes (default: "
         "$CHURNLAB_DASK_SCHEDULER; none: this process). The workers must read the same paths. "
         "Needs pip install 'churnlab[dask]'.",

@@ -11,9 +11,10 @@ functions the single process uses and returns small arrays (the glosas'
 dentist, month, kind and value per row, or the production rows); the
 driver adds them up in block order, with the same functions, so the
 monthly sums, the rejects and their lines are the single process's, to
-the bit. The features are worked out on one worker (they compare dentists
-of a city) and scored in partitions by
-:func:`~churnlab.app.network_scoring.score_partition`.
+the bit. The features are worked out here, from the network's dentist ×
+month tables (they compare the dentists of a city; shipping those tables to
+a worker cost ten times the work itself), and scored in partitions on the
+workers by :func:`~churnlab.app.network_scoring.score_partition`.
 
 The workers must read the files at the paths the driver names: a folder
 they share, or fsspec URLs (``s3://...``) for the files they read.
@@ -31,7 +32,6 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from churnlab.errors import DataError
-from churnlab.features.network import network_features
 from churnlab.io.blocks import (
     Block,
     GlosaPiece,
@@ -141,14 +141,6 @@ class DaskRun:
         if glosa_path is not None and on_glosas is not None:
             glosas = self._glosas(glosa_path, on_glosas, False, progress)
         return read_network(folder, glosas=glosas, production_read=production)
-
-    def network_features(self, network: Network, as_of: pd.Timestamp, lag: int) -> pd.DataFrame:
-        """:func:`~churnlab.features.network.network_features` on a worker."""
-        shared = self.client.scatter(network, direct=True)
-        result: pd.DataFrame = self.client.submit(
-            network_features, shared, as_of, lag=lag, pure=False
-        ).result()
-        return result
 
     def score_partitions(self, X: pd.DataFrame, model: ChurnModel, progress: bool = False) -> pd.DataFrame:
         """:func:`~churnlab.app.network_scoring.score_partition` on partitions of ``X``, in order."""

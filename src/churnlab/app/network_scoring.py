@@ -175,7 +175,7 @@ def score_network(
         of the as-of date as the model was trained with, or as the tail needs
         when that is more (:func:`_lag`).
     scheduler : str, optional
-        Run the reading, the features and the scoring on a Dask cluster: a
+        Read the big files and score on a Dask cluster (the features are worked out here): a
         scheduler's address (``tcp://host:8786``) or ``local:N`` for a local
         cluster of N worker processes (needs ``churnlab[dask]``). The result
         is the single process's. Not with a :class:`Network` already read.
@@ -211,7 +211,7 @@ def score_network(
             network = data if isinstance(data, Network) else dask.read_network(data, progress=progress)
             when = _as_of(as_of, network)
             lag, said = _lag(network, when, model, complete_through)
-            X = dask.network_features(network, when, lag)
+            X = network_features(network, when, lag=lag)  # here: cheaper than shipping the network
             scored = dask.score_partitions(X, model, progress=progress)
     else:
         network = data if isinstance(data, Network) else read_network(data, progress=progress)

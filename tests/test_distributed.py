@@ -175,3 +175,14 @@ def test_bars_show_on_a_terminal_only(monkeypatch):
         items = _progress(range(3), "/data/network", True, total=3, doing="scoring", unit="partition")
         assert list(items) == [0, 1, 2]
         assert ("scoring network" in stream.getvalue() and "/3 " in stream.getvalue()) == shown
+
+
+def test_score_shows_no_bar_on_a_pipe(tmp_path, model, capsys):
+    """The forms' bar is the same helper: nothing when stderr is not a terminal (it was always drawn)."""
+    from churnlab.app.scoring import score_folder
+
+    (tmp_path / "forms").mkdir()
+    for form in sorted((SAMPLE / "forms").iterdir())[:3]:
+        shutil.copy(form, tmp_path / "forms" / form.name)
+    score_folder(tmp_path, model, tmp_path / "scores.csv", progress=True, jobs=1)
+    assert "scoring forms" not in capsys.readouterr().err

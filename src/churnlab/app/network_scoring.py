@@ -175,10 +175,12 @@ def score_network(
         of the as-of date as the model was trained with, or as the tail needs
         when that is more (:func:`_lag`).
     scheduler : str, optional
-        Read the big files and score on a Dask cluster (the features are worked out here): a
+        Read the big files and score the dentists on a Dask cluster: a
         scheduler's address (``tcp://host:8786``) or ``local:N`` for a local
-        cluster of N worker processes (needs ``churnlab[dask]``). The result
-        is the single process's. Not with a :class:`Network` already read.
+        cluster of N worker processes (needs ``churnlab[dask]``;
+        :mod:`churnlab.app.distributed`). The features are worked out here;
+        with a :class:`Network` already read, only the scoring is sent. The
+        result is the single process's.
     progress : bool
         Show bars over the blocks and partitions on a terminal (nothing on a pipe).
 
@@ -227,7 +229,8 @@ def score_network(
         {"cro": roster["cro"], "uf": roster["uf"], "name": roster["name"], "city": roster["city"]},
         index=X.index,
     )
-    out = out.join(scored[[c for c in scored.columns if str(c).startswith("risk_")] + PARTITION_COLUMNS[3:]])
+    risks = [c for c in scored.columns if str(c).startswith("risk_")]
+    out = out.join(scored[[*risks, "dentist_value", "expected_loss"]])
     for column in (
         "months_since_last_guide",
         "guides_3m",

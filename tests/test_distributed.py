@@ -75,6 +75,22 @@ def test_planned_blocks_read_as_the_single_process_reads_them(folder):
         pd.testing.assert_frame_equal(a.text, b.text)
 
 
+def test_blocks_are_read_from_an_fsspec_url(folder):
+    """What a worker does with ``s3://...``: the same blocks and rows through fsspec (here ``file://``)."""
+    pytest.importorskip("fsspec")
+    path, header = folder / "glosas.csv", dict(HEADER_OF_COLUMN)
+    url = path.resolve().as_uri()
+    local = plan_blocks(path, header, {}, "glosa file", block_bytes=100_000)
+    remote = plan_blocks(url, header, {}, "glosa file", block_bytes=100_000)
+    assert [(b.start, b.size, b.first_line) for b in remote] == [
+        (b.start, b.size, b.first_line) for b in local
+    ]
+    rows = [t.rejects for b in remote for t in read_block(b, header, {}, "glosa file")]
+    assert rows == [t.rejects for b in local for t in read_block(b, header, {}, "glosa file")]
+    with pytest.raises(cl.DataError, match="glosa file not found"):
+        plan_blocks(url + ".missing", header, {}, "glosa file")
+
+
 def test_network_on_a_cluster_equals_the_single_process(folder, scheduler, model, monkeypatch):
     """Same rows, same risks (to the bit), same rejects and warnings, with blocks of 16 kB on the cluster."""
     single = cl.score_network(folder, model, as_of=AS_OF)

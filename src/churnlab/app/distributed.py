@@ -1,4 +1,4 @@
-"""Reading, features and scoring of the network on a Dask cluster (``--scheduler``).
+"""Reading and scoring of the network on a Dask cluster (``--scheduler``).
 
 Why Dask: it is the engine Python data teams already run (a laptop's
 ``LocalCluster`` up to a cluster on Kubernetes, YARN or a cloud service),
@@ -17,7 +17,8 @@ a worker cost ten times the work itself), and scored in partitions on the
 workers by :func:`~churnlab.app.network_scoring.score_partition`.
 
 The workers must read the files at the paths the driver names: a folder
-they share, or fsspec URLs (``s3://...``) for the files they read.
+they share (the block reader also opens fsspec URLs, ``s3://...``, but a
+data folder is a path).
 """
 
 from __future__ import annotations

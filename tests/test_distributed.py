@@ -180,7 +180,7 @@ def test_bars_show_on_a_terminal_only(monkeypatch):
     """The one bar helper: over a cluster's blocks or partitions on a terminal, nothing on a pipe."""
     import io
 
-    from churnlab.io.glosa_months import _progress
+    from churnlab.io.glosa_months import progress_bar
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
@@ -188,7 +188,7 @@ def test_bars_show_on_a_terminal_only(monkeypatch):
 
     for stream, shown in ((Terminal(), True), (io.StringIO(), False)):
         monkeypatch.setattr(sys, "stderr", stream)
-        items = _progress(range(3), "/data/network", True, total=3, doing="scoring", unit="partition")
+        items = progress_bar(range(3), "/data/network", True, total=3, doing="scoring", unit="partition")
         assert list(items) == [0, 1, 2]
         assert ("scoring network" in stream.getvalue() and "/3 " in stream.getvalue()) == shown
 

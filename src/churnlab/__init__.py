@@ -71,7 +71,7 @@ _EXPORTS: dict[str, str] = {
     "network_features": "churnlab.features.network",
     "NetworkRiskModel": "churnlab.models.network_risk",
     "score_network": "churnlab.app.network_scoring",
-    "score_partition": "churnlab.app.network_scoring",
+    "score_partition": "churnlab.app.network_partition",
     "CaseStore": "churnlab.store",
     "open_store": "churnlab.store",
     "store_report": "churnlab.app.report",
@@ -138,7 +138,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     __version__: str
 
     from churnlab.app.loop_simulation import simulate_loop
-    from churnlab.app.network_scoring import score_network, score_partition
+    from churnlab.app.network_partition import score_partition
+    from churnlab.app.network_scoring import score_network
     from churnlab.app.report import render_report, store_report
     from churnlab.app.scoring import rank, score
     from churnlab.app.training import train_model

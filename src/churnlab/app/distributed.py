@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
+from churnlab.app.network_partition import score_partition
 from churnlab.errors import DataError
 from churnlab.io.blocks import (
     Block,
@@ -41,7 +42,7 @@ from churnlab.io.blocks import (
     plan_blocks,
     production_pieces,
 )
-from churnlab.io.glosa_months import GlosaMonths, GlosaRead, GlosaRows, _progress
+from churnlab.io.glosa_months import GlosaMonths, GlosaRead, GlosaRows, progress_bar
 from churnlab.io.glosas import HEADER_OF_COLUMN
 from churnlab.io.network import PRODUCTION_HEADER, Network, production_of, read_network
 from churnlab.io.sources import find_source
@@ -79,7 +80,7 @@ class DaskRun:
         from distributed import KilledWorker
 
         unit = "block" if doing == "reading" else "partition"
-        for future in _progress(futures, path, progress, total=len(futures), doing=doing, unit=unit):
+        for future in progress_bar(futures, path, progress, total=len(futures), doing=doing, unit=unit):
             try:
                 yield future.result()
             except (KilledWorker, CancelledError) as exc:
@@ -145,8 +146,6 @@ class DaskRun:
 
     def score_partitions(self, X: pd.DataFrame, model: ChurnModel, progress: bool = False) -> pd.DataFrame:
         """:func:`~churnlab.app.network_scoring.score_partition` on partitions of ``X``, in order."""
-        from churnlab.app.network_scoring import score_partition
-
         shared = self.client.scatter(model, broadcast=True, direct=True)
         cuts = range(0, max(len(X), 1), PARTITION_ROWS)
         futures = [

@@ -16,6 +16,7 @@ import os
 import numpy as np
 import pandas as pd
 
+from churnlab.app.network_partition import score_partition
 from churnlab.errors import DataError
 from churnlab.features.network import network_features
 from churnlab.features.network_tail import export_tail
@@ -85,63 +86,6 @@ def _lag(
             f"this export needs {needed}: retrain on it (`churnlab train`) for rows alike"
         )
     return max(trained, needed), said
-
-
-PARTITION_COLUMNS = ["risk_30d", "risk_90d", "risk_180d", "dentist_value", "expected_loss"]
-"""Columns :func:`score_partition` adds (``risk_<h>d`` for the model's horizons, by default 30, 90, 180)."""
-
-
-def score_partition(frame: pd.DataFrame, model: ChurnModel) -> pd.DataFrame:
-    """Score one partition of the network's feature rows, for Spark, Ray or Dask to call on each.
-
-    The network model scores each dentist from that dentist's row alone, so a
-    table of feature rows (:func:`~churnlab.features.network.network_features`,
-    written out once) can be cut anywhere and scored where it lies: Spark's
-    ``mapInPandas``, Ray's ``map_batches``, Dask's ``map_partitions``. The
-    risks and values equal ``churnlab network``'s for the same dentists.
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame
-        One row per dentist: every column of
-        :data:`~churnlab.features.network.FEATURES` (numbers; NaN where
-        unknown), and any other columns (``key``, ``cro``, ``uf``...), which
-        are passed through.
-    model : ChurnModel
-        A model with a network model (:func:`~churnlab.models.persistence.load_model`).
-
-    Returns
-    -------
-    pandas.DataFrame
-        The frame's columns that are not features, then
-        :data:`PARTITION_COLUMNS`: ``risk_30d``, ``risk_90d``, ``risk_180d``,
-        ``dentist_value`` (R$, rounded to cents) and ``expected_loss``
-        (``risk_90d`` × value, rounded to cents); same index and row order.
-
-    Raises
-    ------
-    DataError
-        A model without a network model, or feature columns missing (named).
-    """
-    from churnlab.features.network import FEATURES
-
-    if model.network is None:
-        raise DataError(
-            "the model has no network model: train it on a data folder with roster.csv and production.csv"
-        )
-    missing = [name for name in FEATURES if name not in frame]
-    if missing:
-        raise DataError(f"the partition lacks the network feature column(s) {', '.join(missing)}")
-    risks = model.network.predict_risk(frame)
-    value = model.economics.value_of(
-        frame["lives"].to_numpy(dtype=np.float32),
-        frame["listed_cros"].to_numpy(dtype=np.float32),
-        frame["value_3m"].to_numpy(dtype=np.float32),
-    )
-    out = frame[[c for c in frame.columns if c not in set(FEATURES)]].join(risks)
-    out["dentist_value"] = np.round(value, 2)
-    out["expected_loss"] = np.round(out["risk_90d"].to_numpy() * value, 2)
-    return out
 
 
 def score_network(

@@ -30,7 +30,7 @@ from churnlab.io.batch import form_paths, iter_forms
 from churnlab.io.csv_writer import safe_frame, write_csv
 from churnlab.io.folder import form_files, glosa_rejects, read_folder_glosas
 from churnlab.io.forms import parse_form
-from churnlab.io.glosa_months import GlosaRead, _progress
+from churnlab.io.glosa_months import GlosaRead, progress_bar
 from churnlab.io.glosas import read_glosa_csv
 from churnlab.io.keys import case_key, dentist_key
 from churnlab.io.records import ACTION_LABELS, NO_ACTION, RetentionCase
@@ -337,7 +337,7 @@ def score_data_folder(
     results: Iterable[tuple[Path, RetentionCase | FormParseError]] = iter_forms(
         paths, jobs=jobs or os.cpu_count() or 1, window=chunk_size
     )
-    results = _progress(results, "forms", progress, total=len(paths), doing="scoring", unit="form")
+    results = progress_bar(results, "forms", progress, total=len(paths), doing="scoring", unit="form")
     parts, closed, rejected = [], [], glosa_rejects(glosa_read)
     drift = model.drift_counter()
     for chunk in _chunks(results, chunk_size):

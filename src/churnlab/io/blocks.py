@@ -28,7 +28,7 @@ from churnlab.io.glosa_months import GlosaMonths, GlosaRows, known_month
 from churnlab.io.glosas import HEADER_OF_COLUMN, check_glosas, cleaned_column, glosa_kinds, glosa_rows
 from churnlab.io.network import PRODUCTION_HEADER, production_rows
 from churnlab.io.sources import is_parquet, iter_source_tables
-from churnlab.io.table import BLOCK_BYTES, Reject, Table, _block_table, _blocks, _opened, _read_header
+from churnlab.io.table import BLOCK_BYTES, Reject, Table, block_table, opened, read_header, row_blocks
 
 
 @dataclass(frozen=True)
@@ -66,11 +66,11 @@ def plan_blocks(
     """
     if is_parquet(path):
         return _parquet_blocks(Path(path), required, optional, what)
-    layout = _read_header(path, required, optional, what)
+    layout = read_header(path, required, optional, what)
     blocks, first_line, offset = [], 2, len(layout.header)
-    with _opened(path, what) as handle:
+    with opened(path, what) as handle:
         handle.seek(offset)
-        for data in _blocks(handle, block_bytes or BLOCK_BYTES):
+        for data in row_blocks(handle, block_bytes or BLOCK_BYTES):
             blocks.append(Block(str(path), offset, len(data), first_line))
             first_line += data.count(b"\n")
             offset += len(data)
@@ -117,13 +117,13 @@ def read_block(
             table.lines = table.lines + shift
             yield table
         return
-    layout = _read_header(block.path, required, optional, what)
-    with _opened(block.path, what) as handle:
+    layout = read_header(block.path, required, optional, what)
+    with opened(block.path, what) as handle:
         handle.seek(block.start)
         data = handle.read(block.size)
     if len(data) != block.size:
         raise DataError(f"{block.path}: the {what} changed while it was read (shorter than planned)")
-    yield _block_table(block.path, layout, data, block.first_line, block.start, what)
+    yield block_table(block.path, layout, data, block.first_line, block.start, what)
 
 
 @dataclass

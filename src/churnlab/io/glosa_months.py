@@ -207,7 +207,7 @@ def read_glosa_months(
     wanted = None if isinstance(keep_rows_of, bool) else set(keep_rows_of)
     chosen = np.zeros(0, dtype=bool)  # by key id: a dentist whose rows are kept
     tables = iter_source_tables(path, dict(HEADER_OF_COLUMN), {}, "glosa file", block_bytes=block_bytes)
-    for table in _progress(tables, path, progress):
+    for table in progress_bar(tables, path, progress):
         checked = check_glosas(table)
         rejects += sorted(table.rejects, key=lambda r: r["line"])
         good = table.good_rows()
@@ -290,7 +290,7 @@ class GlosaRows:
 _T = TypeVar("_T")
 
 
-def _progress(
+def progress_bar(
     items: Iterable[_T],
     path: str | os.PathLike[str],
     progress: bool,

@@ -11,6 +11,14 @@ own: reading the glosa export (rows per second), reading the whole network,
 and ``churnlab network`` end to end with the bundled model, from CSV and from
 Parquet. ``--compare`` reads and sums the glosa export with pyarrow's CSV
 reader (what churnlab does) and with DuckDB (``pip install duckdb``), side by side.
+
+    nice -n 10 python benchmarks/bench_scale.py --glosas 1000000 --scheduler local:2
+
+``--scheduler local:N`` runs each stage twice, in the single process and on
+a Dask ``LocalCluster`` of N worker processes (``churnlab[dask]``), and
+prints both; a cluster's peak memory is the sum of its processes' peaks
+(this process, which also runs the scheduler, each worker and each nanny),
+its CPU seconds their sum. The cluster's start is not in the stage's wall time.
 """
 
 from __future__ import annotations
@@ -110,8 +118,62 @@ def generate(out: Path, dentists: int, production_rows: int, glosa_rows: int, se
         pq.write_table(table, out / "parquet" / f"{name}.parquet", row_group_size=1 << 20)
 
 
-def _stage(name: str, data: Path) -> dict[str, float]:
-    """One stage, in this process (run by :func:`main` in a fresh process each)."""
+def _usage() -> tuple[float, float]:
+    """CPU seconds and peak resident GB of the calling process (run on each Dask worker and nanny too)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1e6
+
+
+def _stage(name: str, data: Path, scheduler: str | None = None) -> dict[str, float]:
+    """One stage, in this process (run by :func:`main` in a fresh process each), or on a local cluster."""
+    if scheduler is None:
+        return _single_stage(name, data)
+    from distributed import Client, LocalCluster
+
+    from churnlab.app.distributed import cluster
+
+    workers = int(scheduler.removeprefix("local:"))
+    with LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
+    ) as local:
+        with Client(local) as client:
+            client.run(lambda: __import__("churnlab.app.distributed"))  # imports are not the stage's time
+            before = sum(
+                cpu for cpu, _ in [*client.run(_usage).values(), *client.run(_usage, nanny=True).values()]
+            )
+            own_cpu = _usage()[0]
+            start = time.perf_counter()
+            rows = 0
+            if name == "score network":
+                from churnlab.app.network_scoring import score_network
+                from churnlab.models.persistence import load_model
+
+                score_network(data, load_model(None), as_of="2024-12-31", scheduler=local.scheduler_address)
+            else:
+                with cluster(local.scheduler_address) as run:
+                    if name == "read glosas":
+                        from churnlab.io.sources import find_source
+
+                        read = run.read_glosas(find_source(data, "glosas"))
+                        rows = read.rows_read + len(read.rejects)
+                    elif name == "read network":
+                        run.read_network(data)
+                    elif name == "network + features":
+                        from churnlab.features.network import network_features
+
+                        network_features(run.read_network(data), "2024-12-31")
+            wall = time.perf_counter() - start
+            usages = [*client.run(_usage).values(), *client.run(_usage, nanny=True).values()]
+    cpu, peak = _usage()
+    return {
+        "wall_s": wall,
+        "cpu_s": cpu - own_cpu + sum(c for c, _ in usages) - before,
+        "peak_gb": peak + sum(p for _, p in usages),
+        "rows": rows,
+    }
+
+
+def _single_stage(name: str, data: Path) -> dict[str, float]:
     start = time.perf_counter()
     rows = 0
     if name == "read glosas":
@@ -131,6 +193,11 @@ def _stage(name: str, data: Path) -> dict[str, float]:
         from churnlab.io.network import read_network
 
         network_features(read_network(data), "2024-12-31")
+    elif name == "score network":
+        from churnlab.app.network_scoring import score_network
+        from churnlab.models.persistence import load_model
+
+        score_network(data, load_model(None), as_of="2024-12-31")
     elif name in ("pyarrow", "duckdb"):
         rows = (_pyarrow_sum if name == "pyarrow" else _duckdb_sum)(data / "glosas.csv")
     wall = time.perf_counter() - start
@@ -200,11 +267,16 @@ def main() -> None:
     parser.add_argument("--dentists", type=int, default=74_000)
     parser.add_argument("--data", type=Path, default=None, help="folder (generated when empty)")
     parser.add_argument("--compare", action="store_true", help="also pyarrow against DuckDB")
+    parser.add_argument("--scheduler", metavar="local:N", help="also each stage on a Dask LocalCluster")
     parser.add_argument("--stage", help=argparse.SUPPRESS)
+    parser.add_argument("--on", help=argparse.SUPPRESS)  # the stage's scheduler
     args = parser.parse_args()
     data = args.data or Path(f"/tmp/churnlab-scale-{args.glosas}")
     if args.stage:
-        print(json.dumps(_stage(args.stage, data)))
+        print(json.dumps(_stage(args.stage, data, args.on)))
+        return
+    if args.scheduler:
+        _compare_scheduler(data, args)
         return
     if not (data / "glosas.csv").is_file():
         start = time.perf_counter()
@@ -240,6 +312,26 @@ def main() -> None:
         kind = "parquet" if folder.name == "parquet" else "csv"
         print(f"churnlab network ({kind}): {wall:.1f} s wall, {cpu:.1f} s CPU, {peak:.2f} GB peak")
         out.unlink(missing_ok=True)
+
+
+def _compare_scheduler(data: Path, args: argparse.Namespace) -> None:
+    """Each stage from CSV in the single process and on the cluster, side by side."""
+    if not (data / "glosas.csv").is_file():
+        generate(data, args.dentists, args.production, args.glosas)
+    size = (data / "glosas.csv").stat().st_size / 1e6
+    sizes = f"{args.production:,} production rows, {args.dentists:,} dentists"
+    print(f"{args.glosas:,} glosa rows ({size:.0f} MB), {sizes}")
+    for stage in ("read glosas", "read network", "network + features", "score network"):
+        for on in (None, args.scheduler):
+            command = [sys.executable, __file__, "--stage", stage, "--data", str(data)]
+            result = subprocess.run(
+                command + (["--on", on] if on else []), capture_output=True, text=True, check=True
+            )
+            figures = json.loads(result.stdout.strip().splitlines()[-1])
+            print(
+                f"{stage} ({on or 'single process'}): {figures['wall_s']:.1f} s wall, "
+                f"{figures['cpu_s']:.1f} s CPU, {figures['peak_gb']:.2f} GB peak"
+            )
 
 
 if __name__ == "__main__":

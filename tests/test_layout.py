@@ -46,10 +46,10 @@ def test_no_module_over_600_lines():
 
 
 def test_import_churnlab_loads_no_heavy_library():
-    """``import churnlab`` (and so ``churnlab --help``) imports neither pandas nor scikit-learn."""
+    """``import churnlab`` (and so ``churnlab --help``) imports neither pandas nor scikit-learn (nor Dask)."""
     code = (
         "import sys, churnlab, churnlab.app.cli; "
-        "print(sorted(m for m in ('pandas', 'sklearn', 'scipy', 'fastapi') if m in sys.modules))"
+        "print(sorted(m for m in ('pandas', 'sklearn', 'scipy', 'fastapi', 'dask') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

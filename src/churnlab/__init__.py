@@ -14,7 +14,8 @@ The public API, as a data scientist uses it (``import churnlab as cl``):
   :func:`budget_curve`);
 - the network ('Network files' in the docs,
   docs/concepts/contracts/network-files.md): :func:`read_network`,
-  :func:`network_features`, :class:`NetworkRiskModel`, :func:`score_network`;
+  :func:`network_features`, :class:`NetworkRiskModel`, :func:`score_network` and
+  :func:`score_partition` (one partition, for Spark, Ray or Dask);
 - the case store and its report: :func:`open_store`, :class:`CaseStore`,
   :func:`store_report`, :func:`render_report`, :func:`simulate_loop`;
 - errors: :class:`ChurnlabError` and its kinds.
@@ -70,6 +71,7 @@ _EXPORTS: dict[str, str] = {
     "network_features": "churnlab.features.network",
     "NetworkRiskModel": "churnlab.models.network_risk",
     "score_network": "churnlab.app.network_scoring",
+    "score_partition": "churnlab.app.network_partition",
     "CaseStore": "churnlab.store",
     "open_store": "churnlab.store",
     "store_report": "churnlab.app.report",
@@ -111,6 +113,7 @@ __all__ = [
     "render_report",
     "score",
     "score_network",
+    "score_partition",
     "simulate_loop",
     "store_report",
     "train_model",
@@ -135,6 +138,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     __version__: str
 
     from churnlab.app.loop_simulation import simulate_loop
+    from churnlab.app.network_partition import score_partition
     from churnlab.app.network_scoring import score_network
     from churnlab.app.report import render_report, store_report
     from churnlab.app.scoring import rank, score

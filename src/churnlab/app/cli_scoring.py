@@ -14,6 +14,7 @@ from churnlab.app.cli_support import (
     Explore,
     FailOnDrift,
     RecordIn,
+    Scheduler,
     fail,
     report_drift,
     say,
@@ -152,6 +153,7 @@ def score(
     store: RecordIn = None,
     explore: Explore = 0.0,
     fail_on_drift: FailOnDrift = False,
+    scheduler: Scheduler = None,
 ) -> None:
     """Score every form, closed or open, into a CSV ordered by priority for the retention team.
 
@@ -174,7 +176,14 @@ def score(
         loaded = load_model(model)
         target = open_store(store) if store else None  # a bad store fails before the long run
         summary = score_folder(
-            data_dir, loaded, out, rejects=rejects, progress=True, jobs=jobs, explore=explore
+            data_dir,
+            loaded,
+            out,
+            rejects=rejects,
+            progress=True,
+            jobs=jobs,
+            explore=explore,
+            scheduler=scheduler,
         )
         recorded = (
             record_desk(target, summary.scores, summary.outcomes, loaded, explore, drift=summary.drift)
@@ -216,6 +225,7 @@ def network(
     ] = False,
     fail_on_drift: FailOnDrift = False,
     complete_through: CompleteThrough = None,
+    scheduler: Scheduler = None,
 ) -> None:
     """Score every active dentist's risk of asking to leave within 30/90/180 days.
 
@@ -238,7 +248,14 @@ def network(
     if out.is_dir():
         raise fail(f"--out {out}: is a folder; give the scores file, e.g. {out / 'network_scores.csv'}")
     try:
-        scores = score_network(data_dir, load_model(model), as_of=as_of, complete_through=complete_through)
+        scores = score_network(
+            data_dir,
+            load_model(model),
+            as_of=as_of,
+            complete_through=complete_through,
+            scheduler=scheduler,
+            progress=True,
+        )
         if pseudonymize:
             scores["name"] = Pseudonymizer.from_env().names(scores["name"])
     except ChurnlabError as exc:

@@ -75,6 +75,20 @@ CompleteThrough = Annotated[
 ]
 """The ``--complete-through`` option of ``train`` and ``network``."""
 
+Scheduler = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        envvar="CHURNLAB_DASK_SCHEDULER",
+        metavar="ADDRESS|local:N",
+        help="Read and check the big files, and score the network's dentists, on a Dask cluster: "
+        "a scheduler's address (tcp://host:8786) or local:N for N local worker processes (default: "
+        "$CHURNLAB_DASK_SCHEDULER; none: this process). The workers must read the same paths. "
+        "Needs pip install 'churnlab[dask]'.",
+    ),
+]
+"""The ``--scheduler`` option of ``network`` and ``score``."""
+
 DRIFT_EXIT = 4
 """Exit status of ``score`` and ``network`` with ``--fail-on-drift`` when an input drifted."""
 

@@ -16,6 +16,7 @@ import os
 import numpy as np
 import pandas as pd
 
+from churnlab.app.network_partition import score_partition
 from churnlab.errors import DataError
 from churnlab.features.network import network_features
 from churnlab.features.network_tail import export_tail
@@ -94,6 +95,8 @@ def score_network(
     top_reasons: int = 3,
     reasons_for: int | None = REASONS_FOR,
     complete_through: str | None = None,
+    scheduler: str | None = None,
+    progress: bool = False,
 ) -> pd.DataFrame:
     """Score every dentist active on ``as_of`` (default: the end of the data), ordered by expected loss.
 
@@ -115,6 +118,15 @@ def score_network(
         export's incomplete tail is measured. Production is read as far short
         of the as-of date as the model was trained with, or as the tail needs
         when that is more (:func:`_lag`).
+    scheduler : str, optional
+        Read the big files and score the dentists on a Dask cluster: a
+        scheduler's address (``tcp://host:8786``) or ``local:N`` for a local
+        cluster of N worker processes (needs ``churnlab[dask]``;
+        :mod:`churnlab.app.distributed`). The features are worked out here;
+        with a :class:`Network` already read, only the scoring is sent. The
+        result is the single process's.
+    progress : bool
+        Show bars over the blocks and partitions on a terminal (nothing on a pipe).
 
     Returns
     -------
@@ -138,25 +150,31 @@ def score_network(
             "the model has no network model: train it on a data folder with roster.csv and "
             "production.csv (`churnlab train DATA_DIR --out MODEL_DIR`)"
         )
-    network = data if isinstance(data, Network) else read_network(data)
-    when = _as_of(as_of, network)
-    lag, said = _lag(network, when, model, complete_through)
-    X = network_features(network, when, lag=lag)
+    if scheduler is not None:
+        from churnlab.app.distributed import cluster
+
+        with cluster(scheduler) as dask:
+            network = data if isinstance(data, Network) else dask.read_network(data, progress=progress)
+            when = _as_of(as_of, network)
+            lag, said = _lag(network, when, model, complete_through)
+            X = network_features(network, when, lag=lag)  # here: cheaper than shipping the network
+            scored = dask.score_partitions(X, model, progress=progress)
+    else:
+        network = data if isinstance(data, Network) else read_network(data, progress=progress)
+        when = _as_of(as_of, network)
+        lag, said = _lag(network, when, model, complete_through)
+        X = network_features(network, when, lag=lag)
+        scored = score_partition(X, model)
     drift = model.drift_counter(network=True)
     if drift is not None:
         drift.add(X)
-    risks = model.network.predict_risk(X)
     roster = network.roster.loc[X.index]
-    value = model.economics.value_of(
-        X["lives"].to_numpy(), X["listed_cros"].to_numpy(), X["value_3m"].to_numpy()
-    )
     out = pd.DataFrame(
         {"cro": roster["cro"], "uf": roster["uf"], "name": roster["name"], "city": roster["city"]},
         index=X.index,
     )
-    out = out.join(risks)
-    out["dentist_value"] = np.round(value, 2)
-    out["expected_loss"] = np.round(out["risk_90d"].to_numpy() * value, 2)
+    risks = [c for c in scored.columns if str(c).startswith("risk_")]
+    out = out.join(scored[[*risks, "dentist_value", "expected_loss"]])
     for column in (
         "months_since_last_guide",
         "guides_3m",

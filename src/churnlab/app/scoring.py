@@ -30,9 +30,11 @@ from churnlab.io.batch import form_paths, iter_forms
 from churnlab.io.csv_writer import safe_frame, write_csv
 from churnlab.io.folder import form_files, glosa_rejects, read_folder_glosas
 from churnlab.io.forms import parse_form
+from churnlab.io.glosa_months import GlosaRead, progress_bar
 from churnlab.io.glosas import read_glosa_csv
 from churnlab.io.keys import case_key, dentist_key
 from churnlab.io.records import ACTION_LABELS, NO_ACTION, RetentionCase
+from churnlab.io.sources import find_source
 from churnlab.io.text import names_a_path
 from churnlab.models.churn_model import ChurnModel
 from churnlab.models.persistence import load_model
@@ -288,6 +290,21 @@ def _offer_open_cases(scores: pd.DataFrame, outcomes: pd.DataFrame, explore: flo
     return scores
 
 
+def _folder_glosas(
+    data_dir: str | os.PathLike[str], scheduler: str | None, progress: bool
+) -> GlosaRead | None:
+    """The folder's glosa export with every row kept, read here or on a Dask cluster."""
+    if scheduler is None:
+        return read_folder_glosas(data_dir, keep_rows_of=True, progress=progress)
+    from churnlab.app.distributed import cluster
+
+    source = find_source(data_dir, "glosas")
+    if source is None:
+        return None
+    with cluster(scheduler) as dask:
+        return dask.read_glosas(source, keep_rows=True, progress=progress)
+
+
 def score_data_folder(
     data_dir: str | os.PathLike[str],
     model: ChurnModel,
@@ -296,6 +313,7 @@ def score_data_folder(
     jobs: int | None = None,
     chunk_size: int = 2000,
     progress: bool = False,
+    scheduler: str | None = None,
 ) -> FolderScores:
     """Score every form of ``DATA_DIR/forms`` (and ``DATA_DIR/glosas.csv``): the one folder scorer.
 
@@ -304,7 +322,9 @@ def score_data_folder(
     records. Bad files are listed, not fatal. Open cases get an offer
     (:func:`churnlab.app.exploration.offers`, exploring a share ``explore``):
     here and only here, so ``churnlab score`` and ``churnlab worklist`` offer
-    the same actions on the same folder.
+    the same actions on the same folder. With ``scheduler`` (a Dask
+    scheduler's address or ``local:N``) the glosa export is read on that
+    cluster (:mod:`churnlab.app.distributed`); the forms are parsed here.
 
     Raises
     ------
@@ -312,15 +332,12 @@ def score_data_folder(
         No ``forms/`` folder, or no form in it; an unreadable ``glosas.csv``.
     """
     paths = form_files(data_dir)
-    glosa_read = read_folder_glosas(data_dir, keep_rows_of=True, progress=progress)  # forms stream after
+    glosa_read = _folder_glosas(data_dir, scheduler, progress)  # forms stream after
     kept = None if glosa_read is None else glosa_read.rows  # Arrow columns, indexed per chunk below
     results: Iterable[tuple[Path, RetentionCase | FormParseError]] = iter_forms(
         paths, jobs=jobs or os.cpu_count() or 1, window=chunk_size
     )
-    if progress:
-        from tqdm.auto import tqdm
-
-        results = tqdm(results, total=len(paths), desc="scoring forms", unit="form")
+    results = progress_bar(results, "forms", progress, total=len(paths), doing="scoring", unit="form")
     parts, closed, rejected = [], [], glosa_rejects(glosa_read)
     drift = model.drift_counter()
     for chunk in _chunks(results, chunk_size):
@@ -349,6 +366,7 @@ def score_folder(
     progress: bool = False,
     jobs: int | None = None,
     explore: float = 0.0,
+    scheduler: str | None = None,
 ) -> BatchSummary:
     """Score every form of ``DATA_DIR/forms`` into ``out`` (CSV), listing bad files in ``rejects``.
 
@@ -359,7 +377,13 @@ def score_folder(
     out = Path(out)
     rejects_path = Path(rejects) if rejects else out.with_name(out.stem + "_rejects.csv")
     scored = score_data_folder(
-        data_dir, model, explore=explore, jobs=jobs, chunk_size=chunk_size, progress=progress
+        data_dir,
+        model,
+        explore=explore,
+        jobs=jobs,
+        chunk_size=chunk_size,
+        progress=progress,
+        scheduler=scheduler,
     )
     scores, rejected = scored.scores, scored.rejected
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -16,9 +16,9 @@ Sums run in file order in float32, so the result does not depend on the block si
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -34,7 +34,7 @@ from churnlab.io.glosas import (
 )
 from churnlab.io.keys import dentist_key
 from churnlab.io.sources import iter_source_tables
-from churnlab.io.table import Reject, Table
+from churnlab.io.table import Reject
 
 MONTH_COLUMNS: tuple[str, ...] = ("key", "month", "glosas", "technical", "value")
 """Columns of a glosa-month frame: dentist key, month (first day), count, technical count, value (R$)."""
@@ -207,7 +207,7 @@ def read_glosa_months(
     wanted = None if isinstance(keep_rows_of, bool) else set(keep_rows_of)
     chosen = np.zeros(0, dtype=bool)  # by key id: a dentist whose rows are kept
     tables = iter_source_tables(path, dict(HEADER_OF_COLUMN), {}, "glosa file", block_bytes=block_bytes)
-    for table in _progress(tables, path, progress):
+    for table in progress_bar(tables, path, progress):
         checked = check_glosas(table)
         rejects += sorted(table.rejects, key=lambda r: r["line"])
         good = table.good_rows()
@@ -287,12 +287,25 @@ class GlosaRows:
         return frame
 
 
-def _progress(tables: Iterator[Table], path: str | os.PathLike[str], progress: bool) -> Iterator[Table]:
-    """A bar over the blocks when ``progress`` and stderr is a terminal; nothing on a pipe."""
+_T = TypeVar("_T")
+
+
+def progress_bar(
+    items: Iterable[_T],
+    path: str | os.PathLike[str],
+    progress: bool,
+    total: int | None = None,
+    doing: str = "reading",
+    unit: str = "block",
+) -> Iterator[_T]:
+    """A bar over the blocks of ``path`` when ``progress`` and stderr is a terminal; nothing on a pipe.
+
+    ``total`` is the number of blocks when known (a cluster plans them first);
+    ``doing`` and ``unit`` name other work (``scoring``, ``partition``).
+    """
     if not progress:
-        return tables
+        return iter(items)
     from tqdm.auto import tqdm
 
-    return iter(
-        tqdm(tables, desc=f"reading {os.path.basename(path)}", unit="block", leave=False, disable=None)
-    )
+    name = os.path.basename(path)
+    return iter(tqdm(items, desc=f"{doing} {name}", unit=unit, total=total, leave=False, disable=None))

@@ -271,8 +271,15 @@ def read_production(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, list[Re
     """
     parts, rejects = [], []
     for table in iter_source_tables(path, PRODUCTION_HEADER, {}, "production file"):
-        parts.append(_production_rows(table))
+        parts.append(production_rows(table))
         rejects += sorted(table.rejects, key=lambda r: r["line"])
+    return production_of(path, parts, rejects)
+
+
+def production_of(
+    path: str | os.PathLike[str], parts: list[pd.DataFrame], rejects: list[Reject]
+) -> tuple[pd.DataFrame, list[Reject], list[str]]:
+    """:func:`read_production`'s result from its blocks' rows and rejects, in file order."""
     frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
     warnings = []
     repeated = frame.duplicated(["key", "month"], keep=False)
@@ -283,7 +290,7 @@ def read_production(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, list[Re
     return frame, rejects, warnings
 
 
-def _production_rows(table: Table) -> pd.DataFrame:
+def production_rows(table: Table) -> pd.DataFrame:
     """The good rows of a block of ``production.csv`` (``key``, ``month``, ``guides``, ``value``)."""
     key = _dentists(table)
     month = table.mapped("month", _month, dates=True)
@@ -359,13 +366,18 @@ def read_network(
     path: str | os.PathLike[str],
     cases: Sequence[RetentionCase] | None = None,
     glosas: pd.DataFrame | GlosaRead | None = None,
+    production_read: tuple[pd.DataFrame, list[Reject], list[str]] | None = None,
+    progress: bool = False,
 ) -> Network:
     """Read a data folder's network: roster, production, glosa export and forms.
 
     ``cases`` and ``glosas`` may be passed when already read (``churnlab
     train`` reads the forms once for both models; glosas as rows, monthly
     sums or a :class:`~churnlab.io.glosa_months.GlosaRead`); otherwise
-    ``forms/`` and ``glosas.csv`` are read when present. Each file may be
+    ``forms/`` and ``glosas.csv`` are read when present; ``production_read`` may
+    be :func:`read_production`'s result, read elsewhere (on a Dask cluster,
+    :mod:`churnlab.app.distributed`). ``progress`` shows a bar over the glosa
+    export's blocks on a terminal. Each file may be
     Parquet instead (:mod:`churnlab.io.sources`); the glosa export is
     streamed into monthly sums, so memory follows dentists × months.
 
@@ -381,7 +393,7 @@ def read_network(
     folder = Path(path)
     roster_path, production_path = _network_file(folder, "roster"), _network_file(folder, "production")
     roster, roster_rejects, warnings = read_roster(roster_path)
-    production, production_rejects, more = read_production(production_path)
+    production, production_rejects, more = production_read or read_production(production_path)
     warnings += more
     if production.empty:
         raise DataError(
@@ -400,7 +412,7 @@ def read_network(
                 "are the two files from the same network?"
             )
     if glosas is None:
-        glosas = read_folder_glosas(folder, keep_rows_of=False)
+        glosas = read_folder_glosas(folder, keep_rows_of=False, progress=progress)
     if isinstance(glosas, pd.DataFrame):
         glosas = GlosaRead(glosa_months(glosas), None, glosas.attrs.get("rejects", []), len(glosas))
     rejects = [(roster_path.name, r) for r in roster_rejects] + [

@@ -241,23 +241,36 @@ def iter_tables(
     and rejects are those of the whole file. An empty body still gives one
     (empty) table.
     """
-    layout = _read_header(path, required, optional, what)
-    with _opened(path, what) as handle:
+    layout = read_header(path, required, optional, what)
+    with opened(path, what) as handle:
         handle.seek(len(layout.header))
         first_line, offset, any_block = 2, len(layout.header), False
-        for block in _blocks(handle, BLOCK_BYTES if block_bytes == 0 else block_bytes):
-            yield _block_table(path, layout, block, first_line, offset, what)
+        for block in row_blocks(handle, BLOCK_BYTES if block_bytes == 0 else block_bytes):
+            yield block_table(path, layout, block, first_line, offset, what)
             first_line += block.count(b"\n")
             offset += len(block)
             any_block = True
         if not any_block:
-            yield _block_table(path, layout, b"", first_line, offset, what)
+            yield block_table(path, layout, b"", first_line, offset, what)
+
+
+def is_url(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is an fsspec URL (``s3://``, ``gs://``, ``abfs://``...) rather than a local path."""
+    return "://" in str(path)
 
 
 @contextlib.contextmanager
-def _opened(path: str | os.PathLike[str], what: str) -> Iterator[BinaryIO]:
+def opened(path: str | os.PathLike[str], what: str) -> Iterator[BinaryIO]:
+    """The file (a path or an fsspec URL) open for reading bytes; missing or unreadable: a DataError."""
     try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed below; errors become DataError
+        if is_url(path):  # read through fsspec (installed with Dask), e.g. by a cluster's workers
+            import fsspec
+
+            handle = fsspec.open(str(path), "rb").open()
+        else:
+            handle = open(path, "rb")  # noqa: SIM115 - closed below; errors become DataError
+    except ImportError:
+        raise DataError(f"{path}: reading a URL needs fsspec: pip install 'churnlab[dask]'") from None
     except FileNotFoundError:
         raise DataError(f"{path}: {what} not found") from None
     except OSError as exc:
@@ -266,10 +279,11 @@ def _opened(path: str | os.PathLike[str], what: str) -> Iterator[BinaryIO]:
         yield handle
 
 
-def _read_header(
+def read_header(
     path: str | os.PathLike[str], required: dict[str, str], optional: dict[str, str], what: str
 ) -> _Layout:
-    with _opened(path, what) as handle:
+    """What the header line of ``path`` says (:class:`_Layout`); a required column missing is a DataError."""
+    with opened(path, what) as handle:
         raw = handle.readline()
     cr = raw.find(b"\r")
     if 0 <= cr < len(raw) - 1 and raw[cr + 1 : cr + 2] != b"\n":  # old Mac line ends: the header ends there
@@ -299,7 +313,7 @@ def _read_header(
     return _Layout(raw, len(header), positions, headers)
 
 
-def _blocks(handle: BinaryIO, block_bytes: int | None) -> Iterator[bytes]:
+def row_blocks(handle: BinaryIO, block_bytes: int | None) -> Iterator[bytes]:
     """The file's bytes after the header in blocks ending at a line end outside quotes."""
     if block_bytes is None:
         if rest := handle.read():
@@ -333,7 +347,7 @@ def _last_row_end(data: bytes) -> int:
     return int(ends[even][-1]) if even.any() else -1
 
 
-def _block_table(
+def block_table(
     path: str | os.PathLike[str], layout: _Layout, block: bytes, first_line: int, offset: int, what: str
 ) -> Table:
     """The rows of ``block`` (lines from ``first_line``, at byte ``offset`` of the file) as a Table.

@@ -1,0 +1,196 @@
+"""A network file cut into blocks planned once, each read on its own: the seam for a cluster.
+
+The single process reads a big export block by block
+(:func:`~churnlab.io.table.iter_tables`). To spread the reading over
+processes or machines (:mod:`churnlab.app.distributed`), :func:`plan_blocks`
+finds the same blocks once (byte ranges ending at a row end outside quotes,
+with each block's first line number; for Parquet, one block per part), and
+:func:`read_block` reads one of them anywhere the file can be opened (a
+local path, a shared folder, an fsspec URL). The block's rows are checked
+by the same functions as in the single process, so the rejects, their lines
+and the sums are the same; :func:`glosa_piece` and :func:`production_piece`
+are what a worker does with a block, :func:`add_glosa_piece` what the caller
+does with each result, in block order.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from churnlab.errors import DataError
+from churnlab.io.glosa_months import GlosaMonths, GlosaRows, known_month
+from churnlab.io.glosas import HEADER_OF_COLUMN, check_glosas, cleaned_column, glosa_kinds, glosa_rows
+from churnlab.io.network import PRODUCTION_HEADER, production_rows
+from churnlab.io.sources import is_parquet, iter_source_tables
+from churnlab.io.table import BLOCK_BYTES, Reject, Table, block_table, opened, read_header, row_blocks
+
+
+@dataclass(frozen=True)
+class Block:
+    """One block of a network file: where its bytes are and the file line of its first row.
+
+    For CSV, ``start`` and ``size`` are a byte range after the header; for
+    Parquet, ``path`` is one part, read whole (``size`` is its row count) and
+    its rows' lines counted on from ``first_line``.
+    """
+
+    path: str
+    start: int
+    size: int
+    first_line: int
+    parquet: bool = False
+
+
+def plan_blocks(
+    path: str | os.PathLike[str],
+    required: dict[str, str],
+    optional: dict[str, str],
+    what: str,
+    block_bytes: int = 0,
+) -> list[Block]:
+    """The blocks :func:`~churnlab.io.table.iter_tables` would read, found with one pass over the file.
+
+    ``block_bytes`` 0 is :data:`~churnlab.io.table.BLOCK_BYTES`. The header is
+    checked here, so a missing column is said before any block is read.
+
+    Raises
+    ------
+    DataError
+        A missing or unreadable file, or a required column missing.
+    """
+    if is_parquet(path):
+        return _parquet_blocks(Path(path), required, optional, what)
+    layout = read_header(path, required, optional, what)
+    blocks, first_line, offset = [], 2, len(layout.header)
+    with opened(path, what) as handle:
+        handle.seek(offset)
+        for data in row_blocks(handle, block_bytes or BLOCK_BYTES):
+            blocks.append(Block(str(path), offset, len(data), first_line))
+            first_line += data.count(b"\n")
+            offset += len(data)
+    return blocks or [Block(str(path), offset, 0, 2)]  # an empty body: one empty block, as iter_tables
+
+
+def _parquet_blocks(path: Path, required: dict[str, str], optional: dict[str, str], what: str) -> list[Block]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    parts = (
+        sorted(p for p in path.glob("*.parquet") if not p.name.startswith((".", "_")))
+        if path.is_dir()
+        else [path]
+    )
+    if not parts:
+        raise DataError(f"{path}: no .parquet part in the {what} folder")
+    blocks, line = [], 2
+    for part in parts:
+        try:
+            rows = pq.ParquetFile(part).metadata.num_rows
+        except FileNotFoundError:
+            raise DataError(f"{part}: {what} not found") from None
+        except (pa.ArrowException, OSError) as exc:
+            raise DataError(f"{part}: cannot read the {what} as Parquet: {exc}") from None
+        blocks.append(Block(str(part), 0, rows, line, parquet=True))
+        line += rows
+    return blocks
+
+
+def read_block(
+    block: Block, required: dict[str, str], optional: dict[str, str], what: str
+) -> Iterator[Table]:
+    """The rows of one planned block as text tables, lines numbered as in the whole file.
+
+    Raises
+    ------
+    DataError
+        The file cannot be opened or read here (naming it).
+    """
+    if block.parquet:
+        shift = block.first_line - 2  # the part's rows are numbered from line 2 as a file of its own
+        for table in iter_source_tables(block.path, required, optional, what):
+            table.lines = table.lines + shift
+            yield table
+        return
+    layout = read_header(block.path, required, optional, what)
+    with opened(block.path, what) as handle:
+        handle.seek(block.start)
+        data = handle.read(block.size)
+    if len(data) != block.size:
+        raise DataError(f"{block.path}: the {what} changed while it was read (shorter than planned)")
+    yield block_table(block.path, layout, data, block.first_line, block.start, what)
+
+
+@dataclass
+class GlosaPiece:
+    """What a worker makes of a block of the glosa export: small arrays, not the block's text.
+
+    ``pair`` gives each good row's position in ``cros``/``ufs`` (the block's
+    distinct CRO + UF spellings, in order of first appearance, as
+    :meth:`~churnlab.io.glosa_months.GlosaMonths.key_ids` meets them);
+    ``month``, ``technical`` and ``value`` are what
+    :meth:`~churnlab.io.glosa_months.GlosaMonths.add` takes; ``rows`` the good
+    rows themselves when asked for.
+    """
+
+    pair: np.ndarray
+    cros: np.ndarray
+    ufs: np.ndarray
+    month: np.ndarray
+    technical: np.ndarray
+    value: np.ndarray
+    rejects: list[Reject]
+    rows: pd.DataFrame | None = None
+
+
+def glosa_piece(table: Table, keep_rows: bool = False) -> GlosaPiece:
+    """Check a block of the glosa export as the single process does; reduce it to a :class:`GlosaPiece`."""
+    checked = check_glosas(table)
+    rejects = sorted(table.rejects, key=lambda r: r["line"])
+    good = table.good_rows()
+    part = {name: cells if good.all() else cells[good] for name, cells in checked.items()}
+    code = table.text["code"] if good.all() else table.text["code"][good]
+    cro_codes, cros = pd.factorize(part["cro"])  # Arrow strings: hashed in C++
+    uf_codes, ufs = pd.factorize(pd.Series(part["uf"]).fillna(""))
+    pair, pairs = pd.factorize(cro_codes.astype(np.int64) * max(len(ufs), 1) + uf_codes)  # in order seen
+    return GlosaPiece(
+        pair=pair.astype(np.int32),
+        cros=np.asarray(cros, dtype=object)[pairs // max(len(ufs), 1)],
+        ufs=np.asarray(ufs, dtype=object)[pairs % max(len(ufs), 1)],
+        month=known_month(part["date"], part["competence"]),
+        technical=glosa_kinds(cleaned_column(code)) == "technical",
+        value=np.asarray(part["value"], dtype=np.float32),
+        rejects=rejects,
+        rows=glosa_rows(table, checked, good) if keep_rows else None,
+    )
+
+
+def glosa_pieces(block: Block, keep_rows: bool = False) -> list[GlosaPiece]:
+    """:func:`glosa_piece` of each table of a planned block of the glosa export (a worker's task)."""
+    return [
+        glosa_piece(table, keep_rows) for table in read_block(block, dict(HEADER_OF_COLUMN), {}, "glosa file")
+    ]
+
+
+def add_glosa_piece(sums: GlosaMonths, kept: GlosaRows | None, piece: GlosaPiece) -> int:
+    """Add a piece to the sums (and its rows to ``kept``), in block order; the good rows it held."""
+    ids = sums.key_ids(pd.Series(piece.cros, dtype=object), pd.Series(piece.ufs, dtype=object))
+    ids = ids[piece.pair] if len(piece.pair) else np.zeros(0, dtype=np.int64)
+    sums.add(ids, piece.month, piece.technical, piece.value)
+    if kept is not None and piece.rows is not None:
+        kept.add(piece.rows, ids)
+    return len(piece.pair)
+
+
+def production_pieces(block: Block) -> list[tuple[pd.DataFrame, list[Reject]]]:
+    """The good rows and rejects of each table of a planned block of ``production`` (a worker's task)."""
+    out = []
+    for table in read_block(block, PRODUCTION_HEADER, {}, "production file"):
+        rows = production_rows(table)
+        out.append((rows, sorted(table.rejects, key=lambda r: r["line"])))
+    return out

@@ -22,7 +22,7 @@ import re
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO, TypedDict
+from typing import Any, BinaryIO, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -44,7 +44,9 @@ TEXT_DTYPE = pd.StringDtype("pyarrow", na_value=np.nan)
 """Cells as Arrow strings: vectorised string operations run in Arrow's C++, not a Python loop."""
 _SKIPPED = re.compile(r"Skipping line (\d+): expected (\d+) fields, saw (\d+)")
 _DECIMAL = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?")
-_INTEGER = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)")
+_INTEGER = r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)"
+_INTEGER_OR_EMPTY = f"(?:{_INTEGER})?"
+_DECIMAL_OR_EMPTY = f"(?:{_DECIMAL.pattern})?"
 
 
 class Table:
@@ -86,8 +88,10 @@ class Table:
     ) -> None:
         """Leave out the rows under ``mask``, with a reject each naming ``column`` and ``reason``."""
         mask = np.asarray(mask, dtype=bool) & ~self._whole
+        if not mask.any():
+            return
         header = self.headers.get(column) if column else None
-        values = self.text[column].to_numpy()[mask] if column and show_value else None
+        values = self.text[column][mask].to_numpy() if column and show_value else None  # the bad cells only
         for i, row in enumerate(np.flatnonzero(mask)):
             value = "" if values is None else str(values[i])
             why = reason(value) if callable(reason) else reason
@@ -117,30 +121,21 @@ class Table:
 
     def decimals(self, column: str, low: float | None = None, high: float | None = None) -> np.ndarray:
         """Brazilian decimals (``1.234,56``, ``R$ 10,00``, ``R$ -`` = 0); empty is NaN."""
-        cells = self.stripped(column)
-        if cells.str.contains("$", regex=False).any():  # regex passes only when some cell needs them
-            cells = cells.str.replace(r"^[Rr]\s*\$", "", regex=True)
-        if cells.str.contains(" ", regex=False).any():
-            cells = cells.str.replace(" ", "", regex=False)
-        cells = cells.mask(cells.isin(["-", "–", "—"]), "0")
-        ok = cells.str.fullmatch(_DECIMAL.pattern) | (cells == "")
+        values, bad = _decimal_values(self.stripped(column))
         self.reject(
-            ~ok.to_numpy(),
-            column,
-            lambda v: f"{v!r} is not a Brazilian decimal (expected e.g. 0,35 or 1.234,50)",
+            bad, column, lambda v: f"{v!r} is not a Brazilian decimal (expected e.g. 0,35 or 1.234,50)"
         )
-        numbers = cells.where(ok, "").str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-        values = _to_float(numbers)
         self._range(column, values, low, high)
         return values
 
     def integers(self, column: str, low: float | None = None, high: float | None = None) -> np.ndarray:
         """Whole numbers (``3.843`` is 3843); empty is NaN (a float array)."""
-        cells = self.stripped(column)
-        ok = cells.str.fullmatch(_INTEGER.pattern) | (cells == "")
-        self.reject(~ok.to_numpy(), column, lambda v: f"{v!r} is not a whole number")
-        numbers = cells.where(ok, "").str.replace(".", "", regex=False)
-        values = _to_float(numbers)
+        import pyarrow.compute as pc
+
+        cells = arrow_text(self.stripped(column))
+        ok = _matches(cells, _INTEGER_OR_EMPTY)
+        self.reject(~ok, column, lambda v: f"{v!r} is not a whole number")
+        values = _to_float(pc.replace_substring(cells, ".", ""), ok)
         self._range(column, values, low, high)
         return values
 
@@ -182,16 +177,64 @@ class Table:
             self.reject(outside, column, lambda v: f"{v!r} is outside the plausible range {low} to {high}")
 
 
-def _to_float(numbers: pd.Series) -> np.ndarray:
-    """Numbers written with a ``.`` decimal mark (already checked) as floats; empty cells NaN."""
+def arrow_text(cells: pd.Series | np.ndarray) -> Any:
+    """A text column as one Arrow string array (no copy when it already holds Arrow strings).
+
+    Missing cells (None, NaN) become nulls.
+    """
+    import pyarrow as pa
+
+    array = getattr(cells, "array", None)
+    if isinstance(getattr(cells, "dtype", None), pd.StringDtype) and hasattr(array, "__arrow_array__"):
+        return array.__arrow_array__().combine_chunks()  # the Arrow strings themselves
+    return pa.array(np.asarray(cells, dtype=object), type=pa.large_string(), from_pandas=True)
+
+
+def _matches(cells: Any, pattern: str) -> np.ndarray:
+    """Which cells match ``pattern`` whole (RE2, in Arrow's C++; a missing cell does not)."""
+    import pyarrow.compute as pc
+
+    found = pc.fill_null(pc.match_substring_regex(cells, f"^(?:{pattern})$"), False)
+    return found.to_numpy(zero_copy_only=False)
+
+
+def _decimal_values(cells: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Brazilian decimal cells as floats (NaN when empty or bad) and the mask of the bad ones.
+
+    The usual cell (digits, thousands dots, a decimal comma, or nothing) is
+    checked and converted in Arrow; only the others (``R$``, spaces, a dash
+    for zero, or no number at all) take the exact, slower path.
+    """
+    import pyarrow.compute as pc
+
+    arrow = arrow_text(cells)
+    plain = _matches(arrow, _DECIMAL_OR_EMPTY)
+    numbers = pc.replace_substring(pc.replace_substring(arrow, ".", ""), ",", ".")
+    values = _to_float(numbers, plain)
+    bad = np.zeros(len(cells), dtype=bool)
+    if plain.all():
+        return values, bad
+    other = ~plain
+    rest = cells[other]
+    if rest.str.contains("$", regex=False).any():
+        rest = rest.str.replace(r"^[Rr]\s*\$", "", regex=True)
+    rest = rest.str.replace(" ", "", regex=False)
+    rest = rest.mask(rest.isin(["-", "–", "—"]), "0")
+    ok = rest.str.fullmatch(_DECIMAL.pattern).fillna(False).to_numpy(dtype=bool)
+    ok |= (rest == "").to_numpy(dtype=bool)
+    rest_arrow = pc.replace_substring(pc.replace_substring(arrow_text(rest), ".", ""), ",", ".")
+    values[other] = _to_float(rest_arrow, ok)
+    bad[other] = ~ok
+    return values, bad
+
+
+def _to_float(numbers: Any, ok: np.ndarray) -> np.ndarray:
+    """Arrow strings written with a ``.`` decimal mark as floats where ``ok`` (else NaN; empty is NaN)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if isinstance(numbers.dtype, pd.StringDtype) and numbers.dtype.storage == "pyarrow":
-        arrow = numbers.array.__arrow_array__().combine_chunks()  # the Arrow strings themselves
-    else:
-        arrow = pa.array(numbers.to_numpy(dtype=object), type=pa.string())
-    return pc.cast(pc.if_else(pc.equal(arrow, ""), None, arrow), pa.float64()).to_numpy(zero_copy_only=False)
+    usable = pc.and_(pa.array(ok), pc.not_equal(numbers, ""))
+    return pc.cast(pc.if_else(usable, numbers, None), pa.float64()).to_numpy(zero_copy_only=False)
 
 
 BLOCK_BYTES = 32 << 20

@@ -384,17 +384,17 @@ def _block_table(
     The block is read with the header line before it, as a file of its own;
     line numbers are then moved to the whole file's.
     """
-    data, width = layout.header + block, layout.width
-    shift = first_line - 2
-    fast = _read_arrow(data, width)
+    width, shift = layout.width, first_line - 2
+    fast = _read_arrow(layout.header, block, width)
     if fast is not None:
         frame, lines, fields, long_rows, rejects = fast
     else:
+        data = layout.header + block
         frame, lines, fields, long_rows = _read_pandas(
             path, data, width, what, _line_fields(data), offset - len(layout.header)
         )
         rejects = []
-    frame, recovered = _with_trailing_empties(data, frame, long_rows)
+    frame, recovered = _with_trailing_empties(layout.header + block if long_rows else b"", frame, long_rows)
     positions = layout.positions
     frame = frame.iloc[:, sorted(positions.values())]  # unknown columns are ignored
     frame.columns = [column for column, _ in sorted(positions.items(), key=lambda item: item[1])]
@@ -410,8 +410,8 @@ def _block_table(
         for line, saw in sorted(long_rows.items())
         if line not in recovered
     ]
-    if len(frame.columns) and (frame.iloc[:, 0] == "").any():  # only then can a row be all blank
-        blank = (frame == "").all(axis=1).to_numpy()
+    blank = blank_rows(frame)
+    if blank.any():
         frame, lines, fields = frame.loc[~blank].reset_index(drop=True), lines[~blank], fields[~blank]
     table = Table(path, frame, lines, dict(layout.headers), rejects)
     short = np.flatnonzero(fields < width)  # a cut row: its last cells are missing, not empty
@@ -421,16 +421,25 @@ def _block_table(
     return table
 
 
+def blank_rows(text: pd.DataFrame) -> np.ndarray:
+    """Rows whose every cell is empty (a blank line, a spreadsheet's empty row): left out, not rejected."""
+    if not len(text.columns) or not (text.iloc[:, 0] == "").any():  # only then can a row be all blank
+        return np.zeros(len(text), dtype=bool)
+    return (text == "").all(axis=1).to_numpy()
+
+
 def _text(data: bytes) -> io.TextIOWrapper:
     return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
 
 
 def _read_arrow(
-    data: bytes, width: int
+    header: bytes, block: bytes, width: int
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, dict[int, int], list[Reject]] | None:
-    """Every row through pyarrow's multithreaded CSV reader, or None to take the exact path.
+    """Every row of ``block`` through pyarrow's multithreaded CSV reader, or None to take the exact path.
 
-    When Arrow read a row per line, every line is a good row. Otherwise rows
+    Lines are numbered as in ``header + block`` (the header is line 1); the
+    block is read where it lies, without copying the header before it, when
+    the header is a plain line. When Arrow read a row per line, every line is a good row. Otherwise rows
     whose field count differs from the header's are set aside by line
     (too long: returned for :func:`_with_trailing_empties`; cut short: rejected;
     blank: dropped), found by counting each line's ``;`` (:func:`_line_fields`);
@@ -443,10 +452,12 @@ def _read_arrow(
     except ImportError:  # pragma: no cover - pyarrow is a dependency
         return None
     names = [f"c{i}" for i in range(width)]
+    alone = bool(block) and header.endswith(b"\n") and b'"' not in header  # the header cannot run on
+    data = block if alone else header + block
     try:
         arrow = pacsv.read_csv(
             pa.py_buffer(data),
-            read_options=pacsv.ReadOptions(skip_rows=1, column_names=names),
+            read_options=pacsv.ReadOptions(skip_rows=0 if alone else 1, column_names=names),
             parse_options=pacsv.ParseOptions(
                 delimiter=";", ignore_empty_lines=False, invalid_row_handler=lambda row: "skip"
             ),
@@ -456,10 +467,11 @@ def _read_arrow(
         )
     except (pa.ArrowInvalid, OSError):
         return None
-    lines = data.count(b"\n") + (not data.endswith(b"\n")) - 1  # after the header
+    lines = data.count(b"\n") + (not data.endswith(b"\n")) - (not alone)  # after the header
     if arrow.num_rows == lines:  # the usual export: one good row per line, nothing to set aside
         frame = arrow.to_pandas(types_mapper={pa.string(): TEXT_DTYPE}.get)
         return frame, np.arange(2, lines + 2), np.full(lines, width), {}, []
+    data = header + block  # rows to set aside by line: the header counts as line 1
     per_line = _line_fields(data)[1:]
     numbers = np.arange(2, len(per_line) + 2)
     good = per_line == width

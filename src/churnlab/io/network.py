@@ -21,7 +21,6 @@ import datetime as dt
 import os
 import re
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -381,16 +380,8 @@ def read_network(
 
     folder = Path(path)
     roster_path, production_path = _network_file(folder, "roster"), _network_file(folder, "production")
-    with ThreadPoolExecutor(1, thread_name_prefix="churnlab-glosas") as pool:
-        # the glosa export, the biggest file, is read on the other core meanwhile
-        pending = pool.submit(read_folder_glosas, folder, keep_rows_of=False) if glosas is None else None
-        try:
-            roster, roster_rejects, warnings = read_roster(roster_path)
-            production, production_rejects, more = read_production(production_path)
-        finally:
-            if pending is not None and not pending.done():
-                pending.cancel()
-        glosas = pending.result() if pending is not None else glosas
+    roster, roster_rejects, warnings = read_roster(roster_path)
+    production, production_rejects, more = read_production(production_path)
     warnings += more
     if production.empty:
         raise DataError(
@@ -408,6 +399,8 @@ def read_network(
                 f"{production_path}: none of its dentists is in roster.csv (CRO + UF); "
                 "are the two files from the same network?"
             )
+    if glosas is None:
+        glosas = read_folder_glosas(folder, keep_rows_of=False)
     if isinstance(glosas, pd.DataFrame):
         glosas = GlosaRead(glosa_months(glosas), None, glosas.attrs.get("rejects", []), len(glosas))
     rejects = [(roster_path.name, r) for r in roster_rejects] + [

@@ -275,7 +275,7 @@ def test_dentist_spellings_are_matched_across_blocks():
     assert sums.keys == ["12345/BA", "77/", "99/SP"]
 
 
-def test_a_bad_roster_is_reported_while_the_glosas_are_read_meanwhile(csv_folder, tmp_path):
+def test_a_bad_roster_is_reported_before_a_bad_glosa_export(csv_folder, tmp_path):
     folder = tmp_path / "network"
     folder.mkdir()
     (folder / "roster.csv").write_text("Nome;Cidade\nAna;Salvador\n", encoding="utf-8")

@@ -83,10 +83,10 @@ class GlosaMonths:
             rows, month = rows[dated], month[dated]
         cols = self._cols(month.astype(np.int64))
         need = (max(len(self.keys), 1), max(len(self._months), 1))
-        if need[0] > self._sums.shape[1] or need[1] > self._sums.shape[2]:
-            grown = np.zeros(
-                (3, max(need[0] * 2, self._sums.shape[1]), max(need[1] * 2, self._sums.shape[2])), np.float32
-            )
+        have = self._sums.shape
+        if need[0] > have[1] or need[1] > have[2]:  # room for a quarter more dentists and 6 more months
+            size = (3, max(need[0] + need[0] // 4, have[1]), max(need[1] + 6, have[2]))
+            grown = np.zeros(size, np.float32)
             grown[:, : self._sums.shape[1], : self._sums.shape[2]] = self._sums
             self._sums = grown
         cells = rows * self._sums.shape[2] + cols  # into each flat (keys × months) matrix

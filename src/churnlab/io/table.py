@@ -184,9 +184,8 @@ def arrow_text(cells: pd.Series | np.ndarray) -> Any:
     """
     import pyarrow as pa
 
-    array = getattr(cells, "array", None)
-    if isinstance(getattr(cells, "dtype", None), pd.StringDtype) and hasattr(array, "__arrow_array__"):
-        return array.__arrow_array__().combine_chunks()  # the Arrow strings themselves
+    if isinstance(cells, pd.Series) and cells.dtype == TEXT_DTYPE:
+        return cells.array.__arrow_array__().combine_chunks()  # the Arrow strings themselves
     return pa.array(np.asarray(cells, dtype=object), type=pa.large_string(), from_pandas=True)
 
 

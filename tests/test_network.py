@@ -500,3 +500,23 @@ def test_a_network_model_saved_before_the_new_features_still_loads_and_scores(ne
     assert old.get_params()["features"] is None and old._names() == list(state["feature_names_in_"])
     X = network_features(network, "2024-06-30")
     assert old.predict_risk(X).notna().all().all()
+
+
+def test_the_network_model_predicts_on_one_openmp_thread():
+    """Two OpenMP threads wait on each other on a busy 2-core machine (18.7 s against 3.4 s measured)."""
+    from threadpoolctl import threadpool_info
+
+    from churnlab.models.persistence import load_model
+
+    model = load_model().network
+    seen = []
+    predict = model.model_.predict_proba
+
+    def recorded(X):
+        seen.extend(i["num_threads"] for i in threadpool_info() if i["user_api"] == "openmp")
+        return predict(X)
+
+    model.model_.predict_proba = recorded
+    X = pd.DataFrame(np.zeros((3, len(model._names()))), columns=model._names())
+    model.predict_risk(X)
+    assert seen and set(seen) == {1}

@@ -251,3 +251,38 @@ def test_any_line_end_gives_the_same_rows_and_lines(tmp_path, monkeypatch, end):
     frame, rejects, _ = read_production(path)
     assert frame["key"].tolist() == ["1/SP", "3/SP"]
     assert [(r["line"], r["column"]) for r in rejects] == [(3, "Competência")]
+
+
+def test_decimals_take_the_exact_path_only_for_unusual_cells(tmp_path):
+    cells = ["1.085,50", "R$ 10,00", "-", " 3 ,5", "abc", "", "+4,0", "1.234", "12.34", "r$ -", "7"]
+    path = tmp_path / "values.csv"
+    path.write_text("Valor;Guia\n" + "".join(f"{c};{i}\n" for i, c in enumerate(cells)), encoding="utf-8")
+    table = read_table(path, {"value": "Valor", "guide": "Guia"}, {}, "file")
+    values = table.decimals("value")
+    expected = [1085.5, 10.0, 0.0, 3.5, np.nan, np.nan, 4.0, 1234.0, np.nan, 0.0, 7.0]
+    np.testing.assert_array_equal(values, expected)
+    assert [(r["line"], r["value"]) for r in table.rejects] == [(6, "abc"), (10, "12.34")]
+    assert table.good_rows().tolist() == [c not in ("abc", "12.34") for c in cells]
+
+
+def test_dentist_spellings_are_matched_across_blocks():
+    from churnlab.io.glosa_months import GlosaMonths
+
+    sums = GlosaMonths()
+    first = sums.key_ids(pd.Series(["012345", "12345", "77"]), pd.Series(["ba", "BA", None], dtype=object))
+    second = sums.key_ids(pd.Series(["12345", "99"], dtype="string[pyarrow]"), pd.Series(["BA", "SP"]))
+    assert first.tolist() == [0, 0, 1] and second.tolist() == [0, 2]
+    assert sums.keys == ["12345/BA", "77/", "99/SP"]
+
+
+def test_a_bad_roster_is_reported_before_a_bad_glosa_export(csv_folder, tmp_path):
+    folder = tmp_path / "network"
+    folder.mkdir()
+    (folder / "roster.csv").write_text("Nome;Cidade\nAna;Salvador\n", encoding="utf-8")
+    (folder / "production.csv").write_bytes((csv_folder / "production.csv").read_bytes())
+    (folder / "glosas.csv").write_bytes(b"\xff\xfe not UTF-8\n")
+    with pytest.raises(DataError, match=r"roster\.csv: missing column"):
+        read_network(folder)
+    (folder / "roster.csv").write_bytes((csv_folder / "roster.csv").read_bytes())
+    with pytest.raises(DataError, match=r"glosas\.csv: not UTF-8"):
+        read_network(folder)

@@ -24,11 +24,12 @@ import numpy as np
 import pandas as pd
 
 from churnlab.errors import DataError
+from churnlab.io.csv_file import BLOCK_BYTES, opened, read_header, row_blocks
 from churnlab.io.glosa_months import GlosaMonths, GlosaRows, known_month
 from churnlab.io.glosas import HEADER_OF_COLUMN, check_glosas, cleaned_column, glosa_kinds, glosa_rows
 from churnlab.io.network import PRODUCTION_HEADER, production_rows
 from churnlab.io.sources import is_parquet, iter_source_tables
-from churnlab.io.table import BLOCK_BYTES, Reject, Table, block_table, opened, read_header, row_blocks
+from churnlab.io.table import Reject, Table, block_table
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def plan_blocks(
 ) -> list[Block]:
     """The blocks :func:`~churnlab.io.table.iter_tables` would read, found with one pass over the file.
 
-    ``block_bytes`` 0 is :data:`~churnlab.io.table.BLOCK_BYTES`. The header is
+    ``block_bytes`` 0 is :data:`~churnlab.io.csv_file.BLOCK_BYTES`. The header is
     checked here, so a missing column is said before any block is read.
 
     Raises

@@ -16,7 +16,8 @@ Sums run in file order in float32, so the result does not depend on the block si
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -34,7 +35,7 @@ from churnlab.io.glosas import (
 )
 from churnlab.io.keys import dentist_key
 from churnlab.io.sources import iter_source_tables
-from churnlab.io.table import Reject
+from churnlab.io.table import Reject, Table, arrow_text
 
 MONTH_COLUMNS: tuple[str, ...] = ("key", "month", "glosas", "technical", "value")
 """Columns of a glosa-month frame: dentist key, month (first day), count, technical count, value (R$)."""
@@ -42,13 +43,26 @@ MONTH_COLUMNS: tuple[str, ...] = ("key", "month", "glosas", "technical", "value"
 
 def known_month(date: pd.Series, competence: pd.Series) -> np.ndarray:
     """The month each glosa became known (``datetime64[M]``; NaT when neither date nor competence)."""
-    known = pd.to_datetime(date).to_numpy().astype("datetime64[M]")
+    known = _by_distinct(pd.to_datetime(date).to_numpy(), lambda days: days.astype("datetime64[M]"))
     undated = np.isnat(known)
     if undated.any():  # the month after the competence: when a glosa is usually known
-        texts = pd.Series(np.asarray(competence, dtype=object)[undated], dtype="string") + "-01"
-        months = pd.to_datetime(texts, errors="coerce").to_numpy().astype("datetime64[M]")
-        known[undated] = months + np.timedelta64(1, "M")
+        texts = np.asarray(competence, dtype=object)[undated]
+        known[undated] = _by_distinct(texts, _month_after)
     return known
+
+
+def _month_after(competences: np.ndarray) -> np.ndarray:
+    """The month after each ``YYYY-MM`` competence (NaT when it is not one)."""
+    texts = pd.Series(competences, dtype="string") + "-01"
+    months = pd.to_datetime(texts, errors="coerce").to_numpy().astype("datetime64[M]")
+    return months + np.timedelta64(1, "M")
+
+
+def _by_distinct(values: np.ndarray, months: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """``months`` of ``values`` computed once per distinct value (a missing value gives NaT)."""
+    codes, distinct = pd.factorize(values)
+    table = np.append(months(np.asarray(distinct)), np.datetime64("NaT", "M"))
+    return table[codes]
 
 
 class GlosaMonths:
@@ -57,10 +71,8 @@ class GlosaMonths:
     def __init__(self) -> None:
         self.keys: list[str] = []
         self._key_ids: dict[str, int] = {}
-        self._cros: pd.Index = pd.Index([], dtype=object)  # CROs as written, in order seen
-        self._ufs: pd.Index = pd.Index([], dtype=object)
-        self._pairs: pd.Index = pd.Index([], dtype=np.int64)  # CRO index << 20 | UF index, in order seen
-        self._pair_keys = np.zeros(0, dtype=np.int64)  # the key id of each pair
+        self._spellings: Any = arrow_text(np.array([], dtype=object))  # "CRO<US>UF" as written, as seen
+        self._pair_keys = np.zeros(0, dtype=np.int64)  # the key id of each spelling
         self._months: dict[int, int] = {}  # month (months since 1970) -> column
         self._sums = np.zeros((3, 1024, 8), dtype=np.float32)  # count, technical, value
 
@@ -71,39 +83,45 @@ class GlosaMonths:
             rows, month = rows[dated], month[dated]
         cols = self._cols(month.astype(np.int64))
         need = (max(len(self.keys), 1), max(len(self._months), 1))
-        if need[0] > self._sums.shape[1] or need[1] > self._sums.shape[2]:
-            grown = np.zeros(
-                (3, max(need[0] * 2, self._sums.shape[1]), max(need[1] * 2, self._sums.shape[2])), np.float32
-            )
+        have = self._sums.shape
+        if need[0] > have[1] or need[1] > have[2]:  # room for a quarter more dentists and 6 more months
+            size = (3, max(need[0] + need[0] // 4, have[1]), max(need[1] + 6, have[2]))
+            grown = np.zeros(size, np.float32)
             grown[:, : self._sums.shape[1], : self._sums.shape[2]] = self._sums
             self._sums = grown
         cells = rows * self._sums.shape[2] + cols  # into each flat (keys × months) matrix
         flat = self._sums.reshape(3, -1)
-        codes, distinct = pd.factorize(cells)  # whole counts, added per distinct cell: exact
         tech = np.asarray(technical, dtype=bool)[dated]
-        flat[0, distinct] += np.bincount(codes, minlength=len(distinct)).astype(np.float32)
-        flat[1, distinct] += np.bincount(codes[tech], minlength=len(distinct)).astype(np.float32)
+        np.add.at(flat[0], cells, np.float32(1))  # whole counts: exact in float32 below 2**24 a cell
+        np.add.at(flat[1], cells[tech], np.float32(1))
         np.add.at(flat[2], cells, np.nan_to_num(np.asarray(value, dtype=np.float32)[dated]))  # in file order
 
     def key_ids(self, cro: pd.Series, uf: pd.Series) -> np.ndarray:
-        """The rows' dentists as positions in :attr:`keys` (spellings matched in C, keyed once)."""
-        cro_codes, cros = pd.factorize(cro)  # Arrow strings: hashed in C++
-        uf_codes, ufs = pd.factorize(pd.Series(uf).fillna(""))
-        self._cros, cro_ids = _seen(self._cros, pd.Index(np.asarray(cros, dtype=object)))
-        self._ufs, uf_ids = _seen(self._ufs, pd.Index(np.asarray(ufs, dtype=object)))
-        pair_codes, pairs = pd.factorize((cro_ids[cro_codes] << 20) | uf_ids[uf_codes])
-        before = len(self._pairs)
-        self._pairs, pair_ids = _seen(self._pairs, pd.Index(pairs))
-        if len(self._pairs) > before:  # new spellings: their keys, once
-            new = self._pairs[before:].to_numpy()
-            cros, ufs = self._cros.to_numpy()[new >> 20], self._ufs.to_numpy()[new & 0xFFFFF]
-            found = [
-                self._key_ids.setdefault(dentist_key(c, u), len(self._key_ids))
-                for c, u in zip(cros.tolist(), ufs.tolist(), strict=True)
+        """The rows' dentists as positions in :attr:`keys` (spellings matched in Arrow, keyed once)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        pairs = pc.binary_join_element_wise(
+            pc.fill_null(arrow_text(cro), ""),
+            pc.fill_null(arrow_text(uf), ""),
+            pa.scalar(_PAIR, pa.large_string()),
+        )
+        encoded = pc.dictionary_encode(pairs)
+        spellings, rows = encoded.dictionary, encoded.indices.to_numpy(zero_copy_only=False)
+        found = pc.fill_null(pc.index_in(spellings, value_set=self._spellings), -1)
+        ids = found.to_numpy(zero_copy_only=False).astype(np.int64)
+        new = ids < 0
+        if new.any():  # spellings not seen before: their keys, once
+            fresh = spellings.filter(new)
+            keys = [
+                self._key_ids.setdefault(dentist_key(*pair.rsplit(_PAIR, 1)), len(self._key_ids))
+                for pair in fresh.to_pylist()
             ]
+            ids[new] = np.arange(len(self._spellings), len(self._spellings) + len(keys))
+            self._spellings = pa.concat_arrays([self._spellings, fresh])
+            self._pair_keys = np.concatenate([self._pair_keys, np.array(keys, dtype=np.int64)])
             self.keys = list(self._key_ids)  # ids are given in order
-            self._pair_keys = np.concatenate([self._pair_keys, np.array(found, dtype=np.int64)])
-        return self._pair_keys[pair_ids[pair_codes]]
+        return self._pair_keys[ids][rows] if len(rows) else np.zeros(0, dtype=np.int64)
 
     def _cols(self, months: np.ndarray) -> np.ndarray:
         codes, distinct = pd.factorize(months)
@@ -131,14 +149,8 @@ class GlosaMonths:
         )
 
 
-def _seen(index: pd.Index, values: pd.Index) -> tuple[pd.Index, np.ndarray]:
-    """``index`` with the ``values`` it lacks appended, and the position of each value in it."""
-    found = index.get_indexer(values) if len(index) else np.full(len(values), -1)
-    new = found < 0
-    if new.any():
-        found[new] = np.arange(len(index), len(index) + int(new.sum()))
-        index = index.append(values[new])
-    return index, np.asarray(found, dtype=np.int64)
+_PAIR = "\x1f"
+"""Between a row's CRO and UF in the spellings :meth:`GlosaMonths.key_ids` matches (ASCII unit separator)."""
 
 
 def glosa_months(glosas: pd.DataFrame) -> pd.DataFrame:
@@ -207,7 +219,7 @@ def read_glosa_months(
     wanted = None if isinstance(keep_rows_of, bool) else set(keep_rows_of)
     chosen = np.zeros(0, dtype=bool)  # by key id: a dentist whose rows are kept
     tables = iter_source_tables(path, dict(HEADER_OF_COLUMN), {}, "glosa file", block_bytes=block_bytes)
-    for table in progress_bar(tables, path, progress):
+    for table in _read_ahead(progress_bar(tables, path, progress)):
         checked = check_glosas(table)
         rejects += sorted(table.rejects, key=lambda r: r["line"])
         good = table.good_rows()
@@ -215,10 +227,7 @@ def read_glosa_months(
         part = {name: cells if good.all() else cells[good] for name, cells in checked.items()}  # no copy
         code = table.text["code"] if good.all() else table.text["code"][good]
         ids = sums.key_ids(part["cro"], part["uf"])
-        sums.add(
-            ids, known_month(part["date"], part["competence"]),
-            glosa_kinds(cleaned_column(code)) == "technical", part["value"],
-        )  # fmt: skip
+        sums.add(ids, known_month(part["date"], part["competence"]), _technical(code), part["value"])
         if wanted is not None:
             new = sums.keys[len(chosen) :]
             chosen = np.concatenate([chosen, np.array([key in wanted for key in new], dtype=bool)])
@@ -285,6 +294,26 @@ class GlosaRows:
         frame = frame[list(COLUMNS)].astype(GLOSA_DTYPES)
         frame.attrs["rejects"] = self.rejects
         return frame
+
+
+def _technical(codes: pd.Series) -> np.ndarray:
+    """Whether each glosa code (cells as read) is technical, :func:`glosa_kinds` once per distinct cell."""
+    found, distinct = pd.factorize(codes)
+    kinds = glosa_kinds(cleaned_column(pd.Series(distinct, dtype=object)))
+    return np.append(kinds == "technical", False)[found]
+
+
+def _read_ahead(tables: Iterator[Table]) -> Iterator[Table]:
+    """The tables of ``tables``, the next one read in a thread while the caller checks this one.
+
+    Arrow's reader and the checks' compute kernels let go of the GIL, so the
+    two overlap on two cores; an error reading a block is raised here, in order.
+    """
+    with ThreadPoolExecutor(1, thread_name_prefix="churnlab-read") as pool:
+        ahead = pool.submit(next, tables, None)
+        while (table := ahead.result()) is not None:
+            ahead = pool.submit(next, tables, None)
+            yield table
 
 
 _T = TypeVar("_T")

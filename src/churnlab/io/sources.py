@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from churnlab.errors import DataError
-from churnlab.io.table import TEXT_DTYPE, Table, iter_tables
+from churnlab.io.table import TEXT_DTYPE, Table, blank_rows, iter_tables
 from churnlab.io.text import fold
 
 PARQUET_BATCH_ROWS = 500_000
@@ -120,8 +120,8 @@ def _parquet_tables(
                 text = pd.DataFrame({column: _as_text(batch.column(i)) for i, column in enumerate(positions)})
                 lines = np.arange(line, line + len(text))
                 line += len(text)
-                blank = (text == "").all(axis=1).to_numpy()
-                table = Table(part, text.loc[~blank].reset_index(drop=True), lines[~blank], dict(headers), [])
+                kept = ~blank_rows(text)
+                table = Table(part, text.loc[kept].reset_index(drop=True), lines[kept], dict(headers), [])
                 if stream:
                     yield table
                 else:

@@ -14,21 +14,19 @@ exports do not do.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import os
 import re
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import BinaryIO, TypedDict
+from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
 
 from churnlab.errors import DataError
-from churnlab.io.text import fold
+from churnlab.io.csv_file import BLOCK_BYTES, Layout, opened, read_header, row_blocks
 
 
 class Reject(TypedDict):
@@ -44,7 +42,9 @@ TEXT_DTYPE = pd.StringDtype("pyarrow", na_value=np.nan)
 """Cells as Arrow strings: vectorised string operations run in Arrow's C++, not a Python loop."""
 _SKIPPED = re.compile(r"Skipping line (\d+): expected (\d+) fields, saw (\d+)")
 _DECIMAL = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?")
-_INTEGER = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)")
+_INTEGER = r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)"
+_INTEGER_OR_EMPTY = f"(?:{_INTEGER})?"
+_DECIMAL_OR_EMPTY = f"(?:{_DECIMAL.pattern})?"
 
 
 class Table:
@@ -86,8 +86,10 @@ class Table:
     ) -> None:
         """Leave out the rows under ``mask``, with a reject each naming ``column`` and ``reason``."""
         mask = np.asarray(mask, dtype=bool) & ~self._whole
+        if not mask.any():
+            return
         header = self.headers.get(column) if column else None
-        values = self.text[column].to_numpy()[mask] if column and show_value else None
+        values = self.text[column][mask].to_numpy() if column and show_value else None  # the bad cells only
         for i, row in enumerate(np.flatnonzero(mask)):
             value = "" if values is None else str(values[i])
             why = reason(value) if callable(reason) else reason
@@ -117,30 +119,21 @@ class Table:
 
     def decimals(self, column: str, low: float | None = None, high: float | None = None) -> np.ndarray:
         """Brazilian decimals (``1.234,56``, ``R$ 10,00``, ``R$ -`` = 0); empty is NaN."""
-        cells = self.stripped(column)
-        if cells.str.contains("$", regex=False).any():  # regex passes only when some cell needs them
-            cells = cells.str.replace(r"^[Rr]\s*\$", "", regex=True)
-        if cells.str.contains(" ", regex=False).any():
-            cells = cells.str.replace(" ", "", regex=False)
-        cells = cells.mask(cells.isin(["-", "–", "—"]), "0")
-        ok = cells.str.fullmatch(_DECIMAL.pattern) | (cells == "")
+        values, bad = _decimal_values(self.stripped(column))
         self.reject(
-            ~ok.to_numpy(),
-            column,
-            lambda v: f"{v!r} is not a Brazilian decimal (expected e.g. 0,35 or 1.234,50)",
+            bad, column, lambda v: f"{v!r} is not a Brazilian decimal (expected e.g. 0,35 or 1.234,50)"
         )
-        numbers = cells.where(ok, "").str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-        values = _to_float(numbers)
         self._range(column, values, low, high)
         return values
 
     def integers(self, column: str, low: float | None = None, high: float | None = None) -> np.ndarray:
         """Whole numbers (``3.843`` is 3843); empty is NaN (a float array)."""
-        cells = self.stripped(column)
-        ok = cells.str.fullmatch(_INTEGER.pattern) | (cells == "")
-        self.reject(~ok.to_numpy(), column, lambda v: f"{v!r} is not a whole number")
-        numbers = cells.where(ok, "").str.replace(".", "", regex=False)
-        values = _to_float(numbers)
+        import pyarrow.compute as pc
+
+        cells = arrow_text(self.stripped(column))
+        ok = _matches(cells, _INTEGER_OR_EMPTY)
+        self.reject(~ok, column, lambda v: f"{v!r} is not a whole number")
+        values = _to_float(pc.replace_substring(cells, ".", ""), ok)
         self._range(column, values, low, high)
         return values
 
@@ -182,30 +175,63 @@ class Table:
             self.reject(outside, column, lambda v: f"{v!r} is outside the plausible range {low} to {high}")
 
 
-def _to_float(numbers: pd.Series) -> np.ndarray:
-    """Numbers written with a ``.`` decimal mark (already checked) as floats; empty cells NaN."""
+def arrow_text(cells: pd.Series | np.ndarray) -> Any:
+    """A text column as one Arrow string array (no copy when it already holds Arrow strings).
+
+    Missing cells (None, NaN) become nulls.
+    """
+    import pyarrow as pa
+
+    if isinstance(cells, pd.Series) and cells.dtype == TEXT_DTYPE:
+        return cells.array.__arrow_array__().combine_chunks()  # the Arrow strings themselves
+    return pa.array(np.asarray(cells, dtype=object), type=pa.large_string(), from_pandas=True)
+
+
+def _matches(cells: Any, pattern: str) -> np.ndarray:
+    """Which cells match ``pattern`` whole (RE2, in Arrow's C++; a missing cell does not)."""
+    import pyarrow.compute as pc
+
+    found = pc.fill_null(pc.match_substring_regex(cells, f"^(?:{pattern})$"), False)
+    return found.to_numpy(zero_copy_only=False)
+
+
+def _decimal_values(cells: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Brazilian decimal cells as floats (NaN when empty or bad) and the mask of the bad ones.
+
+    The usual cell (digits, thousands dots, a decimal comma, or nothing) is
+    checked and converted in Arrow; only the others (``R$``, spaces, a dash
+    for zero, or no number at all) take the exact, slower path.
+    """
+    import pyarrow.compute as pc
+
+    arrow = arrow_text(cells)
+    plain = _matches(arrow, _DECIMAL_OR_EMPTY)
+    numbers = pc.replace_substring(pc.replace_substring(arrow, ".", ""), ",", ".")
+    values = _to_float(numbers, plain)
+    bad = np.zeros(len(cells), dtype=bool)
+    if plain.all():
+        return values, bad
+    other = ~plain
+    rest = cells[other]
+    if rest.str.contains("$", regex=False).any():
+        rest = rest.str.replace(r"^[Rr]\s*\$", "", regex=True)
+    rest = rest.str.replace(" ", "", regex=False)
+    rest = rest.mask(rest.isin(["-", "–", "—"]), "0")
+    ok = rest.str.fullmatch(_DECIMAL.pattern).fillna(False).to_numpy(dtype=bool)
+    ok |= (rest == "").to_numpy(dtype=bool)
+    rest_arrow = pc.replace_substring(pc.replace_substring(arrow_text(rest), ".", ""), ",", ".")
+    values[other] = _to_float(rest_arrow, ok)
+    bad[other] = ~ok
+    return values, bad
+
+
+def _to_float(numbers: Any, ok: np.ndarray) -> np.ndarray:
+    """Arrow strings written with a ``.`` decimal mark as floats where ``ok`` (else NaN; empty is NaN)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if isinstance(numbers.dtype, pd.StringDtype) and numbers.dtype.storage == "pyarrow":
-        arrow = numbers.array.__arrow_array__().combine_chunks()  # the Arrow strings themselves
-    else:
-        arrow = pa.array(numbers.to_numpy(dtype=object), type=pa.string())
-    return pc.cast(pc.if_else(pc.equal(arrow, ""), None, arrow), pa.float64()).to_numpy(zero_copy_only=False)
-
-
-BLOCK_BYTES = 32 << 20
-"""Bytes of CSV read at a time by :func:`iter_tables`: memory follows the block, not the file."""
-
-
-@dataclass(frozen=True)
-class _Layout:
-    """What the header says: the header line's bytes, its width, and where each known column is."""
-
-    header: bytes
-    width: int
-    positions: dict[str, int]
-    headers: dict[str, str]
+    usable = pc.and_(pa.array(ok), pc.not_equal(numbers, ""))
+    return pc.cast(pc.if_else(usable, numbers, None), pa.float64()).to_numpy(zero_copy_only=False)
 
 
 def read_table(
@@ -254,118 +280,25 @@ def iter_tables(
             yield block_table(path, layout, b"", first_line, offset, what)
 
 
-def is_url(path: str | os.PathLike[str]) -> bool:
-    """Whether ``path`` is an fsspec URL (``s3://``, ``gs://``, ``abfs://``...) rather than a local path."""
-    return "://" in str(path)
-
-
-@contextlib.contextmanager
-def opened(path: str | os.PathLike[str], what: str) -> Iterator[BinaryIO]:
-    """The file (a path or an fsspec URL) open for reading bytes; missing or unreadable: a DataError."""
-    try:
-        if is_url(path):  # read through fsspec (installed with Dask), e.g. by a cluster's workers
-            import fsspec
-
-            handle = fsspec.open(str(path), "rb").open()
-        else:
-            handle = open(path, "rb")  # noqa: SIM115 - closed below; errors become DataError
-    except ImportError:
-        raise DataError(f"{path}: reading a URL needs fsspec: pip install 'churnlab[dask]'") from None
-    except FileNotFoundError:
-        raise DataError(f"{path}: {what} not found") from None
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read the {what}: {exc.strerror}") from None
-    with handle:
-        yield handle
-
-
-def read_header(
-    path: str | os.PathLike[str], required: dict[str, str], optional: dict[str, str], what: str
-) -> _Layout:
-    """What the header line of ``path`` says (:class:`_Layout`); a required column missing is a DataError."""
-    with opened(path, what) as handle:
-        raw = handle.readline()
-    cr = raw.find(b"\r")
-    if 0 <= cr < len(raw) - 1 and raw[cr + 1 : cr + 2] != b"\n":  # old Mac line ends: the header ends there
-        raw = raw[: cr + 1]
-    try:
-        first = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not UTF-8 text (byte {exc.start}); export it as UTF-8") from None
-    if not first.strip():
-        problem = "empty file" if not first else "the first line is blank"
-        raise DataError(f"{path}: {problem}; expected header {';'.join(required.values())}")
-    header = next(csv.reader([first.rstrip("\r\n")], delimiter=";"))
-    wanted = {fold(name): column for column, name in {**optional, **required}.items()}
-    positions: dict[str, int] = {}
-    for index, name in enumerate(header):
-        column = wanted.get(fold(name).replace("_", " "))
-        if column is not None:
-            positions.setdefault(column, index)
-    missing = [name for column, name in required.items() if column not in positions]
-    if missing:
-        hint = " (is the file ;-separated?)" if len(header) == 1 else ""
-        raise DataError(
-            f"{path}: missing column(s) {', '.join(missing)}{hint}; "
-            f"expected header {';'.join(required.values())}"
-        )
-    headers = {column: name for column, name in {**optional, **required}.items() if column in positions}
-    return _Layout(raw, len(header), positions, headers)
-
-
-def row_blocks(handle: BinaryIO, block_bytes: int | None) -> Iterator[bytes]:
-    """The file's bytes after the header in blocks ending at a line end outside quotes."""
-    if block_bytes is None:
-        if rest := handle.read():
-            yield rest
-        return
-    carry = b""
-    while chunk := handle.read(block_bytes):
-        data = carry + chunk
-        cut = _last_row_end(data)
-        if cut < 0:
-            carry = data  # one row longer than a block (or an open quote): read on
-            continue
-        yield data[: cut + 1]
-        carry = data[cut + 1 :]
-    if carry:
-        yield carry
-
-
-def _last_row_end(data: bytes) -> int:
-    """Position of the last ``\\n`` with an even number of ``"`` before it (-1 if none)."""
-    if b'"' not in data:
-        return data.rfind(b"\n")
-    array = np.frombuffer(data, dtype=np.uint8)
-    ends = np.flatnonzero(array == 10)
-    if not len(ends):
-        return -1
-    quotes = np.flatnonzero(array == 34)
-    if not len(quotes):
-        return int(ends[-1])
-    even = np.searchsorted(quotes, ends) % 2 == 0
-    return int(ends[even][-1]) if even.any() else -1
-
-
 def block_table(
-    path: str | os.PathLike[str], layout: _Layout, block: bytes, first_line: int, offset: int, what: str
+    path: str | os.PathLike[str], layout: Layout, block: bytes, first_line: int, offset: int, what: str
 ) -> Table:
     """The rows of ``block`` (lines from ``first_line``, at byte ``offset`` of the file) as a Table.
 
     The block is read with the header line before it, as a file of its own;
     line numbers are then moved to the whole file's.
     """
-    data, width = layout.header + block, layout.width
-    shift = first_line - 2
-    fast = _read_arrow(data, width)
+    width, shift = layout.width, first_line - 2
+    fast = _read_arrow(layout.header, block, width)
     if fast is not None:
         frame, lines, fields, long_rows, rejects = fast
     else:
+        data = layout.header + block
         frame, lines, fields, long_rows = _read_pandas(
             path, data, width, what, _line_fields(data), offset - len(layout.header)
         )
         rejects = []
-    frame, recovered = _with_trailing_empties(data, frame, long_rows)
+    frame, recovered = _with_trailing_empties(layout.header + block if long_rows else b"", frame, long_rows)
     positions = layout.positions
     frame = frame.iloc[:, sorted(positions.values())]  # unknown columns are ignored
     frame.columns = [column for column, _ in sorted(positions.items(), key=lambda item: item[1])]
@@ -381,8 +314,8 @@ def block_table(
         for line, saw in sorted(long_rows.items())
         if line not in recovered
     ]
-    if len(frame.columns) and (frame.iloc[:, 0] == "").any():  # only then can a row be all blank
-        blank = (frame == "").all(axis=1).to_numpy()
+    blank = blank_rows(frame)
+    if blank.any():
         frame, lines, fields = frame.loc[~blank].reset_index(drop=True), lines[~blank], fields[~blank]
     table = Table(path, frame, lines, dict(layout.headers), rejects)
     short = np.flatnonzero(fields < width)  # a cut row: its last cells are missing, not empty
@@ -392,16 +325,25 @@ def block_table(
     return table
 
 
+def blank_rows(text: pd.DataFrame) -> np.ndarray:
+    """Rows whose every cell is empty (a blank line, a spreadsheet's empty row): left out, not rejected."""
+    if not len(text.columns) or not (text.iloc[:, 0] == "").any():  # only then can a row be all blank
+        return np.zeros(len(text), dtype=bool)
+    return (text == "").all(axis=1).to_numpy()
+
+
 def _text(data: bytes) -> io.TextIOWrapper:
     return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
 
 
 def _read_arrow(
-    data: bytes, width: int
+    header: bytes, block: bytes, width: int
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, dict[int, int], list[Reject]] | None:
-    """Every row through pyarrow's multithreaded CSV reader, or None to take the exact path.
+    """Every row of ``block`` through pyarrow's multithreaded CSV reader, or None to take the exact path.
 
-    When Arrow read a row per line, every line is a good row. Otherwise rows
+    Lines are numbered as in ``header + block`` (the header is line 1); the
+    block is read where it lies, without copying the header before it, when
+    the header is a plain line. When Arrow read a row per line, every line is a good row. Otherwise rows
     whose field count differs from the header's are set aside by line
     (too long: returned for :func:`_with_trailing_empties`; cut short: rejected;
     blank: dropped), found by counting each line's ``;`` (:func:`_line_fields`);
@@ -414,10 +356,12 @@ def _read_arrow(
     except ImportError:  # pragma: no cover - pyarrow is a dependency
         return None
     names = [f"c{i}" for i in range(width)]
+    alone = bool(block) and header.endswith(b"\n") and b'"' not in header  # the header cannot run on
+    data = block if alone else header + block
     try:
         arrow = pacsv.read_csv(
             pa.py_buffer(data),
-            read_options=pacsv.ReadOptions(skip_rows=1, column_names=names),
+            read_options=pacsv.ReadOptions(skip_rows=0 if alone else 1, column_names=names),
             parse_options=pacsv.ParseOptions(
                 delimiter=";", ignore_empty_lines=False, invalid_row_handler=lambda row: "skip"
             ),
@@ -427,10 +371,11 @@ def _read_arrow(
         )
     except (pa.ArrowInvalid, OSError):
         return None
-    lines = data.count(b"\n") + (not data.endswith(b"\n")) - 1  # after the header
+    lines = data.count(b"\n") + (not data.endswith(b"\n")) - (not alone)  # after the header
     if arrow.num_rows == lines:  # the usual export: one good row per line, nothing to set aside
         frame = arrow.to_pandas(types_mapper={pa.string(): TEXT_DTYPE}.get)
         return frame, np.arange(2, lines + 2), np.full(lines, width), {}, []
+    data = header + block  # rows to set aside by line: the header counts as line 1
     per_line = _line_fields(data)[1:]
     numbers = np.arange(2, len(per_line) + 2)
     good = per_line == width

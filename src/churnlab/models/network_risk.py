@@ -28,6 +28,7 @@ from sklearn.utils import Tags
 from churnlab.features.network import FEATURES, MODEL_FEATURES
 from churnlab.features.network_history import OWN_PAST_FEATURES, RAW_FEATURES
 from churnlab.models._sklearn_compat import Interval, check_is_fitted, fit_context
+from churnlab.models.learners import one_thread
 from churnlab.models.risk import Reason
 
 HORIZONS: tuple[int, ...] = (30, 90, 180)
@@ -194,6 +195,7 @@ class NetworkRiskModel(ClassifierMixin, BaseEstimator):
             features[:, self.unseen_features_] = 0.0
         return features
 
+    @one_thread  # the trees' OpenMP threads wait on each other on a busy machine (see one_thread)
     def _risk(self, features: np.ndarray, horizon: int) -> NDArray[np.float64]:
         stacked = np.column_stack([features, np.full(len(features), horizon)])
         return self.bounded_risk(self.model_.predict_proba(stacked)[:, 1])

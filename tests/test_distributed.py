@@ -180,7 +180,7 @@ def test_bars_show_on_a_terminal_only(monkeypatch):
     """The one bar helper: over a cluster's blocks or partitions on a terminal, nothing on a pipe."""
     import io
 
-    from churnlab.io.glosa_months import progress_bar
+    from churnlab.io.progress import progress_bar
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
@@ -202,3 +202,14 @@ def test_score_shows_no_bar_on_a_pipe(tmp_path, model, capsys):
         shutil.copy(form, tmp_path / "forms" / form.name)
     score_folder(tmp_path, model, tmp_path / "scores.csv", progress=True, jobs=1)
     assert "scoring forms" not in capsys.readouterr().err
+
+
+def test_reading_forms_shows_no_bar_on_a_pipe(tmp_path, capsys):
+    """``read_forms(progress=True)`` (train, parse) uses the same helper: nothing on a pipe (it drew)."""
+    from churnlab.io.batch import read_forms
+
+    (tmp_path / "forms").mkdir()
+    for form in sorted((SAMPLE / "forms").iterdir())[:3]:
+        shutil.copy(form, tmp_path / "forms" / form.name)
+    assert len(read_forms(tmp_path / "forms", progress=True)) == 3
+    assert "reading forms" not in capsys.readouterr().err

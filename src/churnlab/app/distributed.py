@@ -42,9 +42,10 @@ from churnlab.io.blocks import (
     plan_blocks,
     production_pieces,
 )
-from churnlab.io.glosa_months import GlosaMonths, GlosaRead, GlosaRows, progress_bar
+from churnlab.io.glosa_months import GlosaMonths, GlosaRead, GlosaRows
 from churnlab.io.glosas import HEADER_OF_COLUMN
 from churnlab.io.network import PRODUCTION_HEADER, Network, production_of, read_network
+from churnlab.io.progress import progress_bar
 from churnlab.io.sources import find_source
 from churnlab.io.table import Reject
 from churnlab.models.churn_model import ChurnModel

@@ -30,9 +30,10 @@ from churnlab.io.batch import form_paths, iter_forms
 from churnlab.io.csv_writer import safe_frame, write_csv
 from churnlab.io.folder import form_files, glosa_rejects, read_folder_glosas
 from churnlab.io.forms import parse_form
-from churnlab.io.glosa_months import GlosaRead, progress_bar
+from churnlab.io.glosa_months import GlosaRead
 from churnlab.io.glosas import read_glosa_csv
 from churnlab.io.keys import case_key, dentist_key
+from churnlab.io.progress import progress_bar
 from churnlab.io.records import ACTION_LABELS, NO_ACTION, RetentionCase
 from churnlab.io.sources import find_source
 from churnlab.io.text import names_a_path

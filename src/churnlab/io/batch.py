@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from churnlab.errors import FormParseError
 from churnlab.io.forms import parse_form
+from churnlab.io.progress import progress_bar
 from churnlab.io.records import RetentionCase
 
 if TYPE_CHECKING:  # pandas is imported only when a frame is asked for
@@ -109,11 +110,7 @@ def read_forms(
     batch = FormBatch()
     paths = form_paths(folder_or_paths)
     results: Iterable[tuple[Path, RetentionCase | FormParseError]] = iter_forms(paths)
-    if progress:
-        from tqdm.auto import tqdm
-
-        results = tqdm(results, total=len(paths), desc="reading forms", unit="form")
-    for _, result in results:
+    for _, result in progress_bar(results, "forms", progress, total=len(paths), unit="form"):
         if isinstance(result, FormParseError):
             batch.failures.append(result)
         else:

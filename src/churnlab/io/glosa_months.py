@@ -16,10 +16,10 @@ Sums run in file order in float32, so the result does not depend on the block si
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,6 +34,7 @@ from churnlab.io.glosas import (
     glosa_rows,
 )
 from churnlab.io.keys import dentist_key
+from churnlab.io.progress import progress_bar
 from churnlab.io.sources import iter_source_tables
 from churnlab.io.table import Reject, Table, arrow_text
 
@@ -314,27 +315,3 @@ def _read_ahead(tables: Iterator[Table]) -> Iterator[Table]:
         while (table := ahead.result()) is not None:
             ahead = pool.submit(next, tables, None)
             yield table
-
-
-_T = TypeVar("_T")
-
-
-def progress_bar(
-    items: Iterable[_T],
-    path: str | os.PathLike[str],
-    progress: bool,
-    total: int | None = None,
-    doing: str = "reading",
-    unit: str = "block",
-) -> Iterator[_T]:
-    """A bar over the blocks of ``path`` when ``progress`` and stderr is a terminal; nothing on a pipe.
-
-    ``total`` is the number of blocks when known (a cluster plans them first);
-    ``doing`` and ``unit`` name other work (``scoring``, ``partition``).
-    """
-    if not progress:
-        return iter(items)
-    from tqdm.auto import tqdm
-
-    name = os.path.basename(path)
-    return iter(tqdm(items, desc=f"{doing} {name}", unit=unit, total=total, leave=False, disable=None))

@@ -25,10 +25,10 @@ import pandas as pd
 
 from churnlab.errors import DataError
 from churnlab.io.csv_file import BLOCK_BYTES, opened, read_header, row_blocks
-from churnlab.io.glosa_months import GlosaMonths, GlosaRows, known_month
-from churnlab.io.glosas import HEADER_OF_COLUMN, check_glosas, cleaned_column, glosa_kinds, glosa_rows
+from churnlab.io.glosa_months import GlosaMonths, GlosaRows, check_block
+from churnlab.io.glosas import HEADER_OF_COLUMN, glosa_rows
 from churnlab.io.network import PRODUCTION_HEADER, production_rows
-from churnlab.io.sources import is_parquet, iter_source_tables
+from churnlab.io.sources import is_parquet, iter_source_tables, parquet_parts
 from churnlab.io.table import Reject, Table, block_table
 
 
@@ -82,15 +82,8 @@ def _parquet_blocks(path: Path, required: dict[str, str], optional: dict[str, st
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    parts = (
-        sorted(p for p in path.glob("*.parquet") if not p.name.startswith((".", "_")))
-        if path.is_dir()
-        else [path]
-    )
-    if not parts:
-        raise DataError(f"{path}: no .parquet part in the {what} folder")
     blocks, line = [], 2
-    for part in parts:
+    for part in parquet_parts(path, what):
         try:
             rows = pq.ParquetFile(part).metadata.num_rows
         except FileNotFoundError:
@@ -151,23 +144,19 @@ class GlosaPiece:
 
 def glosa_piece(table: Table, keep_rows: bool = False) -> GlosaPiece:
     """Check a block of the glosa export as the single process does; reduce it to a :class:`GlosaPiece`."""
-    checked = check_glosas(table)
-    rejects = sorted(table.rejects, key=lambda r: r["line"])
-    good = table.good_rows()
-    part = {name: cells if good.all() else cells[good] for name, cells in checked.items()}
-    code = table.text["code"] if good.all() else table.text["code"][good]
-    cro_codes, cros = pd.factorize(part["cro"])  # Arrow strings: hashed in C++
-    uf_codes, ufs = pd.factorize(pd.Series(part["uf"]).fillna(""))
+    block = check_block(table)
+    cro_codes, cros = pd.factorize(block.cro)  # Arrow strings: hashed in C++
+    uf_codes, ufs = pd.factorize(pd.Series(block.uf).fillna(""))
     pair, pairs = pd.factorize(cro_codes.astype(np.int64) * max(len(ufs), 1) + uf_codes)  # in order seen
     return GlosaPiece(
         pair=pair.astype(np.int32),
         cros=np.asarray(cros, dtype=object)[pairs // max(len(ufs), 1)],
         ufs=np.asarray(ufs, dtype=object)[pairs % max(len(ufs), 1)],
-        month=known_month(part["date"], part["competence"]),
-        technical=glosa_kinds(cleaned_column(code)) == "technical",
-        value=np.asarray(part["value"], dtype=np.float32),
-        rejects=rejects,
-        rows=glosa_rows(table, checked, good) if keep_rows else None,
+        month=block.month,
+        technical=block.technical,
+        value=np.asarray(block.value, dtype=np.float32),
+        rejects=block.rejects,
+        rows=glosa_rows(table, block.checked, block.good) if keep_rows else None,
     )
 
 

@@ -197,6 +197,42 @@ class GlosaRead:
     name: str = "glosas.csv"
 
 
+@dataclass
+class CheckedBlock:
+    """A block of the glosa export checked (:func:`check_block`): what the monthly sums take of it.
+
+    ``checked`` and ``good`` are :func:`~churnlab.io.glosas.check_glosas`' cells and the rows
+    without a reject; ``cro``, ``uf``, ``month``, ``technical`` and ``value`` are the good rows'.
+    """
+
+    checked: dict[str, Any]
+    good: np.ndarray
+    rejects: list[Reject]
+    cro: Any
+    uf: Any
+    month: np.ndarray
+    technical: np.ndarray
+    value: Any
+
+
+def check_block(table: Table) -> CheckedBlock:
+    """Check a block of the glosa export: the one step the single process and a cluster's workers share."""
+    checked = check_glosas(table)
+    good = table.good_rows()
+    part = {name: cells if good.all() else cells[good] for name, cells in checked.items()}  # no copy
+    code = table.text["code"] if good.all() else table.text["code"][good]
+    return CheckedBlock(
+        checked=checked,
+        good=good,
+        rejects=sorted(table.rejects, key=lambda r: r["line"]),
+        cro=part["cro"],
+        uf=part["uf"],
+        month=known_month(part["date"], part["competence"]),
+        technical=_technical(code),
+        value=part["value"],
+    )
+
+
 def read_glosa_months(
     path: str | os.PathLike[str],
     keep_rows_of: Collection[str] | bool = False,
@@ -221,22 +257,19 @@ def read_glosa_months(
     chosen = np.zeros(0, dtype=bool)  # by key id: a dentist whose rows are kept
     tables = iter_source_tables(path, dict(HEADER_OF_COLUMN), {}, "glosa file", block_bytes=block_bytes)
     for table in _read_ahead(progress_bar(tables, path, progress)):
-        checked = check_glosas(table)
-        rejects += sorted(table.rejects, key=lambda r: r["line"])
-        good = table.good_rows()
-        read += int(good.sum())
-        part = {name: cells if good.all() else cells[good] for name, cells in checked.items()}  # no copy
-        code = table.text["code"] if good.all() else table.text["code"][good]
-        ids = sums.key_ids(part["cro"], part["uf"])
-        sums.add(ids, known_month(part["date"], part["competence"]), _technical(code), part["value"])
+        block = check_block(table)
+        rejects += block.rejects
+        read += int(block.good.sum())
+        ids = sums.key_ids(block.cro, block.uf)
+        sums.add(ids, block.month, block.technical, block.value)
         if wanted is not None:
             new = sums.keys[len(chosen) :]
             chosen = np.concatenate([chosen, np.array([key in wanted for key in new], dtype=bool)])
-            mine = good.copy()
-            mine[good] = chosen[ids]
-            kept.add(glosa_rows(table, checked, mine), ids[chosen[ids]])
+            mine = block.good.copy()
+            mine[block.good] = chosen[ids]
+            kept.add(glosa_rows(table, block.checked, mine), ids[chosen[ids]])
         elif keep_rows_of:
-            kept.add(glosa_rows(table, checked, good), ids)
+            kept.add(glosa_rows(table, block.checked, block.good), ids)
     rows = kept if wanted is not None or keep_rows_of else None
     if rows is not None:
         rows.keys, rows.rejects = sums.keys, rejects

@@ -89,7 +89,8 @@ def read_source_table(
     return next(iter_source_tables(path, required, optional, what, block_bytes=None))
 
 
-def _parquet_files(path: Path, what: str) -> list[Path]:
+def parquet_parts(path: Path, what: str) -> list[Path]:
+    """The Parquet file, or the parts of a folder of them in name order; none or missing: a DataError."""
     if path.is_dir():
         parts = sorted(p for p in path.glob("*.parquet") if not p.name.startswith((".", "_")))
         if not parts:
@@ -108,7 +109,7 @@ def _parquet_tables(
 
     path = Path(path)
     line, tables, columns = 2, [], list(required)
-    for part in _parquet_files(path, what):
+    for part in parquet_parts(path, what):
         try:
             handle = pq.ParquetFile(part)
         except (pa.ArrowException, OSError) as exc:

@@ -11,7 +11,10 @@ months since the last guide and glosas in the last 90 days.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -23,6 +26,9 @@ from churnlab.features.network_tail import export_tail
 from churnlab.io.network import Network, read_network
 from churnlab.models.churn_model import ChurnModel
 from churnlab.models.persistence import load_model
+
+if TYPE_CHECKING:
+    from churnlab.app.distributed import DaskRun
 
 MAX_DAYS_AFTER_DATA = 92
 """How long after the end of the production data an as-of date may be (a quarter)."""
@@ -88,6 +94,18 @@ def _lag(
     return max(trained, needed), said
 
 
+@contextlib.contextmanager
+def _cluster_or_none(scheduler: str | None) -> Iterator[DaskRun | None]:
+    """The Dask cluster ``scheduler`` names (:func:`~churnlab.app.distributed.cluster`), or None (here)."""
+    if scheduler is None:
+        yield None
+        return
+    from churnlab.app.distributed import cluster
+
+    with cluster(scheduler) as dask:
+        yield dask
+
+
 def score_network(
     data: str | os.PathLike[str] | Network,
     model: ChurnModel | str | os.PathLike[str] | None = None,
@@ -150,21 +168,17 @@ def score_network(
             "the model has no network model: train it on a data folder with roster.csv and "
             "production.csv (`churnlab train DATA_DIR --out MODEL_DIR`)"
         )
-    if scheduler is not None:
-        from churnlab.app.distributed import cluster
-
-        with cluster(scheduler) as dask:
-            network = data if isinstance(data, Network) else dask.read_network(data, progress=progress)
-            when = _as_of(as_of, network)
-            lag, said = _lag(network, when, model, complete_through)
-            X = network_features(network, when, lag=lag)  # here: cheaper than shipping the network
-            scored = dask.score_partitions(X, model, progress=progress)
-    else:
-        network = data if isinstance(data, Network) else read_network(data, progress=progress)
+    with _cluster_or_none(scheduler) as dask:
+        if isinstance(data, Network):
+            network = data
+        else:
+            network = (read_network if dask is None else dask.read_network)(data, progress=progress)
         when = _as_of(as_of, network)
         lag, said = _lag(network, when, model, complete_through)
-        X = network_features(network, when, lag=lag)
-        scored = score_partition(X, model)
+        X = network_features(network, when, lag=lag)  # here: cheaper than shipping the network to a worker
+        scored = (
+            score_partition(X, model) if dask is None else dask.score_partitions(X, model, progress=progress)
+        )
     drift = model.drift_counter(network=True)
     if drift is not None:
         drift.add(X)

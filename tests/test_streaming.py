@@ -78,6 +78,26 @@ def test_a_damaged_row_across_two_blocks_is_rejected_once_with_its_line(tmp_path
         assert read.rows_read == len(rows) == 11
 
 
+@pytest.mark.parametrize("parquet", [False, True], ids=["csv", "parquet"])
+def test_the_sums_read_only_their_columns_yet_judge_a_blank_row_by_all(tmp_path, monkeypatch, parquet):
+    # the summed pass skips guide and description; a row empty in every other column is still a
+    # bad row (no CRO) when those two hold something, and a blank row only when they are empty too
+    rows = [";".join(HEADER), GOOD, ";;7777;;;;SÓ A DESCRIÇÃO;", ";;;;;;;", GOOD, DAMAGED, GOOD]
+    path = tmp_path / "glosas.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    if parquet:
+        _as_parquet(path, tmp_path / "glosas.parquet", typed=False)
+        path = tmp_path / "glosas.parquet"
+        monkeypatch.setattr(churnlab.io.sources, "PARQUET_BATCH_ROWS", 2)
+    expected = read_glosa_csv(path, errors="collect").attrs["rejects"]
+    assert [(r["line"], r["column"]) for r in expected] == [(3, "CRO"), (6, "Data")]
+    for size in (0, 40, 97):
+        summed, every = read_glosa_months(path, block_bytes=size), read_glosa_months(path, True, size)
+        assert summed.rejects == every.rejects == expected
+        pd.testing.assert_frame_equal(summed.months, every.months)
+        assert summed.rows_read == every.rows_read == 3
+
+
 def test_glosa_months_count_by_the_month_known(tmp_path):
     path, _, _ = _glosa_file(tmp_path / "glosas.csv")
     months = read_glosa_months(path).months

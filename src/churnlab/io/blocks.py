@@ -16,16 +16,23 @@ does with each result, in block order.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from churnlab.errors import DataError
 from churnlab.io.csv_file import BLOCK_BYTES, opened, read_header, row_blocks
-from churnlab.io.glosa_months import GlosaMonths, GlosaRows, check_block
+from churnlab.io.glosa_months import (
+    SUMMED_COLUMNS,
+    GlosaMonths,
+    GlosaRows,
+    check_block,
+    dentist_pairs,
+)
 from churnlab.io.glosas import HEADER_OF_COLUMN, glosa_rows
 from churnlab.io.network import PRODUCTION_HEADER, production_rows
 from churnlab.io.sources import is_parquet, iter_source_tables, parquet_parts
@@ -96,9 +103,15 @@ def _parquet_blocks(path: Path, required: dict[str, str], optional: dict[str, st
 
 
 def read_block(
-    block: Block, required: dict[str, str], optional: dict[str, str], what: str
+    block: Block,
+    required: dict[str, str],
+    optional: dict[str, str],
+    what: str,
+    columns: Collection[str] | None = None,
 ) -> Iterator[Table]:
     """The rows of one planned block as text tables, lines numbered as in the whole file.
+
+    ``columns`` (None: all known) as :func:`~churnlab.io.table.iter_tables`.
 
     Raises
     ------
@@ -107,11 +120,11 @@ def read_block(
     """
     if block.parquet:
         shift = block.first_line - 2  # the part's rows are numbered from line 2 as a file of its own
-        for table in iter_source_tables(block.path, required, optional, what):
+        for table in iter_source_tables(block.path, required, optional, what, columns=columns):
             table.lines = table.lines + shift
             yield table
         return
-    layout = read_header(block.path, required, optional, what)
+    layout = read_header(block.path, required, optional, what).only(columns)
     with opened(block.path, what) as handle:
         handle.seek(block.start)
         data = handle.read(block.size)
@@ -133,7 +146,7 @@ class GlosaPiece:
     """
 
     pair: np.ndarray
-    cros: np.ndarray
+    cros: Any
     ufs: np.ndarray
     month: np.ndarray
     technical: np.ndarray
@@ -145,13 +158,11 @@ class GlosaPiece:
 def glosa_piece(table: Table, keep_rows: bool = False) -> GlosaPiece:
     """Check a block of the glosa export as the single process does; reduce it to a :class:`GlosaPiece`."""
     block = check_block(table)
-    cro_codes, cros = pd.factorize(block.cro)  # Arrow strings: hashed in C++
-    uf_codes, ufs = pd.factorize(pd.Series(block.uf).fillna(""))
-    pair, pairs = pd.factorize(cro_codes.astype(np.int64) * max(len(ufs), 1) + uf_codes)  # in order seen
+    pair, cros, ufs = dentist_pairs(block.cro, block.uf)
     return GlosaPiece(
         pair=pair.astype(np.int32),
-        cros=np.asarray(cros, dtype=object)[pairs // max(len(ufs), 1)],
-        ufs=np.asarray(ufs, dtype=object)[pairs % max(len(ufs), 1)],
+        cros=cros,
+        ufs=ufs,
         month=block.month,
         technical=block.technical,
         value=np.asarray(block.value, dtype=np.float32),
@@ -162,15 +173,14 @@ def glosa_piece(table: Table, keep_rows: bool = False) -> GlosaPiece:
 
 def glosa_pieces(block: Block, keep_rows: bool = False) -> list[GlosaPiece]:
     """:func:`glosa_piece` of each table of a planned block of the glosa export (a worker's task)."""
-    return [
-        glosa_piece(table, keep_rows) for table in read_block(block, dict(HEADER_OF_COLUMN), {}, "glosa file")
-    ]
+    columns = None if keep_rows else SUMMED_COLUMNS
+    tables = read_block(block, dict(HEADER_OF_COLUMN), {}, "glosa file", columns)
+    return [glosa_piece(table, keep_rows) for table in tables]
 
 
 def add_glosa_piece(sums: GlosaMonths, kept: GlosaRows | None, piece: GlosaPiece) -> int:
     """Add a piece to the sums (and its rows to ``kept``), in block order; the good rows it held."""
-    ids = sums.key_ids(pd.Series(piece.cros, dtype=object), pd.Series(piece.ufs, dtype=object))
-    ids = ids[piece.pair] if len(piece.pair) else np.zeros(0, dtype=np.int64)
+    ids = sums.spelling_ids(piece.cros, piece.ufs)[piece.pair] if len(piece.pair) else np.zeros(0, np.int64)
     sums.add(ids, piece.month, piece.technical, piece.value)
     if kept is not None and piece.rows is not None:
         kept.add(piece.rows, ids)

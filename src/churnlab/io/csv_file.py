@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import BinaryIO
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -25,12 +25,35 @@ BLOCK_BYTES = 32 << 20
 
 @dataclass(frozen=True)
 class Layout:
-    """What the header says: the header line's bytes, its width, and where each known column is."""
+    """What the header says: the header line's bytes, its width, and where each known column is.
+
+    ``positions`` are the columns read; ``unread`` the known ones left aside (:meth:`only`).
+    """
 
     header: bytes
     width: int
     positions: dict[str, int]
     headers: dict[str, str]
+    unread: dict[str, int] = field(default_factory=dict)
+
+    def only(self, columns: Collection[str] | None) -> Layout:
+        """The layout reading only ``columns`` of the known columns (None: all of them).
+
+        What a pass that needs a few columns of a wide export reads: Arrow
+        then skips converting the others, which is most of a block's cost.
+        """
+        if columns is None:
+            return self.whole()
+        known = {**self.positions, **self.unread}
+        return replace(
+            self,
+            positions={c: i for c, i in known.items() if c in columns},
+            unread={c: i for c, i in known.items() if c not in columns},
+        )
+
+    def whole(self) -> Layout:
+        """The layout reading every known column."""
+        return replace(self, positions={**self.positions, **self.unread}, unread={})
 
 
 def is_url(path: str | os.PathLike[str]) -> bool:
@@ -39,7 +62,7 @@ def is_url(path: str | os.PathLike[str]) -> bool:
 
 
 @contextlib.contextmanager
-def opened(path: str | os.PathLike[str], what: str) -> Iterator[BinaryIO]:
+def opened(path: str | os.PathLike[str], what: str) -> Iterator[io.BufferedIOBase]:
     """The file (a path or an fsspec URL) open for reading bytes; missing or unreadable: a DataError."""
     try:
         if is_url(path):  # read through fsspec (installed with Dask), e.g. by a cluster's workers
@@ -92,26 +115,37 @@ def read_header(
     return Layout(raw, len(header), positions, headers)
 
 
-def row_blocks(handle: BinaryIO, block_bytes: int | None) -> Iterator[bytes]:
-    """The file's bytes after the header in blocks ending at a line end outside quotes."""
+def row_blocks(handle: io.BufferedIOBase, block_bytes: int | None) -> Iterator[bytes | bytearray]:
+    """The file's bytes after the header in blocks ending at a line end outside quotes.
+
+    Each block is read into a buffer of its own and cut there (the rest of its
+    last row starts the next one), so the block's bytes are copied once, from
+    the file, not again to cut it.
+    """
     if block_bytes is None:
         if rest := handle.read():
             yield rest
         return
     carry = b""
-    while chunk := handle.read(block_bytes):
-        data = carry + chunk
-        cut = _last_row_end(data)
+    while True:
+        block = bytearray(len(carry) + block_bytes)
+        block[: len(carry)] = carry
+        got = handle.readinto(memoryview(block)[len(carry) :])
+        if not got:
+            break
+        del block[len(carry) + got :]
+        cut = _last_row_end(block)
         if cut < 0:
-            carry = data  # one row longer than a block (or an open quote): read on
+            carry = bytes(block)  # one row longer than a block (or an open quote): read on
             continue
-        yield data[: cut + 1]
-        carry = data[cut + 1 :]
+        carry = bytes(block[cut + 1 :])
+        del block[cut + 1 :]
+        yield block
     if carry:
         yield carry
 
 
-def _last_row_end(data: bytes) -> int:
+def _last_row_end(data: bytes | bytearray) -> int:
     """Position of the last ``\\n`` with an even number of ``"`` before it (-1 if none)."""
     if b'"' not in data:
         return data.rfind(b"\n")

@@ -98,22 +98,25 @@ class GlosaMonths:
         np.add.at(flat[2], cells, np.nan_to_num(np.asarray(value, dtype=np.float32)[dated]))  # in file order
 
     def key_ids(self, cro: pd.Series, uf: pd.Series) -> np.ndarray:
-        """The rows' dentists as positions in :attr:`keys` (spellings matched in Arrow, keyed once)."""
+        """The rows' dentists as positions in :attr:`keys` (each distinct spelling keyed once)."""
+        pair, cros, ufs = dentist_pairs(cro, uf)
+        return self.spelling_ids(cros, ufs)[pair] if len(pair) else np.zeros(0, dtype=np.int64)
+
+    def spelling_ids(self, cros: Any, ufs: np.ndarray) -> np.ndarray:
+        """Distinct CRO + UF spellings as positions in :attr:`keys` (matched in Arrow; new ones keyed)."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        pairs = pc.binary_join_element_wise(
-            pc.fill_null(arrow_text(cro), ""),
-            pc.fill_null(arrow_text(uf), ""),
+        spellings = pc.binary_join_element_wise(
+            pc.fill_null(arrow_text(cros), ""),
+            pc.fill_null(arrow_text(ufs), ""),
             pa.scalar(_PAIR, pa.large_string()),
         )
-        encoded = pc.dictionary_encode(pairs)
-        spellings, rows = encoded.dictionary, encoded.indices.to_numpy(zero_copy_only=False)
         found = pc.fill_null(pc.index_in(spellings, value_set=self._spellings), -1)
         ids = found.to_numpy(zero_copy_only=False).astype(np.int64)
         new = ids < 0
         if new.any():  # spellings not seen before: their keys, once
-            fresh = spellings.filter(new)
+            fresh = spellings.filter(pa.array(new))
             keys = [
                 self._key_ids.setdefault(dentist_key(*pair.rsplit(_PAIR, 1)), len(self._key_ids))
                 for pair in fresh.to_pylist()
@@ -122,7 +125,7 @@ class GlosaMonths:
             self._spellings = pa.concat_arrays([self._spellings, fresh])
             self._pair_keys = np.concatenate([self._pair_keys, np.array(keys, dtype=np.int64)])
             self.keys = list(self._key_ids)  # ids are given in order
-        return self._pair_keys[ids][rows] if len(rows) else np.zeros(0, dtype=np.int64)
+        return self._pair_keys[ids]
 
     def _cols(self, months: np.ndarray) -> np.ndarray:
         codes, distinct = pd.factorize(months)
@@ -148,6 +151,24 @@ class GlosaMonths:
                 "value": self._sums[2, :n_keys, :n_months][:, order][rows, cols],
             }
         )
+
+
+def dentist_pairs(cro: pd.Series, uf: pd.Series) -> tuple[np.ndarray, Any, np.ndarray]:
+    """Each row's position among the distinct CRO + UF spellings, and those spellings (in order seen).
+
+    The rows' dentists are hashed as two small integer codes, not as joined
+    text; the CROs come back as an Arrow array, the UFs as objects (None: empty).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    by_cro = pc.dictionary_encode(arrow_text(cro))
+    cro_codes = by_cro.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    uf_codes, ufs = pd.factorize(np.asarray(uf, dtype=object), use_na_sentinel=False)
+    width = max(len(ufs), 1)
+    pair, pairs = pd.factorize(cro_codes * width + uf_codes)
+    cros = by_cro.dictionary.take(pa.array(pairs // width))
+    return pair, cros, np.asarray(ufs, dtype=object)[pairs % width]
 
 
 _PAIR = "\x1f"
@@ -215,6 +236,10 @@ class CheckedBlock:
     value: Any
 
 
+SUMMED_COLUMNS = ("cro", "uf", "competence", "date", "code", "value")
+"""The glosa export's columns the monthly sums read (:func:`check_block`); guide and description are not."""
+
+
 def check_block(table: Table) -> CheckedBlock:
     """Check a block of the glosa export: the one step the single process and a cluster's workers share."""
     checked = check_glosas(table)
@@ -255,7 +280,10 @@ def read_glosa_months(
     sums, kept, rejects, read = GlosaMonths(), GlosaRows(), [], 0
     wanted = None if isinstance(keep_rows_of, bool) else set(keep_rows_of)
     chosen = np.zeros(0, dtype=bool)  # by key id: a dentist whose rows are kept
-    tables = iter_source_tables(path, dict(HEADER_OF_COLUMN), {}, "glosa file", block_bytes=block_bytes)
+    columns = None if keep_rows_of else SUMMED_COLUMNS  # kept rows need every column
+    tables = iter_source_tables(
+        path, dict(HEADER_OF_COLUMN), {}, "glosa file", block_bytes=block_bytes, columns=columns
+    )
     for table in _read_ahead(progress_bar(tables, path, progress)):
         block = check_block(table)
         rejects += block.rejects

@@ -16,7 +16,8 @@ text cells, so the same column names, checks and rejects apply:
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -64,10 +65,11 @@ def iter_source_tables(
     optional: dict[str, str],
     what: str,
     block_bytes: int | None = 0,
+    columns: Collection[str] | None = None,
 ) -> Iterator[Table]:
     """The rows of a CSV or Parquet network file as text :class:`Table` blocks.
 
-    ``block_bytes`` as :func:`~churnlab.io.table.iter_tables` (0: the default
+    ``block_bytes`` and ``columns`` as :func:`~churnlab.io.table.iter_tables` (0: the default
     size, None: the whole file as one table); Parquet is read
     :data:`PARQUET_BATCH_ROWS` rows at a time.
 
@@ -77,9 +79,9 @@ def iter_source_tables(
         A missing or unreadable file, or a required column missing.
     """
     if is_parquet(path):
-        yield from _parquet_tables(path, required, optional, what, block_bytes is not None)
+        yield from _parquet_tables(path, required, optional, what, block_bytes is not None, columns)
     else:
-        yield from iter_tables(path, required, optional, what, block_bytes=block_bytes)
+        yield from iter_tables(path, required, optional, what, block_bytes=block_bytes, columns=columns)
 
 
 def read_source_table(
@@ -102,27 +104,40 @@ def parquet_parts(path: Path, what: str) -> list[Path]:
 
 
 def _parquet_tables(
-    path: str | os.PathLike[str], required: dict[str, str], optional: dict[str, str], what: str, stream: bool
+    path: str | os.PathLike[str],
+    required: dict[str, str],
+    optional: dict[str, str],
+    what: str,
+    stream: bool,
+    columns: Collection[str] | None = None,
 ) -> Iterator[Table]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     path = Path(path)
-    line, tables, columns = 2, [], list(required)
+    line, tables, known = 2, [], list(required)
     for part in parquet_parts(path, what):
         try:
             handle = pq.ParquetFile(part)
         except (pa.ArrowException, OSError) as exc:
             raise DataError(f"{part}: cannot read the {what} as Parquet: {exc}") from None
         positions, headers = _columns(part, handle.schema_arrow.names, required, optional)
-        names, columns = [handle.schema_arrow.names[i] for i in positions.values()], list(positions)
+        known = list(positions)
+        read = [c for c in positions if columns is None or c in columns]
+        names = {column: handle.schema_arrow.names[i] for column, i in positions.items()}
         try:
-            for batch in handle.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=names):
-                text = pd.DataFrame({column: _as_text(batch.column(i)) for i, column in enumerate(positions)})
+            batches = handle.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=[names[c] for c in read])
+            for index, batch in enumerate(batches):
+                text = pd.DataFrame({column: _as_text(batch.column(i)) for i, column in enumerate(read)})
+                blank = blank_rows(text)
+                if blank.any() and len(read) < len(positions):  # blank in the columns read: the others decide
+                    rest = [c for c in positions if c not in read]
+                    again = _batch(handle, index, [names[c] for c in rest])
+                    text = text.assign(**{c: _as_text(again.column(i)) for i, c in enumerate(rest)})
+                    blank = blank_rows(text)
                 lines = np.arange(line, line + len(text))
                 line += len(text)
-                kept = ~blank_rows(text)
-                table = Table(part, text.loc[kept].reset_index(drop=True), lines[kept], dict(headers), [])
+                table = Table(part, text.loc[~blank].reset_index(drop=True), lines[~blank], dict(headers), [])
                 if stream:
                     yield table
                 else:
@@ -130,7 +145,12 @@ def _parquet_tables(
         except (pa.ArrowException, OSError) as exc:
             raise DataError(f"{part}: cannot read the {what} as Parquet: {exc}") from None
     if not stream or not tables and line == 2:  # one table, or an empty file: one empty table
-        yield _joined(path, tables, columns)
+        yield _joined(path, tables, known)
+
+
+def _batch(handle: Any, index: int, names: list[str]) -> Any:
+    """Batch ``index`` of a Parquet file read again with the columns ``names`` (same size: same rows)."""
+    return next(islice(handle.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=names), index, None))
 
 
 def _joined(path: Path, tables: list[Table], columns: list[str]) -> Table:
@@ -178,5 +198,5 @@ def _as_text(column: Any) -> pd.Series:
         array = pc.if_else(array, "Sim", "Não")
     elif not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
         array = pc.cast(array, pa.string())
-    array = pc.fill_null(pc.cast(array, pa.string()), "")
-    return pd.Series(array.to_pandas(types_mapper={pa.string(): TEXT_DTYPE}.get), dtype=TEXT_DTYPE)
+    array = pc.fill_null(pc.cast(array, pa.large_string()), "")
+    return pd.Series(array.to_pandas(types_mapper={pa.large_string(): TEXT_DTYPE}.get), dtype=TEXT_DTYPE)

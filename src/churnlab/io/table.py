@@ -19,7 +19,7 @@ import io
 import os
 import re
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import Any, TypedDict
 
 import numpy as np
@@ -61,8 +61,10 @@ class Table:
         lines: np.ndarray,
         headers: dict[str, str],
         rejects: list[Reject],
+        newlines: int = 0,
     ) -> None:
         self.path = path
+        self.newlines = newlines  # line ends in the text read (a block's: where the next one starts)
         self.text = text
         self.lines = lines
         self.headers = headers
@@ -119,7 +121,7 @@ class Table:
 
     def decimals(self, column: str, low: float | None = None, high: float | None = None) -> np.ndarray:
         """Brazilian decimals (``1.234,56``, ``R$ 10,00``, ``R$ -`` = 0); empty is NaN."""
-        values, bad = _decimal_values(self.stripped(column))
+        values, bad = _decimal_values(self.text[column])
         self.reject(
             bad, column, lambda v: f"{v!r} is not a Brazilian decimal (expected e.g. 0,35 or 1.234,50)"
         )
@@ -175,15 +177,18 @@ class Table:
             self.reject(outside, column, lambda v: f"{v!r} is outside the plausible range {low} to {high}")
 
 
-def arrow_text(cells: pd.Series | np.ndarray) -> Any:
+def arrow_text(cells: Any) -> Any:
     """A text column as one Arrow string array (no copy when it already holds Arrow strings).
 
-    Missing cells (None, NaN) become nulls.
+    ``cells`` is a Series, a NumPy array or an Arrow array; missing cells (None, NaN) become nulls.
     """
     import pyarrow as pa
 
+    if isinstance(cells, pa.Array):
+        return cells
     if isinstance(cells, pd.Series) and cells.dtype == TEXT_DTYPE:
-        return cells.array.__arrow_array__().combine_chunks()  # the Arrow strings themselves
+        array = pa.array(cells.array)  # the Arrow strings themselves
+        return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
     return pa.array(np.asarray(cells, dtype=object), type=pa.large_string(), from_pandas=True)
 
 
@@ -199,20 +204,21 @@ def _decimal_values(cells: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Brazilian decimal cells as floats (NaN when empty or bad) and the mask of the bad ones.
 
     The usual cell (digits, thousands dots, a decimal comma, or nothing) is
-    checked and converted in Arrow; only the others (``R$``, spaces, a dash
-    for zero, or no number at all) take the exact, slower path.
+    checked and converted in Arrow; only the others (surrounding spaces, ``R$``,
+    a dash for zero, or no number at all) take the exact, slower path.
     """
     import pyarrow.compute as pc
 
     arrow = arrow_text(cells)
     plain = _matches(arrow, _DECIMAL_OR_EMPTY)
-    numbers = pc.replace_substring(pc.replace_substring(arrow, ".", ""), ",", ".")
-    values = _to_float(numbers, plain)
+    if pc.any(pc.match_substring(arrow, ".")).as_py():  # thousands dots: most exports have none
+        arrow = pc.replace_substring(arrow, ".", "")
+    values = _to_float(pc.replace_substring(arrow, ",", "."), plain)
     bad = np.zeros(len(cells), dtype=bool)
     if plain.all():
         return values, bad
     other = ~plain
-    rest = cells[other]
+    rest = cells[other].str.strip()
     if rest.str.contains("$", regex=False).any():
         rest = rest.str.replace(r"^[Rr]\s*\$", "", regex=True)
     rest = rest.str.replace(" ", "", regex=False)
@@ -230,8 +236,12 @@ def _to_float(numbers: Any, ok: np.ndarray) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    usable = pc.and_(pa.array(ok), pc.not_equal(numbers, ""))
-    return pc.cast(pc.if_else(usable, numbers, None), pa.float64()).to_numpy(zero_copy_only=False)
+    usable = pc.not_equal(numbers, "")
+    if not ok.all():
+        usable = pc.and_(pa.array(ok), usable)
+    if not pc.all(usable).as_py():
+        numbers = pc.if_else(usable, numbers, None)
+    return pc.cast(numbers, pa.float64()).to_numpy(zero_copy_only=False)
 
 
 def read_table(
@@ -258,22 +268,26 @@ def iter_tables(
     optional: dict[str, str],
     what: str,
     block_bytes: int | None = 0,
+    columns: Collection[str] | None = None,
 ) -> Iterator[Table]:
     """:func:`read_table` of a big file, one block of about ``block_bytes`` at a time.
 
     ``block_bytes`` 0 is :data:`BLOCK_BYTES` (looked up on each call); None reads one block.
+    ``columns`` (None: all) are the known columns to read; the header must
+    still hold every required one.
 
     Blocks end at a line end outside quotes, so no row is cut; line numbers
     and rejects are those of the whole file. An empty body still gives one
     (empty) table.
     """
-    layout = read_header(path, required, optional, what)
+    layout = read_header(path, required, optional, what).only(columns)
     with opened(path, what) as handle:
         handle.seek(len(layout.header))
         first_line, offset, any_block = 2, len(layout.header), False
         for block in row_blocks(handle, BLOCK_BYTES if block_bytes == 0 else block_bytes):
-            yield block_table(path, layout, block, first_line, offset, what)
-            first_line += block.count(b"\n")
+            table = block_table(path, layout, block, first_line, offset, what)
+            yield table
+            first_line += table.newlines
             offset += len(block)
             any_block = True
         if not any_block:
@@ -281,15 +295,23 @@ def iter_tables(
 
 
 def block_table(
-    path: str | os.PathLike[str], layout: Layout, block: bytes, first_line: int, offset: int, what: str
+    path: str | os.PathLike[str],
+    layout: Layout,
+    block: bytes | bytearray,
+    first_line: int,
+    offset: int,
+    what: str,
 ) -> Table:
     """The rows of ``block`` (lines from ``first_line``, at byte ``offset`` of the file) as a Table.
 
     The block is read with the header line before it, as a file of its own;
-    line numbers are then moved to the whole file's.
+    line numbers are then moved to the whole file's. Only ``layout.positions``
+    are read, unless a row is blank in all of them: then every known column
+    decides whether it is a blank row or a bad one.
     """
-    width, shift = layout.width, first_line - 2
-    fast = _read_arrow(layout.header, block, width)
+    width, shift, newlines = layout.width, first_line - 2, block.count(b"\n")
+    read = sorted(layout.positions.values())
+    fast = _read_arrow(layout.header, block, width, read, newlines)
     if fast is not None:
         frame, lines, fields, long_rows, rejects = fast
     else:
@@ -298,10 +320,11 @@ def block_table(
             path, data, width, what, _line_fields(data), offset - len(layout.header)
         )
         rejects = []
-    frame, recovered = _with_trailing_empties(layout.header + block if long_rows else b"", frame, long_rows)
-    positions = layout.positions
-    frame = frame.iloc[:, sorted(positions.values())]  # unknown columns are ignored
-    frame.columns = [column for column, _ in sorted(positions.items(), key=lambda item: item[1])]
+    frame, recovered = _with_trailing_empties(
+        layout.header + block if long_rows else b"", frame, long_rows, width
+    )
+    frame = frame[[f"c{i}" for i in read]]  # unknown columns are ignored
+    frame.columns = [column for column, _ in sorted(layout.positions.items(), key=lambda item: item[1])]
     lines = np.concatenate([lines, np.array(sorted(recovered), dtype=int)])
     fields = np.concatenate([fields, np.full(len(recovered), width)])
     if len(lines) > 1 and (np.diff(lines) < 0).any():  # rows added back after the others: reorder
@@ -315,9 +338,11 @@ def block_table(
         if line not in recovered
     ]
     blank = blank_rows(frame)
+    if blank.any() and layout.unread:  # blank in the columns read: the others may not be
+        return block_table(path, layout.whole(), block, first_line, offset, what)
     if blank.any():
         frame, lines, fields = frame.loc[~blank].reset_index(drop=True), lines[~blank], fields[~blank]
-    table = Table(path, frame, lines, dict(layout.headers), rejects)
+    table = Table(path, frame, lines, dict(layout.headers), rejects, newlines)
     short = np.flatnonzero(fields < width)  # a cut row: its last cells are missing, not empty
     table.reject_rows(
         short, [f"row has {fields[r]} field{'s' if fields[r] != 1 else ''}, expected {width}" for r in short]
@@ -337,7 +362,7 @@ def _text(data: bytes) -> io.TextIOWrapper:
 
 
 def _read_arrow(
-    header: bytes, block: bytes, width: int
+    header: bytes, block: bytes | bytearray, width: int, read: list[int], newlines: int
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, dict[int, int], list[Reject]] | None:
     """Every row of ``block`` through pyarrow's multithreaded CSV reader, or None to take the exact path.
 
@@ -356,24 +381,30 @@ def _read_arrow(
     except ImportError:  # pragma: no cover - pyarrow is a dependency
         return None
     names = [f"c{i}" for i in range(width)]
-    alone = bool(block) and header.endswith(b"\n") and b'"' not in header  # the header cannot run on
+    # a header ending its line outside quotes cannot run on into the block: the block is read alone
+    alone = bool(block) and header.endswith(b"\n") and header.count(b'"') % 2 == 0
     data = block if alone else header + block
     try:
         arrow = pacsv.read_csv(
             pa.py_buffer(data),
-            read_options=pacsv.ReadOptions(skip_rows=0 if alone else 1, column_names=names),
+            read_options=pacsv.ReadOptions(
+                skip_rows=0 if alone else 1, column_names=names, use_threads=False
+            ),
             parse_options=pacsv.ParseOptions(
                 delimiter=";", ignore_empty_lines=False, invalid_row_handler=lambda row: "skip"
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False
+                column_types=dict.fromkeys(names, pa.large_string()),
+                strings_can_be_null=False,
+                include_columns=[names[i] for i in read],
             ),
         )
     except (pa.ArrowInvalid, OSError):
         return None
-    lines = data.count(b"\n") + (not data.endswith(b"\n")) - (not alone)  # after the header
+    before = 0 if alone else header.count(b"\n") - 1  # the header's line ends, less its own
+    lines = newlines + before + (not data.endswith(b"\n"))  # after the header
     if arrow.num_rows == lines:  # the usual export: one good row per line, nothing to set aside
-        frame = arrow.to_pandas(types_mapper={pa.string(): TEXT_DTYPE}.get)
+        frame = arrow.to_pandas(types_mapper={pa.large_string(): TEXT_DTYPE}.get)
         return frame, np.arange(2, lines + 2), np.full(lines, width), {}, []
     data = header + block  # rows to set aside by line: the header counts as line 1
     per_line = _line_fields(data)[1:]
@@ -381,7 +412,7 @@ def _read_arrow(
     good = per_line == width
     if arrow.num_rows != int(good.sum()):
         return None
-    frame = arrow.to_pandas(types_mapper={pa.string(): TEXT_DTYPE}.get)
+    frame = arrow.to_pandas(types_mapper={pa.large_string(): TEXT_DTYPE}.get)
     odd: dict[int, int] = dict(zip(numbers[~good].tolist(), per_line[~good].tolist(), strict=True))
     rejects: list[Reject] = []
     if odd:
@@ -483,12 +514,14 @@ def _layout(
 
 
 def _with_trailing_empties(
-    data: bytes, frame: pd.DataFrame, skipped: dict[int, int]
+    data: bytes, frame: pd.DataFrame, skipped: dict[int, int], width: int
 ) -> tuple[pd.DataFrame, set[int]]:
-    """Add back the too-long rows whose extra fields are all empty (a spreadsheet's trailing ``;``)."""
+    """Add back the too-long rows whose extra fields are all empty (a spreadsheet's trailing ``;``).
+
+    ``frame`` holds some of the header's ``width`` columns, named ``c<position>``.
+    """
     if not skipped:
         return frame, set()
-    width = frame.shape[1]
     rows, recovered = [], set()
     for number, line in enumerate(_text(data), start=1):
         if number in skipped:
@@ -498,5 +531,5 @@ def _with_trailing_empties(
                 recovered.add(number)
     if not rows:
         return frame, set()
-    extra = pd.DataFrame(rows, columns=frame.columns, dtype=TEXT_DTYPE)
+    extra = pd.DataFrame(rows, columns=[f"c{i}" for i in range(width)], dtype=TEXT_DTYPE)[frame.columns]
     return pd.concat([frame, extra], ignore_index=True), recovered

@@ -364,6 +364,24 @@ def test_a_model_without_network_says_how_to_get_one(folder, tmp_path):
     assert result.returncode == 2 and "roster.csv and production.csv" in result.stderr
 
 
+def test_the_model_loads_beside_the_reading_but_is_judged_first(folder, model_dir, tmp_path):
+    # scores from a model folder equal those of the model loaded first: the command's tests
+    import shutil
+
+    from churnlab.models.persistence import load_model, save_model
+
+    model = load_model()
+    model.network = None
+    save_model(model, tmp_path / "m")
+    with pytest.raises(cl.DataError, match="no network model"):  # from the card, before any file is read
+        cl.score_network(tmp_path / "no such folder", tmp_path / "m")
+    changed = tmp_path / "changed"
+    shutil.copytree(model_dir, changed)
+    (changed / "network.skops").write_bytes((changed / "network.skops").read_bytes() + b"\0")
+    with pytest.raises(ModelFileError, match="network.skops"):  # loaded beside the reading: still refused
+        cl.score_network(folder, changed)
+
+
 def test_a_changed_network_file_is_refused(model_dir, tmp_path):
     import shutil
 

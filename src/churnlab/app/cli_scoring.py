@@ -242,7 +242,6 @@ def network(
     from churnlab.app.network_scoring import score_network
     from churnlab.app.scoring import for_people
     from churnlab.io.csv_writer import write_csv
-    from churnlab.models.persistence import load_model
     from churnlab.privacy.pseudonymizer import Pseudonymizer
 
     if out.is_dir():
@@ -250,7 +249,7 @@ def network(
     try:
         scores = score_network(
             data_dir,
-            load_model(model),
+            model,  # loaded beside the reading
             as_of=as_of,
             complete_through=complete_through,
             scheduler=scheduler,

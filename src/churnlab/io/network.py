@@ -21,6 +21,7 @@ import datetime as dt
 import os
 import re
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -352,6 +353,16 @@ def has_network(path: str | os.PathLike[str]) -> bool:
     return find_source(path, "roster") is not None and find_source(path, "production") is not None
 
 
+def _roster_and_production(
+    roster_path: Path,
+    production_path: Path,
+    production_read: tuple[pd.DataFrame, list[Reject], list[str]] | None,
+) -> tuple[pd.DataFrame, list[Reject], list[str], tuple[pd.DataFrame, list[Reject], list[str]]]:
+    """The roster, then the production (unless already read): read beside the glosa export."""
+    roster, rejects, warnings = read_roster(roster_path)
+    return roster, rejects, warnings, production_read or read_production(production_path)
+
+
 def _network_file(folder: Path, name: str) -> Path:
     found = find_source(folder, name)
     if found is None:
@@ -392,8 +403,15 @@ def read_network(
 
     folder = Path(path)
     roster_path, production_path = _network_file(folder, "roster"), _network_file(folder, "production")
-    roster, roster_rejects, warnings = read_roster(roster_path)
-    production, production_rejects, more = production_read or read_production(production_path)
+    with ThreadPoolExecutor(1, thread_name_prefix="churnlab-network") as pool:  # beside the glosa export
+        beside = pool.submit(_roster_and_production, roster_path, production_path, production_read)
+        try:
+            if glosas is None:
+                glosas = read_folder_glosas(folder, keep_rows_of=False, progress=progress)
+        except DataError:
+            beside.result()  # a bad roster or production file is named first, as when read in turn
+            raise
+        roster, roster_rejects, warnings, (production, production_rejects, more) = beside.result()
     warnings += more
     if production.empty:
         raise DataError(
@@ -411,8 +429,6 @@ def read_network(
                 f"{production_path}: none of its dentists is in roster.csv (CRO + UF); "
                 "are the two files from the same network?"
             )
-    if glosas is None:
-        glosas = read_folder_glosas(folder, keep_rows_of=False, progress=progress)
     if isinstance(glosas, pd.DataFrame):
         glosas = GlosaRead(glosa_months(glosas), None, glosas.attrs.get("rejects", []), len(glosas))
     rejects = [(roster_path.name, r) for r in roster_rejects] + [

@@ -230,6 +230,20 @@ def _read_card(path: Path) -> dict[str, Any]:
     return card
 
 
+def has_network_model(path: str | os.PathLike[str] | None = None) -> bool:
+    """Whether the model folder (the bundled one when None) holds a network model, from its card alone.
+
+    Cheap: what a caller checks before reading the network files while the
+    model loads beside them (:func:`churnlab.app.network_scoring.score_network`).
+
+    Raises
+    ------
+    ModelFileError
+        As :func:`load_model` for a missing folder, card or signature.
+    """
+    return NETWORK_FILE in _read_card(Path(path) if path is not None else DEFAULT_MODEL_DIR)["files"]
+
+
 def load_model(path: str | os.PathLike[str] | None = None) -> ChurnModel:
     """Load a model folder written by :meth:`ChurnModel.save` (the bundled model when None).
 

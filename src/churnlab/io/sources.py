@@ -118,7 +118,7 @@ def _parquet_tables(
     line, tables, known = 2, [], list(required)
     for part in parquet_parts(path, what):
         try:
-            handle = pq.ParquetFile(part)
+            handle = pq.ParquetFile(part, pre_buffer=False)  # pre-buffering keeps each row group read
         except (pa.ArrowException, OSError) as exc:
             raise DataError(f"{part}: cannot read the {what} as Parquet: {exc}") from None
         positions, headers = _columns(part, handle.schema_arrow.names, required, optional)

@@ -452,7 +452,7 @@ def test_damaged_network_files_never_give_a_traceback(
     tmp_path_factory, monkeypatch, bundled_model, roster_edits, production_edits
 ):
     # the files are under test, not loading the model: the bundled one is loaded once, not 25 times
-    monkeypatch.setattr("churnlab.models.persistence.load_model", lambda path=None: bundled_model)
+    monkeypatch.setattr("churnlab.app.network_scoring.load_model", lambda path=None: bundled_model)
     data = tmp_path_factory.mktemp("damaged")
     (data / "roster.csv").write_text(_mutate(ROSTER, roster_edits), encoding="utf-8")
     (data / "production.csv").write_text(_mutate(PRODUCTION, production_edits), encoding="utf-8")

@@ -92,14 +92,23 @@ class DaskRun:
         self, path: str | os.PathLike[str], keep_rows: bool = False, progress: bool = False
     ) -> GlosaRead:
         """The glosa export read on the cluster: as :func:`~churnlab.io.glosa_months.read_glosa_months`."""
-        return self._glosas(path, self._submit(glosa_pieces, path, keep_rows), keep_rows, progress)
+        return self._glosas(
+            path,
+            self._submit(glosa_pieces, path, HEADER_OF_COLUMN, "glosa file", keep_rows),
+            keep_rows,
+            progress,
+        )
 
-    def _submit(self, task: Callable[..., Any], path: str | os.PathLike[str], *args: Any) -> list[Any]:
-        """Plan ``path``'s blocks here and hand each to a worker's ``task`` (glosas or production)."""
-        if task is glosa_pieces:
-            blocks = plan_blocks(path, dict(HEADER_OF_COLUMN), {}, "glosa file")
-        else:
-            blocks = plan_blocks(path, PRODUCTION_HEADER, {}, "production file")
+    def _submit(
+        self,
+        task: Callable[..., Any],
+        path: str | os.PathLike[str],
+        header: dict[str, str],
+        what: str,
+        *args: Any,
+    ) -> list[Any]:
+        """Plan the blocks of ``path`` (columns named by ``header``) here; each goes to a ``task``."""
+        blocks = plan_blocks(path, header, {}, what)
         n = len(blocks)
         return list(self.client.map(_on_worker, [task] * n, blocks, *([a] * n for a in args), pure=False))
 
@@ -135,8 +144,16 @@ class DaskRun:
         while production's rows are put together here.
         """
         production_path, glosa_path = find_source(folder, "production"), find_source(folder, "glosas")
-        on_production = None if production_path is None else self._submit(production_pieces, production_path)
-        on_glosas = None if glosa_path is None else self._submit(glosa_pieces, glosa_path, False)
+        on_production = (
+            None
+            if production_path is None
+            else self._submit(production_pieces, production_path, PRODUCTION_HEADER, "production file")
+        )
+        on_glosas = (
+            None
+            if glosa_path is None
+            else self._submit(glosa_pieces, glosa_path, HEADER_OF_COLUMN, "glosa file", False)
+        )
         production = None
         if production_path is not None and on_production is not None:
             production = self._production(production_path, on_production, progress)

@@ -117,11 +117,15 @@ def test_glosas_for_score_on_a_cluster_keep_every_row(folder, scheduler, monkeyp
     with cluster(scheduler) as dask:
         for path in (folder / "glosas.csv", parts):
             single = read_glosa_months(path, keep_rows_of=True)
-            spread = dask.read_glosas(path, keep_rows=True)
+            spread = dask.read_glosas(path, keep_rows_of=True)
             pd.testing.assert_frame_equal(spread.months, single.months, check_exact=True)
             pd.testing.assert_frame_equal(spread.rows.frame(), single.rows.frame())
             assert spread.rejects == single.rejects
             assert (spread.rows_read, spread.name) == (single.rows_read, single.name)
+        some = set(single.rows.keys[::7])  # ``churnlab score`` keeps its forms' dentists' rows only
+        mine, theirs = read_glosa_months(parts, keep_rows_of=some), dask.read_glosas(parts, keep_rows_of=some)
+        pd.testing.assert_frame_equal(theirs.rows.frame(), mine.rows.frame())
+        assert 0 < len(mine.rows) < len(single.rows)
 
 
 def test_a_file_a_worker_cannot_read_is_named(scheduler):
@@ -201,7 +205,7 @@ def test_score_shows_no_bar_on_a_pipe(tmp_path, model, capsys):
     for form in sorted((SAMPLE / "forms").iterdir())[:3]:
         shutil.copy(form, tmp_path / "forms" / form.name)
     score_folder(tmp_path, model, tmp_path / "scores.csv", progress=True, jobs=1)
-    assert "scoring forms" not in capsys.readouterr().err
+    assert "reading forms" not in capsys.readouterr().err
 
 
 def test_reading_forms_shows_no_bar_on_a_pipe(tmp_path, capsys):

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import churnlab as cl
 import churnlab.io.sources
 import churnlab.io.table
 import test_cli_robust
@@ -96,6 +97,36 @@ def test_the_sums_read_only_their_columns_yet_judge_a_blank_row_by_all(tmp_path,
         assert summed.rejects == every.rejects == expected
         pd.testing.assert_frame_equal(summed.months, every.months)
         assert summed.rows_read == every.rows_read == 3
+
+
+def test_score_keeps_only_the_glosa_rows_of_its_forms_dentists(tmp_path, monkeypatch):
+    # the forms are parsed first, so the export keeps their dentists' rows, not every row: same scores
+    import shutil
+
+    import churnlab.app.scoring as scoring
+    from churnlab.io.folder import read_folder_glosas
+    from churnlab.io.keys import dentist_key
+
+    sample = Path(__file__).parents[1] / "data" / "sample"
+    (tmp_path / "forms").mkdir()
+    for form in sorted((sample / "forms").iterdir())[:12]:
+        shutil.copy(form, tmp_path / "forms" / form.name)
+    shutil.copy(sample / "glosas.csv", tmp_path / "glosas.csv")
+    reads = []
+
+    def reading(data_dir, keep_rows_of=True, progress=False, every=False):
+        reads.append(read_folder_glosas(data_dir, True if every else keep_rows_of, progress))
+        return reads[-1]
+
+    model = cl.load_model()
+    monkeypatch.setattr(scoring, "read_folder_glosas", reading)
+    kept = scoring.score_data_folder(tmp_path, model, jobs=1).scores
+    monkeypatch.setattr(scoring, "read_folder_glosas", lambda *args, **_: reading(*args, every=True))
+    every = scoring.score_data_folder(tmp_path, model, jobs=1).scores
+    pd.testing.assert_frame_equal(kept, every)
+    forms = {dentist_key(c.cro, c.cro_uf or c.uf) for c in cl.read_forms(tmp_path / "forms")}
+    assert set(reads[0].rows.frame().pipe(lambda f: f["cro"] + "/" + f["uf"])) <= forms
+    assert 0 < len(reads[0].rows) < len(reads[1].rows) == reads[1].rows_read
 
 
 def test_glosa_months_count_by_the_month_known(tmp_path):

@@ -27,7 +27,7 @@ import contextlib
 import logging
 import os
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -42,7 +42,7 @@ from churnlab.io.blocks import (
     plan_blocks,
     production_pieces,
 )
-from churnlab.io.glosa_months import GlosaMonths, GlosaRead, GlosaRows
+from churnlab.io.glosa_months import GlosaMonths, GlosaRead, GlosaRows, KeptDentists
 from churnlab.io.glosas import HEADER_OF_COLUMN
 from churnlab.io.network import PRODUCTION_HEADER, Network, production_of, read_network
 from churnlab.io.progress import progress_bar
@@ -89,15 +89,19 @@ class DaskRun:
             future.release()
 
     def read_glosas(
-        self, path: str | os.PathLike[str], keep_rows: bool = False, progress: bool = False
+        self,
+        path: str | os.PathLike[str],
+        keep_rows_of: Collection[str] | bool = False,
+        progress: bool = False,
     ) -> GlosaRead:
-        """The glosa export read on the cluster: as :func:`~churnlab.io.glosa_months.read_glosa_months`."""
-        return self._glosas(
-            path,
-            self._submit(glosa_pieces, path, HEADER_OF_COLUMN, "glosa file", keep_rows),
-            keep_rows,
-            progress,
-        )
+        """The glosa export read on the cluster: as :func:`~churnlab.io.glosa_months.read_glosa_months`.
+
+        Workers send back every good row when rows are kept; those of the dentists
+        ``keep_rows_of`` names are kept here.
+        """
+        keep = keep_rows_of is not False
+        futures = self._submit(glosa_pieces, path, HEADER_OF_COLUMN, "glosa file", keep)
+        return self._glosas(path, futures, keep_rows_of, progress)
 
     def _submit(
         self,
@@ -113,15 +117,20 @@ class DaskRun:
         return list(self.client.map(_on_worker, [task] * n, blocks, *([a] * n for a in args), pure=False))
 
     def _glosas(
-        self, path: str | os.PathLike[str], futures: list[Any], keep_rows: bool, progress: bool
+        self,
+        path: str | os.PathLike[str],
+        futures: list[Any],
+        keep_rows_of: Collection[str] | bool,
+        progress: bool,
     ) -> GlosaRead:
-        sums, kept = GlosaMonths(), GlosaRows() if keep_rows else None
+        of = None if isinstance(keep_rows_of, bool) else KeptDentists(keep_rows_of)
+        sums, kept = GlosaMonths(), GlosaRows() if keep_rows_of is not False else None
         rejects: list[Reject] = []
         read = 0
         for pieces in self._results(futures, path, progress):
             piece: GlosaPiece
             for piece in pieces:
-                read += add_glosa_piece(sums, kept, piece)
+                read += add_glosa_piece(sums, kept, piece, of)
                 rejects += piece.rejects
         if kept is not None:
             kept.keys, kept.rejects = sums.keys, rejects

@@ -11,11 +11,14 @@ and ``churnlab worklist`` both go through it.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterable, Iterator, Sequence
+import pickle
+import tempfile
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -292,18 +295,45 @@ def _offer_open_cases(scores: pd.DataFrame, outcomes: pd.DataFrame, explore: flo
 
 
 def _folder_glosas(
-    data_dir: str | os.PathLike[str], scheduler: str | None, progress: bool
+    data_dir: str | os.PathLike[str], dentists: Collection[str], scheduler: str | None, progress: bool
 ) -> GlosaRead | None:
-    """The folder's glosa export with every row kept, read here or on a Dask cluster."""
+    """The folder's glosa export, the rows of ``dentists`` kept, read here or on a Dask cluster."""
     if scheduler is None:
-        return read_folder_glosas(data_dir, keep_rows_of=True, progress=progress)
+        return read_folder_glosas(data_dir, keep_rows_of=dentists, progress=progress)
     from churnlab.app.distributed import cluster
 
     source = find_source(data_dir, "glosas")
     if source is None:
         return None
     with cluster(scheduler) as dask:
-        return dask.read_glosas(source, keep_rows=True, progress=progress)
+        return dask.read_glosas(source, keep_rows_of=dentists, progress=progress)
+
+
+@contextlib.contextmanager
+def _parsed_forms(
+    paths: list[Path], jobs: int, window: int, progress: bool
+) -> Iterator[tuple[Iterator[tuple[Path, RetentionCase | FormParseError]], set[str]]]:
+    """Parse every form once, in order, and say which dentists they name before they are scored.
+
+    The parsed records wait in an unnamed temporary file (gone when closed, even on a
+    crash), so 100,000 forms never sit in memory while the glosa export is read; what
+    is yielded replays them, and the set holds their dentists' keys.
+    """
+    results = iter_forms(paths, jobs=jobs, window=window)
+    results = progress_bar(results, "forms", progress, total=len(paths), doing="reading", unit="form")
+    dentists: set[str] = set()
+    with tempfile.TemporaryFile(prefix="churnlab-forms-") as spill:
+        for path, result in results:
+            if isinstance(result, RetentionCase):
+                dentists.add(dentist_key(result.cro, result.cro_uf or result.uf))
+            pickle.dump((path, result), spill, protocol=pickle.HIGHEST_PROTOCOL)
+        spill.seek(0)
+        yield _replayed(spill, len(paths)), dentists
+
+
+def _replayed(spill: BinaryIO, count: int) -> Iterator[tuple[Path, RetentionCase | FormParseError]]:
+    for _ in range(count):
+        yield pickle.load(spill)  # noqa: S301 - written by this process a moment ago
 
 
 def score_data_folder(
@@ -318,9 +348,11 @@ def score_data_folder(
 ) -> FolderScores:
     """Score every form of ``DATA_DIR/forms`` (and ``DATA_DIR/glosas.csv``): the one folder scorer.
 
-    Forms are parsed (by ``jobs`` processes; all cores when None) and scored
-    ``chunk_size`` at a time, so 100,000 forms never sit in memory as parsed
-    records. Bad files are listed, not fatal. Open cases get an offer
+    Forms are parsed first (by ``jobs`` processes; all cores when None; the
+    records wait in an unnamed temporary file), so the glosa export keeps only
+    the rows of the dentists they name; then they are scored ``chunk_size`` at
+    a time, so 100,000 forms never sit in memory as parsed records. Bad files
+    are listed, not fatal. Open cases get an offer
     (:func:`churnlab.app.exploration.offers`, exploring a share ``explore``):
     here and only here, so ``churnlab score`` and ``churnlab worklist`` offer
     the same actions on the same folder. With ``scheduler`` (a Dask
@@ -333,12 +365,20 @@ def score_data_folder(
         No ``forms/`` folder, or no form in it; an unreadable ``glosas.csv``.
     """
     paths = form_files(data_dir)
-    glosa_read = _folder_glosas(data_dir, scheduler, progress)  # forms stream after
+    with _parsed_forms(paths, jobs or os.cpu_count() or 1, chunk_size, progress) as (results, dentists):
+        glosa_read = _folder_glosas(data_dir, dentists, scheduler, progress)
+        return _scored_folder(results, glosa_read, model, chunk_size, explore)
+
+
+def _scored_folder(
+    results: Iterable[tuple[Path, RetentionCase | FormParseError]],
+    glosa_read: GlosaRead | None,
+    model: ChurnModel,
+    chunk_size: int,
+    explore: float,
+) -> FolderScores:
+    """:func:`score_data_folder` once the forms are parsed and their dentists' glosas read."""
     kept = None if glosa_read is None else glosa_read.rows  # Arrow columns, indexed per chunk below
-    results: Iterable[tuple[Path, RetentionCase | FormParseError]] = iter_forms(
-        paths, jobs=jobs or os.cpu_count() or 1, window=chunk_size
-    )
-    results = progress_bar(results, "forms", progress, total=len(paths), doing="scoring", unit="form")
     parts, closed, rejected = [], [], glosa_rejects(glosa_read)
     drift = model.drift_counter()
     for chunk in _chunks(results, chunk_size):

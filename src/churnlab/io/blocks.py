@@ -30,6 +30,7 @@ from churnlab.io.glosa_months import (
     SUMMED_COLUMNS,
     GlosaMonths,
     GlosaRows,
+    KeptDentists,
     check_block,
     dentist_pairs,
 )
@@ -178,12 +179,18 @@ def glosa_pieces(block: Block, keep_rows: bool = False) -> list[GlosaPiece]:
     return [glosa_piece(table, keep_rows) for table in tables]
 
 
-def add_glosa_piece(sums: GlosaMonths, kept: GlosaRows | None, piece: GlosaPiece) -> int:
-    """Add a piece to the sums (and its rows to ``kept``), in block order; the good rows it held."""
+def add_glosa_piece(
+    sums: GlosaMonths, kept: GlosaRows | None, piece: GlosaPiece, of: KeptDentists | None = None
+) -> int:
+    """Add a piece to the sums (and its rows to ``kept``: those ``of`` the dentists asked for, or all).
+
+    Pieces are added in block order; returns the good rows the piece held.
+    """
     ids = sums.spelling_ids(piece.cros, piece.ufs)[piece.pair] if len(piece.pair) else np.zeros(0, np.int64)
     sums.add(ids, piece.month, piece.technical, piece.value)
     if kept is not None and piece.rows is not None:
-        kept.add(piece.rows, ids)
+        chosen = np.ones(len(ids), dtype=bool) if of is None else of.among(sums, ids)
+        kept.add(piece.rows.loc[chosen].reset_index(drop=True), ids[chosen])
     return len(piece.pair)
 
 

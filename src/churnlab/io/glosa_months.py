@@ -278,8 +278,7 @@ def read_glosa_months(
         As :func:`~churnlab.io.glosas.read_glosa_csv` (bad rows are collected, not raised).
     """
     sums, kept, rejects, read = GlosaMonths(), GlosaRows(), [], 0
-    wanted = None if isinstance(keep_rows_of, bool) else set(keep_rows_of)
-    chosen = np.zeros(0, dtype=bool)  # by key id: a dentist whose rows are kept
+    wanted = None if isinstance(keep_rows_of, bool) else KeptDentists(keep_rows_of)
     columns = None if keep_rows_of else SUMMED_COLUMNS  # kept rows need every column
     tables = iter_source_tables(
         path, dict(HEADER_OF_COLUMN), {}, "glosa file", block_bytes=block_bytes, columns=columns
@@ -291,17 +290,33 @@ def read_glosa_months(
         ids = sums.key_ids(block.cro, block.uf)
         sums.add(ids, block.month, block.technical, block.value)
         if wanted is not None:
-            new = sums.keys[len(chosen) :]
-            chosen = np.concatenate([chosen, np.array([key in wanted for key in new], dtype=bool)])
+            chosen = wanted.among(sums, ids)
             mine = block.good.copy()
-            mine[block.good] = chosen[ids]
-            kept.add(glosa_rows(table, block.checked, mine), ids[chosen[ids]])
+            mine[block.good] = chosen
+            kept.add(glosa_rows(table, block.checked, mine), ids[chosen])
         elif keep_rows_of:
             kept.add(glosa_rows(table, block.checked, block.good), ids)
     rows = kept if wanted is not None or keep_rows_of else None
     if rows is not None:
         rows.keys, rows.rejects = sums.keys, rejects
     return GlosaRead(sums.frame(), rows, rejects, read, os.path.basename(path))
+
+
+class KeptDentists:
+    """The dentists (keys) whose glosa rows are kept, looked up by a :class:`GlosaMonths`' key ids."""
+
+    def __init__(self, keys: Collection[str]) -> None:
+        self._keys = set(keys)
+        self._chosen = np.zeros(0, dtype=bool)  # by key id
+
+    def among(self, sums: GlosaMonths, ids: np.ndarray) -> np.ndarray:
+        """Which of the rows' dentists (``ids``, key ids of ``sums``) are kept."""
+        new = sums.keys[len(self._chosen) :]
+        if new:
+            self._chosen = np.concatenate(
+                [self._chosen, np.array([k in self._keys for k in new], dtype=bool)]
+            )
+        return self._chosen[ids]
 
 
 class GlosaRows:

@@ -309,12 +309,13 @@ def block_table(
     are read, unless a row is blank in all of them: then every known column
     decides whether it is a blank row or a bad one.
     """
-    width, shift, newlines = layout.width, first_line - 2, block.count(b"\n")
+    width, shift = layout.width, first_line - 2
     read = sorted(layout.positions.values())
-    fast = _read_arrow(layout.header, block, width, read, newlines)
+    fast = _read_arrow(layout.header, block, width, read)
     if fast is not None:
-        frame, lines, fields, long_rows, rejects = fast
+        frame, lines, fields, long_rows, rejects, newlines = fast
     else:
+        newlines = block.count(b"\n")
         data = layout.header + block
         frame, lines, fields, long_rows = _read_pandas(
             path, data, width, what, _line_fields(data), offset - len(layout.header)
@@ -362,9 +363,13 @@ def _text(data: bytes) -> io.TextIOWrapper:
 
 
 def _read_arrow(
-    header: bytes, block: bytes | bytearray, width: int, read: list[int], newlines: int
-) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, dict[int, int], list[Reject]] | None:
-    """Every row of ``block`` through pyarrow's multithreaded CSV reader, or None to take the exact path.
+    header: bytes, block: bytes | bytearray, width: int, read: list[int]
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, dict[int, int], list[Reject], int] | None:
+    """Every row of ``block`` through pyarrow's CSV reader, or None to take the exact path.
+
+    Returns the rows' text (the columns ``read``), their lines and field counts, the too-long rows,
+    the rejects, and the line ends in ``block``: counted by Arrow's rows when the block has no quote
+    and no carriage return (each line is then one row, good or skipped), else counted in the bytes.
 
     Lines are numbered as in ``header + block`` (the header is line 1); the
     block is read where it lies, without copying the header before it, when
@@ -384,6 +389,13 @@ def _read_arrow(
     # a header ending its line outside quotes cannot run on into the block: the block is read alone
     alone = bool(block) and header.endswith(b"\n") and header.count(b'"') % 2 == 0
     data = block if alone else header + block
+    skipped = 0
+
+    def skip(row: Any) -> str:
+        nonlocal skipped
+        skipped += 1
+        return "skip"
+
     try:
         arrow = pacsv.read_csv(
             pa.py_buffer(data),
@@ -391,7 +403,7 @@ def _read_arrow(
                 skip_rows=0 if alone else 1, column_names=names, use_threads=False
             ),
             parse_options=pacsv.ParseOptions(
-                delimiter=";", ignore_empty_lines=False, invalid_row_handler=lambda row: "skip"
+                delimiter=";", ignore_empty_lines=False, invalid_row_handler=skip
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.large_string()),
@@ -401,11 +413,16 @@ def _read_arrow(
         )
     except (pa.ArrowInvalid, OSError):
         return None
+    unended = not data.endswith(b"\n")  # a last line without its line end
+    if alone and b'"' not in block and b"\r" not in block:  # one row per line, read or skipped
+        newlines = arrow.num_rows + skipped - unended
+    else:
+        newlines = block.count(b"\n")
     before = 0 if alone else header.count(b"\n") - 1  # the header's line ends, less its own
-    lines = newlines + before + (not data.endswith(b"\n"))  # after the header
+    lines = newlines + before + unended  # after the header
     if arrow.num_rows == lines:  # the usual export: one good row per line, nothing to set aside
         frame = arrow.to_pandas(types_mapper={pa.large_string(): TEXT_DTYPE}.get)
-        return frame, np.arange(2, lines + 2), np.full(lines, width), {}, []
+        return frame, np.arange(2, lines + 2), np.full(lines, width), {}, [], newlines
     data = header + block  # rows to set aside by line: the header counts as line 1
     per_line = _line_fields(data)[1:]
     numbers = np.arange(2, len(per_line) + 2)
@@ -431,7 +448,7 @@ def _read_arrow(
                         reason=(f"row has {saw} field{'s' if saw != 1 else ''}, expected {width}"),
                     )
                 )
-    return frame, numbers[good], per_line[good], odd, rejects
+    return frame, numbers[good], per_line[good], odd, rejects, newlines
 
 
 def _read_pandas(

@@ -20,8 +20,8 @@
 # the Bayes-optimal risk and each case's true probability of staying under
 # every action.
 
-# %% nbmake={"mock": {"n_cases": 800}}
-n_cases = 2000  # cases to generate (the test suite runs this notebook on 800, to stay quick)
+# %% nbmake={"mock": {"n_cases": 500}}
+n_cases = 2000  # cases to generate (the test suite runs this notebook on 500, to stay quick)
 
 # %%
 import tempfile

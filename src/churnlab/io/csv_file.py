@@ -81,6 +81,22 @@ def opened(path: str | os.PathLike[str], what: str) -> Iterator[io.BufferedIOBas
         yield handle
 
 
+def known_columns(
+    names: list[str], required: dict[str, str], optional: dict[str, str]
+) -> tuple[dict[str, int], list[str]]:
+    """Where each known column is among ``names``, and the headers of the required ones not found.
+
+    Headers match folded (case, accents, ``_`` for a space); of two that match, the first is used.
+    """
+    wanted = {fold(name): column for column, name in {**optional, **required}.items()}
+    positions: dict[str, int] = {}
+    for index, name in enumerate(names):
+        column = wanted.get(fold(name).replace("_", " "))
+        if column is not None:
+            positions.setdefault(column, index)
+    return positions, [name for column, name in required.items() if column not in positions]
+
+
 def read_header(
     path: str | os.PathLike[str], required: dict[str, str], optional: dict[str, str], what: str
 ) -> Layout:
@@ -98,13 +114,7 @@ def read_header(
         problem = "empty file" if not first else "the first line is blank"
         raise DataError(f"{path}: {problem}; expected header {';'.join(required.values())}")
     header = next(csv.reader([first.rstrip("\r\n")], delimiter=";"))
-    wanted = {fold(name): column for column, name in {**optional, **required}.items()}
-    positions: dict[str, int] = {}
-    for index, name in enumerate(header):
-        column = wanted.get(fold(name).replace("_", " "))
-        if column is not None:
-            positions.setdefault(column, index)
-    missing = [name for column, name in required.items() if column not in positions]
+    positions, missing = known_columns(header, required, optional)
     if missing:
         hint = " (is the file ;-separated?)" if len(header) == 1 else ""
         raise DataError(

@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 
 from churnlab.errors import DataError
+from churnlab.io.csv_file import known_columns
 from churnlab.io.table import TEXT_DTYPE, Table, blank_rows, iter_tables
-from churnlab.io.text import fold
 
 PARQUET_BATCH_ROWS = 500_000
 """Rows of a Parquet file read at a time."""
@@ -164,14 +164,8 @@ def _joined(path: Path, tables: list[Table], columns: list[str]) -> Table:
 def _columns(
     part: Path, names: list[str], required: dict[str, str], optional: dict[str, str]
 ) -> tuple[dict[str, int], dict[str, str]]:
-    """Where each known column is (folded header names, as for the CSV), and its header."""
-    wanted = {fold(name): column for column, name in {**optional, **required}.items()}
-    positions: dict[str, int] = {}
-    for index, name in enumerate(names):
-        column = wanted.get(fold(name).replace("_", " "))
-        if column is not None:
-            positions.setdefault(column, index)
-    missing = [name for column, name in required.items() if column not in positions]
+    """Where each known column is (headers matched as in the CSV), and its header."""
+    positions, missing = known_columns(names, required, optional)
     if missing:
         raise DataError(
             f"{part}: missing column(s) {', '.join(missing)}; expected columns {', '.join(required.values())}"

@@ -129,6 +129,24 @@ def test_score_keeps_only_the_glosa_rows_of_its_forms_dentists(tmp_path, monkeyp
     assert 0 < len(reads[0].rows) < len(reads[1].rows) == reads[1].rows_read
 
 
+def test_score_with_no_readable_form_keeps_no_glosa_row_and_says_why(tmp_path):
+    # no form names a dentist: nothing of the export is kept, and the broken form is reported
+    import shutil
+
+    from churnlab.app.scoring import score_data_folder
+
+    sample = Path(__file__).parents[1] / "data" / "sample"
+    (tmp_path / "forms").mkdir()
+    (tmp_path / "forms" / "broken.txt").write_text("nada", encoding="utf-8")
+    shutil.copy(sample / "glosas.csv", tmp_path / "glosas.csv")
+    export = tmp_path / "glosas.csv"
+    read, summed = read_glosa_months(export, keep_rows_of=set()), read_glosa_months(export)
+    assert len(read.rows) == 0 and read.rows_read == summed.rows_read > 0
+    pd.testing.assert_frame_equal(read.months, summed.months)
+    scored = score_data_folder(tmp_path, cl.load_model(), jobs=1)
+    assert scored.scores.empty and [name for name, _ in scored.rejected] == ["broken.txt"]
+
+
 def test_glosa_months_count_by_the_month_known(tmp_path):
     path, _, _ = _glosa_file(tmp_path / "glosas.csv")
     months = read_glosa_months(path).months

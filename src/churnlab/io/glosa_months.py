@@ -279,7 +279,7 @@ def read_glosa_months(
     """
     sums, kept, rejects, read = GlosaMonths(), GlosaRows(), [], 0
     wanted = None if isinstance(keep_rows_of, bool) else KeptDentists(keep_rows_of)
-    columns = None if keep_rows_of else SUMMED_COLUMNS  # kept rows need every column
+    columns = SUMMED_COLUMNS if keep_rows_of is False else None  # kept rows need every column
     tables = iter_source_tables(
         path, dict(HEADER_OF_COLUMN), {}, "glosa file", block_bytes=block_bytes, columns=columns
     )

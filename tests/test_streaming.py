@@ -147,6 +147,24 @@ def test_score_with_no_readable_form_keeps_no_glosa_row_and_says_why(tmp_path):
     assert scored.scores.empty and [name for name, _ in scored.rejected] == ["broken.txt"]
 
 
+def test_score_says_when_the_parsed_forms_find_no_room(tmp_path, monkeypatch):
+    import errno
+    import shutil
+
+    from churnlab.app.scoring import score_data_folder
+
+    (tmp_path / "forms").mkdir()
+    form = sorted((Path(__file__).parents[1] / "data" / "sample" / "forms").iterdir())[0]
+    shutil.copy(form, tmp_path / "forms" / form.name)
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("tempfile.TemporaryFile", full)
+    with pytest.raises(DataError, match="No space left on device.*point TMPDIR at a folder with room"):
+        score_data_folder(tmp_path, cl.load_model(), jobs=1)
+
+
 def test_glosa_months_count_by_the_month_known(tmp_path):
     path, _, _ = _glosa_file(tmp_path / "glosas.csv")
     months = read_glosa_months(path).months

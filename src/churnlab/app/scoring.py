@@ -26,7 +26,7 @@ import pandas as pd
 from churnlab.app.desk import outcome_rows
 from churnlab.app.exploration import offers
 from churnlab.app.reach import out_of_reach, stated_reasons, withheld_reasons
-from churnlab.errors import FormParseError
+from churnlab.errors import DataError, FormParseError
 from churnlab.features.cases import GlosaHistory
 from churnlab.features.drift import DriftCounter
 from churnlab.io.batch import form_paths, iter_forms
@@ -322,13 +322,27 @@ def _parsed_forms(
     results = iter_forms(paths, jobs=jobs, window=window)
     results = progress_bar(results, "forms", progress, total=len(paths), doing="reading", unit="form")
     dentists: set[str] = set()
-    with tempfile.TemporaryFile(prefix="churnlab-forms-") as spill:
-        for path, result in results:
-            if isinstance(result, RetentionCase):
-                dentists.add(dentist_key(result.cro, result.cro_uf or result.uf))
-            pickle.dump((path, result), spill, protocol=pickle.HIGHEST_PROTOCOL)
-        spill.seek(0)
+    try:
+        spill = tempfile.TemporaryFile(prefix="churnlab-forms-")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise _no_room(exc) from None
+    with spill:
+        try:
+            for path, result in results:
+                if isinstance(result, RetentionCase):
+                    dentists.add(dentist_key(result.cro, result.cro_uf or result.uf))
+                pickle.dump((path, result), spill, protocol=pickle.HIGHEST_PROTOCOL)
+            spill.seek(0)
+        except OSError as exc:
+            raise _no_room(exc) from None
         yield _replayed(spill, len(paths)), dentists
+
+
+def _no_room(exc: OSError) -> DataError:
+    return DataError(
+        f"{tempfile.gettempdir()}: cannot keep the parsed forms in a temporary file there "
+        f"({exc.strerror or exc}); point TMPDIR at a folder with room"
+    )
 
 
 def _replayed(spill: BinaryIO, count: int) -> Iterator[tuple[Path, RetentionCase | FormParseError]]:
